@@ -1,0 +1,1 @@
+"""The netlink engine: codec, sockets, namespaces and cache (standard library only)."""

@@ -1,0 +1,190 @@
+"""Netlink messages: splitting a datagram, the lazy Message view, and encoding."""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+import struct
+from typing import Any
+
+from . import addr, link, neigh, nsid, route, rule
+from .constants import (
+    MESSAGE_NAMES,
+    NLM_F_ACK_TLVS,
+    NLM_F_CAPPED,
+    NLMSG_DONE,
+    NLMSG_ERROR,
+)
+from .errors import DecodeError
+from .views import StructSpec, StructView, Table
+
+NLMSGHDR = struct.Struct("=IHHII")
+_unpack_nlh = NLMSGHDR.unpack_from
+_pack_nlh = NLMSGHDR.pack
+
+
+class Message(StructView):
+    """One netlink message: nlmsghdr fields, the object's fixed header, lazy attributes."""
+
+    __slots__ = ("type", "flags", "seq", "pid", "nsid")
+
+    def __init__(self, buf, start, end, spec, table, mtype=0, flags=0, seq=0, pid=0):
+        # set slots directly: this runs once per message of every dump
+        if end - start < spec.size:
+            raise DecodeError(f"{MESSAGE_NAMES.get(mtype, mtype)} needs {spec.size} bytes"
+                              f" of header, has {end - start}", start)
+        self._buf = buf
+        self._start = start
+        self._end = end
+        self._table = table
+        self._idx = None
+        self._depth = 0
+        self._spec = spec
+        self._fields = None
+        self.type = mtype
+        self.flags = flags
+        self.seq = seq
+        self.pid = pid
+        self.nsid = None  # set by sockets listening to all namespaces
+
+    @property
+    def length(self) -> int:
+        return self._end - self._start + NLMSGHDR.size
+
+    @property
+    def event(self) -> str:
+        return MESSAGE_NAMES.get(self.type, f"NLMSG_{self.type}")
+
+    def header(self) -> dict:
+        return {"length": self.length, "type": self.type, "flags": self.flags,
+                "sequence_number": self.seq, "pid": self.pid}
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "event":
+            return self.event
+        if key == "header":
+            return self.header()
+        if key == "attrs":
+            return self.attrs()
+        return self._field(key)
+
+    def dump(self) -> dict:
+        out = {"event": self.event}
+        out.update(StructView.dump(self))
+        return out
+
+    def raw(self) -> bytes:
+        """The message's bytes, header included (for re-parsing or logging)."""
+        return _pack_nlh(self.length, self.type, self.flags, self.seq, self.pid) + bytes(
+            self._buf[self._start:self._end])
+
+
+ERROR_ATTRS = Table("NLMSGERR_ATTR_", {
+    1: ("NLMSGERR_ATTR_MSG", "asciiz"),
+    2: ("NLMSGERR_ATTR_OFFS", "u32"),
+    3: ("NLMSGERR_ATTR_COOKIE", "binary"),
+    4: ("NLMSGERR_ATTR_POLICY", "binary"),
+    5: ("NLMSGERR_ATTR_MISS_TYPE", "u32"),
+    6: ("NLMSGERR_ATTR_MISS_NEST", "u32"),
+})
+ERROR_HEADER = StructSpec("=i", ("error",))
+
+
+class ErrorMessage(Message):
+    """NLMSG_ERROR (an ack when the error is 0) and NLMSG_DONE, with extended-ack TLVs."""
+
+    __slots__ = ()
+
+    def _attr_start(self) -> int:
+        if not self.flags & NLM_F_ACK_TLVS:
+            return self._end  # no TLVs: an empty block
+        if self.type == NLMSG_DONE:
+            return self._start + 4
+        off = self._start + 4
+        if off + 16 > self._end:
+            return self._end
+        if self.flags & NLM_F_CAPPED:
+            return off + 16
+        orig_len = _unpack_nlh(self._buf, off)[0]
+        return min(self._end, off + ((orig_len + 3) & ~3))
+
+    @property
+    def code(self) -> int:
+        """The errno as a positive number; 0 for an ack."""
+        return -self._field("error")
+
+    @property
+    def msg(self) -> str | None:
+        """The kernel's own words (extended ack), if it gave any."""
+        return self.get_attr("NLMSGERR_ATTR_MSG")
+
+    @property
+    def offset(self) -> int | None:
+        return self.get_attr("NLMSGERR_ATTR_OFFS")
+
+    @property
+    def error(self) -> ErrorMessage:
+        return self
+
+    def text(self) -> str:
+        """The extended-ack text, else strerror."""
+        if not self.code:
+            return "Success"
+        return self.msg or os.strerror(self.code)
+
+    def orig_type(self) -> int | None:
+        if self.type != NLMSG_ERROR or self._start + 20 > self._end:
+            return None
+        return _unpack_nlh(self._buf, self._start + 4)[1]
+
+
+_RAW = (Message, StructSpec("=", ()), Table("", {}))
+
+# msg type -> (view class, fixed header, attribute table)
+MESSAGE_TYPES: dict[int, tuple[type, StructSpec, Table]] = {
+    NLMSG_ERROR: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
+    NLMSG_DONE: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
+}
+for _mod in (link, addr, route, neigh, rule, nsid):
+    for _t in _mod.TYPES:
+        MESSAGE_TYPES[_t] = (Message, _mod.HEADER, _mod.ATTRS)
+
+
+def parse(data: bytes) -> list[Message]:
+    """Split one datagram into messages. Raises DecodeError on malformed framing."""
+    out = []
+    off = 0
+    n = len(data)
+    types = MESSAGE_TYPES
+    append = out.append
+    while off + 16 <= n:
+        ln, mtype, flags, seq, pid = _unpack_nlh(data, off)
+        end = off + ln
+        if ln < 16 or end > n:
+            raise DecodeError(f"message length {ln} does not fit in {n - off} bytes", off)
+        cls, spec, table = types.get(mtype, _RAW)
+        if mtype == NLMSG_DONE and ln < 20:
+            spec = _RAW[1]  # an old-style DONE without its error word
+        append(cls(data, off + 16, end, spec, table, mtype, flags, seq, pid))
+        off = (end + 3) & ~3
+    if off < n:
+        raise DecodeError(f"{n - off} trailing bytes after the last message", off)
+    return out
+
+
+def encode(msg_type: int, flags: int = 0, seq: int = 0, fields: dict | None = None,
+           attrs: Any = None, pid: int = 0) -> bytes:
+    """One complete message. Unknown names or bad values raise ValueError naming them."""
+    entry = MESSAGE_TYPES.get(msg_type)
+    if entry is None or entry[0] is ErrorMessage:
+        raise ValueError(f"no table for message type {msg_type}")
+    _cls, spec, table = entry
+    body = spec.pack(fields) + table.encode(attrs)
+    return _pack_nlh(16 + len(body), msg_type, flags, seq, pid) + body
+
+
+def strerror(code: int) -> str:
+    return os.strerror(code) if code else "Success"
+
+
+ERRNO_NAMES = _errno.errorcode

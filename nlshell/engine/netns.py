@@ -1,0 +1,579 @@
+"""Named network namespaces, and running code inside one.
+
+A namespace is named the iproute2 way: an nsfs bind mount at ``/run/netns/NAME``, so
+``ip netns list``, ``ip netns exec``, ``ip -n NAME`` and ``ip netns del`` all see ours and
+we see theirs.
+
+Linux keeps the network namespace per *task*, and every Python thread is a task. So:
+
+* :func:`run_in_netns` runs a function in a short-lived thread that ``setns()`` into the
+  namespace; the thread ends afterwards instead of switching back, and the caller never
+  moves. Sockets created there stay bound to that namespace for life.
+* :func:`create` unshares a new namespace in a throwaway thread and pins it with a bind
+  mount; the calling thread is untouched.
+* :func:`setns`, :func:`pushns` and :func:`popns` (pyroute2's names) move the *calling
+  thread* only. In the main thread of a single-threaded program that is the whole process,
+  as with pyroute2; anywhere else it is one thread, and threads it starts inherit it.
+
+Names: :func:`validate_name` is lenient for looking up (any name a directory entry can have)
+and strict for making new names (see there). Functions that create or delete files
+(:func:`create`, :func:`remove`, :func:`attach`) accept names only, never paths, so that a
+stray ``/etc/...`` can never be unlinked.
+
+Standard library only: libc's setns/unshare/mount/umount2 through ctypes (``os.setns`` and
+``os.unshare`` exist only from Python 3.12).
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import os
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+NETNS_RUN_DIR = '/run/netns'
+
+CLONE_NEWNET = 0x40000000
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_SHARED = 1 << 20
+MNT_DETACH = 2
+NAME_MAX = 255
+
+T = TypeVar('T')
+NsSpec = str | int  # a name in NETNS_RUN_DIR, an absolute path, or an open fd
+
+
+class NamespaceNotFound(FileNotFoundError):
+    """A network namespace (name, path or process) that does not exist."""
+
+
+class NamespaceExists(FileExistsError):
+    """A name that is already taken in NETNS_RUN_DIR."""
+
+
+# --- libc -----------------------------------------------------------------------------------
+
+@functools.cache
+def _libc() -> Any:
+    # Loaded on first use: ctypes is not free to import and most users of the engine
+    # never leave their own namespace.
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+    libc.unshare.argtypes = [ctypes.c_int]
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                           ctypes.c_ulong, ctypes.c_void_p]
+    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    return libc
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        import ctypes
+
+        code = ctypes.get_errno()
+        raise OSError(code, f'{what}: {os.strerror(code)}')
+
+
+def _sys_setns(fd: int, nstype: int = CLONE_NEWNET) -> None:
+    _check(_libc().setns(fd, nstype), 'setns')
+
+
+def _sys_unshare(flags: int) -> None:
+    _check(_libc().unshare(flags), 'unshare')
+
+
+def _sys_mount(source: str | None, target: str, flags: int) -> None:
+    src = os.fsencode(source) if source is not None else b'none'
+    _check(_libc().mount(src, os.fsencode(target), b'none', flags, None), f'mount {target}')
+
+
+def _sys_umount2(target: str, flags: int) -> None:
+    _check(_libc().umount2(os.fsencode(target), flags), f'umount {target}')
+
+
+# --- names and paths ------------------------------------------------------------------------
+
+def validate_name(name: str, *, new: bool = False) -> str:
+    """Return ``name`` if it can be a file name in NETNS_RUN_DIR, else raise ValueError.
+
+    Always refused: non-strings (TypeError), '', '.', '..', anything with '/' or NUL, more
+    than 255 bytes. With ``new=True`` (names we are about to create) also refused: a leading
+    '-' (it reads as an option to ``ip`` and to our own command line) and control characters
+    (they break ``ip netns list`` output). Lookups stay lenient so that a namespace someone
+    else made with such a name can still be opened and removed.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f'network namespace name must be a string, not {name!r}')
+    why = _name_problem(name, new)
+    if why:
+        raise ValueError(f'invalid network namespace name {name!r}: {why}')
+    return name
+
+
+def _name_problem(name: str, new: bool) -> str | None:
+    if name in ('', '.', '..'):
+        return 'empty' if not name else 'reserved name'
+    if '/' in name:
+        return "contains '/'"
+    if '\0' in name:
+        return 'contains NUL'
+    if len(os.fsencode(name)) > NAME_MAX:
+        return f'longer than {NAME_MAX} bytes'
+    if new and name.startswith('-'):
+        return "starts with '-'"
+    if new and any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
+        return 'contains a control character'
+    return None
+
+
+def ns_path(ns: str) -> str:
+    """A name -> ``/run/netns/NAME`` (validated); an absolute path is returned as is."""
+    if isinstance(ns, str) and ns.startswith('/'):
+        return ns
+    return os.path.join(NETNS_RUN_DIR, validate_name(ns))
+
+
+def _name_only(name: str, new: bool = False) -> str:
+    # Creating and deleting take names only: a path here would let remove() unlink anything.
+    if isinstance(name, str) and name.startswith('/'):
+        raise ValueError(f'expected a network namespace name, not a path: {name!r}')
+    return os.path.join(NETNS_RUN_DIR, validate_name(name, new=new))
+
+
+def _not_found(ns: object) -> NamespaceNotFound:
+    return NamespaceNotFound(errno.ENOENT, f'network namespace {ns!r} does not exist')
+
+
+def open_ns_fd(ns: NsSpec) -> int:
+    """An fd (close-on-exec) for ``ns``: a name, an absolute path, or an fd (duplicated).
+
+    The caller owns the fd. A missing namespace raises NamespaceNotFound (a
+    FileNotFoundError) and nothing is created.
+    """
+    if isinstance(ns, bool):
+        raise TypeError(f'not a network namespace: {ns!r}')
+    if isinstance(ns, int):
+        try:
+            fd = os.dup(ns)  # os.dup makes the copy non-inheritable
+        except OSError as e:
+            raise OSError(e.errno, f'network namespace fd {ns}: {e.strerror}') from None
+    else:
+        try:
+            # O_NONBLOCK: a FIFO given by mistake must not hang the open
+            fd = os.open(ns_path(ns), os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        except FileNotFoundError:
+            raise _not_found(ns) from None
+    if not _is_netns_fd(fd):
+        os.close(fd)
+        raise ValueError(f'{ns!r} is not a network namespace')
+    return fd
+
+
+NS_GET_NSTYPE = 0xb703  # ioctl, Linux >= 4.11: which kind of namespace an nsfs fd is
+
+
+@functools.cache
+def _nsfs_dev() -> int:
+    return os.stat('/proc/self/ns/net').st_dev
+
+
+def _is_netns_fd(fd: int) -> bool:
+    """Catch a bare or foreign file early (a half-made /run/netns entry, a typo'd path)."""
+    import fcntl
+
+    try:
+        return fcntl.ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET
+    except OSError:
+        # not nsfs, or an older kernel without the ioctl: nsfs files share one device
+        return os.fstat(fd).st_dev == _nsfs_dev()
+
+
+def _ns_key(ns: NsSpec) -> tuple[int, int]:
+    # A namespace's identity: nsfs inode and device.
+    if isinstance(ns, int) and not isinstance(ns, bool):
+        st = os.fstat(ns)
+    else:
+        try:
+            st = os.stat(ns_path(ns))
+        except FileNotFoundError:
+            raise _not_found(ns) from None
+    return st.st_dev, st.st_ino
+
+
+@functools.cache
+def _have_thread_self() -> bool:
+    return os.path.exists('/proc/thread-self')  # Linux >= 3.17
+
+
+def _own_ns_path() -> str:
+    """The calling thread's net namespace file (``/proc/self`` would be the main thread's)."""
+    if _have_thread_self():
+        return '/proc/thread-self/ns/net'
+    return f'/proc/self/task/{threading.get_native_id()}/ns/net'
+
+
+def current_ns_inode() -> int:
+    """Inode of the calling thread's network namespace (as in ``net:[INODE]``)."""
+    return os.stat(_own_ns_path()).st_ino
+
+
+def same_ns(a: NsSpec, b: NsSpec) -> bool:
+    """True if ``a`` and ``b`` (names, paths or fds) are the same network namespace."""
+    return _ns_key(a) == _ns_key(b)
+
+
+# --- running code inside a namespace --------------------------------------------------------
+
+def _enter(fd: int, ns: object) -> None:
+    """setns(fd) for the calling thread, with an error that names ``ns``."""
+    try:
+        _sys_setns(fd)
+    except OSError as e:
+        if e.errno == errno.EINVAL:  # an fd, but not of a network namespace
+            raise ValueError(f'{ns!r} is not a network namespace') from None
+        raise OSError(e.errno, f'cannot enter network namespace {ns!r}: {e.strerror}') from None
+
+
+def _in_new_thread(fd: int | None, ns: object, fn: Callable[..., T], *args: Any,
+                   **kwargs: Any) -> T:
+    """Run fn in a fresh thread, after entering ``fd`` if given; the thread then ends.
+
+    The thread owns fd and closes it right after setns: if the caller is interrupted while
+    joining, it must not close an fd number the thread has yet to use.
+    """
+    box: dict[str, Any] = {}
+
+    def worker() -> None:
+        try:
+            if fd is not None:
+                try:
+                    _enter(fd, ns)
+                finally:
+                    os.close(fd)
+            box['result'] = fn(*args, **kwargs)
+        except BaseException as e:  # handed to the caller, whatever it is
+            box['error'] = e
+
+    thread = threading.Thread(target=worker, name='nlshell-netns', daemon=True)
+    try:
+        thread.start()
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        raise
+    thread.join()
+    if 'error' in box:
+        raise box.pop('error')
+    return box['result']
+
+
+def run_in_netns(ns: NsSpec, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``fn(*args, **kwargs)`` inside network namespace ``ns`` and return its result.
+
+    ``ns`` is a name, an absolute path or an fd. fn runs in a dedicated thread that enters
+    the namespace and then ends, so the calling thread never changes namespace, and sockets
+    fn creates belong to ``ns`` for life. fn's exception is re-raised here. Safe to call from
+    many threads at once.
+    """
+    if not callable(fn):
+        raise TypeError(f'run_in_netns needs a callable, not {fn!r}')
+    return _in_new_thread(open_ns_fd(ns), ns, fn, *args, **kwargs)
+
+
+def setns(ns: NsSpec, flags: int = 0) -> None:
+    """Move the *calling thread* into network namespace ``ns`` (name, path or fd).
+
+    ``flags``: ``os.O_CREAT`` creates a missing named namespace first; with ``os.O_EXCL`` too,
+    an existing one is an error. Unlike pyroute2 the default (0) never creates, so a typo
+    cannot make a namespace.
+    """
+    if flags & os.O_CREAT and isinstance(ns, str) and not ns.startswith('/'):
+        if flags & os.O_EXCL or not os.path.lexists(ns_path(ns)):
+            create(ns)
+    fd = open_ns_fd(ns)
+    try:
+        _enter(fd, ns)
+    finally:
+        os.close(fd)
+
+
+_saved = threading.local()
+
+
+def pushns(ns: NsSpec | None = None) -> None:
+    """Remember the calling thread's namespace on a per-thread stack, then enter ``ns``."""
+    fd = os.open(_own_ns_path(), os.O_RDONLY | os.O_CLOEXEC)
+    stack = _saved.__dict__.setdefault('stack', [])
+    stack.append(fd)
+    if ns is not None:
+        try:
+            setns(ns)
+        except BaseException:
+            os.close(stack.pop())
+            raise
+
+
+def popns() -> None:
+    """Return the calling thread to the namespace saved by the matching :func:`pushns`."""
+    stack = _saved.__dict__.get('stack')
+    if not stack:
+        raise IndexError('popns: no namespace was pushed in this thread')
+    fd = stack.pop()
+    try:
+        _sys_setns(fd)
+    finally:
+        os.close(fd)
+
+
+# --- creating and removing ------------------------------------------------------------------
+
+def _prepare_run_dir() -> None:
+    """Make NETNS_RUN_DIR exist and be a shared mount point.
+
+    Shared, so that a namespace mounted or unmounted here shows up in every mount namespace
+    that got a copy of it (``ip netns exec`` makes one per command); without that, a copy
+    would keep a deleted namespace alive. Propagation can only be set on a mount point, so a
+    plain directory is first bind-mounted onto itself.
+    """
+    os.makedirs(NETNS_RUN_DIR, mode=0o755, exist_ok=True)
+    try:
+        _sys_mount(None, NETNS_RUN_DIR, MS_SHARED | MS_REC)
+    except OSError as e:
+        if e.errno != errno.EINVAL:  # EINVAL: not a mount point (yet)
+            raise
+        _sys_mount(NETNS_RUN_DIR, NETNS_RUN_DIR, MS_BIND | MS_REC)
+        _sys_mount(None, NETNS_RUN_DIR, MS_SHARED | MS_REC)
+
+
+def _new_mount_file(name: str, path: str) -> None:
+    _prepare_run_dir()
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0))
+    except FileExistsError:
+        raise NamespaceExists(errno.EEXIST,
+                              f'network namespace {name!r} already exists') from None
+
+
+def _discard(path: str) -> None:
+    """Remove the file of a name whose mount failed: nothing half-made is left behind."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def create(name: str) -> str:
+    """Create network namespace ``name`` like ``ip netns add`` and return its path.
+
+    A taken name raises NamespaceExists (a FileExistsError); on any failure nothing is left
+    behind. The new namespace is made by a throwaway thread (unshare is per task).
+    """
+    path = _name_only(name, new=True)
+    _new_mount_file(name, path)
+
+    def make() -> None:
+        _sys_unshare(CLONE_NEWNET)  # this thread only: it ends right after
+        _sys_mount(_own_ns_path(), path, MS_BIND)  # the mount keeps the namespace alive
+
+    try:
+        _in_new_thread(None, name, make)
+    except BaseException:
+        _discard(path)
+        raise
+    return path
+
+
+def attach(name: str, pid: int) -> str:
+    """Name the network namespace of process ``pid`` (like ``ip netns attach``)."""
+    path = _name_only(name, new=True)
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        raise ValueError(f'invalid pid {pid!r}')
+    source = f'/proc/{pid}/ns/net'
+    if not os.path.exists(source):
+        raise ProcessLookupError(errno.ESRCH, f'no process with pid {pid}')
+    _new_mount_file(name, path)
+    try:
+        _sys_mount(source, path, MS_BIND)
+    except BaseException:
+        _discard(path)
+        raise
+    return path
+
+
+def remove(name: str) -> None:
+    """Delete network namespace ``name`` like ``ip netns del``.
+
+    The namespace itself lives on while processes or sockets still use it.
+    """
+    path = _name_only(name)
+    if not os.path.lexists(path):
+        raise _not_found(name)
+    try:
+        _sys_umount2(path, MNT_DETACH)
+    except OSError as e:
+        if e.errno != errno.EINVAL:  # EINVAL: a bare file, nothing mounted (half-made)
+            raise
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        raise _not_found(name) from None
+
+
+def listnetns(nspath: str | None = None) -> list[str]:
+    """Sorted names in ``nspath`` (default NETNS_RUN_DIR); [] if the directory is missing."""
+    try:
+        return sorted(os.listdir(nspath or NETNS_RUN_DIR))
+    except FileNotFoundError:
+        return []
+
+
+def pids(ns: NsSpec) -> list[int]:
+    """Sorted pids of processes whose network namespace is ``ns`` (name, path or fd)."""
+    key = _ns_key(ns)
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            st = os.stat(f'/proc/{entry}/ns/net')
+        except OSError:  # gone meanwhile, a kernel thread, or not ours to see
+            continue
+        if (st.st_dev, st.st_ino) == key:
+            found.append(int(entry))
+    return sorted(found)
+
+
+def identify(pid: int) -> str | None:
+    """The name in NETNS_RUN_DIR of the network namespace of process ``pid``, or None."""
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        raise ValueError(f'invalid pid {pid!r}')
+    try:
+        st = os.stat(f'/proc/{pid}/ns/net')
+    except FileNotFoundError:
+        raise ProcessLookupError(errno.ESRCH, f'no process with pid {pid}') from None
+    for name in listnetns():
+        try:
+            if _ns_key(os.path.join(NETNS_RUN_DIR, name)) == (st.st_dev, st.st_ino):
+                return name
+        except OSError:
+            continue
+    return None
+
+
+# --- nsid: a tiny private rtnetlink client --------------------------------------------------
+# The engine socket (engine/socket.py) will replace this; until then a few raw messages keep
+# this module free of it. Kernel errors come back as OSError with the kernel's own text.
+
+RTM_NEWNSID, RTM_GETNSID = 88, 90
+NLMSG_ERROR = 2
+NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
+NLM_F_ACK_TLVS = 0x200
+NETNSA_NSID, NETNSA_FD = 1, 3
+NETNSA_NSID_NOT_ASSIGNED = -1
+_SOL_NETLINK, _NETLINK_CAP_ACK, _NETLINK_EXT_ACK = 270, 10, 11
+_NLMSGERR_ATTR_MSG = 1
+_HDR = struct.Struct('=IHHII')  # nlmsghdr: len, type, flags, seq, pid
+
+
+def _attrs(data: bytes) -> dict[int, bytes]:
+    out, off = {}, 0
+    while off + 4 <= len(data):
+        length, kind = struct.unpack_from('=HH', data, off)
+        if length < 4:
+            break
+        out[kind & 0x3fff] = data[off + 4:off + length]
+        off += (length + 3) & ~3
+    return out
+
+
+def _nsid_request(msg_type: int, flags: int, attrs: list[tuple[int, bytes]],
+                  where: NsSpec | None) -> dict[int, bytes]:
+    """Send one rtnetlink request from namespace ``where``; return the reply's attributes."""
+    body = b'\0' * 4  # rtgenmsg: family AF_UNSPEC + padding
+    for kind, value in attrs:
+        body += struct.pack('=HH', 4 + len(value), kind) + value  # values are 4 bytes: aligned
+    seq = 1
+    msg = _HDR.pack(_HDR.size + len(body), msg_type, NLM_F_REQUEST | flags, seq, 0) + body
+
+    def open_socket() -> socket.socket:
+        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC,
+                             socket.NETLINK_ROUTE)
+
+    sock = open_socket() if where is None else run_in_netns(where, open_socket)
+    with sock:
+        sock.settimeout(5)
+        sock.setsockopt(_SOL_NETLINK, _NETLINK_CAP_ACK, 1)  # errors echo just our header
+        sock.setsockopt(_SOL_NETLINK, _NETLINK_EXT_ACK, 1)  # ... plus the kernel's text
+        sock.bind((0, 0))
+        sock.send(msg)
+        while True:
+            data = sock.recv(65536)
+            off = 0
+            while off + _HDR.size <= len(data):
+                length, kind, mflags, mseq, _ = _HDR.unpack_from(data, off)
+                if length < _HDR.size:
+                    break
+                payload = data[off + _HDR.size:off + length]
+                off += (length + 3) & ~3
+                if mseq != seq:
+                    continue
+                if kind == NLMSG_ERROR:
+                    code = -struct.unpack_from('=i', payload)[0]
+                    if code == 0:
+                        return {}
+                    text = os.strerror(code)
+                    if mflags & NLM_F_ACK_TLVS:  # after the errno and our echoed header
+                        raw = _attrs(payload[4 + _HDR.size:]).get(_NLMSGERR_ATTR_MSG)
+                        if raw:
+                            text = raw.rstrip(b'\0').decode(errors='replace')
+                    raise OSError(code, text)
+                return _attrs(payload[4:])
+
+
+def get_nsid(ns: NsSpec, where: NsSpec | None = None) -> int | None:
+    """The nsid that namespace ``where`` (default: the caller's) gives ``ns``, or None."""
+    fd = open_ns_fd(ns)
+    try:
+        reply = _nsid_request(RTM_GETNSID, 0, [(NETNSA_FD, struct.pack('=I', fd))], where)
+    finally:
+        os.close(fd)
+    raw = reply.get(NETNSA_NSID)
+    nsid = struct.unpack('=i', raw)[0] if raw else NETNSA_NSID_NOT_ASSIGNED
+    return None if nsid == NETNSA_NSID_NOT_ASSIGNED else nsid
+
+
+def set_nsid(ns: NsSpec, nsid: int, where: NsSpec | None = None) -> int:
+    """Give ``ns`` the id ``nsid`` as seen from ``where`` (default: the caller's namespace).
+
+    ``nsid`` -1 lets the kernel pick one. Returns the id now assigned. An ns that already has
+    an id, or an id already in use, raises OSError(EEXIST) with the kernel's message.
+    """
+    if isinstance(nsid, bool) or not isinstance(nsid, int) or not -1 <= nsid < 2 ** 31:
+        raise ValueError(f'invalid nsid {nsid!r}: expected an integer from 0 to 2147483647, '
+                         'or -1 for any')
+    fd = open_ns_fd(ns)
+    try:
+        _nsid_request(RTM_NEWNSID, NLM_F_ACK,
+                      [(NETNSA_NSID, struct.pack('=i', nsid)),
+                       (NETNSA_FD, struct.pack('=I', fd))], where)
+    finally:
+        os.close(fd)
+    got = get_nsid(ns, where)
+    if got is None:  # the kernel acked but shows no id: say so rather than return garbage
+        raise OSError(errno.EIO, f'nsid for {ns!r} was not recorded')
+    return got
+
+
+__all__ = [
+    'NETNS_RUN_DIR', 'NamespaceExists', 'NamespaceNotFound', 'attach', 'create',
+    'current_ns_inode', 'get_nsid', 'identify', 'listnetns', 'ns_path', 'open_ns_fd', 'pids',
+    'popns', 'pushns', 'remove', 'run_in_netns', 'same_ns', 'set_nsid', 'setns',
+    'validate_name',
+]
