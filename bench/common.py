@@ -1,0 +1,193 @@
+"""Helpers every bench script uses.
+
+A bench script (`bench/bench_*.py`) measures whole processes side by side — nlshell, `ip`,
+and pyroute2 where installed — inside namespaces it creates and removes itself, and prints
+one JSON line per result with `emit(...)`. `bench/run` collects the lines into one table.
+
+Environment: BENCH_RUNS (default 5) timed runs per measurement, BENCH_WARMUP (default 1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NETNS_DIR = "/run/netns"
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
+PYTHON = sys.executable
+
+# children import this checkout's nlshell, installed or not
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))}
+
+
+def _spawn(argv: Sequence[str], env: dict[str, str], stdin_path: str | None) -> int:
+    # posix_spawn keeps the parent's own cost out of the measurement; output is discarded
+    actions = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
+    actions.append((os.POSIX_SPAWN_OPEN, 0, stdin_path or os.devnull, os.O_RDONLY, 0))
+    return os.posix_spawnp(argv[0], list(argv), env, file_actions=actions)
+
+
+def _run_once(argv: Sequence[str], env: dict[str, str], stdin_path: str | None) -> tuple[float, int]:
+    start = time.perf_counter()
+    pid = _spawn(argv, env, stdin_path)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {code}")
+    return elapsed, usage.ru_maxrss  # ru_maxrss is in KiB on Linux
+
+
+def timed_process(
+    argv: Sequence[str],
+    runs: int | None = None,
+    warmup: int | None = None,
+    env: dict[str, str] | None = None,
+    stdin_path: str | None = None,
+) -> dict[str, float]:
+    """Run `argv` as a whole child process `warmup` + `runs` times; wall-clock stats of the
+    timed runs and the largest peak RSS any of them reached. A non-zero exit raises."""
+    runs = RUNS if runs is None else runs
+    warmup = WARMUP if warmup is None else warmup
+    env = ENV if env is None else env
+    for _ in range(warmup):
+        _run_once(argv, env, stdin_path)
+    times, peak = [], 0
+    for _ in range(max(runs, 1)):
+        elapsed, rss = _run_once(argv, env, stdin_path)
+        times.append(elapsed)
+        peak = max(peak, rss)
+    return {
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "peak_rss_kb": peak,
+    }
+
+
+def python_argv(code: str) -> list[str]:
+    """argv running `code` in this interpreter (which sees this checkout's nlshell)."""
+    return [PYTHON, "-c", code]
+
+
+def have_pyroute2() -> bool:
+    return importlib.util.find_spec("pyroute2") is not None
+
+
+def have_nlshell_cli() -> bool:
+    return os.path.exists(os.path.join(REPO, "nlshell", "cli.py"))
+
+
+# -- namespaces ---------------------------------------------------------------------------
+
+
+def ns_name(tag: str) -> str:
+    """A namespace name unique to this bench process (nlt-* so test guards know it)."""
+    return f"nlt-bench{os.getpid()}-{tag}"
+
+
+def _ip(*args: str, input: str | None = None) -> str:
+    proc = subprocess.run(["ip", *args], capture_output=True, text=True, input=input, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ip {' '.join(args)} exited {proc.returncode}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def _mounts(path: str) -> int:
+    with open("/proc/self/mountinfo") as f:
+        return sum(1 for line in f if line.split()[4] == path)
+
+
+def _netns_dir_state() -> tuple[bool, int]:
+    return os.path.isdir(NETNS_DIR), _mounts(NETNS_DIR)
+
+
+def _restore_netns_dir(before: tuple[bool, int]) -> None:
+    # `ip netns add` creates and (possibly twice) mounts /run/netns; undo what it added
+    # when nobody else uses the directory now
+    existed, mounts = before
+    if not os.path.isdir(NETNS_DIR) or os.listdir(NETNS_DIR):
+        return
+    for _ in range(10):  # bounded: each umount pops one stacked mount
+        if _mounts(NETNS_DIR) <= mounts:
+            break
+        subprocess.run(["umount", NETNS_DIR], capture_output=True, timeout=30)
+    if not existed:
+        with contextlib.suppress(OSError):
+            os.rmdir(NETNS_DIR)
+
+
+@contextlib.contextmanager
+def make_ns(name: str, lo_up: bool = True) -> Iterator[str]:
+    """Create namespace `name` (lo up), yield it, delete it; /run/netns is left as found."""
+    before = _netns_dir_state()
+    _ip("netns", "add", name)
+    try:
+        if lo_up:
+            _ip("-n", name, "link", "set", "lo", "up")
+        yield name
+    finally:
+        try:
+            _ip("netns", "del", name)
+        finally:
+            _restore_netns_dir(before)
+
+
+def del_ns(name: str) -> None:
+    """Delete a namespace made outside `make_ns` (ignores one that is already gone)."""
+    if os.path.exists(os.path.join(NETNS_DIR, name)):
+        _ip("netns", "del", name)
+
+
+def ip_batch(ns: str, lines: Sequence[str], force: bool = False) -> None:
+    """Feed `lines` to `ip -n NS -batch -` (setup work, not timed)."""
+    _ip("-n", ns, *(["-force"] if force else []), "-batch", "-", input="\n".join(lines) + "\n")
+
+
+def write_batch(path: str, lines: Sequence[str]) -> str:
+    """Write a batch file (for timing `ip -batch FILE` or `nlshell -b FILE`); returns path."""
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+def emit(
+    name: str,
+    nlshell: dict[str, float] | None,
+    ip: dict[str, float] | None = None,
+    pyroute2: dict[str, float] | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """Print one result line (medians; ratios are nlshell / other, < 1 means nlshell is faster)."""
+    def med(r: dict[str, float] | None) -> float | None:
+        return round(r["median_s"], 5) if r else None
+
+    row = {
+        "name": name,
+        "nlshell_s": med(nlshell),
+        "ip_s": med(ip),
+        "pyroute2_s": med(pyroute2),
+        "ratio_ip": _ratio(med(nlshell), med(ip)),
+        "ratio_pyroute2": _ratio(med(nlshell), med(pyroute2)),
+        "peak_rss_mb": round(nlshell["peak_rss_kb"] / 1024, 1) if nlshell else None,
+        "note": note,
+    }
+    print(json.dumps(row), flush=True)
+    return row

@@ -1,0 +1,99 @@
+"""Shared fixtures and the host guard.
+
+Fixtures: `ns`, `ns2` (fresh namespaces, names yielded), `sh`, `ipj` (the helpers).
+Marker: `@pytest.mark.requires_root` (or `helpers.requires_root`).
+
+The session guard snapshots the host (links, addresses, routes, /run/netns) before the run;
+after it, it removes this run's leftover `nlt-<pid>-*` namespaces, puts /run/netns back as it
+was, and fails the run (exit status 1, diff printed) if the host changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))  # `import helpers` whatever the rootdir layout
+
+import helpers  # noqa: E402
+
+_guard: dict[str, Any] = {"before": None, "errors": [], "warnings": [], "notes": []}
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ns() -> Iterator[str]:
+    """A fresh network namespace (lo up) for one test; its name. Deleted afterwards."""
+    with helpers.temp_netns() as name:
+        yield name
+
+
+@pytest.fixture
+def ns2() -> Iterator[str]:
+    """A second fresh namespace, for tests that need two."""
+    with helpers.temp_netns() as name:
+        yield name
+
+
+@pytest.fixture
+def sh() -> Callable[..., str]:
+    return helpers.sh
+
+
+@pytest.fixture
+def ipj() -> Callable[..., Any]:
+    return helpers.ipj
+
+
+# -- marker -------------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requires_root: needs CAP_NET_ADMIN/CAP_SYS_ADMIN (skipped otherwise, failed in CI)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("requires_root"):
+        helpers.need_privileges()
+
+
+# -- host guard ---------------------------------------------------------------------------
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    try:
+        _guard["before"] = helpers.host_snapshot()
+    except Exception as exc:  # an unreadable host is itself a setup failure, reported at the end
+        _guard["errors"].append(f"could not snapshot the host before the run: {exc}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = _guard["before"]
+    try:
+        if before is not None:
+            _guard["notes"] += helpers.cleanup_run_namespaces(before["netns"])
+            errors, warnings = helpers.diff_snapshots(before, helpers.host_snapshot())
+            _guard["errors"] += errors
+            _guard["warnings"] += warnings
+    except Exception as exc:
+        _guard["errors"].append(f"could not check the host after the run: {exc}")
+    if _guard["errors"] and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    tr = terminalreporter
+    for note in _guard["notes"] + _guard["warnings"]:
+        tr.write_line(f"host guard: {note}", yellow=True)
+    if _guard["errors"]:
+        tr.write_sep("=", "HOST STATE CHANGED BY THE TEST RUN (run marked failed)", red=True, bold=True)
+        for err in _guard["errors"]:
+            tr.write_line(err, red=True)
