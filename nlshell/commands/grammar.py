@@ -1,0 +1,656 @@
+"""The command grammar: declaration types and the registry.
+
+One grammar, four readers. Every command is declared once -- its words, its typed slots and a
+help line per word -- and that declaration is read by the parser (`parser.parse`), the
+suggester (`suggest.suggest`, `?` help, ``nlshell --complete``), help rendering
+(`helptext`) and the shell's lexer (`suggest.roles`).
+
+Shape of a command line::
+
+    [-4|-6|-j|-s|-d|-br|-n NETNS ...]  OBJECT  [VERB]  PARAMS...
+
+An OBJECT (``link``) has VERBS (``show``, ``add``...), each a `Command` with its own parameter
+list; ``default=`` names the verb used when nothing follows the object (``link`` ==
+``link show``). A verbless object (``cd NAME``, ``monitor [WHAT]...``) is a `Command` itself,
+declared with `Registry.command`.
+
+Words (objects, verbs, keywords, choice words) may be abbreviated to any unique prefix of
+their name or aliases; ``shortcuts`` are extra exact spellings that win where a prefix would be
+ambiguous (``r`` -> route although ``rule`` also starts with r).
+
+Parameters come after the verb in any order, like ip's:
+
+===========================================  =================================================
+``Kw('dev', S.IFNAME, 'help')``              keyword + typed value: ``dev eth0``
+``Kw('brd', BRD, bare='+')``                 ... whose value may be left out (``bare`` used)
+``Kw(..., repeat=True)``                     may be given again; the value becomes a list
+``Flag('onlink', 'help')``                   bare keyword -> ``True`` (or ``value=``)
+``OneOf('state', {'up': h, 'down': h})``     one word of a set -> ``values['state'] = 'up'``
+``Pos('prefix', S.PREFIX, 'help')``          positional value; ``keyword='to'`` lets it also be
+                                             written ``to PREFIX``; ``required=False`` makes it
+                                             optional (an optional choice is only taken when
+                                             typed in full: ``route add [TYPE] PREFIX``)
+``Rest('argv', 'help', slot=S.COMMAND)``     every remaining word, verbatim (``netns exec``)
+``Group('nexthop', 'help', [...])``          keyword opening a sub-list -> a dict (a list of
+                                             dicts with ``repeat=True``); words the group does
+                                             not know close it and go back to the command
+``Switch('type', 'help', {'veth': Branch(    keyword + choice whose branch adds parameters:
+   'help', [...]), 'ifb': 'help'})``         ``type vxlan id 42 dstport 4789``
+===========================================  =================================================
+
+Every param has a ``key`` (the dict key in ``Invocation.values``; defaults to the keyword with
+``-`` turned into ``_``), ``help`` and, where it makes sense, ``aliases``, ``shortcuts``,
+``required``, ``metavar`` (the name help shows instead of the slot's) and ``source`` (the
+completion source when it differs from the slot's, e.g. ``'routes'`` for ``route del PREFIX``).
+`Command` and `Group` also take ``conflicts=[('via', 'nexthop')]`` (keys that exclude each other)
+and ``check=fn`` (``fn(values) -> error message | None``, run after parsing).
+
+``Invocation.values`` holds only what was typed (use ``.get``): converted slot values (see
+`slots`), ``True`` for flags, the chosen word for `OneOf`/`Switch` (branch params sit beside it,
+flat), a dict (or list of dicts) per `Group`, a list of str for `Rest`, lists for repeats.
+
+Example (a declaration module; the handler gets ``(context, invocation)``)::
+
+    from nlshell.commands import slots as S
+    from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
+
+    link = REGISTRY.object("link", "network devices", shortcuts=["l"], default="show")
+
+    @link.verb("set", "change device attributes", params=[
+        Pos("dev", S.IFNAME, "the device", keyword="dev"),
+        OneOf("state", {"up": "bring it up", "down": "bring it down"}),
+        Kw("mtu", S.number(68, 65535), "maximum transmission unit"),
+        Kw("txqueuelen", S.NUMBER, "transmit queue length", aliases=["txqlen"]),
+    ])
+    def link_set(ctx, inv):
+        dev, mtu = inv.values["dev"], inv.values.get("mtu")   # 'veth0', 1400
+        ...
+
+    link.verb("add", "create a virtual device", handler="nlshell.commands.link:link_add", params=[
+        Pos("name", S.NEW_IFNAME, "its name", keyword="name", metavar="NAME"),
+        Switch("type", "device kind", {
+            "veth": Branch("virtual ethernet pair", [
+                Group("peer", "the other end", [Kw("name", S.NEW_IFNAME, "peer name")]),
+            ]),
+            "ifb": "intermediate functional block",
+        }, required=True),
+    ])
+    # "link add v0 type veth peer name v1"
+    #   -> {'name': 'v0', 'type': 'veth', 'peer': {'name': 'v1'}}
+
+Handlers may be callables or ``"module:function"`` strings (resolved on first run), so a
+declaration module can stay import-cheap: import the engine and output code inside handlers.
+`REGISTRY` imports the modules named in `COMMAND_MODULES` on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any
+
+from nlshell.commands.slots import STRING, Slot, choice
+
+# The declaration modules REGISTRY loads on first use (one place to add a new object).
+COMMAND_MODULES: tuple[str, ...] = (
+    "nlshell.commands.link",
+    "nlshell.commands.address",
+    "nlshell.commands.route",
+    "nlshell.commands.neighbour",
+    "nlshell.commands.rule",
+    "nlshell.commands.netns",
+    "nlshell.commands.monitor",
+    "nlshell.commands.shellwords",
+)
+
+
+class GrammarError(Exception):
+    """A declaration is inconsistent (a programming error, raised at declaration time)."""
+
+
+class _Nothing:
+    def __repr__(self) -> str:
+        return "NOTHING"
+
+
+NOTHING: Any = _Nothing()  # "no bare value": the keyword needs its value
+
+
+def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _keyof(word: str) -> str:
+    return word.replace("-", "_")
+
+
+# -- word tables --------------------------------------------------------------------------
+
+class WordTable:
+    """Words -> targets with ip-style matching: exact name/alias/shortcut first, then a
+    unique prefix of a name or alias."""
+
+    __slots__ = ("exact", "names")
+
+    def __init__(self) -> None:
+        self.exact: dict[str, Any] = {}
+        self.names: list[tuple[str, Any]] = []  # prefix-matchable, in declaration order
+
+    def add(self, names: Sequence[str], shortcuts: Sequence[str], target: Any) -> None:
+        for word in (*names, *shortcuts):
+            if not word or any(c.isspace() for c in word):
+                raise GrammarError(f"bad word {word!r}")
+            if word in self.exact and self.exact[word] is not target:
+                raise GrammarError(f"word {word!r} declared twice")
+            self.exact[word] = target
+        self.names.extend((name, target) for name in names)
+
+    def prefixed(self, text: str) -> list[Any]:
+        """Distinct targets with a name or alias starting with `text` (declaration order)."""
+        out: list[Any] = []
+        for name, target in self.names:
+            if name.startswith(text) and not any(t is target for t in out):
+                out.append(target)
+        return out
+
+    def match(self, text: str) -> list[Any]:
+        """[target] on a match, several on ambiguity, [] when nothing fits."""
+        if text in self.exact:
+            return [self.exact[text]]
+        return self.prefixed(text) if text else []
+
+    def words(self) -> list[str]:
+        return [name for name, _ in self.names]
+
+
+# -- words and parameters -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Word:
+    """An object or verb word."""
+
+    name: str
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+    shortcuts: tuple[str, ...] = ()
+
+
+class Param:
+    """Base of the parameter declarations."""
+
+    key: str
+    help: str
+    required: bool = False
+    repeat: bool = False
+    metavar: str = ""
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        """(names, shortcuts, canonical word) for each keyword spelling of this param."""
+        return iter(())
+
+
+@dataclass(eq=False)
+class Kw(Param):
+    """``word VALUE``: a keyword followed by one typed value."""
+
+    word: str
+    slot: Slot
+    help: str = ""
+    _: KW_ONLY
+    key: str = ""
+    aliases: Sequence[str] = ()
+    shortcuts: Sequence[str] = ()
+    required: bool = False
+    repeat: bool = False
+    bare: Any = NOTHING  # value used when the keyword is given without one
+    metavar: str = ""
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        self.key = self.key or _keyof(self.word)
+        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+        self.metavar = self.metavar or self.slot.name
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
+
+
+@dataclass(eq=False)
+class Flag(Param):
+    """A bare keyword: ``onlink`` -> ``values['onlink'] = True`` (or `value`)."""
+
+    word: str
+    help: str = ""
+    _: KW_ONLY
+    key: str = ""
+    aliases: Sequence[str] = ()
+    shortcuts: Sequence[str] = ()
+    value: Any = True
+
+    def __post_init__(self) -> None:
+        self.key = self.key or _keyof(self.word)
+        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
+
+
+@dataclass(eq=False)
+class OneOf(Param):
+    """One keyword out of a set: ``OneOf('state', {'up': help, 'down': help})``.
+
+    ``values={'nolearning': False, ...}`` maps words to stored values (default: the word);
+    ``shortcuts={'u': 'up'}`` adds exact spellings.
+    """
+
+    key: str
+    words: Mapping[str, str]
+    help: str = ""
+    _: KW_ONLY
+    values: Mapping[str, Any] | None = None
+    shortcuts: Mapping[str, str] = field(default_factory=dict)
+    required: bool = False
+    metavar: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.words:
+            raise GrammarError(f"OneOf {self.key!r} has no words")
+        self.words = dict(self.words)
+        self.metavar = self.metavar or "|".join(self.words)
+
+    def value_of(self, word: str) -> Any:
+        return (self.values or {}).get(word, word)
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        for word in self.words:
+            short = tuple(s for s, w in self.shortcuts.items() if w == word)
+            yield (word,), short, word
+
+
+@dataclass(eq=False)
+class Pos(Param):
+    """A positional value, filled in declaration order by words that are not keywords.
+
+    ``keyword='dev'`` also allows ``dev VALUE``. An optional positional (``required=False``)
+    followed by another one is only taken when the word fits it exactly.
+    """
+
+    key: str
+    slot: Slot
+    help: str = ""
+    _: KW_ONLY
+    keyword: str | Sequence[str] = ()
+    required: bool = True
+    repeat: bool = False
+    metavar: str = ""
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        self.keyword = _names(self.keyword)
+        self.metavar = self.metavar or self.slot.name
+
+    @property
+    def word(self) -> str:
+        return self.keyword[0] if self.keyword else ""
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        if self.keyword:
+            yield tuple(self.keyword), (), self.keyword[0]
+
+
+@dataclass(eq=False)
+class Rest(Param):
+    """All remaining words, verbatim, as a list of str (must be the last positional).
+
+    With ``slot=S.COMMAND`` the completer and lexer treat the words as a nested command line.
+    """
+
+    key: str
+    help: str = ""
+    _: KW_ONLY
+    slot: Slot = STRING
+    required: bool = False
+    metavar: str = ""
+
+    def __post_init__(self) -> None:
+        self.metavar = self.metavar or self.slot.name
+        self.repeat = False
+        self.source = self.slot.source
+
+
+@dataclass(eq=False)
+class Branch:
+    """The parameters a `Switch` choice adds."""
+
+    help: str = ""
+    params: Sequence[Param] = ()
+
+    def __post_init__(self) -> None:
+        self.params = tuple(self.params)
+        self._scope: Scope | None = None
+
+    @property
+    def scope(self) -> Scope:
+        if self._scope is None:
+            self._scope = Scope(self.params)
+        return self._scope
+
+
+@dataclass(eq=False)
+class Switch(Param):
+    """``word CHOICE`` where each choice may add its own parameters (`Branch`)."""
+
+    word: str
+    help: str
+    branches: Mapping[str, Branch | str]
+    _: KW_ONLY
+    key: str = ""
+    aliases: Sequence[str] = ()
+    shortcuts: Sequence[str] = ()
+    required: bool = False
+    metavar: str = ""
+    abbrev: bool = True
+
+    def __post_init__(self) -> None:
+        self.key = self.key or _keyof(self.word)
+        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+        self.branches = {name: b if isinstance(b, Branch) else Branch(b)
+                         for name, b in self.branches.items()}
+        self.metavar = self.metavar or self.word.upper()
+        self.slot = choice(self.metavar, {n: b.help for n, b in self.branches.items()},
+                           label=self.word, abbrev=self.abbrev)
+        self.source: str | None = None
+        self.bare = NOTHING
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
+
+
+@dataclass(eq=False)
+class Group(Param):
+    """``word`` followed by its own parameters -> a dict (a list of dicts if `repeat`)."""
+
+    word: str
+    help: str
+    params: Sequence[Param]
+    _: KW_ONLY
+    key: str = ""
+    aliases: Sequence[str] = ()
+    shortcuts: Sequence[str] = ()
+    required: bool = False
+    repeat: bool = False
+    metavar: str = ""
+    conflicts: Sequence[Sequence[str]] = ()
+    check: Callable[[dict[str, Any]], str | None] | None = None
+
+    def __post_init__(self) -> None:
+        self.key = self.key or _keyof(self.word)
+        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+        self.params = tuple(self.params)
+        self.metavar = self.metavar or self.word.upper()
+        self.conflicts = tuple(tuple(c) for c in self.conflicts)
+        self._scope: Scope | None = None
+
+    @property
+    def scope(self) -> Scope:
+        if self._scope is None:
+            self._scope = Scope(self.params, self.conflicts)
+        return self._scope
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
+
+
+class Scope:
+    """A compiled parameter list: its keyword table and positionals."""
+
+    def __init__(self, params: Sequence[Param], conflicts: Sequence[Sequence[str]] = ()) -> None:
+        self.params = tuple(params)
+        self.table = WordTable()
+        self.positionals: list[Param] = []
+        self.conflicts = tuple(tuple(c) for c in conflicts)
+        keys: set[str] = set()
+        for p in self.params:
+            if not isinstance(p, Param):
+                raise GrammarError(f"not a parameter: {p!r}")
+            if p.key in keys:
+                raise GrammarError(f"parameter key {p.key!r} declared twice")
+            keys.add(p.key)
+            for names, shortcuts, word in p.keywords():
+                self.table.add(names, shortcuts, (p, word))
+            if isinstance(p, (Pos, Rest)):
+                if self.positionals and isinstance(self.positionals[-1], Rest):
+                    raise GrammarError(f"{p.key!r} follows a Rest parameter")
+                self.positionals.append(p)
+        self.keys = keys
+
+
+def _check_scope(params: Sequence[Param], conflicts: Sequence[Sequence[str]] = ()) -> Scope:
+    """Compile and cross-check a parameter list with its switch branches (which share its
+    values dict and keyword space)."""
+    scope = Scope(params, conflicts)
+    for p in scope.params:
+        if isinstance(p, Group):
+            _check_scope(p.params, p.conflicts)
+        if isinstance(p, Switch):
+            for name, branch in p.branches.items():
+                try:
+                    Scope([*scope.params, *branch.params])  # words and keys stay unique
+                    _check_scope(branch.params)
+                except GrammarError as exc:
+                    raise GrammarError(f"branch {p.word} {name}: {exc}") from None
+    return scope
+
+
+# -- commands, objects, the registry ----------------------------------------------------
+
+class Command:
+    """One runnable command: an object word, a verb word (None for verbless objects), its
+    parameters and its handler. Usable as a decorator to set the handler."""
+
+    def __init__(self, obj: Obj, verb: Word | None, help: str, params: Sequence[Param],
+                 handler: Callable[..., Any] | str | None = None,
+                 check: Callable[[dict[str, Any]], str | None] | None = None,
+                 conflicts: Sequence[Sequence[str]] = ()) -> None:
+        self.obj = obj
+        self.verb = verb
+        self.help = help
+        self.params = tuple(params)
+        self.handler = handler
+        self.check = check
+        self.conflicts = tuple(tuple(c) for c in conflicts)
+        self.scope = _check_scope(self.params, self.conflicts)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """('route', 'add'), or ('cd',) for a verbless object."""
+        return (self.obj.name,) if self.verb is None else (self.obj.name, self.verb.name)
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        self.handler = fn
+        return fn
+
+    def resolve_handler(self) -> Callable[..., Any]:
+        """The handler callable (imports ``"module:function"`` strings on first use)."""
+        if isinstance(self.handler, str):
+            module, _, attr = self.handler.rpartition(":") if ":" in self.handler \
+                else self.handler.rpartition(".")
+            self.handler = getattr(importlib.import_module(module), attr)
+        if self.handler is None:
+            raise LookupError(f"{self.name}: no handler declared")
+        return self.handler
+
+    def __repr__(self) -> str:
+        return f"<Command {self.name}>"
+
+
+class Obj:
+    """An object word and its verbs (or, for a verbless object, its single `Command`)."""
+
+    def __init__(self, word: Word, default: str | None = None) -> None:
+        self.word = word
+        self.default = default
+        self.commands: dict[str, Command] = {}  # verb name -> Command
+        self.direct: Command | None = None
+        self._verbs = WordTable()
+
+    name = property(lambda self: self.word.name)
+    help = property(lambda self: self.word.help)
+
+    def verb(self, name: str, help: str, params: Sequence[Param] = (), *,
+             aliases: str | Iterable[str] = (), shortcuts: str | Iterable[str] = (),
+             handler: Callable[..., Any] | str | None = None,
+             check: Callable[[dict[str, Any]], str | None] | None = None,
+             conflicts: Sequence[Sequence[str]] = ()) -> Command:
+        """Declare a verb; returns its `Command` (also usable as a handler decorator)."""
+        if self.direct is not None:
+            raise GrammarError(f"{self.name} is a verbless command")
+        word = Word(name, help, _names(aliases), _names(shortcuts))
+        cmd = Command(self, word, help, params, handler, check, conflicts)
+        self._verbs.add((name, *word.aliases), word.shortcuts, cmd)
+        self.commands[name] = cmd
+        return cmd
+
+    @property
+    def verbs(self) -> list[Command]:
+        return list(self.commands.values())
+
+    @property
+    def default_command(self) -> Command | None:
+        if self.default is None:
+            return None
+        if self.default not in self.commands:
+            raise GrammarError(f"{self.name}: default verb {self.default!r} is not declared")
+        return self.commands[self.default]
+
+    def lookup(self, text: str) -> list[Command]:
+        return self._verbs.match(text)
+
+    def verb_words(self) -> list[str]:
+        return self._verbs.words()
+
+    def __repr__(self) -> str:
+        return f"<Obj {self.name}>"
+
+
+class Registry:
+    """All objects. `REGISTRY` imports `COMMAND_MODULES` on first use; tests build their own
+    ``Registry()`` (no modules) and declare into it."""
+
+    def __init__(self, modules: Sequence[str] = ()) -> None:
+        self.modules = tuple(modules)
+        self.load_errors: dict[str, str] = {}  # module -> why it was skipped
+        self._objects: dict[str, Obj] = {}
+        self._table = WordTable()
+        self._loaded = not self.modules
+        self._loading = False
+        self._lock = threading.RLock()
+
+    def object(self, name: str, help: str, *, aliases: str | Iterable[str] = (),
+               shortcuts: str | Iterable[str] = (), default: str | None = None) -> Obj:
+        """Declare an object with verbs (``default``: the verb used when none is typed)."""
+        return self._add(Obj(Word(name, help, _names(aliases), _names(shortcuts)), default))
+
+    def command(self, name: str, help: str, params: Sequence[Param] = (), *,
+                aliases: str | Iterable[str] = (), shortcuts: str | Iterable[str] = (),
+                handler: Callable[..., Any] | str | None = None,
+                check: Callable[[dict[str, Any]], str | None] | None = None,
+                conflicts: Sequence[Sequence[str]] = ()) -> Command:
+        """Declare a verbless object (``cd NAME``); returns its `Command`."""
+        obj = Obj(Word(name, help, _names(aliases), _names(shortcuts)))
+        obj.direct = Command(obj, None, help, params, handler, check, conflicts)
+        self._add(obj)
+        return obj.direct
+
+    def _add(self, obj: Obj) -> Obj:
+        with self._lock:
+            if obj.name in self._objects:
+                raise GrammarError(f"object {obj.name!r} declared twice")
+            self._table.add((obj.name, *obj.word.aliases), obj.word.shortcuts, obj)
+            self._objects[obj.name] = obj
+        return obj
+
+    def load(self) -> Registry:
+        """Import the declaration modules once. A module that does not exist (yet) is
+        skipped and noted in `load_errors`; other import errors propagate."""
+        if self._loaded:
+            return self
+        with self._lock:  # other threads wait here until every module is in
+            if self._loaded or self._loading:  # _loading: a module being imported asks again
+                return self
+            self._loading = True
+            try:
+                for module in self.modules:
+                    try:
+                        importlib.import_module(module)
+                    except ModuleNotFoundError as exc:
+                        if exc.name != module:
+                            raise
+                        self.load_errors[module] = "not found"
+            finally:
+                self._loaded, self._loading = True, False
+        return self
+
+    @property
+    def objects(self) -> list[Obj]:
+        self.load()
+        return list(self._objects.values())
+
+    def lookup(self, text: str) -> list[Obj]:
+        """Objects matching `text` ([] unknown, several when ambiguous)."""
+        self.load()
+        return self._table.match(text)
+
+    def object_words(self) -> list[str]:
+        self.load()
+        return self._table.words()
+
+    def commands(self) -> Iterator[Command]:
+        for obj in self.objects:
+            yield from ([obj.direct] if obj.direct else obj.verbs)
+
+    def find(self, path: str | Sequence[str]) -> Command:
+        """The command at an exact path: ``find('route add')`` (KeyError if none)."""
+        words = path.split() if isinstance(path, str) else list(path)
+        self.load()
+        obj = self._objects.get(words[0]) if words else None
+        if obj is None:
+            raise KeyError(path)
+        if obj.direct is not None and len(words) == 1:
+            return obj.direct
+        if len(words) == 2 and words[1] in obj.commands:
+            return obj.commands[words[1]]
+        raise KeyError(path)
+
+    def vocabulary(self) -> dict[str, set[str]]:
+        """Every spelling by role ('object', 'verb', 'keyword'), for simple regex lexers."""
+        out: dict[str, set[str]] = {"object": set(), "verb": set(), "keyword": set()}
+        for obj in self.objects:
+            out["object"].update(obj.word.aliases, (obj.name,), obj.word.shortcuts)
+            for cmd in obj.verbs:
+                out["verb"].update((cmd.verb.name, *cmd.verb.aliases, *cmd.verb.shortcuts))  # type: ignore[union-attr]
+            for cmd in ([obj.direct] if obj.direct else obj.verbs):
+                _collect_keywords(cmd.params, out["keyword"])
+        return out
+
+
+def _collect_keywords(params: Iterable[Param], into: set[str]) -> None:
+    for p in params:
+        for names, shortcuts, _ in p.keywords():
+            into.update(names, shortcuts)
+        if isinstance(p, Group):
+            _collect_keywords(p.params, into)
+        if isinstance(p, Switch):
+            for branch in p.branches.values():
+                _collect_keywords(branch.params, into)
+
+
+REGISTRY = Registry(COMMAND_MODULES)

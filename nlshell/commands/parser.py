@@ -1,0 +1,614 @@
+"""Tokenize and parse one command line against the grammar.
+
+``parse(line_or_words, registry=REGISTRY) -> Invocation`` or `ParseError`.
+
+Words are split like a shell's: single quotes keep everything, double quotes allow ``\\"``
+``\\\\`` ``\\$`` and ``\\``` escapes, a backslash outside quotes escapes the next character.
+Comments and line continuations belong to the batch runner, which uses `split_words` too.
+
+How a word after the verb is read (ip's rules, made predictable):
+
+1. a pending keyword takes it as its value, verbatim (``dev up`` names a device ``up``);
+2. an exact keyword (name, alias or shortcut), innermost group first;
+3. a unique keyword prefix (the innermost group with any candidate decides);
+4. the next positional that accepts it;
+5. otherwise an error: the positional's own message, an ambiguity listing the candidates, or
+   "unknown word" with the closest valid words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from nlshell.commands.grammar import (
+    NOTHING,
+    REGISTRY,
+    Command,
+    Flag,
+    Group,
+    Kw,
+    OneOf,
+    Param,
+    Pos,
+    Registry,
+    Rest,
+    Scope,
+    Switch,
+)
+from nlshell.commands.slots import AF_INET, AF_INET6, NETNS, Slot, SlotError
+
+AF_PACKET = 17
+
+
+class ParseError(ValueError):
+    """A line does not parse. `word_index` and `column` point at the bad word (at the end of
+    the line for something missing); `candidates` are the words that would fit."""
+
+    def __init__(self, message: str, word_index: int = 0, column: int = 0,
+                 candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.word_index = word_index
+        self.column = column
+        self.candidates = list(candidates)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Token(NamedTuple):
+    """One word: its text (quotes removed) and its columns in the line (end exclusive)."""
+
+    text: str
+    start: int
+    end: int
+    open_quote: str = ""  # the quote still open at the end of a partial line
+
+
+@dataclass
+class Invocation:
+    """A parsed command line."""
+
+    command: Command
+    values: dict[str, Any]
+    family: int | None = None  # AF_INET / AF_INET6 / AF_PACKET from -4 / -6 / -0
+    words: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)  # json, stats, details, brief, netns...
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.command.path
+
+
+# -- tokenizer ----------------------------------------------------------------------------
+
+_SPACE = frozenset(" \t\n\r\f\v")
+_DQ_ESCAPES = frozenset('"\\$`')
+
+
+def tokenize(line: str, *, partial: bool = False) -> list[Token]:
+    """Split a line into `Token`s. An unterminated quote raises `ParseError` at the quote's
+    column, unless `partial` (a line still being typed): then the last token is returned open."""
+    tokens: list[Token] = []
+    i, n = 0, len(line)
+    while i < n:
+        if line[i] in _SPACE:
+            i += 1
+            continue
+        start, buf, quote, quote_at = i, [], "", 0
+        while i < n:
+            c = line[i]
+            if quote == "'":
+                if c == "'":
+                    quote = ""
+                else:
+                    buf.append(c)
+            elif quote == '"':
+                if c == '"':
+                    quote = ""
+                elif c == "\\" and i + 1 < n and line[i + 1] in _DQ_ESCAPES:
+                    i += 1
+                    buf.append(line[i])
+                elif c == "\\" and i + 1 < n and line[i + 1] == "\n":
+                    i += 1
+                else:
+                    buf.append(c)
+            elif c in _SPACE:
+                break
+            elif c in "'\"":
+                quote, quote_at = c, i
+            elif c == "\\":
+                if i + 1 < n:
+                    i += 1
+                    if line[i] != "\n":  # backslash-newline joins
+                        buf.append(line[i])
+                elif not partial:
+                    raise ParseError(f"dangling backslash at column {i}", len(tokens), i)
+            else:
+                buf.append(c)
+            i += 1
+        if quote and not partial:
+            raise ParseError(f"unterminated {quote} quote starting at column {quote_at}",
+                             len(tokens), quote_at)
+        tokens.append(Token("".join(buf), start, i, quote))
+    return tokens
+
+
+def split_words(line: str) -> list[str]:
+    """The words of a line (quotes removed); `ParseError` on an unterminated quote."""
+    return [t.text for t in tokenize(line)]
+
+
+_SAFE = re.compile(r"[A-Za-z0-9@%+=:,./_-]+")
+
+
+def quote_word(word: str) -> str:
+    """`word` as it must be typed to come back as one word (single-quoted when needed)."""
+    if _SAFE.fullmatch(word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+def _tokens_of(line_or_words: str | Sequence[str] | Sequence[Token]) -> tuple[list[Token], str]:
+    if isinstance(line_or_words, str):
+        return tokenize(line_or_words), line_or_words
+    tokens: list[Token] = []
+    col = 0
+    for w in line_or_words:
+        if isinstance(w, Token):
+            tokens.append(w)
+            col = w.end + 1
+        else:
+            tokens.append(Token(str(w), col, col + len(str(w))))
+            col += len(str(w)) + 1
+    return tokens, " ".join(t.text for t in tokens)
+
+
+# -- global options -------------------------------------------------------------------------
+
+class Option(NamedTuple):
+    key: str
+    value: Any  # the value stored; a Slot when the option takes the next word
+    help: str
+
+
+OPTIONS: dict[str, Option] = {
+    "-4": Option("family", AF_INET, "IPv4 only"),
+    "-6": Option("family", AF_INET6, "IPv6 only"),
+    "-0": Option("family", AF_PACKET, "link layer only"),
+    "-json": Option("json", True, "JSON output"),
+    "-pretty": Option("pretty", True, "indented JSON"),
+    "-statistics": Option("stats", 1, "statistics (again for more)"),
+    "-details": Option("details", True, "detailed output"),
+    "-brief": Option("brief", True, "one line per object"),
+    "-oneline": Option("oneline", True, "one line per record"),
+    "-resolve": Option("resolve", True, "resolve names"),
+    "-netns": Option("netns", NETNS, "run in namespace NAME"),
+}
+_SHORT_OPTIONS = {"-j": "-json", "-p": "-pretty", "-s": "-statistics", "-stats": "-statistics",
+                  "-d": "-details", "-br": "-brief", "-o": "-oneline", "-r": "-resolve",
+                  "-n": "-netns"}
+
+
+def _find_option(text: str) -> list[str]:
+    if text.startswith("--"):
+        text = text[1:]
+    if text in OPTIONS:
+        return [text]
+    if text in _SHORT_OPTIONS:
+        return [_SHORT_OPTIONS[text]]
+    return [name for name in OPTIONS if len(text) > 2 and name.startswith(text)]
+
+
+# -- the walker: one word at a time ---------------------------------------------------------
+
+class Frame:
+    """The parameter scope being filled: the command itself or an open group."""
+
+    __slots__ = ("scopes", "positionals", "values", "seen", "posq", "owner")
+
+    def __init__(self, scope: Scope, values: dict[str, Any], owner: Group | None) -> None:
+        self.scopes = [scope]
+        self.positionals = list(scope.positionals)
+        self.values = values
+        self.seen: dict[int, tuple[int, str]] = {}  # id(param) -> (word index, word used)
+        self.posq = 0  # first positional that may still take a word
+        self.owner = owner
+
+    def add_scope(self, scope: Scope) -> None:
+        self.scopes.insert(0, scope)  # branch words first in suggestions
+        self.positionals.extend(scope.positionals)
+
+    def exact(self, text: str) -> tuple[Param, str] | None:
+        for scope in self.scopes:
+            hit = scope.table.exact.get(text)
+            if hit is not None:
+                return hit
+        return None
+
+    def prefixed(self, text: str) -> list[tuple[Param, str]]:
+        out: list[tuple[Param, str]] = []
+        for scope in self.scopes:
+            for hit in scope.table.prefixed(text):
+                if not any(h[0] is hit[0] and h[1] == hit[1] for h in out):
+                    out.append(hit)
+        return out
+
+    def params(self) -> list[Param]:
+        return [p for scope in reversed(self.scopes) for p in scope.params]
+
+    def conflicts(self) -> list[tuple[str, ...]]:
+        return [c for scope in self.scopes for c in scope.conflicts]
+
+    def open_positionals(self) -> list[Param]:
+        """Positionals that could take the next word: up to the first required one."""
+        out: list[Param] = []
+        for p in self.positionals[self.posq:]:
+            if id(p) in self.seen and not p.repeat:
+                continue
+            out.append(p)
+            if p.required and id(p) not in self.seen:
+                break
+        return out
+
+    def claim(self, text: str) -> Param | None:
+        cands = self.open_positionals()
+        for n, p in enumerate(cands):
+            if isinstance(p, Rest):
+                return p
+            strict = not p.required and n + 1 < len(cands)
+            if p.slot.claims(text, exact=strict):  # type: ignore[attr-defined]
+                return p
+        return None
+
+
+def _describe(p: Param) -> str:
+    if isinstance(p, (Kw, Switch)):
+        return f"{p.word} {p.metavar}"
+    if isinstance(p, (Flag, Group)):
+        return p.word
+    if isinstance(p, OneOf):
+        return "one of " + p.metavar
+    return p.metavar
+
+
+class Walker:
+    """Feeds words through the grammar one at a time, keeping the state the parser
+    (`finish`), the suggester (`suggest.expectations`) and the lexer (a role per word) need.
+
+    `feed` checks a word before it changes anything (the one exception: a keyword's `bare`
+    value is applied before the word after it is read afresh), so the lexer can `skip` a
+    refused word and go on."""
+
+    def __init__(self, tokens: Sequence[Token], registry: Registry = REGISTRY) -> None:
+        self.tokens = list(tokens)
+        self.registry = registry
+        self.stage = "start"  # start (options, object) -> verb -> params
+        self.options: dict[str, Any] = {}
+        self.family: int | None = None
+        self.obj: Any = None
+        self.command: Command | None = None
+        self.frames: list[Frame] = []
+        self.closed: list[Frame] = []
+        self.pending: tuple[Frame, Param, str, int] | None = None  # keyword awaiting its value
+        self.pending_option: Option | None = None
+        self.rest: tuple[Frame, Rest, int] | None = None  # a Rest that has started
+        self.last_slot: Slot | None = None  # slot of the value just fed (for the lexer)
+
+    # -- errors
+    def _col(self, i: int) -> int:
+        if i < len(self.tokens):
+            return self.tokens[i].start
+        return self.tokens[-1].end if self.tokens else 0
+
+    def _error(self, message: str, i: int, candidates: Sequence[str] = ()) -> ParseError:
+        return ParseError(message, i, self._col(i), candidates)
+
+    def _where(self) -> str:
+        return self.command.name if self.command else (self.obj.name if self.obj else "")
+
+    # -- feeding
+    def feed(self, i: int) -> str:
+        """Take word `i`; returns its role ('object', 'verb', 'keyword', 'option',
+        'value:SLOT')."""
+        text = self.tokens[i].text
+        self.last_slot = None
+        if self.rest is not None:
+            frame, rest, _ = self.rest
+            frame.values[rest.key].append(text)
+            return self._value_role(rest.slot)
+        if self.pending_option is not None:
+            return self._option_value(i, text)
+        if self.pending is not None:
+            role = self._value(i, text)
+            if role is not None:
+                return role
+        if self.stage == "start":
+            if text.startswith("-") and len(text) > 1:
+                return self._option(i, text)
+            return self._object(i, text)
+        if self.stage == "verb":
+            return self._verb(i, text)
+        return self._param_word(i, text)
+
+    def skip(self) -> None:
+        """Forget a word `feed` refused (the lexer goes on after it): a value it was meant
+        to be is gone, the next word is read afresh."""
+        if self.rest is None:
+            self.pending = None
+            self.pending_option = None
+
+    def _value_role(self, slot: Slot) -> str:
+        self.last_slot = slot
+        return "value:" + slot.name
+
+    def _option(self, i: int, text: str) -> str:
+        names = _find_option(text)
+        if len(names) != 1:
+            what = "ambiguous" if names else "unknown"
+            near = names or difflib.get_close_matches(text, [*OPTIONS, *_SHORT_OPTIONS], 3, 0.6)
+            raise self._error(f"{what} option {text!r}" + _hint(near), i, near)
+        opt = OPTIONS[names[0]]
+        if isinstance(opt.value, Slot):
+            self.pending_option = opt
+        elif opt.key == "family":
+            self.family = opt.value
+        elif opt.key == "stats":
+            self.options["stats"] = self.options.get("stats", 0) + 1
+        else:
+            self.options[opt.key] = opt.value
+        return "option"
+
+    def _option_value(self, i: int, text: str) -> str:
+        opt = self.pending_option
+        assert opt is not None and isinstance(opt.value, Slot)
+        try:
+            self.options[opt.key] = opt.value.convert(text)
+        except SlotError as exc:
+            raise self._error(str(exc), i) from None
+        self.pending_option = None
+        return self._value_role(opt.value)
+
+    def _object(self, i: int, text: str) -> str:
+        objs = self.registry.lookup(text)
+        if len(objs) != 1:
+            if objs:
+                names = [o.name for o in objs]
+                raise self._error(f"ambiguous command {text!r}: {', '.join(names)}", i, names)
+            near = difflib.get_close_matches(text, self.registry.object_words(), 3, 0.6)
+            raise self._error(f"unknown command {text!r}" + _hint(near), i, near)
+        self.obj = objs[0]
+        if self.obj.direct is not None:
+            self._enter(self.obj.direct)
+        else:
+            self.stage = "verb"
+        return "object"
+
+    def _verb(self, i: int, text: str) -> str:
+        cmds = self.obj.lookup(text)
+        if len(cmds) != 1:
+            if cmds:
+                names = [c.verb.name for c in cmds]
+                raise self._error(f"ambiguous {self.obj.name} verb {text!r}: {', '.join(names)}",
+                                  i, names)
+            near = difflib.get_close_matches(text, self.obj.verb_words(), 3, 0.6)
+            if near:
+                raise self._error(f"unknown {self.obj.name} verb {text!r}" + _hint(near), i, near)
+            names = [c.verb.name for c in self.obj.verbs]  # few enough to list them all
+            raise self._error(f"unknown {self.obj.name} verb {text!r} (one of: {', '.join(names)})",
+                              i, names)
+        self._enter(cmds[0])
+        return "verb"
+
+    def _enter(self, command: Command) -> None:
+        self.command = command
+        self.frames = [Frame(command.scope, {}, None)]
+        self.stage = "params"
+
+    # -- parameters
+    def _param_word(self, i: int, text: str) -> str:
+        frames = self.frames
+        for depth in range(len(frames) - 1, -1, -1):
+            hit = frames[depth].exact(text)
+            if hit is not None:
+                return self._keyword(i, depth, *hit, text)
+        ambiguous: list[tuple[Param, str]] = []
+        for depth in range(len(frames) - 1, -1, -1):
+            hits = frames[depth].prefixed(text) if text else []
+            if len(hits) == 1:
+                return self._keyword(i, depth, *hits[0], text)
+            if hits:
+                ambiguous = hits
+                break
+        for depth in range(len(frames) - 1, -1, -1):
+            p = frames[depth].claim(text)
+            if p is not None:
+                return self._positional(i, depth, p, text)
+        if ambiguous:
+            words = [w for _, w in ambiguous]
+            raise self._error(f"ambiguous {text!r} for {self._where()}: {', '.join(words)}",
+                              i, words)
+        near = difflib.get_close_matches(text, self._vocabulary(), 3, 0.6)
+        for frame in reversed(frames):
+            # the last positional that could have taken the word explains best why it did not
+            # ('route add [TYPE] PREFIX': "invalid prefix")
+            open_pos = [p for p in frame.open_positionals() if isinstance(p, Pos)]
+            if open_pos:
+                try:
+                    open_pos[-1].slot.convert(text)
+                except SlotError as exc:
+                    raise self._error(str(exc) + _hint(near), i, near) from None
+        raise self._error(f"unknown word {text!r} for {self._where()}" + _hint(near), i, near)
+
+    def _vocabulary(self) -> list[str]:
+        words: list[str] = []
+        for frame in self.frames:
+            for scope in frame.scopes:
+                words.extend(scope.table.words())
+            for p in frame.open_positionals():
+                if isinstance(p, Pos):
+                    words.extend(p.slot.words)
+        return words
+
+    def _keyword(self, i: int, depth: int, param: Param, word: str, typed: str) -> str:
+        """`word` is the canonical keyword, `typed` what the user wrote (an abbreviation...)."""
+        frame = self.frames[depth]
+        # every check first: a ParseError must leave the state untouched
+        previous = frame.seen.get(id(param))
+        if previous is not None and not param.repeat:
+            if isinstance(param, OneOf):
+                raise self._error(f"{typed!r} conflicts with {previous[1]!r}", i)
+            raise self._error(f"duplicate {typed!r}" + (" (already given)" if typed == previous[1]
+                              else f" (already given as {previous[1]!r})"), i)
+        self._check_conflicts(i, frame, param, typed)
+        if depth + 1 < len(self.frames):
+            self.closed.extend(self.frames[depth + 1:])
+            del self.frames[depth + 1:]
+        frame.seen[id(param)] = (i, typed)
+        if isinstance(param, Flag):
+            frame.values[param.key] = param.value
+        elif isinstance(param, OneOf):
+            frame.values[param.key] = param.value_of(word)
+        elif isinstance(param, Group):
+            values: dict[str, Any] = {}
+            if param.repeat:
+                frame.values.setdefault(param.key, []).append(values)
+            else:
+                frame.values[param.key] = values
+            self.frames.append(Frame(param.scope, values, param))
+        else:  # Kw, Switch, Pos written with its keyword
+            if isinstance(param, Pos):
+                frame.posq = max(frame.posq, frame.positionals.index(param) + (0 if param.repeat else 1))
+            self.pending = (frame, param, word, i)
+        return "keyword"
+
+    def _check_conflicts(self, i: int, frame: Frame, param: Param, word: str) -> None:
+        for group in frame.conflicts():
+            if param.key in group:
+                for other in group:
+                    if other != param.key and other in frame.values:
+                        raise self._error(f"{word!r} cannot be used with {other!r}", i)
+
+    def _value(self, i: int, text: str) -> str | None:
+        frame, param, word, _ = self.pending  # type: ignore[misc]
+        slot: Slot = param.slot  # type: ignore[attr-defined]
+        bare = getattr(param, "bare", NOTHING)
+        if bare is not NOTHING and (self._is_keyword(text) or not slot.claims(text)):
+            self._store(frame, param, bare)
+            self.pending = None
+            return None  # the word is read afresh
+        try:
+            value = slot.convert(text)
+        except SlotError as exc:
+            raise self._error(f"{word}: {exc}", i) from None
+        self.pending = None
+        self._store(frame, param, value)
+        return self._value_role(slot)
+
+    def _is_keyword(self, text: str) -> bool:
+        return any(f.exact(text) is not None or len(f.prefixed(text)) == 1 for f in self.frames)
+
+    def _store(self, frame: Frame, param: Param, value: Any) -> None:
+        if param.repeat:
+            frame.values.setdefault(param.key, []).append(value)
+        else:
+            frame.values[param.key] = value
+        if isinstance(param, Switch):
+            frame.add_scope(param.branches[self._branch_name(param, value)].scope)  # type: ignore[union-attr]
+
+    @staticmethod
+    def _branch_name(switch: Switch, value: Any) -> str:
+        for name, (val, _) in switch.slot.words.items():
+            if val == value:
+                return name
+        raise KeyError(value)
+
+    def _positional(self, i: int, depth: int, p: Param, text: str) -> str:
+        frame = self.frames[depth]
+        if isinstance(p, Rest):
+            value: Any = text
+        else:
+            try:
+                value = p.slot.convert(text)  # type: ignore[attr-defined]
+            except SlotError as exc:
+                raise self._error(str(exc), i) from None
+        if depth + 1 < len(self.frames):
+            self.closed.extend(self.frames[depth + 1:])
+            del self.frames[depth + 1:]
+        frame.seen[id(p)] = (i, text)
+        frame.posq = frame.positionals.index(p) + (0 if p.repeat else 1)
+        if isinstance(p, Rest):
+            frame.values[p.key] = [value]
+            self.rest = (frame, p, i)
+            return self._value_role(p.slot)
+        self._store(frame, p, value)
+        return self._value_role(p.slot)  # type: ignore[attr-defined]
+
+    # -- the end
+    def missing(self) -> list[str]:
+        """What the command still needs (descriptions), without changing any state."""
+        if self.stage != "params":
+            return []
+        out = []
+        for frame in [*self.closed, *self.frames]:
+            for p in frame.params():
+                if p.required and p.key not in frame.values:
+                    where = f"{frame.owner.word}: " if frame.owner else ""
+                    out.append(where + _describe(p))
+        return out
+
+    def finish(self) -> Invocation:
+        """End of line: apply bare values and defaults, check what is missing."""
+        end = len(self.tokens)
+        if self.pending_option is not None:
+            opt = self.pending_option
+            raise self._error(f"missing {opt.value.name} after option", end)
+        if self.pending is not None:
+            frame, param, word, _ = self.pending
+            bare = getattr(param, "bare", NOTHING)
+            if bare is NOTHING:
+                raise self._error(f"missing {param.metavar} after {word!r}", end)
+            self._store(frame, param, bare)
+            self.pending = None
+        if self.stage == "start":
+            raise self._error("missing command" if self.tokens else "empty command", end)
+        if self.stage == "verb":
+            cmd = self.obj.default_command
+            if cmd is None:
+                verbs = ", ".join(c.verb.name for c in self.obj.verbs)
+                raise self._error(f"{self.obj.name}: missing verb (one of: {verbs})", end,
+                                  [c.verb.name for c in self.obj.verbs])
+            self._enter(cmd)
+        missing = self.missing()
+        if missing:
+            raise self._error(f"{self._where()}: missing {missing[0]}", end)
+        for frame in [*self.closed, *self.frames]:
+            check = frame.owner.check if frame.owner else None
+            problem = check(frame.values) if check else None
+            if problem:
+                raise self._error(f"{frame.owner.word}: {problem}", end)  # type: ignore[union-attr]
+        assert self.command is not None
+        values = self.frames[0].values if self.frames else {}
+        problem = self.command.check(values) if self.command.check else None
+        if problem:
+            raise self._error(f"{self._where()}: {problem}", end)
+        return Invocation(self.command, values, self.family, [t.text for t in self.tokens],
+                          dict(self.options))
+
+
+def _hint(near: Sequence[str]) -> str:
+    return f" (did you mean: {', '.join(near)}?)" if near else ""
+
+
+def parse(line_or_words: str | Sequence[str] | Sequence[Token],
+          registry: Registry = REGISTRY) -> Invocation:
+    """Parse one command line (a string, or words already split) into an `Invocation`."""
+    tokens, _ = _tokens_of(line_or_words)
+    walker = Walker(tokens, registry)
+    for i in range(len(tokens)):
+        walker.feed(i)
+    return walker.finish()

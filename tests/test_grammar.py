@@ -1,0 +1,545 @@
+"""The grammar engine: slots, tokenizer, parser, registry and help, against tests/grammar_sample.
+
+Pure tests: no kernel, no namespaces.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from grammar_sample import SAMPLE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlshell.commands import slots as S
+from nlshell.commands.grammar import (
+    COMMAND_MODULES,
+    REGISTRY,
+    Branch,
+    Flag,
+    GrammarError,
+    Group,
+    Kw,
+    OneOf,
+    Pos,
+    Registry,
+    Rest,
+    Switch,
+)
+from nlshell.commands.helptext import help_for, syntax, usage
+from nlshell.commands.parser import ParseError, Token, parse, quote_word, split_words, tokenize
+
+P = S.Prefix
+V4, V6 = S.AF_INET, S.AF_INET6
+
+# -- parsing: valid lines -------------------------------------------------------------------
+
+PARSE_OK = [
+    # abbreviations, shortcuts, default verbs
+    ("l", ("link", "show"), {}),
+    ("li", ("link", "show"), {}),
+    ("link", ("link", "show"), {}),
+    ("link lst", ("link", "show"), {}),
+    ("link sh dev veth0", ("link", "show"), {"dev": "veth0"}),
+    ("link show veth0 up type veth", ("link", "show"), {"dev": "veth0", "up": True, "type": "veth"}),
+    ("a", ("address", "show"), {}),
+    ("addr", ("address", "show"), {}),
+    ("r", ("route", "show"), {}),
+    ("ro", ("route", "show"), {}),
+    ("ru", ("rule", "show"), {}),
+    ("n", ("neighbour", "show"), {}),
+    ("neigh", ("neighbour", "show"), {}),
+    ("ls", ("ls",), {}),
+    ("netns", ("netns", "list"), {}),
+    ("exit", ("exit",), {}),
+    ("quit", ("exit",), {}),
+    # link: positional dev with optional keyword, any order, aliases, choices
+    ("link set veth0 up mtu 1400", ("link", "set"), {"dev": "veth0", "state": "up", "mtu": 1400}),
+    ("link set mtu 1400 dev veth0 down", ("link", "set"), {"dev": "veth0", "state": "down", "mtu": 1400}),
+    ("link se veth0 txqlen 500", ("link", "set"), {"dev": "veth0", "txqueuelen": 500}),
+    ("link set veth0 txq 0x10", ("link", "set"), {"dev": "veth0", "txqueuelen": 16}),
+    ("link set veth0 address 2:0:0:0:0:A", ("link", "set"), {"dev": "veth0", "address": "02:00:00:00:00:0a"}),
+    ("link set veth0 arp off", ("link", "set"), {"dev": "veth0", "arp": False}),
+    ("link set veth0 brd ff:ff:ff:ff:ff:ff", ("link", "set"), {"dev": "veth0", "broadcast": "ff:ff:ff:ff:ff:ff"}),
+    ("link del veth0", ("link", "delete"), {"dev": "veth0"}),
+    ("link del dev veth0", ("link", "delete"), {"dev": "veth0"}),
+    ("link d veth0", ("link", "delete"), {"dev": "veth0"}),
+    ("link set 'veth0' up", ("link", "set"), {"dev": "veth0", "state": "up"}),
+    ('link set veth0 alias "uplink to \\"core\\""', ("link", "set"), {"dev": "veth0", "alias": 'uplink to "core"'}),
+    ("link set veth0 alias it\\'s", ("link", "set"), {"dev": "veth0", "alias": "it's"}),
+    ("link set dev up", ("link", "set"), {"dev": "up"}),  # a keyword's value is taken verbatim
+    # link add: sub-grammars keyed by type
+    ("link add v0 type veth peer name v1", ("link", "add"), {"name": "v0", "type": "veth", "peer": {"name": "v1"}}),
+    ("link add name v0 type veth", ("link", "add"), {"name": "v0", "type": "veth"}),
+    ("link add type veth v0", ("link", "add"), {"name": "v0", "type": "veth"}),
+    ("link add v0 type veth peer name v1 mtu 1400 txqlen 5", ("link", "add"),
+     {"name": "v0", "type": "veth", "peer": {"name": "v1", "mtu": 1400}, "txqueuelen": 5}),
+    ("link add vx0 type vxlan id 42 dstport 4789 local 192.0.2.1 dev eth0 nolearning", ("link", "add"),
+     {"name": "vx0", "type": "vxlan", "id": 42, "dstport": 4789, "local": "192.0.2.1", "dev": "eth0",
+      "learning": False}),
+    ("link add mv0 link eth0 type macvlan mode bridge", ("link", "add"),
+     {"name": "mv0", "link": "eth0", "type": "macvlan", "mode": "bridge"}),
+    ("link add br0 type bridge stp_state 1", ("link", "add"), {"name": "br0", "type": "bridge", "stp_state": 1}),
+    ("link add ifb0 ty ifb", ("link", "add"), {"name": "ifb0", "type": "ifb"}),
+    # address
+    ("a add 192.0.2.1/24 dev eth0", ("address", "add"), {"local": P("192.0.2.1", 24, V4), "dev": "eth0"}),
+    ("a add dev eth0 local 192.0.2.1/24", ("address", "add"), {"local": P("192.0.2.1", 24, V4), "dev": "eth0"}),
+    ("a add 192.0.2.1/24 dev eth0 brd +", ("address", "add"), {"broadcast": "+"}),
+    ("a add 192.0.2.1/24 dev eth0 brd", ("address", "add"), {"broadcast": "+"}),
+    ("a add 192.0.2.1/24 brd dev eth0", ("address", "add"), {"broadcast": "+", "dev": "eth0"}),
+    ("a add 192.0.2.1/24 dev eth0 broadcast 192.0.2.255", ("address", "add"), {"broadcast": "192.0.2.255"}),
+    ("a add 2001:DB8::1/64 dev eth0 nodad valid_lft forever preferred_lft 60sec", ("address", "add"),
+     {"local": P("2001:db8::1", 64, V6), "nodad": True, "valid_lft": S.FOREVER, "preferred_lft": 60}),
+    ("a del 192.0.2.1/24 dev eth0", ("address", "delete"), {"local": P("192.0.2.1", 24, V4)}),
+    ("a flush dev eth0 scope link permanent", ("address", "flush"), {"dev": "eth0", "scope": 253, "kind": "permanent"}),
+    # route: leading optional type, any order, aliases, groups
+    ("r a 10/8 via 192.0.2.1 dev eth0 metric 5", ("route", "add"),
+     {"prefix": P("10.0.0.0", 8, V4), "via": "192.0.2.1", "dev": "eth0", "metric": 5}),
+    ("route add via 192.0.2.1 10.0.0.0/8", ("route", "add"), {"prefix": P("10.0.0.0", 8, V4), "via": "192.0.2.1"}),
+    ("route add dev eth0 metric 10 to 10/8", ("route", "add"), {"prefix": P("10.0.0.0", 8, V4), "metric": 10}),
+    ("route add blackhole 10/8", ("route", "add"), {"type": 6, "prefix": P("10.0.0.0", 8, V4)}),
+    ("route add unreachable default", ("route", "add"), {"type": 7, "prefix": P(None, None, None, "default")}),
+    ("route add 2001:db8::/32 oif eth0 preference 7", ("route", "add"),
+     {"prefix": P("2001:db8::", 32, V6), "dev": "eth0", "metric": 7}),
+    ("route add 10/8 dev eth0 priority 7 proto static scope link table 100", ("route", "add"),
+     {"metric": 7, "proto": 4, "scope": 253, "table": 100}),
+    ("route add 10.1.2.3 dev eth0 table main", ("route", "add"), {"prefix": P("10.1.2.3", None, V4), "table": 254}),
+    ("route add default nexthop via 192.0.2.1 dev eth0 weight 2 nexthop via 192.0.2.2 dev eth1", ("route", "add"),
+     {"nexthop": [{"via": "192.0.2.1", "dev": "eth0", "weight": 2}, {"via": "192.0.2.2", "dev": "eth1"}]}),
+    ("route add 10/8 nexthop dev eth0 nexthop dev eth1 onlink table 7", ("route", "add"),
+     {"nexthop": [{"dev": "eth0"}, {"dev": "eth1", "onlink": True}], "table": 7}),
+    ("route add nexthop dev eth0 10/8", ("route", "add"), {"nexthop": [{"dev": "eth0"}], "prefix": P("10.0.0.0", 8, V4)}),
+    ("route show root 10/8 table all", ("route", "show"), {"selector": "root", "prefix": P("10.0.0.0", 8, V4), "table": 0}),
+    ("route show to all", ("route", "show"), {"prefix": P(None, None, None, "all")}),
+    ("route list table custom", ("route", "show"), {"table": "custom"}),
+    ("route get 192.0.2.1 from 192.0.2.2 iif eth0 mark 0x10/0xff", ("route", "get"),
+     {"to": P("192.0.2.1", None, V4), "from": "192.0.2.2", "iif": "eth0", "mark": (16, 255)}),
+    # neighbour, rule
+    ("n add 192.0.2.9 dev eth0 lladdr 02:00:00:00:00:01 nud permanent", ("neighbour", "add"),
+     {"to": "192.0.2.9", "lladdr": "02:00:00:00:00:01", "nud": 0x80}),
+    ("neigh show nud all", ("neighbour", "show"), {"nud": -1}),
+    ("ru add not from 10/8 lookup 100 priority 10", ("rule", "add"),
+     {"not": True, "from": P("10.0.0.0", 8, V4), "table": 100, "priority": 10}),
+    ("rule add from all fwmark 0x1 table main", ("rule", "add"),
+     {"from": P(None, None, None, "all"), "fwmark": (1, None), "table": 254}),
+    # netns, shell words, rest-of-line
+    ("netns add blue", ("netns", "add"), {"name": "blue"}),
+    ("netns attach blue 1234", ("netns", "attach"), {"name": "blue", "pid": 1234}),
+    ("netns exec blue ip -br link show dev x", ("netns", "exec"),
+     {"name": "blue", "argv": ["ip", "-br", "link", "show", "dev", "x"]}),
+    ("cd sandbox", ("cd",), {"name": "sandbox"}),
+    ("cd /", ("cd",), {"name": "/"}),
+    ("cd -", ("cd",), {"name": "-"}),
+    ("help", ("help",), {}),
+    ("help route add", ("help",), {"topic": ["route", "add"]}),
+    ("watch link show", ("watch",), {"command": ["link", "show"]}),
+    ("watch interval 2 route", ("watch",), {"interval": 2, "command": ["route"]}),
+    ("monitor", ("monitor",), {}),
+    ("monitor link route label", ("monitor",), {"objects": ["link", "route"], "label": True}),
+]
+
+
+@pytest.mark.parametrize("line,path,values", PARSE_OK, ids=[c[0] for c in PARSE_OK])
+def test_parse_ok(line: str, path: tuple, values: dict) -> None:
+    inv = parse(line, SAMPLE)
+    assert inv.path == path
+    for key, value in values.items():
+        assert inv.values.get(key) == value, key
+    assert inv.words == split_words(line)
+
+
+def test_parse_values_are_exact() -> None:
+    inv = parse("link add v0 type veth peer name v1", SAMPLE)
+    assert inv.values == {"name": "v0", "type": "veth", "peer": {"name": "v1"}}
+    assert inv.family is None and inv.options == {}
+
+
+@pytest.mark.parametrize("line,family,options", [
+    ("-4 route", V4, {}),
+    ("-6 addr show dev eth0", V6, {}),
+    ("-0 link", 17, {}),
+    ("-j -s -s link", None, {"json": True, "stats": 2}),
+    ("--json -det -br link", None, {"json": True, "details": True, "brief": True}),
+    ("-n sandbox -6 route", V6, {"netns": "sandbox"}),
+])
+def test_parse_global_options(line: str, family: int | None, options: dict) -> None:
+    inv = parse(line, SAMPLE)
+    assert inv.family == family
+    assert inv.options == options
+
+
+def test_parse_accepts_words_and_tokens() -> None:
+    assert parse(["link", "set", "veth0", "alias", "my dev"], SAMPLE).values["alias"] == "my dev"
+    assert parse(tokenize("route add 10/8 via 192.0.2.1"), SAMPLE).values["via"] == "192.0.2.1"
+    with pytest.raises(ParseError) as err:
+        parse(["route", "add", "10/99"], SAMPLE)
+    assert (err.value.word_index, err.value.column) == (2, 10)
+
+
+# -- parsing: errors ------------------------------------------------------------------------
+
+# (line, message fragment, word index, column (None: not checked), candidates that must be offered)
+PARSE_ERR = [
+    ("route add 300.1.1.1/24", "invalid prefix '300.1.1.1/24'", 2, 10, []),
+    ("route add 10/33", "bad prefix length", 2, 10, []),
+    ("route add 10/8 via 300.1.1.1", "via: invalid address '300.1.1.1'", 4, 19, []),
+    ("route add 10/8 via 192.0.2", "invalid address '192.0.2'", 4, 19, []),
+    ("link set veth0 address 02:00:00:00:00", "invalid MAC address '02:00:00:00:00'", 4, 23, []),
+    ("link set veth0 address zz:00:00:00:00:01", "bad octet 'zz'", 4, 23, []),
+    ("link set veth0 mtu 99999999999", "mtu: invalid number '99999999999'", 4, 19, []),
+    ("link set veth0 mtu 20", "out of range 68..65535", 4, 19, []),
+    ("link set veth0 mtu 1e3", "invalid number '1e3'", 4, 19, []),
+    ("link set veth0 mtu", "missing NUMBER after 'mtu'", 4, 18, []),
+    ("route add 10/8 via", "missing ADDR after 'via'", 4, None, []),
+    ("link set veth0 mtu 1400 mtu 1500", "duplicate 'mtu'", 5, 24, []),
+    ("route add 10/8 metric 1 priority 2", "duplicate 'priority' (already given as 'metric')", 5, None, []),
+    ("link set veth0 up down", "'down' conflicts with 'up'", 4, 18, []),
+    ("link set veth0 master br0 nomaster", "'nomaster' cannot be used with 'master'", 5, None, []),
+    ("route add 10/8 via 192.0.2.1 nexthop dev eth0", "'nexthop' cannot be used with 'via'", 5, None, []),
+    ('link set veth0 alias "abc', 'unterminated " quote starting at column 21', 4, 21, []),
+    ("link set 'veth0", "unterminated ' quote starting at column 9", 2, 9, []),
+    ("link set veth0\\", "dangling backslash", 2, None, []),
+    ("route add 10/8 m 5", "ambiguous 'm' for route add: metric, mtu", 3, 15, ["metric", "mtu"]),
+    ("netns a blue", "ambiguous netns verb 'a': add, attach", 1, 6, ["add", "attach"]),
+    ("neigh add 192.0.2.9 dev eth0 nud p", "ambiguous neighbour state 'p': permanent, probe", 6, None, []),
+    ("lnk", "unknown command 'lnk' (did you mean: link?)", 0, 0, ["link"]),
+    ("xyzzy show", "unknown command 'xyzzy'", 0, 0, []),
+    ("route zz", "unknown route verb 'zz' (one of: show, add", 1, 6, ["show", "add"]),
+    ("link shwo", "did you mean: show?", 1, 5, ["show"]),
+    ("route add 10/8 viaa 192.0.2.1", "unknown word 'viaa' for route add (did you mean: via?)", 3, 15, ["via"]),
+    ("route add blakhole 10/8", "invalid prefix 'blakhole'", 2, 10, ["blackhole"]),
+    ("link show veth0 veth1", "unknown word 'veth1' for link show", 3, 16, []),
+    ("link set", "link set: missing IFNAME", 2, 8, []),
+    ("route add", "route add: missing PREFIX", 2, 9, []),
+    ("address add 192.0.2.1/24", "missing dev IFNAME", 3, None, []),
+    ("link add x", "missing type KIND", 3, None, []),
+    ("link add x type veth peer", "missing peer: name NAME", 6, 25, []),
+    ("link add vx type vxlan", "missing id VNI", 5, 22, []),
+    ("link add x type foo", "invalid type 'foo' (one of: veth, vxlan", 4, 16, []),
+    ("route add 10/8 nexthop weight 2", "nexthop: needs via or dev", 6, None, []),
+    ("link set a/b up", "invalid interface name 'a/b': contains '/'", 2, 9, []),
+    ("link set abcdefghijklmnop up", "longer than 15 bytes", 2, 9, []),
+    ("link set . up", "reserved name", 2, 9, []),
+    ("cd a/b", "invalid namespace name 'a/b'", 1, 3, []),
+    ("route get 192.0.2.1 mark 1/zz", "invalid firewall mark '1/zz'", 4, None, []),
+    ("route add 10/8 scope 300", "out of range 0..255", 4, None, []),
+    ("route add 10/8 table foo bar", "unknown word 'bar'", 5, None, []),
+    ("a add 192.0.2.1/24 dev eth0 valid_lft soon", "invalid lifetime 'soon'", 6, None, []),
+    ("netns attach blue 0", "out of range 1..4194304", 3, None, []),
+    ("netns exec blue", "missing COMMAND", 3, None, []),
+    ("-x link", "unknown option '-x'", 0, 0, []),
+    ("-n", "missing NETNS after option", 1, None, []),
+    ("-4", "missing command", 1, None, []),
+    ("", "empty command", 0, 0, []),
+    ("   ", "empty command", 0, 0, []),
+]
+
+
+@pytest.mark.parametrize("line,message,index,column,candidates", PARSE_ERR,
+                         ids=[c[0] or "<empty>" for c in PARSE_ERR])
+def test_parse_error(line: str, message: str, index: int, column: int | None, candidates: list) -> None:
+    with pytest.raises(ParseError) as err:
+        parse(line, SAMPLE)
+    exc = err.value
+    assert message in str(exc)
+    assert "\n" not in str(exc)
+    assert exc.word_index == index
+    if column is not None:
+        assert exc.column == column
+    for cand in candidates:
+        assert cand in exc.candidates
+
+
+# -- slots ----------------------------------------------------------------------------------
+
+SLOT_OK = [
+    (S.IFNAME, "eth0", "eth0"),
+    (S.IFNAME, "a" * 15, "a" * 15),
+    (S.IFNAME, "3", "3"),
+    (S.NEW_IFNAME, "veth-x.1", "veth-x.1"),
+    (S.IFINDEX, "42", 42),
+    (S.PREFIX, "192.0.2.0/24", P("192.0.2.0", 24, V4)),
+    (S.PREFIX, "10/8", P("10.0.0.0", 8, V4)),
+    (S.PREFIX, "192.168/16", P("192.168.0.0", 16, V4)),
+    (S.PREFIX, "2001:db8:0::/48", P("2001:db8::", 48, V6)),
+    (S.PREFIX, "default", P(None, None, None, "default")),
+    (S.PREFIX_ALL, "all", P(None, None, None, "all")),
+    (S.ADDR, "192.0.2.1", "192.0.2.1"),
+    (S.ADDR, "FE80::1", "fe80::1"),
+    (S.LLADDR, "2:0:0:0:0:a", "02:00:00:00:00:0a"),
+    (S.HWADDR, "00:11", "00:11"),
+    (S.NETNS, "my ns", "my ns"),
+    (S.TABLE, "main", 254),
+    (S.TABLE, "4294967295", 4294967295),
+    (S.TABLE, "custom_1", "custom_1"),
+    (S.NUMBER, "0x1F", 31),
+    (S.number(1, 10), "010", 10),
+    (S.PROTO, "bird", 12),
+    (S.PROTO, "99", 99),
+    (S.SCOPE, "host", 254),
+    (S.SCOPE, "li", 253),
+    (S.NUD, "stale", 0x04),
+    (S.RTTYPE, "prohibit", 8),
+    (S.FWMARK, "0x10/0xff", (16, 255)),
+    (S.FWMARK, "7", (7, None)),
+    (S.DURATION, "forever", S.FOREVER),
+    (S.DURATION, "30", 30),
+    (S.STRING, "any text at all", "any text at all"),
+    (S.LINK_KIND, "vx", "vxlan"),
+]
+
+
+@pytest.mark.parametrize("slot,text,value", SLOT_OK, ids=[f"{s.name}:{t}" for s, t, _ in SLOT_OK])
+def test_slot_ok(slot: S.Slot, text: str, value: object) -> None:
+    assert slot.convert(text) == value
+    assert slot.claims(text)
+
+
+SLOT_BAD = [
+    (S.IFNAME, "", "empty"),
+    (S.IFNAME, "a b", "contains ' '"),
+    (S.IFNAME, "eth0:1", "contains ':'"),
+    (S.IFNAME, "é" * 8, "longer than 15 bytes"),
+    (S.IFINDEX, "0", "out of range"),
+    (S.IFINDEX, "eth0", "invalid interface index 'eth0'"),
+    (S.PREFIX, "300.1.1.1/24", "invalid prefix '300.1.1.1/24'"),
+    (S.PREFIX, "10.0.0.1/", "bad prefix length"),
+    (S.PREFIX, "10", "not an IPv4 address"),  # short forms need a /len
+    (S.PREFIX, "all", "invalid prefix 'all'"),  # not declared for this slot
+    (S.PREFIX, "2001:db8::/129", "bad prefix length"),
+    (S.PREFIX, "1.2.3.04/8", "leading zero"),
+    (S.ADDR, "1.2.3.4.5", "invalid address"),
+    (S.ADDR, "2001:db8:::1", "invalid address"),
+    (S.ADDR, "١.٢.٣.٤", "invalid address"),  # non-ASCII digits
+    (S.LLADDR, "00:11:22:33:44", "need 6 octets"),
+    (S.LLADDR, "001:11:22:33:44:55", "bad octet '001'"),
+    (S.LLADDR, "aabb.ccdd.eeff", "invalid MAC address"),
+    (S.NETNS, "..", "reserved name"),
+    (S.NETNS, "a/b", "contains '/'"),
+    (S.TABLE, "4294967296", "out of range"),
+    (S.TABLE, "my table", "not a table number or name"),
+    (S.NUMBER, "-1", "invalid number '-1'"),
+    (S.NUMBER, "", "invalid number ''"),
+    (S.NUMBER, "9" * 5000, "out of range"),
+    (S.PROTO, "nonsense", "invalid protocol"),
+    (S.SCOPE, "256", "out of range 0..255"),
+    (S.NUD, "bogus", "invalid neighbour state 'bogus' (one of: permanent, noarp"),
+    (S.RTTYPE, "u", "ambiguous route type 'u': unicast, unreachable"),
+    (S.FWMARK, "1/2/3", "invalid firewall mark"),
+    (S.DURATION, "forever!", "invalid lifetime"),
+]
+
+
+@pytest.mark.parametrize("slot,text,message", SLOT_BAD, ids=[f"{s.name}:{t[:20]}" for s, t, _ in SLOT_BAD])
+def test_slot_bad(slot: S.Slot, text: str, message: str) -> None:
+    with pytest.raises(S.SlotError) as err:
+        slot.convert(text)
+    assert message in str(err.value)
+    assert not slot.claims(text)
+
+
+def test_slot_helpers() -> None:
+    assert str(P("10.0.0.0", 8, V4)) == "10.0.0.0/8"
+    assert str(P(None, None, None, "default")) == "default"
+    assert S.family_of("2001:db8::1") == V6 and S.family_of("192.0.2.1") == V4
+    assert S.kind_of("IFNAME") == "ifname" and S.kind_of("NO_SUCH_SLOT") == "word"
+    assert S.RTTYPE.claims("unicast", exact=True) and not S.RTTYPE.claims("uni", exact=True)
+    brd = S.ADDR.with_words({"+": "derive"})
+    assert brd.convert("+") == "+" and brd.convert("192.0.2.255") == "192.0.2.255"
+
+
+# -- tokenizer ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line,tokens", [
+    ("a  b", [("a", 0, 1), ("b", 3, 4)]),
+    ("'a b' c", [("a b", 0, 5), ("c", 6, 7)]),
+    ('x"y z"w', [("xy zw", 0, 7)]),
+    ('"a\\"b\\\\c\\n"', [('a"b\\c\\n', 0, 11)]),
+    ("a\\ b", [("a b", 0, 4)]),
+    ("''", [("", 0, 2)]),
+    ("\tdev\t eth0 ", [("dev", 1, 4), ("eth0", 6, 10)]),
+    ("'it'\\''s'", [("it's", 0, 9)]),
+])
+def test_tokenize(line: str, tokens: list) -> None:
+    assert [(t.text, t.start, t.end) for t in tokenize(line)] == tokens
+
+
+def test_tokenize_partial_and_quote_word() -> None:
+    assert tokenize('set "ab', partial=True)[-1] == Token("ab", 4, 7, '"')
+    assert split_words("a 'b c'") == ["a", "b c"]
+    for word in ["plain", "two words", "it's", "", "a\"b", "$x"]:
+        assert split_words(quote_word(word)) == [word]
+
+
+# -- registry and declarations --------------------------------------------------------------
+
+def _bad_declarations() -> list:
+    return [
+        lambda r: r.command("x", "", [Kw("dev", S.IFNAME), Kw("dev", S.IFNAME, key="dev2")]),
+        lambda r: r.command("x", "", [Kw("dev", S.IFNAME), Flag("dev2", key="dev")]),
+        lambda r: r.command("x", "", [Rest("a"), Pos("b", S.STRING)]),
+        lambda r: r.command("x", "", [Kw("id", S.NUMBER),
+                                      Switch("type", "", {"a": Branch("", [Kw("id", S.NUMBER)])})]),
+        lambda r: r.command("x", "", [OneOf("s", {"up": "", "down": ""}), Flag("up")]),
+        lambda r: r.command("x", "", [Kw("bad word", S.NUMBER)]),
+        lambda r: (r.command("x", ""), r.command("x", "")),
+        lambda r: r.object("o", "", aliases=["x"]) and r.object("x", ""),
+        lambda r: r.command("x", "", ["not a param"]),
+    ]
+
+
+@pytest.mark.parametrize("declare", _bad_declarations())
+def test_grammar_errors(declare) -> None:
+    with pytest.raises(GrammarError):
+        declare(Registry())
+
+
+def test_default_verb_must_exist() -> None:
+    reg = Registry()
+    obj = reg.object("thing", "things", default="show")
+    obj.verb("add", "add one")
+    with pytest.raises(GrammarError):
+        parse("thing", reg)
+
+
+def test_handlers_and_decorator() -> None:
+    reg = Registry()
+    obj = reg.object("thing", "things")
+
+    @obj.verb("show", "show them", params=[Flag("all", "every one")])
+    def show(ctx, inv):
+        return ("shown", inv.values)
+
+    cmd = obj.verb("path", "join paths", handler="os.path:join")
+    inv = parse("thing show all", reg)
+    assert inv.command.resolve_handler()(None, inv) == ("shown", {"all": True})
+    import os.path
+    assert cmd.resolve_handler() is os.path.join
+    with pytest.raises(LookupError):
+        reg.command("bare", "no handler").resolve_handler()
+    assert reg.find("thing show") is inv.command and reg.find(["bare"]).name == "bare"
+    with pytest.raises(KeyError):
+        reg.find("thing nope")
+
+
+def test_lazy_loading(tmp_path, monkeypatch) -> None:
+    (tmp_path / "nlt_decl_ok.py").write_text(textwrap.dedent("""
+        from nlt_registry_holder import REG
+        REG.command("hello", "say hello")
+    """))
+    (tmp_path / "nlt_registry_holder.py").write_text(
+        "from nlshell.commands.grammar import Registry\nREG = Registry(['nlt_decl_ok', 'nlt_missing_mod'])\n")
+    (tmp_path / "nlt_decl_broken.py").write_text("import nlt_no_such_dependency\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import nlt_registry_holder
+    reg = nlt_registry_holder.REG
+    assert "nlt_decl_ok" not in sys.modules  # nothing imported before first use
+    assert parse("hello", reg).path == ("hello",)
+    assert reg.load_errors == {"nlt_missing_mod": "not found"}
+    with pytest.raises(ModuleNotFoundError):
+        Registry(["nlt_decl_broken"]).load()
+    assert REGISTRY.modules == COMMAND_MODULES
+
+
+def test_docstring_example_runs() -> None:
+    import nlshell.commands.grammar as grammar
+
+    doc = grammar.__doc__ or ""
+    block = doc[doc.index("Example ("):doc.index("Handlers may be")].split("::", 1)[1]
+    code = textwrap.dedent(block).replace("import REGISTRY, ", "import ")
+    namespace: dict = {"REGISTRY": Registry()}
+    exec(compile(code, "grammar-docstring", "exec"), namespace)
+    reg = namespace["REGISTRY"]
+    inv = parse("link add v0 type veth peer name v1", reg)
+    assert inv.values == {"name": "v0", "type": "veth", "peer": {"name": "v1"}}
+    inv = parse("l set veth0 mtu 1400 txqlen 10", reg)
+    assert inv.values == {"dev": "veth0", "mtu": 1400, "txqueuelen": 10}
+    assert inv.command.handler is namespace["link_set"]
+
+
+def test_vocabulary() -> None:
+    vocab = SAMPLE.vocabulary()
+    assert {"link", "addr", "a", "cd"} <= vocab["object"]
+    assert {"show", "lst", "del", "d"} <= vocab["verb"]
+    assert {"dev", "nexthop", "weight", "peer", "dstport", "brd", "up"} <= vocab["keyword"]
+
+
+def test_commands_import_nothing_heavy() -> None:
+    code = ("import sys, nlshell.commands.suggest, nlshell.commands.helptext;"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('prompt_toolkit', 'pygments', 'tabulate')];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+# -- help -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("words,fragments", [
+    ([], ["commands:", "link (l)", "address (addr, a)", "route (r, ro)", "cd  ", "help"]),
+    (["route"], ["usage: route { show | add | delete | change | replace | get }", "show (list, lst)",
+                 "`route` alone means `route show`"]),
+    (["r", "a"], ["usage: route add [TYPE] [to] PREFIX [via ADDR] [dev IFNAME]", "[nexthop NH]...",
+                  "NH := [via ADDR] [dev IFNAME] [weight NUMBER] [onlink]",
+                  "metric NUMBER", "also: priority, preference", "blackhole", "silently discard"]),
+    (["link", "add"], ["type KIND [KIND_ARGS]", "KIND := { veth | vxlan | macvlan | bridge | ifb }",
+                       "type vxlan := id VNI [dstport PORT]", "PEER := name NAME"]),
+    (["link", "add", "type", "vxlan"], ["link add type vxlan: VXLAN tunnel", "id VNI", "learning|nolearning"]),
+    (["route", "add", "nexthop"], ["usage: route add nexthop [via ADDR]", "weight NUMBER"]),
+    ("link set", ["[dev] IFNAME", "[up|down]", "arp {on|off}", "txqueuelen NUMBER"]),
+    ("a add", ["broadcast [ADDR]", "also: brd", "valid_lft DURATION"]),
+    (["cd"], ["usage: cd NETNS"]),
+    (["help"], ["usage: help [WORDS...]"]),
+    (["netns", "exec"], ["usage: netns exec NETNS COMMAND..."]),
+    (["monitor"], ["usage: monitor [WHAT]... [label]"]),
+])
+def test_help_for(words, fragments: list) -> None:
+    text = help_for(words, SAMPLE)
+    for fragment in fragments:
+        assert fragment in text, fragment
+
+
+@pytest.mark.parametrize("words,message", [
+    (["lnk"], "unknown command 'lnk' (did you mean: link?)"),
+    (["route", "zz"], "unknown route verb 'zz'"),
+    (["link", "set", "m"], "ambiguous link set keyword 'm': mtu, master"),
+    (["link", "add", "type", "zz"], "invalid type 'zz'"),
+])
+def test_help_errors(words: list, message: str) -> None:
+    with pytest.raises(ParseError) as err:
+        help_for(words, SAMPLE)
+    assert message in str(err.value)
+
+
+def test_usage_and_syntax() -> None:
+    assert usage(SAMPLE.find("link delete")) == "usage: link delete [dev] IFNAME [type KIND]"
+    assert syntax(Kw("dev", S.IFNAME, required=True)) == "dev IFNAME"
+    assert syntax(Kw("x", S.NUMBER, repeat=True)) == "[x NUMBER]..."
+    assert syntax(OneOf("s", {"a": "", "b": ""}, required=True)) == "{a|b}"
+    assert syntax(Group("g", "", [Flag("f")], repeat=True)) == "[g G]..."
+
+
+# -- fuzz: only ParseError, ever --------------------------------------------------------------
+
+_WORDS = sorted(SAMPLE.vocabulary()["object"] | SAMPLE.vocabulary()["verb"] | SAMPLE.vocabulary()["keyword"])
+_WORDS += ["10/8", "192.0.2.1", "300.1.1.1/24", "default", "all", "veth0", "02:00:00:00:00:01", "forever",
+           "+", "-", "-4", "-n", "'", '"', "\\", "0x10/0xff", "99999999999", "veth", "vxlan", "", "a/b"]
+_LINES = st.one_of(
+    st.text(alphabet=st.sampled_from(list("abdeilnorstuv 0123456789./:-+'\"\\\t")), max_size=60),
+    st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join),
+    st.text(max_size=40),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_LINES)
+def test_fuzz_parse_raises_only_parse_error(line: str) -> None:
+    try:
+        inv = parse(line, SAMPLE)
+    except ParseError as exc:
+        assert isinstance(exc.word_index, int) and 0 <= exc.column <= len(line)
+        assert "\n" not in exc.message
+    else:
+        assert inv.command is not None
