@@ -1,0 +1,315 @@
+"""Running command lines: one line, a list of ``-c`` commands, or a batch file.
+
+Every error is one line and maps to ip's exit codes: 1 for syntax, usage and lookup
+errors, 2 for kernel refusals. Batch files take ``#`` comments, ``\\`` continuations and
+quoting; an error prints ``FILE:LINE: message`` and stops, unless ``--force``.
+
+Batches send runs of consecutive ``route|address|neighbour add`` lines pipelined
+(``IPRoute.bulk``). Without ``--force`` a failure must leave only the lines before it
+applied, as ip does: the adds after the failing one that the kernel already took are
+deleted again, and the error names the failing line.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from nlshell.commands.context import (
+    EXIT_KERNEL,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    Context,
+    kernel_message,
+)
+
+BULK_LIMIT = 4096  # pipelined requests per flush
+
+# command path -> "module:function" building its engine Request (``fn(ctx, inv) -> Request``):
+# the changes a batch may send pipelined. Each is an add whose undo is the matching delete.
+BULK_BUILDERS: dict[tuple[str, ...], str] = {
+    ("route", "add"): "nlshell.commands.route:route_add_request",
+    ("address", "add"): "nlshell.commands.address:address_add_request",
+    ("neighbour", "add"): "nlshell.commands.neighbour:neighbour_add_request",
+}
+_resolved: dict[tuple[str, ...], Any] = {}
+
+
+def bulk_builder(path: tuple[str, ...]) -> Any:
+    fn = _resolved.get(path)
+    if fn is None and path in BULK_BUILDERS:
+        import importlib
+
+        module, _, name = BULK_BUILDERS[path].partition(":")
+        fn = _resolved[path] = getattr(importlib.import_module(module), name)
+    return fn
+
+
+class ExitShell(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by `exit`/`quit`."""
+
+
+@dataclass
+class Line:
+    """One logical command line of a batch (continuations joined)."""
+
+    text: str
+    number: int  # the line number where it starts
+    source: str
+
+
+def logical_lines(stream: Iterable[str], source: str) -> Iterator[Line]:
+    """Join ``\\``-continued lines, drop blank lines and ``#`` comment lines."""
+    buf: list[str] = []
+    start = 0
+    for number, raw in enumerate(stream, 1):
+        text = raw.rstrip("\n").rstrip("\r")
+        if not buf:
+            start = number
+        if text.endswith("\\") and not text.endswith("\\\\"):
+            buf.append(text[:-1])
+            continue
+        buf.append(text)
+        joined = " ".join(part.strip() for part in buf).strip()
+        buf = []
+        if not joined or joined.startswith("#"):
+            continue
+        yield Line(_strip_comment(joined), start, source)
+    if buf:
+        joined = " ".join(part.strip() for part in buf).strip()
+        if joined and not joined.startswith("#"):
+            yield Line(_strip_comment(joined), start, source)
+
+
+def _strip_comment(text: str) -> str:
+    """A ``#`` outside quotes that starts a word begins a comment."""
+    quote = ""
+    prev = " "
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and prev in " \t":
+            return text[:i].rstrip()
+        prev = ch
+    return text
+
+
+class Runner:
+    """Parses and runs lines in a Context; keeps the exit status."""
+
+    def __init__(self, ctx: Context, err: IO[str] | None = None) -> None:
+        self.ctx = ctx
+        self.err = err or ctx.err
+        self.status = EXIT_OK
+
+    # --- one line -----------------------------------------------------------------
+
+    def parse(self, text: str) -> Any:
+        from nlshell.commands.parser import parse
+
+        return parse(text)
+
+    def execute(self, inv: Any) -> None:
+        """Run a parsed invocation (leading options in the line apply to it alone)."""
+        ctx = self.ctx
+        saved_opts, saved_ns = ctx.opts, None
+        opts = inv.options or {}
+        if inv.family is not None or opts:
+            from nlshell.commands.context import Options
+
+            clone = Options(**{k: getattr(ctx.opts, k) for k in ctx.opts.__dataclass_fields__})
+            if inv.family is not None:
+                clone.family = inv.family
+            for key in ("json", "pretty", "brief", "details", "oneline", "resolve"):
+                if key in opts and hasattr(clone, key):
+                    setattr(clone, key, opts[key])
+            if "stats" in opts:
+                clone.stats = clone.stats + 1
+            ctx.opts = clone
+        try:
+            if "netns" in opts:
+                saved_ns = ctx.current
+                ctx.cd(opts["netns"])
+            if ctx.opts.check:
+                return
+            ctx.forget_names()  # a command may add, rename or delete links
+            inv.command.resolve_handler()(ctx, inv)
+        finally:
+            ctx.opts = saved_opts
+            if saved_ns is not None:
+                ctx.current = saved_ns
+
+    def run_line(self, text: str, where: str = "") -> int:
+        """Parse and run one line; report an error in one line; return its exit code."""
+        code = EXIT_OK
+        try:
+            inv = self.parse(text)
+            self.execute(inv)
+        except ExitShell:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error becomes one line and a code
+            code, message = describe_error(exc, text)
+            self.report(message, where)
+        if code:
+            self.status = code
+        return code
+
+    def report(self, message: str, where: str = "") -> None:
+        self.err.write(f"{where}{message}\n")
+        self.err.flush()
+
+    # --- many lines ---------------------------------------------------------------
+
+    def run_lines(self, lines: Iterable[Line]) -> int:
+        """Run a batch: stop at the first error unless ``force``. Returns the exit status."""
+        force = self.ctx.opts.force
+        pending = Pending(self)
+        try:
+            for line in lines:
+                where = f"{line.source}:{line.number}: "
+                try:
+                    inv = self.parse(line.text)
+                except Exception as exc:  # noqa: BLE001
+                    if not pending.flush(force) and not force:
+                        return self.status
+                    code, message = describe_error(exc, line.text)
+                    self.report(message, where)
+                    self.status = code
+                    if not force:
+                        return self.status
+                    continue
+                if not self.ctx.opts.check and pending.accepts(inv):
+                    pending.add(inv, line)
+                    if len(pending) >= BULK_LIMIT and not pending.flush(force) and not force:
+                        return self.status
+                    continue
+                if not pending.flush(force) and not force:
+                    return self.status
+                try:
+                    self.execute(inv)
+                except ExitShell:
+                    break
+                except Exception as exc:  # noqa: BLE001
+                    code, message = describe_error(exc, line.text)
+                    self.report(message, where)
+                    self.status = code
+                    if not force:
+                        return self.status
+            pending.flush(force)
+        finally:
+            pending.clear()
+        return self.status
+
+
+class Pending:
+    """Consecutive bulkable changes from a batch, sent pipelined."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.items: list[tuple[Any, Line, Any]] = []  # (invocation, line, request)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def accepts(self, inv: Any) -> bool:
+        return tuple(inv.command.path) in BULK_BUILDERS and not inv.options
+
+    def add(self, inv: Any, line: Line) -> None:
+        self.items.append((inv, line, None))
+
+    def clear(self) -> None:
+        self.items = []
+
+    def flush(self, force: bool) -> bool:
+        """Send what is pending. Returns False when a failure stopped the batch."""
+        if not self.items:
+            return True
+        runner = self.runner
+        ctx = runner.ctx
+        items, self.items = self.items, []
+        requests = []
+        built: list[tuple[Any, Line]] = []
+        for inv, line, _ in items:
+            try:
+                req = bulk_builder(tuple(inv.command.path))(ctx, inv)
+            except Exception as exc:  # noqa: BLE001
+                # a lookup error (unknown device): send what came before, then stop here
+                ok = self._send(requests, built, force)
+                code, message = describe_error(exc, line.text)
+                runner.report(message, f"{line.source}:{line.number}: ")
+                runner.status = code
+                if not force or not ok:
+                    return False
+                requests, built = [], []
+                continue
+            requests.append(req)
+            built.append((inv, line))
+        return self._send(requests, built, force)
+
+    def _send(self, requests: list, built: list, force: bool) -> bool:
+        if not requests:
+            return True
+        runner = self.runner
+        results = runner.ctx.ipr.sock.bulk([r.as_tuple() for r in requests])
+        first_bad = None
+        for i, err in enumerate(results):
+            if err is None:
+                continue
+            if first_bad is None:
+                first_bad = i
+            if force or i == first_bad:
+                _inv, line = built[i]
+                runner.report(kernel_message(err), f"{line.source}:{line.number}: ")
+                runner.status = EXIT_KERNEL
+        if first_bad is None or force:
+            return first_bad is None or force
+        # undo the adds after the failing line that the kernel already applied
+        undo = [_undo_of(requests[i]) for i in range(first_bad + 1, len(requests))
+                if results[i] is None]
+        undo = [u for u in undo if u is not None]
+        if undo:
+            runner.ctx.ipr.sock.bulk(undo)
+        return False
+
+
+def _undo_of(req: Any) -> tuple | None:
+    """The delete that reverses an add (create+excl): same identity, del message type."""
+    from nlshell.engine.codec import constants as C
+
+    inverse = {C.RTM_NEWROUTE: C.RTM_DELROUTE, C.RTM_NEWADDR: C.RTM_DELADDR,
+               C.RTM_NEWNEIGH: C.RTM_DELNEIGH}
+    mtype = inverse.get(req.msg_type)
+    if mtype is None:
+        return None
+    return (mtype, 0, dict(req.fields), list(req.attrs))
+
+
+def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
+    """Any exception -> (exit code, one line)."""
+    from nlshell.commands.parser import ParseError
+    from nlshell.engine.errors import NetlinkError
+
+    if isinstance(exc, ParseError):
+        return EXIT_USAGE, _point(exc, text)
+    if isinstance(exc, NetlinkError):
+        return EXIT_KERNEL, kernel_message(exc)
+    if isinstance(exc, CommandError):
+        return exc.exit_code, str(exc)
+    if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EPERM:
+        return EXIT_KERNEL, f"{exc} (this operation needs CAP_NET_ADMIN)"
+    if isinstance(exc, (ValueError, LookupError, FileNotFoundError, FileExistsError)):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, OSError):
+        return EXIT_KERNEL, str(exc)
+    return EXIT_KERNEL, f"internal error: {type(exc).__name__}: {exc}"
+
+
+def _point(exc: Any, text: str) -> str:
+    """The parse error's message; the line and a caret under the bad word when it helps."""
+    return f"Error: {exc.message}"
