@@ -20,6 +20,10 @@ and strict for making new names (see there). Functions that create or delete fil
 (:func:`create`, :func:`remove`, :func:`attach`) accept names only, never paths, so that a
 stray ``/etc/...`` can never be unlinked.
 
+nsids (the ids one namespace gives another, carried by events heard with
+``IPRoute(all_ns=True)``): :func:`get_nsid`, :func:`set_nsid`, and :func:`nsid_map` to name
+them; the requests go through the engine's NetlinkSocket opened in the observing namespace.
+
 Standard library only: libc's setns/unshare/mount/umount2 through ctypes (``os.setns`` and
 ``os.unshare`` exist only from Python 3.12).
 """
@@ -29,11 +33,11 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import socket
-import struct
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from .errors import NetlinkError
 
 NETNS_RUN_DIR = '/run/netns'
 
@@ -295,8 +299,7 @@ def setns(ns: NsSpec, flags: int = 0) -> None:
     cannot make a namespace.
     """
     if flags & os.O_CREAT and isinstance(ns, str) and not ns.startswith('/'):
-        if flags & os.O_EXCL or not os.path.lexists(ns_path(ns)):
-            create(ns)
+        ensure(ns, exclusive=bool(flags & os.O_EXCL))
     fd = open_ns_fd(ns)
     try:
         _enter(fd, ns)
@@ -369,14 +372,38 @@ def _discard(path: str) -> None:
         pass
 
 
-def create(name: str) -> str:
+def _wait_mounted(path: str, timeout: float = 2.0) -> None:
+    """Give a concurrent :func:`create` of the same name the moment between making the
+    file and mounting the namespace on it; a file that stays bare is left for the caller's
+    open to report."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if os.stat(path).st_dev == _nsfs_dev():
+                return
+        except FileNotFoundError:  # its creator failed and cleaned up
+            return
+        time.sleep(0.001)
+
+
+def create(name: str, exist_ok: bool = False) -> str:
     """Create network namespace ``name`` like ``ip netns add`` and return its path.
 
-    A taken name raises NamespaceExists (a FileExistsError); on any failure nothing is left
-    behind. The new namespace is made by a throwaway thread (unshare is per task).
+    A taken name raises NamespaceExists (a FileExistsError) unless ``exist_ok``, which then
+    returns the path of the existing one (two threads asking at once both succeed). On any
+    failure nothing is left behind. The new namespace is made by a throwaway thread
+    (unshare is per task).
     """
     path = _name_only(name, new=True)
-    _new_mount_file(name, path)
+    try:
+        _new_mount_file(name, path)
+    except NamespaceExists:
+        if exist_ok:
+            _wait_mounted(path)
+            return path
+        raise
 
     def make() -> None:
         _sys_unshare(CLONE_NEWNET)  # this thread only: it ends right after
@@ -388,6 +415,19 @@ def create(name: str) -> str:
         _discard(path)
         raise
     return path
+
+
+def ensure(name: str, exclusive: bool = False) -> str:
+    """The path of namespace ``name``, created first if missing (``os.O_CREAT`` semantics).
+
+    ``exclusive`` (``O_CREAT | O_EXCL``): an existing name raises NamespaceExists. An
+    existing name is used as it is, even one :func:`create` would refuse to make.
+    """
+    path = ns_path(name)
+    if not exclusive and os.path.lexists(path):
+        _wait_mounted(path)  # it may be another thread's create() half-way
+        return path
+    return create(name, exist_ok=not exclusive)
 
 
 def attach(name: str, pid: int) -> str:
@@ -467,113 +507,105 @@ def identify(pid: int) -> str | None:
     return None
 
 
-# --- nsid: a tiny private rtnetlink client --------------------------------------------------
-# The engine socket (engine/socket.py) will replace this; until then a few raw messages keep
-# this module free of it. Kernel errors come back as OSError with the kernel's own text.
+# --- nsid: the ids one namespace gives others ----------------------------------------------
+# An nsid is local to the namespace that assigned it ("where"): namespace B may be 7 in A
+# and unknown in C. Events heard with NETLINK_LISTEN_ALL_NSID carry the sender's nsid as
+# seen from the listener; nsid_map() turns those ids back into names.
 
-RTM_NEWNSID, RTM_GETNSID = 88, 90
-NLMSG_ERROR = 2
-NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
-NLM_F_ACK_TLVS = 0x200
-NETNSA_NSID, NETNSA_FD = 1, 3
 NETNSA_NSID_NOT_ASSIGNED = -1
-_SOL_NETLINK, _NETLINK_CAP_ACK, _NETLINK_EXT_ACK = 270, 10, 11
-_NLMSGERR_ATTR_MSG = 1
-_HDR = struct.Struct('=IHHII')  # nlmsghdr: len, type, flags, seq, pid
 
 
-def _attrs(data: bytes) -> dict[int, bytes]:
-    out, off = {}, 0
-    while off + 4 <= len(data):
-        length, kind = struct.unpack_from('=HH', data, off)
-        if length < 4:
-            break
-        out[kind & 0x3fff] = data[off + 4:off + length]
-        off += (length + 3) & ~3
-    return out
+class NsidError(NetlinkError, OSError):
+    """The kernel refused an nsid request: a NetlinkError (``.code``, ``.msg``, the kernel's
+    own text) that is also an OSError (``.errno``) for callers of the stdlib kind."""
 
 
-def _nsid_request(msg_type: int, flags: int, attrs: list[tuple[int, bytes]],
-                  where: NsSpec | None) -> dict[int, bytes]:
-    """Send one rtnetlink request from namespace ``where``; return the reply's attributes."""
-    body = b'\0' * 4  # rtgenmsg: family AF_UNSPEC + padding
-    for kind, value in attrs:
-        body += struct.pack('=HH', 4 + len(value), kind) + value  # values are 4 bytes: aligned
-    seq = 1
-    msg = _HDR.pack(_HDR.size + len(body), msg_type, NLM_F_REQUEST | flags, seq, 0) + body
+def _rtnl(where: NsSpec | None) -> Any:
+    from .socket import NetlinkSocket  # here, not at the top: socket.py imports this module
 
-    def open_socket() -> socket.socket:
-        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC,
-                             socket.NETLINK_ROUTE)
+    return NetlinkSocket(netns=where, rcvbuf=None)  # one request or a few: no big buffer
 
-    sock = open_socket() if where is None else run_in_netns(where, open_socket)
-    with sock:
-        sock.settimeout(5)
-        sock.setsockopt(_SOL_NETLINK, _NETLINK_CAP_ACK, 1)  # errors echo just our header
-        sock.setsockopt(_SOL_NETLINK, _NETLINK_EXT_ACK, 1)  # ... plus the kernel's text
-        sock.bind((0, 0))
-        sock.send(msg)
-        while True:
-            data = sock.recv(65536)
-            off = 0
-            while off + _HDR.size <= len(data):
-                length, kind, mflags, mseq, _ = _HDR.unpack_from(data, off)
-                if length < _HDR.size:
-                    break
-                payload = data[off + _HDR.size:off + length]
-                off += (length + 3) & ~3
-                if mseq != seq:
-                    continue
-                if kind == NLMSG_ERROR:
-                    code = -struct.unpack_from('=i', payload)[0]
-                    if code == 0:
-                        return {}
-                    text = os.strerror(code)
-                    if mflags & NLM_F_ACK_TLVS:  # after the errno and our echoed header
-                        raw = _attrs(payload[4 + _HDR.size:]).get(_NLMSGERR_ATTR_MSG)
-                        if raw:
-                            text = raw.rstrip(b'\0').decode(errors='replace')
-                    raise OSError(code, text)
-                return _attrs(payload[4:])
+
+def _nsid_call(sock: Any, msg_type: int, attrs: list[tuple[str, int]]) -> list[Any]:
+    try:
+        return sock.request(msg_type, fields={'family': 0}, attrs=attrs)
+    except NetlinkError as e:
+        raise NsidError(e.code, e.msg) from None
+
+
+def _ask_nsid(sock: Any, fd: int) -> int | None:
+    from .codec import constants as C
+
+    for reply in _nsid_call(sock, C.RTM_GETNSID, [('NETNSA_FD', fd)]):
+        nsid = reply.get_attr('NETNSA_NSID', NETNSA_NSID_NOT_ASSIGNED)
+        return None if nsid == NETNSA_NSID_NOT_ASSIGNED else nsid
+    return None
 
 
 def get_nsid(ns: NsSpec, where: NsSpec | None = None) -> int | None:
     """The nsid that namespace ``where`` (default: the caller's) gives ``ns``, or None."""
     fd = open_ns_fd(ns)
     try:
-        reply = _nsid_request(RTM_GETNSID, 0, [(NETNSA_FD, struct.pack('=I', fd))], where)
+        with _rtnl(where) as sock:
+            return _ask_nsid(sock, fd)
     finally:
         os.close(fd)
-    raw = reply.get(NETNSA_NSID)
-    nsid = struct.unpack('=i', raw)[0] if raw else NETNSA_NSID_NOT_ASSIGNED
-    return None if nsid == NETNSA_NSID_NOT_ASSIGNED else nsid
 
 
 def set_nsid(ns: NsSpec, nsid: int, where: NsSpec | None = None) -> int:
     """Give ``ns`` the id ``nsid`` as seen from ``where`` (default: the caller's namespace).
 
     ``nsid`` -1 lets the kernel pick one. Returns the id now assigned. An ns that already has
-    an id, or an id already in use, raises OSError(EEXIST) with the kernel's message.
+    an id, or an id already in use, raises NsidError (an OSError, errno EEXIST) with the
+    kernel's message.
     """
+    from .codec import constants as C
+
     if isinstance(nsid, bool) or not isinstance(nsid, int) or not -1 <= nsid < 2 ** 31:
         raise ValueError(f'invalid nsid {nsid!r}: expected an integer from 0 to 2147483647, '
                          'or -1 for any')
     fd = open_ns_fd(ns)
     try:
-        _nsid_request(RTM_NEWNSID, NLM_F_ACK,
-                      [(NETNSA_NSID, struct.pack('=i', nsid)),
-                       (NETNSA_FD, struct.pack('=I', fd))], where)
+        with _rtnl(where) as sock:
+            _nsid_call(sock, C.RTM_NEWNSID, [('NETNSA_NSID', nsid), ('NETNSA_FD', fd)])
+            got = _ask_nsid(sock, fd)
     finally:
         os.close(fd)
-    got = get_nsid(ns, where)
     if got is None:  # the kernel acked but shows no id: say so rather than return garbage
         raise OSError(errno.EIO, f'nsid for {ns!r} was not recorded')
     return got
 
 
+def nsid_map(where: NsSpec | None = None) -> dict[int, str]:
+    """``{nsid: name}`` for the named namespaces that ``where`` (default: the caller's
+    namespace) has assigned an nsid to.
+
+    Use it to name the source of events heard by ``IPRoute(all_ns=True)``: each message's
+    ``.nsid`` is a key here (None means ``where`` itself). Namespaces without an nsid in
+    ``where``, or without a name in NETNS_RUN_DIR, are absent. When one namespace has two
+    names (:func:`attach`), the first in sorted order wins. One socket in ``where`` asks
+    about every name; names vanishing meanwhile are skipped. For a cached lookup that
+    refreshes itself on nsid events, see ``nlshell.engine.nsmap.NsidMap``.
+    """
+    found: dict[int, str] = {}
+    with _rtnl(where) as sock:
+        for name in listnetns():
+            try:
+                fd = open_ns_fd(name)
+            except (OSError, ValueError):  # removed meanwhile, half-made, or not nsfs
+                continue
+            try:
+                nsid = _ask_nsid(sock, fd)
+            finally:
+                os.close(fd)
+            if nsid is not None:
+                found.setdefault(nsid, name)
+    return found
+
+
 __all__ = [
-    'NETNS_RUN_DIR', 'NamespaceExists', 'NamespaceNotFound', 'attach', 'create',
-    'current_ns_inode', 'get_nsid', 'identify', 'listnetns', 'ns_path', 'open_ns_fd', 'pids',
-    'popns', 'pushns', 'remove', 'run_in_netns', 'same_ns', 'set_nsid', 'setns',
-    'validate_name',
+    'NETNS_RUN_DIR', 'NamespaceExists', 'NamespaceNotFound', 'NsidError', 'attach', 'create',
+    'current_ns_inode', 'ensure', 'get_nsid', 'identify', 'listnetns', 'ns_path', 'nsid_map',
+    'open_ns_fd', 'pids', 'popns', 'pushns', 'remove', 'run_in_netns', 'same_ns', 'set_nsid',
+    'setns', 'validate_name',
 ]
