@@ -1,0 +1,130 @@
+"""Everything the panes show, in one place: the models plus the lock that guards them.
+
+The sampler thread writes (``apply``, ``sample_links``), the UI thread reads under
+``lock``. Pure: no kernel, no terminal.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from .events import Event, EventLog, format_event
+from .model import HIGHLIGHT_S, Clock, LinksModel, link_counters, link_info
+from .tables import KINDS, ObjectTable
+
+TABLE_KINDS = tuple(KINDS)  # 'address', 'route', 'neighbour'
+
+
+class WatchState:
+    def __init__(self, clock: Clock = time.monotonic, hold: float = HIGHLIGHT_S,
+                 log_size: int = 5000, ns_label: str | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.links = LinksModel(clock, hold)
+        self.tables = {kind: ObjectTable(kind, clock, hold) for kind in TABLE_KINDS}
+        self.log = EventLog(log_size)
+        self.ns_label = ns_label  # set with --all-ns: names this namespace's events
+        self.paused = False
+        self.samples = 0
+
+    def version(self) -> int:
+        """Changes whenever something visible changes (the UI redraws only then)."""
+        return (self.links.version + sum(t.version for t in self.tables.values())
+                + self.log.version)
+
+    def names(self, index: int) -> str | None:
+        return self.links.name(index)
+
+    # --- writers (the sampler thread) -----------------------------------------------------
+
+    def load(self, links: list[Any], tables: dict[str, list[Any]], quiet: bool = True) -> None:
+        """The starting view (or a resync): whole lists of messages per kind."""
+        with self.lock:
+            for msg in links:
+                self.links.upsert(link_info(msg), quiet)
+            fresh = {msg.get("index") for msg in links}
+            for index in [i for i in self.links.rows if i not in fresh]:
+                self.links.remove(index)
+            for kind, msgs in tables.items():
+                if kind in self.tables:
+                    self.tables[kind].replace(msgs, quiet)
+
+    def apply(self, kind: str, action: str, msg: Any, ts: float | None = None,
+              ns: str | None = None) -> Event:
+        """One object change in the watched namespace: update the panes, log the event."""
+        with self.lock:
+            # format first: a deleted link's name is still known
+            ev = format_event(kind, action, msg, self.names, ns or self.ns_label, ts)
+            if kind == "link":
+                index = msg.get("index") or 0
+                if action == "deleted":
+                    self.links.remove(index)
+                    for table in self.tables.values():
+                        table.remove_dev(index)
+                else:
+                    self.links.upsert(link_info(msg))
+            elif kind in self.tables:
+                if action == "deleted":
+                    self.tables[kind].remove(msg)
+                else:
+                    self.tables[kind].upsert(msg)
+            self.log.add(ev)
+            return ev
+
+    def add_event(self, ev: Event) -> None:
+        """A line from elsewhere (another namespace, or a note of our own)."""
+        with self.lock:
+            self.log.add(ev)
+
+    def sample_links(self, msgs: list[Any], now: float | None = None,
+                     quiet: bool = False) -> None:
+        """A fresh RTM_GETLINK dump: rates from counter deltas, rows appear and leave."""
+        pairs = [(link_info(m), link_counters(m)) for m in msgs]  # decode outside the lock
+        with self.lock:
+            gone = set(self.links.rows) - {info.index for info, _ in pairs}
+            self.links.sample(pairs, now, quiet)
+            for index in gone:
+                for table in self.tables.values():
+                    table.remove_dev(index)
+            self.samples += 1
+
+    def sample_counters(self, counters: dict[int, tuple[int, ...] | None],
+                        now: float | None = None) -> set[int]:
+        """Counters of every link (an RTM_GETSTATS dump); returns indexes with no row yet."""
+        with self.lock:
+            gone = set(self.links.rows) - set(counters)
+            unknown = self.links.sample_counters(counters, now)
+            for index in gone:
+                for table in self.tables.values():
+                    table.remove_dev(index)
+            self.samples += 1
+            return unknown
+
+    def add_links(self, msgs: list[Any], only: set[int] | None = None) -> None:
+        """Rows for links found by a sample before their event (``only``: these indexes)."""
+        with self.lock:
+            for m in msgs:
+                if only is None or m.get("index") in only:
+                    self.links.upsert(link_info(m))
+
+    def prune(self) -> bool:
+        """Drop expired highlights; True if the screen needs a redraw."""
+        with self.lock:
+            changed = self.links.highlights.prune()
+            for table in self.tables.values():
+                changed = table.highlights.prune() or changed
+            return changed
+
+    def next_expiry(self) -> float | None:
+        with self.lock:
+            times = [self.links.highlights.next_expiry()]
+            times += [t.highlights.next_expiry() for t in self.tables.values()]
+            return min((t for t in times if t is not None), default=None)
+
+    # --- UI actions -----------------------------------------------------------------------
+
+    def reset_rates(self) -> None:
+        with self.lock:
+            self.links.reset_rates()
