@@ -154,7 +154,7 @@ MACVLAN_DATA = Table("IFLA_", {
     2: ("IFLA_MACVLAN_FLAGS", "u16"),
     3: ("IFLA_MACVLAN_MACADDR_MODE", "u32"),
     4: ("IFLA_MACVLAN_MACADDR", "lladdr"),
-    5: ("IFLA_MACVLAN_MACADDR_DATA", ListOf("lladdr")),
+    5: ("IFLA_MACVLAN_MACADDR_DATA", ListOf("lladdr", item_type=4)),  # each IFLA_MACVLAN_MACADDR
     6: ("IFLA_MACVLAN_MACADDR_COUNT", "u32"),
     7: ("IFLA_MACVLAN_BC_QUEUE_LEN", "u32"),
     8: ("IFLA_MACVLAN_BC_QUEUE_LEN_USED", "u32"),

@@ -60,6 +60,12 @@ class Message(StructView):
                 "sequence_number": self.seq, "pid": self.pid}
 
     def __getitem__(self, key: str) -> Any:
+        i = self._spec.index.get(key)
+        if i is not None:  # a header field: the common case, read without a helper call
+            fields = self._fields
+            if fields is None:
+                fields = self._fields = self._spec.st.unpack_from(self._buf, self._start)
+            return fields[i]
         if key == "event":
             return self.event
         if key == "header":
@@ -110,7 +116,9 @@ class ErrorMessage(Message):
 
     @property
     def code(self) -> int:
-        """The errno as a positive number; 0 for an ack."""
+        """The errno as a positive number; 0 for an ack (and for a DONE without one)."""
+        if "error" not in self._spec.index:
+            return 0
         return -self._field("error")
 
     @property
@@ -130,7 +138,7 @@ class ErrorMessage(Message):
         """The extended-ack text, else strerror."""
         if not self.code:
             return "Success"
-        return self.msg or os.strerror(self.code)
+        return self.msg or strerror(self.code)
 
     def orig_type(self) -> int | None:
         if self.type != NLMSG_ERROR or self._start + 20 > self._end:
@@ -180,11 +188,18 @@ def encode(msg_type: int, flags: int = 0, seq: int = 0, fields: dict | None = No
         raise ValueError(f"no table for message type {msg_type}")
     _cls, spec, table = entry
     body = spec.pack(fields) + table.encode(attrs)
-    return _pack_nlh(16 + len(body), msg_type, flags, seq, pid) + body
+    try:
+        return _pack_nlh(16 + len(body), msg_type, flags, seq, pid) + body
+    except (struct.error, TypeError) as exc:
+        raise ValueError(f"bad netlink header (flags={flags!r}, seq={seq!r}, pid={pid!r}):"
+                         f" {exc}") from None
 
 
 def strerror(code: int) -> str:
-    return os.strerror(code) if code else "Success"
+    try:
+        return os.strerror(code) if code else "Success"
+    except (ValueError, OverflowError):  # a code no C int holds (from a bad message)
+        return f"Unknown error {code}"
 
 
 ERRNO_NAMES = _errno.errorcode

@@ -30,21 +30,22 @@ def walk(buf: bytes, off: int, end: int) -> dict[int, Any]:
     """
     index: dict[int, Any] = {}
     unpack = _unpack_hh
+    mask = NLA_TYPE_MASK
     while off + 4 <= end:
         ln, t = unpack(buf, off)
         nxt = off + ln
         if ln < 4 or nxt > end:
             raise DecodeError(f"attribute length {ln} does not fit", off)
-        t &= NLA_TYPE_MASK
-        span = (off + 4, nxt)
-        old = index.get(t)
-        if old is None:
-            index[t] = span
-        elif type(old) is list:
-            old.append(span)
+        t &= mask
+        if t in index:  # repeated: rare, so the common case is one dict store
+            old = index[t]
+            if type(old) is list:
+                old.append((off + 4, nxt))
+            else:
+                index[t] = [old, (off + 4, nxt)]
         else:
-            index[t] = [old, span]
-        off = (nxt + 3) & ~3
+            index[t] = (off + 4, nxt)
+        off = (nxt + 3) & -4
     return index
 
 
@@ -64,6 +65,8 @@ def walk_list(buf: bytes, off: int, end: int) -> list[tuple[int, int, int]]:
 def pack_attr(atype: int, payload: bytes) -> bytes:
     """One attribute with its header, padded to 4 bytes."""
     ln = 4 + len(payload)
+    if ln > 0xFFFF:
+        raise ValueError(f"attribute of {ln} bytes is longer than netlink allows (65535)")
     return _pack_hh(ln, atype) + payload + b"\0" * (-ln & 3)
 
 
@@ -84,7 +87,7 @@ def _int_kind(fmt: str) -> tuple[Decoder, Encoder]:
     def enc(value):
         try:
             return pack(int(value))
-        except (struct.error, TypeError, ValueError) as exc:
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"{value!r} is not a valid {fmt[-1]} integer") from exc
 
     return dec, enc
@@ -126,6 +129,8 @@ def _enc_binary(value):
             return bytes.fromhex(value.replace(":", ""))
         except ValueError as exc:
             raise ValueError(f"{value!r} is not hex bytes") from exc
+    if isinstance(value, int):  # bytes(5) would be five zero bytes, not an error
+        raise ValueError(f"{value!r} is not bytes")
     return bytes(value)
 
 
@@ -218,7 +223,7 @@ def struct_kind(fmt: str, names: tuple[str, ...], optional_tail: bool = True
             raise ValueError(f"{value!r} is not a dict of {', '.join(names)}")
         try:
             return st.pack(*(int(value.get(n, 0)) for n in names))
-        except (struct.error, TypeError, ValueError) as exc:
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"bad struct value {value!r}: {exc}") from None
 
     return dec, enc

@@ -75,6 +75,8 @@ class Table:
         """Pack (name, value) pairs (or a dict); None values are left out."""
         if attrs is None:
             return b""
+        if isinstance(attrs, (str, bytes)) or not hasattr(attrs, "__iter__"):
+            raise ValueError(f"{attrs!r} is not a list of (name, value) pairs or a dict")
         items = list(attrs.items()) if isinstance(attrs, dict) else list(attrs)
         siblings = {}
         for item in items:
@@ -86,14 +88,17 @@ class Table:
             siblings[row.short] = item[1]
         out = []
         for name, value in items:
-            if value is None:
-                continue
             row = self.lookup(name)
+            if value is None or (value is False and row.kind == "flag"):
+                continue  # left out (a false flag is an absent flag)
             try:
                 payload = row.enc(value) if row.scalar else row.enc(value, siblings)
-            except ValueError as exc:
+                out.append(nla.pack_attr(row.type | (NLA_F_NESTED if row.nested else 0),
+                                         payload))
+            # wrong-typed values surface as any of these from int()/struct/iteration
+            except (ValueError, TypeError, OverflowError, KeyError, AttributeError,
+                    struct.error) as exc:
                 raise ValueError(f"{row.name}: {exc}") from None
-            out.append(nla.pack_attr(row.type | (NLA_F_NESTED if row.nested else 0), payload))
         return b"".join(out)
 
 
@@ -108,12 +113,14 @@ class StructSpec:
 
     def pack(self, fields: dict | None) -> bytes:
         fields = fields or {}
+        if not isinstance(fields, dict):
+            raise ValueError(f"header fields {fields!r} are not a dict")
         unknown = set(fields) - set(self.names)
         if unknown:
-            raise ValueError(f"unknown header field(s) {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown header field(s) {', '.join(sorted(map(str, unknown)))}")
         try:
             return self.st.pack(*(int(fields.get(n, 0) or 0) for n in self.names))
-        except (struct.error, TypeError, ValueError) as exc:
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"bad header field value: {exc}") from None
 
 
@@ -180,13 +187,22 @@ class AttrSet:
                     return default
                 node = node.get(part)
             return default if node is None else node
-        row = self._table.lookup(key)
+        # the hot path of every reader: lookups and the decode inlined (no helper calls)
+        table = self._table
+        row = table._by_name.get(key)
+        if row is None and table._by_type is None:
+            row = table.lookup(key)
         if row is not None:
-            span = self._index().get(row.type)
+            idx = self._idx
+            if idx is None:
+                idx = self._idx = nla.walk(self._buf, self._attr_start(), self._end)
+            span = idx.get(row.type)
             if span is not None:
                 if type(span) is list:
                     span = span[0]
-                return self._value(row, span)
+                if row.scalar:
+                    return row.dec(self._buf, span[0], span[1])
+                return row.dec(self, self._buf, span[0], span[1])
         try:
             return self._field(key)
         except KeyError:
@@ -219,7 +235,9 @@ class AttrSet:
             value = _plain(value)
             if name in out:
                 prev = out[name]
-                out[name] = (prev if isinstance(prev, _Multi) else _Multi([prev])) + [value]
+                if not isinstance(prev, _Multi):  # (_Multi + list would be a plain list)
+                    prev = out[name] = _Multi([prev])
+                prev.append(value)
             else:
                 out[name] = value
         return {k: list(v) if isinstance(v, _Multi) else v for k, v in out.items()}
@@ -423,11 +441,14 @@ class ListOf:
 
     nested_flag = True
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, item_type: int | None = None) -> None:
         self._dec, self._enc = nla.SCALARS[kind]
+        self.item_type = item_type  # None: items are numbered 0, 1, ... (bond ARP targets)
 
     def decode(self, owner, buf, start, end):
         return [self._dec(buf, s, e) for _t, s, e in nla.walk_list(buf, start, end)]
 
     def encode(self, value, siblings) -> bytes:
-        return b"".join(nla.pack_attr(i, self._enc(v)) for i, v in enumerate(value))
+        t = self.item_type
+        return b"".join(nla.pack_attr(i if t is None else t, self._enc(v))
+                        for i, v in enumerate(value))
