@@ -224,6 +224,7 @@ KIND_SAMPLERS: dict[type, Callable[[Any, tuple], list[Any]]] = {
     views.ListOf: _listof_samples,
     views.Select: _select_samples,
     route.Via: _via_samples,
+    link.ByFamily: _nested_samples,  # encoding uses the default (per-family) table
 }
 
 

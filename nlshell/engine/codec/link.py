@@ -254,6 +254,35 @@ INET6_SPEC = Table("IFLA_INET6_", {
 AF_SPEC = Table("", {2: ("AF_INET", Nested(INET_SPEC)), 10: ("AF_INET6", Nested(INET6_SPEC)),
                      7: ("AF_BRIDGE", "binary")})
 
+# in AF_BRIDGE link messages IFLA_AF_SPEC holds bridge attributes, not per-family blocks
+BRIDGE_AF_SPEC = Table("IFLA_BRIDGE_", {
+    0: ("IFLA_BRIDGE_FLAGS", "u16"),
+    1: ("IFLA_BRIDGE_MODE", "u16"),
+    2: ("IFLA_BRIDGE_VLAN_INFO", Struct("=HH", ("flags", "vid"))),
+    3: ("IFLA_BRIDGE_VLAN_TUNNEL_INFO", "binary"),
+    4: ("IFLA_BRIDGE_MRP", "binary"),
+    5: ("IFLA_BRIDGE_CFM", "binary"),
+    6: ("IFLA_BRIDGE_MST", "binary"),
+})
+
+
+class ByFamily(Nested):
+    """A nested block whose table depends on the message header's family (decoding);
+    encoding uses the default table."""
+
+    def __init__(self, tables: dict[int, Table], default: Table) -> None:
+        super().__init__(default)
+        self.by_family = {fam: Nested(t) for fam, t in tables.items()}
+
+    def decode(self, owner, buf, start, end):
+        try:
+            kind = self.by_family.get(owner._field("family"))
+        except KeyError:
+            kind = None
+        if kind is None:
+            return Nested.decode(self, owner, buf, start, end)
+        return kind.decode(owner, buf, start, end)
+
 PROP_LIST = Table("IFLA_", {53: ("IFLA_ALT_IFNAME", "asciiz")})
 
 ATTRS = Table("IFLA_", {
@@ -282,7 +311,7 @@ ATTRS = Table("IFLA_", {
     23: ("IFLA_STATS64", STATS64),
     24: ("IFLA_VF_PORTS", "binary"),
     25: ("IFLA_PORT_SELF", "binary"),
-    26: ("IFLA_AF_SPEC", Nested(AF_SPEC)),
+    26: ("IFLA_AF_SPEC", ByFamily({7: BRIDGE_AF_SPEC}, AF_SPEC)),
     27: ("IFLA_GROUP", "u32"),
     28: ("IFLA_NET_NS_FD", "u32"),
     29: ("IFLA_EXT_MASK", "u32"),
