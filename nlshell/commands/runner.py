@@ -141,6 +141,8 @@ class Runner:
             ctx.forget_names()  # a command may add, rename or delete links
             inv.command.resolve_handler()(ctx, inv)
         finally:
+            # ... so what it looked up may be stale for the (bulk) lines after it
+            ctx.forget_names()
             ctx.opts = saved_opts
             if saved_ns is not None:
                 ctx.current = saved_ns
@@ -235,19 +237,26 @@ class Pending:
         items, self.items = self.items, []
         requests = []
         built: list[tuple[Any, Line]] = []
+        base_opts = ctx.opts
         for inv, line, _ in items:
             try:
+                # a line's own -4/-6 applies to it, as when it runs alone
+                ctx.opts = base_opts.with_family(inv.family)
                 req = bulk_builder(tuple(inv.command.path))(ctx, inv)
             except Exception as exc:  # noqa: BLE001
                 # a lookup error (unknown device): send what came before, then stop here
                 ok = self._send(requests, built, force)
+                if not ok and not force:
+                    return False  # a line before this one failed: the batch ends there
                 code, message = describe_error(exc, line.text)
                 runner.report(message, f"{line.source}:{line.number}: ")
                 runner.status = code
-                if not force or not ok:
+                if not force:
                     return False
                 requests, built = [], []
                 continue
+            finally:
+                ctx.opts = base_opts
             requests.append(req)
             built.append((inv, line))
         return self._send(requests, built, force)

@@ -1,0 +1,216 @@
+"""neighbour: ARP / NDP entries, as ``ip neighbour``.
+
+``neighbour add`` and a batch's pipelined adds share one translation
+(`neighbour_add_request` -> ``requests.neigh_request``). As ip: ``add`` makes a permanent
+entry unless ``nud`` says otherwise, ``proxy ADDR`` names a proxy entry, ``show`` hides
+NOARP entries unless ``nud all`` (or ``nud noarp``), ``flush`` leaves permanent and NOARP
+entries alone unless a ``nud`` selects them and is silent unless ``-s``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlshell.commands import slots as S
+from nlshell.commands.grammar import REGISTRY, Flag, Kw, Pos
+
+H = "nlshell.commands.neighbour:"
+
+NUD_SELECT = S.NUD.with_words({"all": ("all", "every state")})
+
+neighbour = REGISTRY.object("neighbour", "ARP / NDP entries (neighbour cache)",
+                            aliases=["neighbor", "neigh"], shortcuts=["n"], default="show")
+
+_SELECT = [
+    Pos("to", S.PREFIX_ALL, "only addresses inside this prefix", keyword="to", required=False),
+    Kw("dev", S.IFNAME, "only on this device"),
+    Kw("nud", NUD_SELECT, "only in this state (repeatable; all: every state)", repeat=True),
+    Flag("proxy", "the proxy entries"),
+]
+
+neighbour.verb("show", "list entries (NOARP ones only with nud all)", aliases=["list", "lst"],
+               shortcuts=["s", "sh", "l", "ls"], params=_SELECT, handler=H + "neighbour_show")
+neighbour.verb("flush", "delete the entries the selectors match (not permanent ones, "
+               "unless nud says so)", shortcuts=["f"], params=_SELECT,
+               handler=H + "neighbour_flush")
+
+
+def _need_address(values: dict[str, Any]) -> str | None:
+    if "to" in values and "proxy" in values:
+        return "give the address once: ADDR or proxy ADDR"
+    if "to" not in values and "proxy" not in values:
+        return "missing the neighbour's address (ADDR or proxy ADDR)"
+    return None
+
+
+def _change_params() -> list:
+    return [
+        Pos("to", S.ADDR, "the neighbour's address", keyword="to", required=False),
+        Kw("proxy", S.ADDR, "a proxy entry for this address"),
+        Kw("dev", S.IFNAME, "the device", required=True),
+        Kw("lladdr", S.LLADDR, "its link-layer address", aliases=["address"]),
+        Kw("nud", S.NUD, "entry state (permanent when left out)"),
+        Flag("router", "the neighbour is a router"),
+        Flag("extern_learn", "learned by an external control plane"),
+    ]
+
+
+_CHANGE_VERBS = (
+    ("add", "add an entry", (), ("a",)),
+    ("delete", "delete an entry", ("del",), ("d",)),
+    ("change", "change an existing entry", ("chg",), ("c",)),
+    ("replace", "add an entry or change an existing one", (), ("r", "repl")),
+)
+for _verb, _help, _aliases, _shortcuts in _CHANGE_VERBS:
+    neighbour.verb(_verb, _help, _change_params(), aliases=_aliases, shortcuts=_shortcuts,
+                   check=_need_address, handler=H + "neighbour_change")
+
+neighbour.verb("get", "look one entry up", shortcuts=["g"], params=[
+    Pos("to", S.ADDR, "the neighbour's address", keyword="to"),
+    Kw("dev", S.IFNAME, "the device", required=True),
+    Flag("proxy", "look in the proxy entries"),
+], handler=H + "neighbour_get")
+
+
+# == handlers ==================================================================================
+
+NTF_PROXY, NTF_EXT_LEARNED, NTF_ROUTER = 0x08, 0x10, 0x80
+RTM_DELNEIGH, RTM_GETNEIGH = 29, 30
+_VERB = {"add": "add", "delete": "del", "change": "change", "replace": "replace"}
+_AF = {2: "IPv4", 10: "IPv6"}
+
+
+def neighbour_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]:
+    """Grammar values of a neighbour change -> ``neigh_request`` keywords (ip's defaults)."""
+    v = values
+    problem = _need_address(v)
+    if problem:
+        from nlshell.commands.context import CommandError
+
+        raise CommandError(problem)
+    dst = v["to"] if "to" in v else v["proxy"]
+    family = S.family_of(dst)
+    wanted = ctx.opts.family
+    if wanted in _AF and wanted != family:
+        from nlshell.commands.context import CommandError
+
+        raise CommandError(f'address "{dst}": not an {_AF[wanted]} address')
+    kw: dict[str, Any] = {"family": family, "dst": dst, "ifindex": ctx.ifindex(v["dev"])}
+    if "lladdr" in v:
+        kw["lladdr"] = v["lladdr"]
+    if "nud" in v:
+        kw["state"] = v["nud"]
+    elif verb != "del":
+        kw["state"] = 0x80  # permanent, as ip
+    flags = 0
+    for key, bit in (("proxy", NTF_PROXY), ("router", NTF_ROUTER),
+                     ("extern_learn", NTF_EXT_LEARNED)):
+        if key in v:
+            flags |= bit
+    if flags:
+        kw["flags"] = flags
+    return kw
+
+
+def neighbour_request(ctx: Any, inv: Any) -> Any:
+    from nlshell.engine import requests
+
+    verb = _VERB[inv.command.verb.name]
+    return requests.neigh_request(verb, neighbour_keywords(ctx, inv.values, verb))
+
+
+def neighbour_add_request(ctx: Any, inv: Any) -> Any:
+    """The Request of ``neighbour add ...`` (the batch runner sends these pipelined)."""
+    from nlshell.engine import requests
+
+    return requests.neigh_request("add", neighbour_keywords(ctx, inv.values, "add"))
+
+
+def neighbour_change(ctx: Any, inv: Any) -> None:
+    """neighbour add | delete | change | replace."""
+    ctx.ipr._run(neighbour_request(ctx, inv))
+
+
+# -- show / flush / get -------------------------------------------------------------------------
+
+def _query(ctx: Any, values: dict[str, Any], flush: bool = False) -> Any:
+    from nlshell.commands.render.neighbour import NeighbourQuery
+
+    v = values
+    sel: dict[str, Any] = {"flush": flush, "proxy": bool(v.get("proxy"))}
+    if "dev" in v:
+        sel["dev"] = ctx.ifindex(v["dev"])
+    if "nud" in v:
+        sel["nud"] = list(v["nud"])
+    if "to" in v:
+        sel["to"] = v["to"]
+    fam = ctx.opts.family
+    sel["family"] = fam if fam in _AF else None
+    try:
+        return NeighbourQuery(**sel)
+    except ValueError as exc:
+        from nlshell.commands.context import CommandError
+
+        raise CommandError(str(exc)) from None
+
+
+def _dump(ctx: Any, query: Any) -> list[Any]:
+    """Entries of the query's family; the proxy entries are a dump of their own."""
+    fields = {"family": query.family or 0}
+    if query.proxy:
+        fields["flags"] = NTF_PROXY
+    return ctx.ipr.sock.dump(RTM_GETNEIGH, fields)
+
+
+def neighbour_show(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.route import output, render_context
+
+    query = _query(ctx, inv.values)
+    rctx = render_context(ctx)
+    output(ctx, "neighbour", query.select(_dump(ctx, query), rctx), rctx, query.hidden)
+
+
+def delete_of_neighbour(msg: Any) -> tuple:
+    """The delete of a dumped entry: its header and address, as ip's flush sends."""
+    fields = {"family": msg["family"], "ifindex": msg["ifindex"], "state": msg["state"],
+              "flags": msg["flags"] & NTF_PROXY, "ndm_type": msg["ndm_type"]}
+    return (RTM_DELNEIGH, 0, fields, [("dst", msg.get("dst"))])
+
+
+def neighbour_flush(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.route import flush
+
+    if not inv.values:
+        from nlshell.commands.context import CommandError
+
+        raise CommandError('"neighbour flush" needs a selector (dev, to, nud, proxy)')
+    query = _query(ctx, inv.values, flush=True)
+    rctx = None
+
+    def select() -> list[Any]:
+        nonlocal rctx
+        if rctx is None:
+            from nlshell.commands.route import render_context
+
+            rctx = render_context(ctx)
+        return query.select(_dump(ctx, query), rctx)
+
+    rounds = flush(ctx, select, delete_of_neighbour)
+    if ctx.opts.stats and not ctx.opts.json:
+        for number, count in rounds:
+            ctx.write(f"\n*** Round {number}, deleting {count} entries ***")
+        done = len(rounds)
+        ctx.write(f"*** Flush is complete after {done} round{'s' if done != 1 else ''} ***")
+
+
+def neighbour_get(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.route import output, render_context
+    from nlshell.engine import requests
+
+    v = inv.values
+    kw: dict[str, Any] = {"family": S.family_of(v["to"]), "dst": v["to"],
+                          "ifindex": ctx.ifindex(v["dev"])}
+    if v.get("proxy"):
+        kw["flags"] = NTF_PROXY
+    msgs = ctx.ipr._run(requests.neigh_request("get", kw))
+    output(ctx, "neighbour", msgs, render_context(ctx))

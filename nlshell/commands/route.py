@@ -1,0 +1,482 @@
+"""route: routing table entries, as ``ip route``.
+
+Declarations first (cheap to import: the grammar reads them for parsing, completion and
+help), handlers after. Every change goes through one translation, `route_request`, which
+turns an invocation into the engine's keyword request (``requests.route_request``): the
+``route add`` handler and a batch's pipelined adds (`route_add_request`, see runner.py)
+send the very same message.
+
+ip's defaults are kept: protocol ``boot``, table ``main`` (``local`` for local, broadcast,
+anycast and nat routes), scope ``link`` for IPv4 unicast routes without a gateway and
+``host`` for local/nat ones; IPv6 metric and preference are left to the kernel (1024,
+medium). ``route flush`` dumps, selects like ``route show`` and sends the deletes
+pipelined; it is silent unless ``-s``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlshell.commands import slots as S
+from nlshell.commands.grammar import REGISTRY, Flag, Group, Kw, Pos
+
+H = "nlshell.commands.route:"
+
+U32 = S.NUMBER
+MTU = S.number(68, 0xFFFFFFFF, example="e.g. 1400")
+ROUTE_PREF = S.choice("PREF", {
+    "low": (3, "low router preference"), "medium": (0, "medium router preference"),
+    "high": (1, "high router preference"),
+}, label="route preference")
+
+route = REGISTRY.object("route", "routing table entries",
+                        shortcuts=["r"], default="show")
+
+# -- show / flush ----------------------------------------------------------------------------
+
+_SELECT = [
+    Pos("prefix", S.PREFIX_ALL, "exactly this destination", keyword="to", required=False,
+        source="routes"),
+    Kw("root", S.PREFIX_ALL, "routes inside this prefix"),
+    Kw("match", S.PREFIX_ALL, "routes that contain this prefix"),
+    Kw("exact", S.PREFIX_ALL, "exactly this prefix"),
+    Kw("table", S.TABLE, "routing table (all: every table)"),
+    Kw("dev", S.IFNAME, "output device", aliases=["oif"]),
+    Kw("iif", S.IFNAME, "input device"),
+    Kw("via", S.PREFIX, "gateway (address or prefix)"),
+    Kw("src", S.PREFIX, "preferred source (address or prefix)"),
+    Kw("proto", S.PROTO, "routing protocol", aliases=["protocol"]),
+    Kw("scope", S.SCOPE, "route scope"),
+    Kw("type", S.RTTYPE, "route type"),
+    Kw("metric", U32, "route metric", aliases=["priority", "preference"]),
+    Kw("tos", S.number(0, 255), "type of service", aliases=["dsfield"]),
+]
+_ONE_PREFIX = [("prefix", "root", "match", "exact")]
+
+route.verb("show", "list routes (main table, IPv4 unless -6 or a table is chosen)",
+           aliases=["list", "lst"], shortcuts=["s", "sh", "l", "ls"],
+           params=[*_SELECT, Flag("cache", "the cached routes (exceptions: PMTU, redirects)")],
+           conflicts=[*_ONE_PREFIX, ("cache", "table")], handler=H + "route_show")
+route.verb("flush", "delete every route the selectors match", shortcuts=["f"],
+           params=_SELECT, conflicts=_ONE_PREFIX, handler=H + "route_flush")
+
+# -- add / del / replace / change / append / prepend -----------------------------------------
+
+# route metrics: keyword -> (RTAX_ attribute, slot, help)
+METRICS: dict[str, tuple[str, S.Slot, str]] = {
+    "mtu": ("RTAX_MTU", MTU, "path MTU"),
+    "advmss": ("RTAX_ADVMSS", U32, "advertised maximal segment size"),
+    "window": ("RTAX_WINDOW", U32, "maximal TCP window"),
+    "hoplimit": ("RTAX_HOPLIMIT", S.number(0, 255), "hop limit (TTL)"),
+    "initcwnd": ("RTAX_INITCWND", U32, "initial congestion window"),
+    "initrwnd": ("RTAX_INITRWND", U32, "initial receive window"),
+    "ssthresh": ("RTAX_SSTHRESH", U32, "slow start threshold"),
+    "cwnd": ("RTAX_CWND", U32, "congestion window clamp"),
+    "reordering": ("RTAX_REORDERING", U32, "maximal reordering"),
+    "quickack": ("RTAX_QUICKACK", S.number(0, 1), "quick ack (1) or not (0)"),
+    "fastopen_no_cookie": ("RTAX_FASTOPEN_NO_COOKIE", S.number(0, 1),
+                           "TCP fast open without a cookie (1) or not (0)"),
+}
+RTAX_NUMBER = {"RTAX_MTU": 2, "RTAX_WINDOW": 3, "RTAX_SSTHRESH": 6, "RTAX_CWND": 7,
+               "RTAX_ADVMSS": 8, "RTAX_REORDERING": 9, "RTAX_HOPLIMIT": 10,
+               "RTAX_INITCWND": 11, "RTAX_INITRWND": 14, "RTAX_QUICKACK": 15,
+               "RTAX_CC_ALGO": 16, "RTAX_FASTOPEN_NO_COOKIE": 17}
+
+
+LOCKABLE = ("mtu",)  # metrics that take `lock` (the kernel then keeps the value)
+
+
+def _metric_param(word: str, slot: S.Slot, help: str) -> Group | Kw:
+    if word not in LOCKABLE:
+        return Kw(word, slot, help)
+    # `mtu 1400` or `mtu lock 1400`: a group holding an optional `lock` and the value
+    return Group(word, help, [
+        Flag("lock", "the kernel may not change it"),
+        Pos("value", slot, help),
+    ], metavar=word.upper())
+
+
+NEXTHOP = Group("nexthop", "one path of a multipath route", [
+    Kw("via", S.ADDR, "gateway"),
+    Kw("dev", S.IFNAME, "output device"),
+    Kw("weight", S.number(1, 256), "relative weight (1..256)"),
+    Flag("onlink", "the gateway is on the link even without a matching prefix"),
+], repeat=True, metavar="NH",
+    check=lambda v: None if ("via" in v or "dev" in v) else "nexthop needs via or dev")
+
+
+def _change_params(prefix_source: str | None) -> list:
+    return [
+        Pos("type", S.RTTYPE, "route type (unicast when left out)", required=False,
+            metavar="TYPE"),
+        Pos("prefix", S.PREFIX, "destination", keyword="to", source=prefix_source),
+        Kw("via", S.ADDR, "gateway"),
+        Kw("dev", S.IFNAME, "output device", aliases=["oif"]),
+        Kw("src", S.ADDR, "preferred source address"),
+        Kw("from", S.PREFIX, "source prefix (IPv6 source routing)"),
+        Kw("metric", U32, "route metric", aliases=["priority", "preference"]),
+        Kw("table", S.TABLE, "routing table"),
+        Kw("proto", S.PROTO, "routing protocol", aliases=["protocol"]),
+        Kw("scope", S.SCOPE, "route scope"),
+        Kw("tos", S.number(0, 255), "type of service", aliases=["dsfield"]),
+        Kw("pref", ROUTE_PREF, "IPv6 router preference"),
+        Kw("expires", U32, "lifetime in seconds (IPv6)"),
+        Kw("nhid", S.number(1, 0xFFFFFFFF), "use this nexthop object"),
+        Kw("congctl", S.STRING, "TCP congestion control algorithm"),
+        *[_metric_param(w, slot, h) for w, (_a, slot, h) in METRICS.items()],
+        Flag("onlink", "the gateway is on the link even without a matching prefix"),
+        NEXTHOP,
+    ]
+
+
+_CHANGE_VERBS = (
+    # verb, help, aliases, shortcuts
+    ("add", "add a route", (), ("a",)),
+    ("delete", "delete a route", ("del",), ("d",)),
+    ("replace", "add a route or change an existing one", (), ("r", "repl")),
+    ("change", "change an existing route", ("chg",), ("c",)),
+    ("append", "add a route after existing ones of the same destination", (), ()),
+    ("prepend", "add a route before existing ones of the same destination", (), ()),
+)
+for _verb, _help, _aliases, _shortcuts in _CHANGE_VERBS:
+    route.verb(_verb, _help, _change_params("routes" if _verb == "delete" else None),
+               aliases=_aliases, shortcuts=_shortcuts,
+               conflicts=[("via", "nexthop"), ("nhid", "nexthop"), ("nhid", "via")],
+               handler=H + "route_change")
+
+route.verb("get", "the route a packet to this address would take", shortcuts=["g"], params=[
+    Pos("to", S.ADDR, "destination address", keyword="to"),
+    Kw("from", S.ADDR, "source address"),
+    Kw("iif", S.IFNAME, "input device"),
+    Kw("oif", S.IFNAME, "output device", aliases=["dev"]),
+    Kw("mark", U32, "firewall mark"),
+    Kw("tos", S.number(0, 255), "type of service", aliases=["dsfield"]),
+    Flag("fibmatch", "show the routing table entry rather than the resolved route"),
+    Flag("connected", "ask again with the answer's preferred source as the source"),
+], handler=H + "route_get")
+
+
+# == handlers ==================================================================================
+# (engine and output code is imported inside them: declarations stay cheap)
+
+AF_INET, AF_INET6 = 2, 10
+RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_ANYCAST, RTN_MULTICAST, RTN_NAT = 1, 2, 3, 4, 5, 10
+RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST = 0, 253, 254
+RT_TABLE_MAIN, RT_TABLE_LOCAL = 254, 255
+RTNH_F_ONLINK = 0x04
+RTM_F_CLONED, RTM_F_LOOKUP_TABLE, RTM_F_FIB_MATCH = 0x200, 0x1000, 0x2000
+RTM_GETROUTE, RTM_DELROUTE = 26, 25
+ENOENT, ESRCH = 2, 3
+FLUSH_ROUNDS = 10  # as ip: give up when routes keep coming back
+
+# ip's scope for a route whose scope was not given (IPv4; IPv6 is always universe)
+_TYPE_SCOPE = {RTN_LOCAL: RT_SCOPE_HOST, RTN_NAT: RT_SCOPE_HOST, RTN_BROADCAST: RT_SCOPE_LINK,
+               RTN_MULTICAST: RT_SCOPE_LINK, RTN_ANYCAST: RT_SCOPE_LINK}
+# types ip puts in the local table when no table is given
+_LOCAL_TABLE_TYPES = frozenset((RTN_LOCAL, RTN_BROADCAST, RTN_NAT, RTN_ANYCAST))
+# grammar verb -> engine verb
+_VERB = {"add": "add", "delete": "del", "replace": "replace", "change": "change",
+         "append": "append", "prepend": "prepend"}
+# plain grammar keys -> route_request keywords
+_PLAIN = (("metric", "priority"), ("tos", "tos"), ("pref", "pref"), ("expires", "expires"),
+          ("nhid", "nh_id"))
+_FAMILY_NAME = {AF_INET: "IPv4", AF_INET6: "IPv6"}
+
+
+def _error(text: str) -> Exception:
+    from nlshell.commands.context import CommandError
+
+    return CommandError(text)
+
+
+def _text(p: Any) -> str:
+    """A grammar PREFIX as route_request's text ('default', '10.0.0.0/8', '10.0.0.1')."""
+    return str(p)
+
+
+def _family(ctx: Any, words: list[tuple[str, Any]]) -> int:
+    """The family of a request: -4/-6, else the first typed address's, else IPv4 (ip's rule).
+    An address of the other family than -4/-6 asked for is an error naming it."""
+    wanted = ctx.opts.family if ctx.opts.family in (AF_INET, AF_INET6) else None
+    found = None
+    for word, value in words:
+        fam = getattr(value, "family", None) if not isinstance(value, str) else S.family_of(value)
+        if fam is None:
+            continue
+        if wanted is not None and fam != wanted and word not in ("via",):
+            raise _error(f'{word} "{value}": not an {_FAMILY_NAME[wanted]} address')
+        found = found or fam
+    return wanted or found or AF_INET
+
+
+def table_id(value: Any) -> int:
+    """A TABLE slot value (number, or a name from rt_tables) -> the table number."""
+    if isinstance(value, int):
+        return value
+    from nlshell.commands.render import names as N
+
+    try:
+        return N.table_id(value)
+    except ValueError:
+        raise _error(f'table "{value}": no such table name (a number or a name in '
+                     f'/etc/iproute2/rt_tables)') from None
+
+
+def _metrics(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    lock = 0
+    for word, (attr, _slot, _h) in METRICS.items():
+        given = values.get(word)
+        if given is None:
+            continue
+        if isinstance(given, dict):  # a lockable metric: {'value': N, 'lock': True}
+            out[attr] = given["value"]
+            if given.get("lock"):
+                lock |= 1 << RTAX_NUMBER[attr]
+        else:
+            out[attr] = given
+    if "congctl" in values:
+        out["RTAX_CC_ALGO"] = values["congctl"]
+    if lock:
+        out = {"RTAX_LOCK": lock, **out}
+    return out
+
+
+def _nexthops(ctx: Any, hops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for hop in hops:
+        entry: dict[str, Any] = {}
+        if "via" in hop:
+            entry["gateway"] = hop["via"]
+        if "dev" in hop:
+            entry["oif"] = ctx.ifindex(hop["dev"])
+        if "weight" in hop:
+            entry["weight"] = hop["weight"]
+        if hop.get("onlink"):
+            entry["flags"] = RTNH_F_ONLINK
+        out.append(entry)
+    return out
+
+
+def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]:
+    """Grammar values of a route change -> ``route_request`` keywords, with ip's defaults."""
+    v = values
+    prefix = v["prefix"]
+    hops = v.get("nexthop") or []
+    family = _family(ctx, [("prefix", prefix), ("from", v.get("from")),
+                           ("src", v.get("src")), ("via", v.get("via")),
+                           *[("via", h.get("via")) for h in hops]])
+    kw: dict[str, Any] = {"family": family, "dst": _text(prefix)}
+    rtype = v.get("type")
+    if rtype is not None:
+        kw["type"] = rtype
+    if "via" in v:
+        kw["gateway"] = v["via"]
+    if "dev" in v:
+        kw["oif"] = ctx.ifindex(v["dev"])
+    if "src" in v:
+        kw["prefsrc"] = v["src"]
+    if "from" in v:
+        kw["src"] = _text(v["from"])
+    for key, name in _PLAIN:
+        if key in v:
+            kw[name] = v[key]
+    if "proto" in v:
+        kw["proto"] = v["proto"]
+    if "table" in v:
+        kw["table"] = table_id(v["table"])
+    elif rtype in _LOCAL_TABLE_TYPES:
+        kw["table"] = RT_TABLE_LOCAL
+    if "scope" in v:
+        kw["scope"] = v["scope"]
+    elif verb != "del":
+        if family == AF_INET6:
+            kw["scope"] = RT_SCOPE_UNIVERSE
+        elif rtype in _TYPE_SCOPE:
+            kw["scope"] = _TYPE_SCOPE[rtype]
+        elif rtype in (None, RTN_UNICAST) and "via" not in v and not hops and "nhid" not in v:
+            kw["scope"] = RT_SCOPE_LINK
+        else:
+            kw["scope"] = RT_SCOPE_UNIVERSE
+    if v.get("onlink"):
+        kw["flags"] = RTNH_F_ONLINK
+    metrics = _metrics(v)
+    if metrics:
+        kw["metrics"] = metrics
+    if hops:
+        kw["multipath"] = _nexthops(ctx, hops)
+    return kw
+
+
+def route_request(ctx: Any, inv: Any) -> Any:
+    """The engine Request of a route add/del/replace/change/append/prepend invocation."""
+    from nlshell.engine import requests
+
+    verb = _VERB[inv.command.verb.name]
+    return requests.route_request(verb, route_keywords(ctx, inv.values, verb))
+
+
+def route_add_request(ctx: Any, inv: Any) -> Any:
+    """The Request of ``route add ...`` (the batch runner sends these pipelined)."""
+    from nlshell.engine import requests
+
+    return requests.route_request("add", route_keywords(ctx, inv.values, "add"))
+
+
+def route_change(ctx: Any, inv: Any) -> None:
+    """route add | delete | replace | change | append | prepend."""
+    ctx.ipr._run(route_request(ctx, inv))
+
+
+# -- show / flush ---------------------------------------------------------------------------------
+
+def render_context(ctx: Any) -> Any:
+    """The renderer's view of links and options (-d, -s)."""
+    from nlshell.commands.render.context import RenderContext
+
+    return RenderContext(ctx.links(), details=ctx.opts.details, stats=ctx.opts.stats)
+
+
+def _query(ctx: Any, values: dict[str, Any]) -> Any:
+    from nlshell.commands.render.route import RouteQuery
+
+    v = values
+    sel: dict[str, Any] = {}
+    if "table" in v:
+        t = v["table"]
+        sel["table"] = "all" if t == 0 else table_id(t)
+    if v.get("cache"):
+        sel["table"] = "cache"
+    for key in ("dev", "iif"):
+        if key in v:
+            sel[key] = ctx.ifindex(v[key])
+    for key in ("proto", "scope", "type", "metric", "tos", "root", "match", "exact",
+                "via", "src"):
+        if key in v:
+            sel[key] = v[key]
+    if "prefix" in v:
+        sel["exact"] = v["prefix"]
+    sel["family"] = ctx.opts.family if ctx.opts.family in (AF_INET, AF_INET6) else None
+    try:
+        return RouteQuery(**sel)
+    except ValueError as exc:
+        raise _error(str(exc)) from None
+
+
+def _dump(ctx: Any, query: Any) -> list[Any]:
+    """Routes of the query's family, asking the kernel for one table when one is chosen
+    (a number; the main table when none is) or for its cache."""
+    attrs = []
+    fields = {"family": query.effective_family}
+    if query.table == "cache":
+        fields["flags"] = RTM_F_CLONED  # the kernel adds its exceptions to the dump
+    elif query.table != "all":
+        attrs.append(("table", RT_TABLE_MAIN if query.table is None else query.table))
+    return ctx.ipr.sock.dump(RTM_GETROUTE, fields, attrs)
+
+
+def route_show(ctx: Any, inv: Any) -> None:
+    query = _query(ctx, inv.values)
+    msgs = query.select(_dump(ctx, query))
+    output(ctx, "route", msgs, render_context(ctx), query.hidden)
+
+
+def route_flush(ctx: Any, inv: Any) -> None:
+    if not inv.values:
+        raise _error('"route flush" needs a selector (table, dev, proto, root, ...)')
+    query = _query(ctx, inv.values)
+    rounds = flush(ctx, lambda: query.select(_dump(ctx, query)), delete_of_route)
+    if ctx.opts.stats and not ctx.opts.json:
+        for number, count in rounds:
+            ctx.write(f"\n*** Round {number}, deleting {count} entries ***")
+        done = len(rounds)
+        ctx.write(f"*** Flush is complete after {done} round{'s' if done != 1 else ''} ***")
+
+
+def delete_of_route(msg: Any) -> bytes:
+    """The dumped route sent back as its own delete (what ip does): same identity."""
+    return retype(msg, RTM_DELROUTE)
+
+
+NLM_F_REQUEST = 0x01
+
+
+def retype(msg: Any, mtype: int) -> bytes:
+    """A dumped message's bytes as a request of another type: NLM_F_REQUEST (the kernel
+    ignores messages without it), port id 0; the socket sets the sequence number."""
+    import struct
+
+    raw = bytearray(msg.raw())
+    struct.pack_into("=HHII", raw, 4, mtype, NLM_F_REQUEST, 0, 0)
+    return bytes(raw)
+
+
+def flush(ctx: Any, select: Any, delete_of: Any) -> list[tuple[int, int]]:
+    """Dump-select-delete rounds until nothing matches: [(round, deleted)]. Deletes go
+    pipelined; an entry gone meanwhile (ESRCH/ENOENT) is not an error, another error
+    is raised once the round is done."""
+    rounds: list[tuple[int, int]] = []
+    for number in range(1, FLUSH_ROUNDS + 1):
+        msgs = select()
+        if not msgs:
+            break
+        results = ctx.ipr.sock.bulk([delete_of(m) for m in msgs])
+        bad = [e for e in results if e is not None and e.code not in (ESRCH, ENOENT)]
+        rounds.append((number, len(msgs)))
+        if bad:
+            raise bad[0]
+    return rounds
+
+
+# -- get -------------------------------------------------------------------------------------------
+
+def route_get(ctx: Any, inv: Any) -> None:
+    from nlshell.engine import requests
+
+    v = inv.values
+    family = _family(ctx, [("to", v["to"]), ("from", v.get("from"))])
+    bits = 32 if family == AF_INET else 128
+    kw: dict[str, Any] = {"family": family, "dst": f"{v['to']}/{bits}"}
+    flags = RTM_F_LOOKUP_TABLE if family == AF_INET else 0  # only IPv4 knows it (as ip)
+    if v.get("fibmatch"):
+        flags |= RTM_F_FIB_MATCH
+    if flags:
+        kw["flags"] = flags
+    if "from" in v:
+        kw["src"] = f"{v['from']}/{bits}"
+    for key in ("iif", "oif"):
+        if key in v:
+            kw[key] = ctx.ifindex(v[key])
+    if "mark" in v:
+        kw["mark"] = v["mark"]
+    if "tos" in v:
+        kw["tos"] = v["tos"]
+    msgs = ctx.ipr._run(requests.route_request("get", kw))
+    if v.get("connected") and "from" not in v:
+        # as ip: ask again with the answer's preferred source as the source
+        back = msgs[0].get("prefsrc") if msgs else None
+        if back is None:
+            raise _error("Failed to connect the route (it has no preferred source)")
+        kw["src"] = f"{back}/{bits}"
+        msgs = ctx.ipr._run(requests.route_request("get", kw))
+    output(ctx, "route", msgs, render_context(ctx))
+
+
+# == output ======================================================================================
+
+# object -> (JSON renderer, human table renderer), both in nlshell.commands.render
+_RENDER = {"route": ("route_json", "route_table"),
+           "neighbour": ("neighbour_json", "neighbour_table"),
+           "rule": ("rule_json", "rule_table")}
+
+
+def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> None:
+    """Selected messages -> ip's JSON with -j, else the human table (colour as asked)."""
+    from nlshell.commands import render
+
+    json_fn, table_fn = _RENDER[kind]
+    extra = (hide,) if kind != "rule" else ()
+    if ctx.opts.json:
+        ctx.emit(getattr(render, json_fn)(msgs, rctx, *extra))
+        return
+    ctx.write(getattr(render, table_fn)(msgs, rctx, *extra, color=ctx.opts.color))

@@ -1,0 +1,203 @@
+"""rule: routing policy rules, as ``ip rule``.
+
+IPv4 unless ``-6``, as ip. ``rule add`` looks up table main unless a table, ``goto`` or an
+action (blackhole, unreachable, prohibit, nop) is given; the kernel picks the priority
+when none is. ``rule flush`` deletes every rule of the family that has a priority (all but
+the ``local`` rule at 0 -- the main and default rules too, exactly like ip).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlshell.commands import slots as S
+from nlshell.commands.grammar import REGISTRY, Flag, Kw, OneOf
+
+H = "nlshell.commands.rule:"
+
+U32 = S.NUMBER
+TOS = S.number(0, 255, name="TOS", example="e.g. 0x10")
+
+rule = REGISTRY.object("rule", "routing policy rules", shortcuts=["ru"], default="show")
+
+_SELECT = [
+    Flag("not", "rules with an inverted selector"),
+    Kw("from", S.PREFIX_ALL, "source prefix"),
+    Kw("to", S.PREFIX_ALL, "destination prefix"),
+    Kw("iif", S.IFNAME, "input device", aliases=["dev"]),
+    Kw("oif", S.IFNAME, "output device"),
+    Kw("fwmark", U32, "firewall mark"),
+    Kw("priority", U32, "rule priority", aliases=["preference", "order"]),
+    Kw("table", S.TABLE, "routing table", aliases=["lookup"]),
+]
+
+rule.verb("show", "list rules (IPv4 unless -6)", aliases=["list", "lst"],
+          shortcuts=["s", "sh", "l", "ls"], params=_SELECT, handler=H + "rule_show")
+rule.verb("flush", "delete every rule with a priority (the main and default rules too)",
+          shortcuts=["f"], params=_SELECT, handler=H + "rule_flush")
+
+# action words -> FR_ACT_* (goto and table are keywords of their own)
+ACTIONS = {
+    "blackhole": (6, "drop silently"),
+    "unreachable": (7, "reject: network unreachable"),
+    "prohibit": (8, "reject: communication prohibited"),
+    "nop": (3, "do nothing (a placeholder)"),
+}
+
+
+def _change_params() -> list:
+    return [
+        Flag("not", "invert the selector"),
+        Kw("from", S.PREFIX_ALL, "source prefix"),
+        Kw("to", S.PREFIX_ALL, "destination prefix"),
+        Kw("iif", S.IFNAME, "input device", aliases=["dev"]),
+        Kw("oif", S.IFNAME, "output device"),
+        Kw("fwmark", S.FWMARK, "firewall mark, with an optional /mask"),
+        Kw("priority", U32, "rule priority (the kernel picks one when left out)",
+           aliases=["preference", "order"]),
+        Kw("tos", TOS, "type of service", aliases=["dsfield"]),
+        Kw("table", S.TABLE, "look the route up in this table", aliases=["lookup"]),
+        Kw("goto", U32, "jump to the rule with this priority"),
+        OneOf("action", {w: h for w, (_n, h) in ACTIONS.items()},
+              values={w: n for w, (n, _h) in ACTIONS.items()}),
+        Kw("suppress_prefixlength", S.number(0, 128),
+           "ignore routes with this prefix length or shorter", aliases=["sup_pl"]),
+        Kw("suppress_ifgroup", U32, "ignore routes through devices of this group",
+           aliases=["sup_group"]),
+        Kw("proto", S.PROTO, "who installed the rule", aliases=["protocol"]),
+    ]
+
+
+_ACTION_CONFLICTS = [("table", "goto"), ("table", "action"), ("goto", "action")]
+
+rule.verb("add", "add a rule", _change_params(), shortcuts=["a"],
+          conflicts=_ACTION_CONFLICTS, handler=H + "rule_change")
+rule.verb("delete", "delete the first rule that matches", _change_params(),
+          aliases=["del"], shortcuts=["d"], conflicts=_ACTION_CONFLICTS,
+          handler=H + "rule_change")
+
+
+# == handlers ==================================================================================
+
+AF_INET, AF_INET6 = 2, 10
+FR_ACT_TO_TBL, FR_ACT_GOTO = 1, 2
+RT_TABLE_MAIN = 254
+RTM_GETRULE, RTM_DELRULE = 34, 33
+_AF = {AF_INET: "IPv4", AF_INET6: "IPv6"}
+# grammar keys passed to rule_request under another name
+_PLAIN = (("priority", "priority"), ("iif", "iifname"), ("oif", "oifname"), ("tos", "tos"),
+          ("suppress_prefixlength", "suppress_prefixlength"),
+          ("suppress_ifgroup", "suppress_ifgroup"), ("proto", "protocol"))
+
+
+def _error(text: str) -> Exception:
+    from nlshell.commands.context import CommandError
+
+    return CommandError(text)
+
+
+def _family(ctx: Any, values: dict[str, Any]) -> int:
+    wanted = ctx.opts.family if ctx.opts.family in _AF else None
+    found = None
+    for word in ("from", "to"):
+        fam = getattr(values.get(word), "family", None)
+        if fam is None:
+            continue
+        if wanted is not None and fam != wanted:
+            raise _error(f'{word} "{values[word]}": not an {_AF[wanted]} prefix')
+        found = found or fam
+    return wanted or found or AF_INET
+
+
+def rule_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]:
+    """Grammar values of a rule add/delete -> ``rule_request`` keywords (ip's defaults)."""
+    from nlshell.commands.route import table_id
+
+    v = values
+    if not v:
+        raise _error(f'"rule {verb}" needs at least one selector or action')
+    kw: dict[str, Any] = {"family": _family(ctx, v)}
+    for word, key in (("from", "src"), ("to", "dst")):
+        if word in v:
+            kw[key] = str(v[word])
+    if v.get("not"):
+        kw["invert"] = True
+    if "fwmark" in v:
+        mark, mask = v["fwmark"]
+        kw["fwmark"] = mark
+        if mask is not None:
+            kw["fwmask"] = mask
+    for key, name in _PLAIN:
+        if key in v:
+            kw[name] = v[key]
+    if "table" in v:
+        kw["table"] = table_id(v["table"])
+        kw["action"] = FR_ACT_TO_TBL
+    elif "goto" in v:
+        kw["goto"] = v["goto"]
+        kw["action"] = FR_ACT_GOTO
+    elif "action" in v:
+        kw["action"] = v["action"]
+    elif verb == "add":
+        kw["table"] = RT_TABLE_MAIN  # ip's default lookup
+        kw["action"] = FR_ACT_TO_TBL
+    else:
+        kw["action"] = 0  # delete: any action
+    return kw
+
+
+def rule_change(ctx: Any, inv: Any) -> None:
+    """rule add | delete."""
+    from nlshell.engine import requests
+
+    verb = "add" if inv.command.verb.name == "add" else "del"
+    ctx.ipr._run(requests.rule_request(verb, rule_keywords(ctx, inv.values, verb)))
+
+
+# -- show / flush ---------------------------------------------------------------------------------
+
+def _query(ctx: Any, values: dict[str, Any]) -> Any:
+    from nlshell.commands.render.rule import RuleQuery
+
+    v = values
+    sel: dict[str, Any] = {"family": ctx.opts.family if ctx.opts.family in _AF else None}
+    for word, key in (("from", "src"), ("to", "dst"), ("iif", "iif"), ("oif", "oif"),
+                      ("fwmark", "fwmark"), ("priority", "pref"), ("table", "table")):
+        if word in v:
+            sel[key] = v[word]
+    if "table" in v and v["table"] != 0:
+        from nlshell.commands.route import table_id
+
+        sel["table"] = table_id(v["table"])
+    elif "table" in v:
+        sel["table"] = "all"
+    if v.get("not"):
+        sel["not_"] = True
+    try:
+        return RuleQuery(**sel)
+    except ValueError as exc:
+        raise _error(str(exc)) from None
+
+
+def _rules(ctx: Any, query: Any) -> list[Any]:
+    family = ctx.opts.family if ctx.opts.family in _AF else AF_INET  # as ip
+    return query.select(ctx.ipr.sock.dump(RTM_GETRULE, {"family": family}))
+
+
+def rule_show(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.route import output, render_context
+
+    query = _query(ctx, inv.values)
+    output(ctx, "rule", _rules(ctx, query), render_context(ctx))
+
+
+def rule_flush(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.route import flush, retype
+
+    query = _query(ctx, inv.values)
+    # the rule without a priority (local, 0) stays, as with ip
+    rounds = flush(ctx, lambda: [m for m in _rules(ctx, query) if m.get("priority")],
+                   lambda m: retype(m, RTM_DELRULE))
+    if ctx.opts.stats and not ctx.opts.json:
+        count = sum(n for _r, n in rounds)
+        ctx.write(f"*** Deleted {count} rule{'s' if count != 1 else ''} ***")
