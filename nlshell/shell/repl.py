@@ -1,0 +1,368 @@
+"""The interactive shell: a prompt_toolkit session over the command language.
+
+``run_repl(ctx) -> int`` is what ``nlshell`` runs on a terminal with no command. Each line
+goes through the same `Runner` as ``nlshell -c``; errors print one line and the session goes
+on; Ctrl-C drops the line (or stops a running ``monitor``), Ctrl-D (or ``exit``) leaves with 0.
+
+Contexts: the prompt names the current namespace (``nlshell:sandbox> ``, ``nlshell:/> `` for
+the one nlshell started in). ``cd``/``pwd``/``ls`` are command words (shellwords.py) that
+move ``ctx.current``; before each prompt the shell makes sure the current context has its
+live cache and completion index, and notices namespaces that were deleted meanwhile (the
+current one: it says so and returns to ``/``).
+
+Live values: each context's `Cache` feeds a `LiveIndex` (live.py); completion, colouring
+and the toolbar read it and never wait on the kernel. When the index changes, the screen is
+redrawn and an open completion menu is refreshed, so a link created elsewhere is offered
+within a second without a key pressed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.application.current import set_app
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.history import History, InMemoryHistory
+from prompt_toolkit.output import ColorDepth
+from prompt_toolkit.patch_stdout import patch_stdout
+from prompt_toolkit.shortcuts import CompleteStyle, print_formatted_text
+from prompt_toolkit.styles import Style
+
+from nlshell.commands.context import ROOT, Context
+from nlshell.commands.grammar import REGISTRY, Registry
+from nlshell.commands.runner import ExitShell, Runner, describe_error
+from nlshell.shell import config as config_mod
+from nlshell.shell import toolbar
+from nlshell.shell.completer import NlshellCompleter, hint_only
+from nlshell.shell.history import ShellHistory, history_path
+from nlshell.shell.keys import build_key_bindings
+from nlshell.shell.lexer import ShellLexer
+from nlshell.shell.live import LiveIndex, ShellProvider, settle_heap
+from nlshell.shell.monitor import BackgroundMonitor
+
+INTERRUPTED = "\x03"  # read_line's answer to Ctrl-C (never a typed line: Ctrl-C ends input)
+MENU_REFRESH_DELAY = 0.1  # coalesce a burst of events into one menu refresh
+
+# config colour key -> prompt_toolkit style classes it sets
+_VALUE_KINDS = ("ifname", "ifindex", "prefix", "address", "lladdr", "number", "netns",
+                "table", "choice", "string", "command")
+STYLE_CLASSES: dict[str, tuple[str, ...]] = {
+    **{k: (f"pygments.nlshell.{k}",) for k in
+       ("object", "verb", "keyword", "option", "unknown", "error", "partial")},
+    **{k: (f"pygments.nlshell.value.{k}",) for k in _VALUE_KINDS},
+    "toolbar": ("bottom-toolbar", "toolbar"),
+}
+
+
+def build_style(colors: dict[str, str]) -> Style:
+    rules: list[tuple[str, str]] = [
+        ("bottom-toolbar", "noreverse"),
+        ("completion.hint", "italic"),
+    ]
+    for key, value in colors.items():
+        for cls in STYLE_CLASSES.get(key, (key,)):
+            rules.append((cls, value))
+    return Style(rules)
+
+
+def _netns_path(name: str) -> str | None:
+    from nlshell.engine import netns
+
+    try:
+        return netns.ns_path(name)
+    except (ValueError, OSError):
+        return None
+
+
+def _with_handler(command: Any, handler: Callable[..., Any]) -> Any:
+    """A copy of a grammar Command that runs `handler` (the shared one stays as it is)."""
+    clone = copy.copy(command)
+    clone.handler = handler
+    return clone
+
+
+def _print_above(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+class Shell:
+    """One interactive session over `ctx` (see the module docstring).
+
+    ``input``/``output`` are prompt_toolkit's (tests pass a pipe input and a DummyOutput);
+    ``history`` replaces the history file (tests); ``above(line)`` prints a line above the
+    prompt (default: stdout, which run_repl patches).
+    """
+
+    def __init__(self, ctx: Context, *, input: Any = None, output: Any = None,
+                 config: config_mod.ShellConfig | None = None, history: History | None = None,
+                 registry: Registry = REGISTRY,
+                 above: Callable[[str], Any] | None = None) -> None:
+        self.ctx = ctx
+        ctx.use_cache = True
+        self.config = cfg = config or config_mod.load()
+        self.registry = registry
+        self.runner = Runner(ctx)
+        self.indexes: dict[str, LiveIndex] = {}
+        self.visited: set[str] = {ctx.current}
+        self.notes: list[str] = []  # one-line messages to print before the next prompt
+        self.cache_problem: str | None = None
+        self.monitor: BackgroundMonitor | None = None
+        self.above = above or _print_above
+        self._refresh_lock = threading.Lock()
+        self._refresh_pending = False
+        self._apply_config(cfg)
+        self.provider = ShellProvider(self.current_index)
+        self.completer = NlshellCompleter(self.provider, registry)
+        color = bool(ctx.opts.color)
+        self.style = build_style(cfg.colors) if color else Style([])
+        self.session: PromptSession[str] = PromptSession(
+            message=self.message,
+            history=history if history is not None else self._history(cfg),
+            auto_suggest=AutoSuggestFromHistory(),
+            completer=self.completer,
+            complete_while_typing=cfg.complete_while_typing,
+            complete_style=CompleteStyle.COLUMN,
+            lexer=ShellLexer(self.provider, registry, self.live_version) if color else None,
+            style=self.style,
+            include_default_pygments_style=False,
+            color_depth=None if color else ColorDepth.DEPTH_1_BIT,
+            bottom_toolbar=self.toolbar if cfg.toolbar else None,
+            key_bindings=build_key_bindings(registry, self.style),
+            vi_mode=cfg.edit_mode == "vi",
+            search_ignore_case=True,
+            refresh_interval=1.0,
+            input=input,
+            output=output,
+        )
+
+    # --- configuration ----------------------------------------------------------------
+
+    def _apply_config(self, cfg: config_mod.ShellConfig) -> None:
+        for problem in cfg.problems:
+            self.ctx.warn(f"nlshell: {problem}")
+        if cfg.color != "auto":
+            self.ctx.opts.color = cfg.color == "always"
+        self.ctx.opts.extra["table_format"] = cfg.table_format
+
+    def _history(self, cfg: config_mod.ShellConfig) -> History:
+        if cfg.history_size <= 0:
+            return InMemoryHistory()
+        path = history_path()
+        try:
+            return ShellHistory(path, cfg.history_size)
+        except OSError as exc:
+            self.ctx.warn(f"nlshell: no history file ({path}: {exc.strerror}); "
+                          "history is kept for this session only")
+            return InMemoryHistory()
+
+    # --- contexts -----------------------------------------------------------------------
+
+    def current_index(self) -> LiveIndex | None:
+        return self.indexes.get(self.ctx.current)
+
+    def live_version(self) -> Any:
+        index = self.current_index()
+        return (self.ctx.current, id(index), index.version if index is not None else -1)
+
+    def check_namespaces(self) -> None:
+        """Forget the namespaces visited that no longer exist; leave a deleted current one."""
+        for name in sorted(self.visited):
+            if name == ROOT:
+                continue
+            path = _netns_path(name)
+            if path is not None and os.path.exists(path):
+                continue
+            was_current = self.ctx.current == name
+            self.drop_context(name)
+            if was_current:
+                self.notes.append(f'namespace "{name}" was deleted; back to /')
+
+    def drop_context(self, name: str) -> None:
+        index = self.indexes.pop(name, None)
+        if index is not None:
+            index.close()
+        with contextlib.suppress(Exception):
+            self.ctx.forget(name)
+        self.visited.discard(name)
+
+    def enter_context(self) -> None:
+        """Make sure the current context has its cache and completion index (before a
+        prompt: this may wait on the kernel, completion never does)."""
+        self.check_namespaces()
+        name = self.ctx.current
+        self.visited.add(name)
+        self.cache_problem = None
+        try:
+            cache = self.ctx.cache
+        except Exception as exc:  # noqa: BLE001 - no live values then, the shell goes on
+            self.cache_problem = f"no live cache: {exc}"
+            return
+        index = self.indexes.get(name)
+        if index is None or index.cache is not cache:
+            if index is not None:
+                index.close()
+            index = self.indexes[name] = LiveIndex(cache, on_change=self._live_changed)
+
+    # --- live refresh ---------------------------------------------------------------------
+
+    def _live_changed(self, kind: str, action: str) -> None:
+        """In a cache thread: redraw, and refresh an open completion menu (coalesced)."""
+        if action == "built":
+            settle_heap()  # a context's cache and index are in: keep the GC off them
+        app = self.session.app
+        if not app.is_running:
+            return
+        with self._refresh_lock:
+            if self._refresh_pending:
+                return
+            self._refresh_pending = True
+        loop = getattr(app, "loop", None)
+        if loop is None:
+            self._refresh_pending = False
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(loop.call_later, MENU_REFRESH_DELAY, self._refresh)
+
+    def _refresh(self) -> None:
+        """In the prompt's event loop."""
+        with self._refresh_lock:
+            self._refresh_pending = False
+        app = self.session.app
+        if not app.is_running:
+            return
+        buf = app.current_buffer
+        state = buf.complete_state
+        if state is not None and state.complete_index is None:
+            # scheduled from a cache thread: make the app current for prompt_toolkit
+            with set_app(app):
+                buf.complete_state = None  # (start_completion keeps an open menu as is)
+                buf.start_completion(select_first=False)
+        app.invalidate()
+
+    # --- screen parts -----------------------------------------------------------------------
+
+    def message(self) -> FormattedText:
+        return FormattedText([("class:prompt", "nlshell:"),
+                              ("class:prompt.context", self.ctx.current),
+                              ("class:prompt", "> ")])
+
+    def toolbar(self) -> list[tuple[str, str]]:
+        index = self.current_index()
+        cache = index.cache if index is not None else None
+        info = toolbar.ToolbarInfo(context=self.ctx.current, monitoring=self.monitor is not None)
+        if index is not None:
+            info.counts = index.counts()
+            info.last_event = getattr(cache, "last_event", None)
+        if self.cache_problem:
+            info.warnings.append(self.cache_problem)
+        name = self.ctx.current
+        if name != ROOT:
+            path = _netns_path(name)
+            if path is not None and not os.path.exists(path):
+                info.warnings.append("namespace deleted")
+        with contextlib.suppress(Exception):
+            text = self.session.app.current_buffer.document.text_before_cursor
+            found = self.completer.suggestions(text)
+            if hint_only(found):
+                info.hint = "next: " + ", ".join(f"{s.text} {s.meta}".strip() for s in found)
+        return toolbar.render(info)
+
+    def say(self, text: str, style: str = "class:notice") -> None:
+        print_formatted_text(FormattedText([(style, text)]), style=self.style,
+                             output=self.session.output)
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run_line(self, text: str) -> int:
+        """Run one line as ``nlshell -c`` would (ExitShell passes through); ``monitor``
+        starts in the background instead of taking the terminal."""
+        runner = self.runner
+        code = 0
+        try:
+            inv = runner.parse(text)
+            if tuple(inv.command.path) == ("monitor",):
+                inv.command = _with_handler(inv.command, self._start_monitor)
+            runner.execute(inv)
+        except ExitShell:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every error is one line; the shell goes on
+            code, message = describe_error(exc, text)
+            runner.report(message)
+            runner.status = code
+        finally:
+            with contextlib.suppress(Exception):
+                self.ctx.out.flush()
+        return code
+
+    def _start_monitor(self, ctx: Context, inv: Any) -> None:
+        """The ``monitor`` handler in the shell (runs with the line's options applied)."""
+        self.stop_monitor(quiet=True)
+        self.monitor = BackgroundMonitor(ctx, inv, self.above)
+        where = ctx.netns or "/"
+        self.notes.append(f"monitoring {where} (Ctrl-C at the prompt stops it)")
+
+    def stop_monitor(self, quiet: bool = False) -> bool:
+        mon, self.monitor = self.monitor, None
+        if mon is None:
+            return False
+        mon.stop()
+        if not quiet:
+            self.say("monitor stopped")
+        return True
+
+    def read_line(self) -> str | None:
+        """One line from the prompt; None on Ctrl-D; INTERRUPTED on Ctrl-C."""
+        try:
+            return self.session.prompt()
+        except KeyboardInterrupt:
+            return INTERRUPTED
+        except EOFError:
+            return None
+
+    def run(self) -> int:
+        try:
+            while True:
+                self.enter_context()
+                for note in self.notes:
+                    self.say(note)
+                self.notes.clear()
+                text = self.read_line()
+                if text is None:
+                    return 0
+                if text == INTERRUPTED:
+                    self.stop_monitor()
+                    continue
+                if not text.strip():
+                    continue
+                try:
+                    self.run_line(text)
+                except ExitShell:
+                    return 0
+                except KeyboardInterrupt:
+                    self.ctx.warn("interrupted")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.stop_monitor(quiet=True)
+        for index in self.indexes.values():
+            index.close()
+        self.indexes.clear()
+
+
+def run_repl(ctx: Context, **kwargs: Any) -> int:
+    """Run the interactive shell on this terminal until Ctrl-D or ``exit``; returns 0."""
+    shell = Shell(ctx, **kwargs)
+    # output printed while the prompt is up (events, warnings from threads) goes above it
+    with patch_stdout(raw=True):
+        return shell.run()
+

@@ -1,0 +1,265 @@
+"""The shell driven through prompt_toolkit pipe input, against real test namespaces.
+
+The session runs in a thread (its own event loop) exactly as `run_repl` runs it; keys go in
+through a pipe, the output is a plain-text recorder, command output and errors go to
+StringIO. State is polled with timeouts, never fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from helpers import ip, ipj, new_ns_name, ns_exists, requires_root, sh
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output.plain_text import PlainTextOutput
+
+from nlshell.commands.context import Context, Options
+from nlshell.shell.config import ShellConfig
+from nlshell.shell.repl import Shell
+
+pytestmark = requires_root
+
+
+class Recorder(io.StringIO):
+    """A terminal stand-in for PlainTextOutput (text only, fixed size)."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("no fd")
+
+
+class Session:
+    def __init__(self, netns: str | None) -> None:
+        self.out, self.err, self.screen = io.StringIO(), io.StringIO(), Recorder()
+        self.above: list[str] = []
+        self.ctx = Context(netns=netns, opts=Options(), out=self.out, err=self.err)
+        self._pipe = create_pipe_input()
+        self.input = self._pipe.__enter__()
+        self.shell = Shell(self.ctx, input=self.input, output=PlainTextOutput(self.screen),
+                           config=ShellConfig(), history=InMemoryHistory(),
+                           above=self.above.append)
+        self.rc: list[int] = []
+        self.lines_run = 0
+        self._run_line = self.shell.run_line
+        self.shell.run_line = self._count  # type: ignore[method-assign]
+        self.thread = threading.Thread(target=lambda: self.rc.append(self.shell.run()),
+                                       daemon=True)
+        self.thread.start()
+        self.wait("the prompt", lambda: self.app.is_running and self.shell.current_index()
+                  is not None and self.shell.current_index().ready.is_set())
+
+    @property
+    def app(self) -> Any:
+        return self.shell.session.app
+
+    @property
+    def text(self) -> str:
+        return self.app.current_buffer.text
+
+    def menu(self) -> list[str]:
+        state = self.app.current_buffer.complete_state
+        return [c.text for c in state.completions] if state else []
+
+    def keys(self, data: str) -> None:
+        self.input.send_text(data)
+
+    def wait(self, what: str, pred: Callable[[], Any], timeout: float = 5.0) -> float:
+        start = time.monotonic()
+        while not pred():
+            if time.monotonic() - start > timeout:
+                pytest.fail(f"timed out waiting for {what}; line {self._line()!r}, "
+                            f"stdout {self.out.getvalue()!r}, stderr {self.err.getvalue()!r}")
+            time.sleep(0.01)
+        return time.monotonic() - start
+
+    def _line(self) -> str:
+        try:
+            return self.text
+        except Exception:  # noqa: BLE001
+            return "?"
+
+    def run(self, line: str) -> None:
+        """Type a line and Enter; wait until it ran and the next prompt is up."""
+        self.wait("an empty line", lambda: self.app.is_running and self.text == "")
+        count = self.lines_run
+        self.keys(line + "\r")
+        self.wait(f"{line!r} to run", lambda: self.lines_run > count)
+        self.wait("the next prompt", lambda: self.app.is_running and self.text == "")
+
+    def _count(self, line: str) -> int:
+        try:
+            return self._run_line(line)
+        finally:
+            self.lines_run += 1
+
+    def close(self) -> int:
+        if self.thread.is_alive():
+            self.keys("\x15\x04")  # clear the line, then Ctrl-D
+            self.thread.join(10)
+        self._pipe.__exit__(None, None, None)
+        self.ctx.close()
+        assert not self.thread.is_alive(), "the shell did not leave on Ctrl-D"
+        return self.rc[0]
+
+
+@pytest.fixture
+def session(ns: str) -> Iterator[Session]:
+    sh(ns, "link add veth0 type veth peer name peer0")
+    s = Session(ns)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_tab_completes_a_live_name(session: Session) -> None:
+    session.keys("link set dev ve")
+    session.wait("the typed text", lambda: session.text == "link set dev ve")
+    session.wait("the menu", lambda: "veth0" in session.menu())
+    session.keys("\t")
+    session.wait("the completion", lambda: session.text == "link set dev veth0")
+
+
+def test_new_link_is_offered_without_typing(session: Session, ns: str) -> None:
+    session.keys("link set dev ve")
+    session.wait("the menu", lambda: session.menu() == ["veth0"])
+    sh(ns, "link add vethnew type veth peer name peernew")  # from outside the shell
+    took = session.wait("the new name in the open menu", lambda: "vethnew" in session.menu(),
+                        timeout=1.0)
+    assert took < 1.0
+    assert session.text == "link set dev ve"  # nothing was typed
+    # and Tab now completes from both
+    session.keys("h\t")
+    session.wait("the menu after more text", lambda: set(session.menu()) == {"veth0", "vethnew"})
+
+
+def test_renamed_and_deleted_links_leave_the_menu(session: Session, ns: str) -> None:
+    sh(ns, "link add vold type veth peer name pold")
+    session.keys("link set dev v")
+    session.wait("vold offered", lambda: "vold" in session.menu())
+    sh(ns, "link set vold name vnew")
+    session.wait("the rename", lambda: "vnew" in session.menu() and "vold" not in session.menu(),
+                 timeout=1.0)
+    sh(ns, "link del vnew")
+    session.wait("the deletion", lambda: "vnew" not in session.menu(), timeout=1.0)
+
+
+def test_commands_run_and_errors_never_end_the_session(session: Session, ns: str) -> None:
+    session.run("link set dev veth0 up")
+    assert "UP" in ipj(ns, "link show dev veth0")[0]["flags"]
+    session.run("link set dev nosuch0 up")
+    assert 'Cannot find device "nosuch0"' in session.err.getvalue()
+    session.run("lnik show")
+    assert "lnik" in session.err.getvalue()
+    session.run("pwd")
+    assert session.out.getvalue().splitlines()[-1] == ns
+    assert session.close() == 0
+
+
+def test_cd_switches_context_and_completion(session: Session, ns: str, ns2: str) -> None:
+    sh(ns2, "link add other0 type veth peer name other1")
+    assert session.shell.message()[1][1] == ns
+    session.run(f"cd {ns2}")
+    assert session.ctx.current == ns2
+    assert "".join(t for _, t in session.shell.message()) == f"nlshell:{ns2}> "
+    session.wait("the new context's index", lambda: session.shell.current_index() is not None
+                 and session.shell.current_index().ready.is_set())
+    session.keys("link set dev o")
+    session.wait("names of the new context", lambda: set(session.menu()) == {"other0", "other1"})
+    session.keys("\x15")
+    session.run("link set dev other0 mtu 1400")
+    assert ipj(ns2, "link show dev other0")[0]["mtu"] == 1400
+    session.run("cd -")
+    assert session.ctx.current == ns
+    session.run("cd /")
+    assert "".join(t for _, t in session.shell.message()) == "nlshell:/> "
+    session.run("cd nlt-no-such-namespace")
+    assert session.ctx.current == "/"
+    assert "nlt-no-such-namespace" in session.err.getvalue()
+    assert not ns_exists("nlt-no-such-namespace")
+
+
+def test_deleted_namespace_returns_to_start(ns: str) -> None:
+    doomed = new_ns_name()
+    ip("netns", "add", doomed)
+    s = Session(ns)
+    try:
+        s.run(f"cd {doomed}")
+        assert s.ctx.current == doomed
+        ip("netns", "del", doomed)
+        s.keys("\r")  # any new prompt notices
+        s.wait("the return to /", lambda: s.ctx.current == "/")
+        s.wait("the notice", lambda: f'namespace "{doomed}" was deleted' in s.screen.getvalue())
+        s.run("pwd")
+        assert s.out.getvalue().splitlines()[-1] == "/"
+    finally:
+        s.close()
+        if ns_exists(doomed):
+            ip("netns", "del", doomed)
+
+
+def test_question_mark_shows_help_and_keeps_the_line(session: Session) -> None:
+    session.keys("link set dev veth0 m")
+    session.wait("the line", lambda: session.text == "link set dev veth0 m")
+    session.keys("?")
+    session.wait("the help", lambda: "maximum transmission unit" in session.screen.getvalue()
+                 or "master" in session.screen.getvalue())
+    assert session.text == "link set dev veth0 m"  # kept as typed, no '?' added
+    session.keys("\x15link set alias 'what?")  # inside quotes '?' is a character
+    session.wait("the quoted ?", lambda: session.text.endswith("'what?"))
+
+
+def test_ctrl_c_drops_the_line(session: Session) -> None:
+    session.keys("link set dev veth0 down")
+    session.wait("the line", lambda: session.text == "link set dev veth0 down")
+    session.keys("\x03")
+    session.wait("an empty prompt", lambda: session.text == "" and session.app.is_running)
+    assert session.out.getvalue() == "" and session.err.getvalue() == ""
+    assert session.close() == 0
+
+
+def test_monitor_prints_above_the_prompt_until_ctrl_c(session: Session, ns: str) -> None:
+    session.run("monitor link")
+    session.wait("the monitor", lambda: session.shell.monitor is not None)
+    sh(ns, "link set veth0 mtu 1400")
+    session.wait("an event line", lambda: any("[LINK]" in line and "veth0" in line
+                                              for line in session.above))
+    session.keys("link sh")  # the prompt is usable meanwhile
+    session.wait("typing", lambda: session.text == "link sh")
+    session.keys("\x03")
+    session.wait("the monitor to stop", lambda: session.shell.monitor is None)
+    seen = len(session.above)
+    sh(ns, "link set veth0 mtu 1300")
+    time.sleep(0.3)
+    assert len(session.above) == seen
+
+
+def test_toolbar_counts_and_last_event(session: Session, ns: str) -> None:
+    before = session.shell.current_index().counts()["addresses"]  # lo's are there
+    sh(ns, "address add 192.0.2.1/24 dev veth0")
+
+    def text() -> str:
+        return "".join(t for _, t in session.shell.toolbar())
+
+    session.wait("the address counted", lambda: f"addrs {before + 1}" in text())
+    assert f"nlshell:{ns}" in text() and "links 3" in text()
+    # the kernel adds the prefix and local routes after the address: one of them is last
+    session.wait("the last event", lambda: "last: route new" in text()
+                 or "last: address new" in text())
+
+
+def test_output_colour_follows_the_option(ns: str) -> None:
+    s = Session(ns)
+    try:
+        assert s.ctx.opts.color is False
+        assert s.shell.session.lexer is None  # no colouring without colour
+    finally:
+        s.close()
