@@ -12,7 +12,7 @@ Keyword translation lives in ``requests``; this module sends, dumps and filters.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import requests as R
@@ -25,10 +25,11 @@ _ENODEV = 19
 
 
 class IPRoute:
-    """Requests to one network namespace's rtnetlink (the caller's, or ``netns=``)."""
+    """Requests to one network namespace's rtnetlink (the caller's, or ``netns=``: a
+    name in /run/netns, a path or an fd)."""
 
     def __init__(self, netns: Any = None, all_ns: bool = False, rcvbuf: int | None = 1 << 20,
-                 create: bool = False, flags: int = 0) -> None:
+                 create: bool = False, flags: int = 0, groups: int = 0) -> None:
         if netns is not None and isinstance(netns, str) and (create or flags & os.O_CREAT):
             from . import netns as _netns
 
@@ -38,6 +39,8 @@ class IPRoute:
         self.sock = NetlinkSocket(netns=netns, rcvbuf=rcvbuf)
         if all_ns:
             self.sock.enable_all_nsid()
+        if groups:
+            self.sock.bind(groups)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -56,21 +59,13 @@ class IPRoute:
     # --- the five objects -----------------------------------------------------------
 
     def link(self, cmd: str, **kw: Any) -> list[Message]:
-        fds: list[int] = []
-
-        def resolve(ns: Any) -> int:
-            fd = R.ns_resolver(ns)
-            fds.append(fd)
-            return fd
-
-        try:
-            return self._run(R.link_request(cmd, kw, resolve))
-        finally:
-            for fd in fds:
-                os.close(fd)
+        """add / set / del / get / dump a link; net_ns_fd may name a namespace."""
+        with _NsFds() as fds:
+            return self._run(R.link_request(cmd, kw, fds.resolve))
 
     def addr(self, cmd: str, index: int | None = None, address: str | None = None,
              mask: int | None = None, **kw: Any) -> list[Message]:
+        """add / del / replace / dump addresses (pyroute2's positional order)."""
         if index is not None:
             kw["index"] = index
         if address is not None:
@@ -80,6 +75,10 @@ class IPRoute:
         return self._run(R.addr_request(cmd, kw))
 
     def route(self, cmd: str, **kw: Any) -> list[Message]:
+        """add / del / replace / change / append / get / dump routes."""
+        raw = R.fast_route(cmd, kw)
+        if raw is not None:
+            return self.sock.request_raw(raw)
         return self._run(R.route_request(cmd, kw))
 
     def neigh(self, cmd: str, **kw: Any) -> list[Message]:
@@ -92,13 +91,12 @@ class IPRoute:
         if req.action == "dump":
             msgs = self.sock.dump(req.msg_type, req.fields, req.attrs, req.flags)
             return filter_messages(msgs, req.filters) if req.filters else msgs
-        if req.action == "get":
-            return self.sock.request(req.msg_type, req.flags, req.fields, req.attrs)
         return self.sock.request(req.msg_type, req.flags, req.fields, req.attrs)
 
     # --- readers --------------------------------------------------------------------
 
     def get_links(self, *indexes: Any, **filters: Any) -> list[Message]:
+        """The links with these indexes (each asked for), else all links (filtered)."""
         flat = [i for x in indexes for i in (x if isinstance(x, (list, tuple)) else (x,))]
         if flat:
             return [m for i in flat for m in self.link("get", index=i)]
@@ -113,11 +111,16 @@ class IPRoute:
     def get_neighbours(self, family: int = 0, **filters: Any) -> list[Message]:
         return self.neigh("dump", family=family, **filters)
 
+    get_neighbors = get_neighbours
+
     def get_rules(self, family: int = 0, **filters: Any) -> list[Message]:
         return self.rule("dump", family=family, **filters)
 
     def link_lookup(self, **attrs: Any) -> list[int]:
-        """Indexes of the links whose attributes (or header fields) equal ``attrs``."""
+        """Indexes of the links whose attributes (or header fields) equal ``attrs``:
+        ``link_lookup(ifname='eth0')``, ``(address='aa:bb:..')``, ``(operstate='UP')``."""
+        if not attrs:
+            raise ValueError("link_lookup needs at least one attribute (ifname=, ...)")
         if set(attrs) == {"ifname"}:
             try:
                 return [m["index"] for m in self.link("get", ifname=attrs["ifname"])]
@@ -125,15 +128,17 @@ class IPRoute:
                 if exc.code == _ENODEV:
                     return []
                 raise
-        return [m["index"] for m in filter_messages(self.link("dump"), attrs)]
+        return [m["index"] for m in self.link("dump", **attrs)]
 
     # --- monitoring -----------------------------------------------------------------
 
     def bind(self, groups: int = C.RTMGRP_DEFAULTS, **_ignored: Any) -> None:
+        """Join multicast groups (a RTMGRP_* bitmask); events then come from ``get()``."""
         self.sock.bind(groups)
 
     def get(self, timeout: float | None = None) -> list[Message]:
-        """Events since the last call (blocking until one arrives, or ``timeout``)."""
+        """Events since the last call (blocking until one arrives, or ``timeout``).
+        Raises NetlinkOverrun when the kernel dropped events (re-read the state)."""
         return self.sock.recv_events(timeout)
 
     # --- pipelined requests ---------------------------------------------------------
@@ -142,19 +147,46 @@ class IPRoute:
         return Bulk(self)
 
 
+class _NsFds:
+    """Namespace names resolved to fds for one request, closed after it."""
+
+    def __init__(self) -> None:
+        self.fds: list[int] = []
+
+    def resolve(self, ns: Any) -> int:
+        fd = R.ns_resolver(ns)
+        self.fds.append(fd)
+        return fd
+
+    def close(self) -> None:
+        fds, self.fds = self.fds, []
+        for fd in fds:
+            os.close(fd)
+
+    def __enter__(self) -> _NsFds:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
 class Bulk:
     """Requests collected with the usual methods, sent pipelined when the block ends.
 
         with ipr.bulk() as b:
             for i in range(1000):
                 b.route('add', dst=f'10.{i >> 8}.{i & 255}.0/24', oif=idx)
-        failed = b.errors   # [(position, request kwargs, NetlinkError), ...]
+        failed = b.errors   # [(position, (obj, cmd, kwargs), NetlinkError), ...]
+
+    ``b.results`` has one entry per request, in order: None, or its NetlinkError. Bad
+    keywords raise ValueError at once, from the call that has them.
     """
 
     def __init__(self, ipr: IPRoute) -> None:
         self._ipr = ipr
-        self._reqs: list[tuple[int, int, dict, list]] = []
+        self._reqs: list[Any] = []
         self._what: list[tuple[str, str, dict]] = []
+        self._fds = _NsFds()
         self.results: list[NetlinkError | None] = []
 
     def _add(self, obj: str, cmd: str, req: R.Request, kw: dict) -> None:
@@ -164,13 +196,18 @@ class Bulk:
         self._what.append((obj, cmd, kw))
 
     def link(self, cmd: str, **kw: Any) -> None:
-        self._add("link", cmd, R.link_request(cmd, kw, R.ns_resolver), kw)
+        self._add("link", cmd, R.link_request(cmd, kw, self._fds.resolve), kw)
 
     def addr(self, cmd: str, **kw: Any) -> None:
         self._add("addr", cmd, R.addr_request(cmd, kw), kw)
 
     def route(self, cmd: str, **kw: Any) -> None:
-        self._add("route", cmd, R.route_request(cmd, kw), kw)
+        raw = R.fast_route(cmd, kw)
+        if raw is None:
+            self._add("route", cmd, R.route_request(cmd, kw), kw)
+        else:
+            self._reqs.append(raw)
+            self._what.append(("route", cmd, kw))
 
     def neigh(self, cmd: str, **kw: Any) -> None:
         self._add("neigh", cmd, R.neigh_request(cmd, kw), kw)
@@ -184,7 +221,12 @@ class Bulk:
         self._what.append(("raw", str(msg_type), {}))
 
     def send(self) -> list[NetlinkError | None]:
-        self.results = self._ipr.sock.bulk(self._reqs) if self._reqs else []
+        """Send what was collected (once); returns (and keeps) the per-request results."""
+        reqs, self._reqs = self._reqs, []
+        try:
+            self.results = self._ipr.sock.bulk(reqs) if reqs else []
+        finally:
+            self._fds.close()
         return self.results
 
     @property
@@ -192,7 +234,7 @@ class Bulk:
         return [(i, self._what[i], e) for i, e in enumerate(self.results) if e is not None]
 
     def __len__(self) -> int:
-        return len(self._reqs)
+        return len(self._what)
 
     def __enter__(self) -> Bulk:
         return self
@@ -200,33 +242,75 @@ class Bulk:
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         if exc_type is None:
             self.send()
+        else:
+            self._fds.close()
 
 
-def filter_messages(msgs: Iterable[Message], filters: dict[str, Any]) -> list[Message]:
-    """Messages whose ``get(key)`` equals each filter value (a callable is a predicate)."""
-    items = [(k, v) for k, v in filters.items() if v is not None]
+def filter_messages(msgs: Iterable[Message], filters: dict[Any, Any]) -> list[Message]:
+    """Messages whose ``get(key)`` equals each filter value (a callable is a predicate;
+    a tuple key is a path into nested attributes). None values filter nothing."""
+    items: list[tuple[Any, Any]] = [(k, v) for k, v in filters.items() if v is not None]
     if not items:
         return list(msgs)
+    checks: list[tuple[Any, Callable[[Any], bool]]] = [
+        (k, v if callable(v) else _equals(k, v)) for k, v in items]
     out = []
     for m in msgs:
-        for k, v in items:
-            got = m.get(k)
-            if callable(v):
-                if not v(got):
-                    break
-            elif got != v:
+        for k, check in checks:
+            if not check(m.get(k)):
                 break
         else:
             out.append(m)
     return out
 
 
-class NetNS(IPRoute):
-    """IPRoute inside a named namespace. A missing namespace is an error unless
-    ``create=True`` (or ``flags=os.O_CREAT``) asks for it to be made."""
+def _equals(key: Any, value: Any) -> Callable[[Any], bool]:
+    if key in ("address", "broadcast", "lladdr") and isinstance(value, str) and \
+            ":" in value and value.count(":") == 5:
+        value = value.lower()  # MAC addresses: the kernel's spelling is lower case
+    return lambda got: got == value
 
-    def __init__(self, netns: str, flags: int = 0, create: bool = False, **kw: Any) -> None:
-        super().__init__(netns=netns, create=create, flags=flags, **kw)
+
+class NetNS(IPRoute):
+    """IPRoute inside network namespace ``netns``: a name in /run/netns, a path, or an fd.
+
+        from nlshell import NetNS, netns
+        with NetNS('sandbox') as ns:
+            idx = ns.link_lookup(ifname='veth0p1')[0]
+            ns.link('set', index=idx, state='up')
+
+    No child process: a short-lived thread enters the namespace, creates the socket and
+    ends, so the caller never changes namespace and opening is cheap and thread-safe.
+
+    A missing namespace raises ``netns.NamespaceNotFound`` (a FileNotFoundError naming it)
+    and nothing is created, unlike pyroute2, where a typo makes a new namespace. To create
+    it when missing pass ``create=True`` or ``flags=os.O_CREAT`` (with ``os.O_EXCL`` an
+    existing one is an error). A bad name raises ValueError naming it.
+
+    If the namespace is removed (``netns.remove``, ``ip netns del``) while this object is
+    open, nothing breaks: the socket holds a reference to the namespace, so the namespace,
+    its links and their configuration live on, unnamed, and every call keeps working on it
+    until ``close()``, which releases the last reference (then the kernel destroys it).
+    Only its name is gone: opening it again by that name fails as for any missing one.
+    """
+
+    def __init__(self, netns: str | int, flags: int = 0, create: bool = False,
+                 **kw: Any) -> None:
+        from . import netns as _netns
+
+        if isinstance(netns, bool) or not isinstance(netns, (str, int)):
+            raise TypeError(f"NetNS needs a namespace name, path or fd, not {netns!r}")
+        if isinstance(netns, str) and not netns.startswith("/"):
+            _netns.validate_name(netns)
+            if create or flags & os.O_CREAT:
+                _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))
+        super().__init__(netns=netns, **kw)
+
+    def __enter__(self) -> NetNS:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<NetNS {self.netns!r}>"
 
 
 Iproute = IPRoute

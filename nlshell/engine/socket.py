@@ -3,27 +3,53 @@
 The socket may live in another network namespace: it is created by a thread that enters
 the namespace (``netns.run_in_netns``), and stays bound to it. The calling thread never
 moves.
+
+Replies are read as *lean* messages (``lean.py``): the codec's ``Message`` API, built
+with a fraction of the work, because a dump of 100,000 routes is the yardstick.
+
+Overruns. When the receive buffer overflows the kernel drops what it was sending (events,
+or a reply) and the next read fails with ENOBUFS. Events: the next ``recv_events`` raises
+NetlinkOverrun, so a listener knows to re-read the state. Replies: after an overrun met
+while waiting, the socket sends an NLMSG_NOOP *probe* (once there is room again); the
+kernel answers requests in order, so if the probe's ack comes before the reply awaited,
+that reply was dropped, and the request raises NetlinkOverrun instead of waiting forever.
+A socket that joined multicast groups drains queued events before each request, so that
+replies find room.
 """
 
 from __future__ import annotations
 
 import errno
+import gc
 import select
 import socket
 import struct
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from .codec import constants as C
+from .codec.errors import DecodeError
 from .codec.message import ErrorMessage, Message, encode, parse
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
+from .lean import LEAN_CLASSES, lean_parse, lean_view, one_message
 
 RECV_SIZE = 1 << 18  # larger than any datagram the kernel builds for us
 DUMP_RETRIES = 8
 BULK_CHUNK = 512  # requests per datagram; their error reports must fit the receive buffer
 BULK_DGRAM = 1 << 16  # bytes per datagram (below the socket's send buffer)
+ACK_ROOM = 2048  # receive-buffer bytes one error report may take (skb truesize, generous)
+
 _I32 = struct.Struct("=i")
+_U16 = struct.Struct("=H")
+_U32 = struct.Struct("=I")
+_NLH = struct.Struct("=IHHII")
+_unpack_nlh = _NLH.unpack_from
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+_DATA = 16  # message types below this are netlink control messages
+_CMSG_SPACE = socket.CMSG_SPACE(4)
 
 
 def _setopt(sock: socket.socket, opt: int, value: int) -> bool:
@@ -36,6 +62,25 @@ def _setopt(sock: socket.socket, opt: int, value: int) -> bool:
 
 def _make_socket(protocol: int) -> socket.socket:
     return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, protocol)
+
+
+class _NoGC:
+    """Pause the cyclic GC while a dump builds its objects: a dump creates hundreds of
+    thousands of acyclic objects, and every young-generation pass would rescan them."""
+
+    __slots__ = ("was",)
+
+    def __enter__(self) -> None:
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.was:
+            gc.enable()
+
+
+class ReplyLost(NetlinkOverrun):
+    """The receive buffer overran and the kernel's reply to a request was dropped."""
 
 
 class NetlinkSocket:
@@ -66,7 +111,15 @@ class NetlinkSocket:
         self._lock = threading.RLock()
         self._events: deque[Message] = deque()
         self._buf = bytearray(RECV_SIZE)
+        self._view = memoryview(self._buf)
+        self._overrun = False  # events were dropped: the next recv_events says so
+        self._pending: deque[bytes] = deque()  # unicast datagrams read ahead (_drain)
+        self._probes: set[int] = set()  # seqs of NOOP probes sent during this exchange
+        self._unfinished = 0  # seq of a dump whose end was not read yet
+        self.groups: set[int] = set()  # multicast groups joined
         self.all_nsid = False
+        self._last_nsid: int | None = None
+        self._mcast = False  # the last datagram read was multicast
         if groups:
             self.bind(groups)
 
@@ -78,6 +131,10 @@ class NetlinkSocket:
     def close(self) -> None:
         self._sock.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._sock.fileno() < 0
+
     def __enter__(self) -> NetlinkSocket:
         return self
 
@@ -87,9 +144,13 @@ class NetlinkSocket:
     def set_rcvbuf(self, size: int) -> None:
         """Root may exceed net.core.rmem_max (SO_RCVBUFFORCE); others get what they may."""
         try:
-            self._sock.setsockopt(socket.SOL_SOCKET, 33, size)  # SO_RCVBUFFORCE
+            self._sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, size)
         except OSError:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+    @property
+    def rcvbuf(self) -> int:
+        return self._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
 
     def next_seq(self) -> int:
         with self._lock:
@@ -99,28 +160,88 @@ class NetlinkSocket:
     def send(self, data: bytes) -> None:
         self._sock.sendto(data, (0, 0))
 
-    def _recv(self) -> list[Message]:
-        """One datagram, parsed. ENOBUFS becomes NetlinkOverrun."""
+    def _recv_bytes(self, flags: int = 0) -> bytes:
+        """One datagram. ENOBUFS becomes NetlinkOverrun. ``_mcast`` tells whether it was
+        sent to a multicast group (events), ``_last_nsid`` which namespace sent it (on a
+        socket listening to all namespaces)."""
         try:
-            if self.all_nsid:
-                return self._recv_with_nsid()
-            n = self._sock.recv_into(self._buf)
+            n, anc, _flags, addr = self._sock.recvmsg_into(
+                [self._buf], _CMSG_SPACE if self.all_nsid else 0, flags)
         except OSError as exc:
             if exc.errno == errno.ENOBUFS:
                 raise NetlinkOverrun() from None
             raise
-        return parse(bytes(self._buf[:n]))
+        self._mcast = bool(addr[1])  # (portid, groups): groups only on multicast
+        if self.all_nsid:
+            self._last_nsid = _nsid_of(anc)
+        return self._view[:n].tobytes()
 
-    def _recv_with_nsid(self) -> list[Message]:
-        n, anc, _flags, _addr = self._sock.recvmsg_into([self._buf], socket.CMSG_SPACE(4))
-        nsid = None
-        for level, ctype, data in anc:
-            if level == C.SOL_NETLINK and ctype == C.NETLINK_LISTEN_ALL_NSID and len(data) >= 4:
-                nsid = _I32.unpack_from(data)[0]
-        msgs = parse(bytes(self._buf[:n]))
+    def _messages(self, data: bytes) -> list[Message]:
+        if not self.all_nsid:
+            return lean_parse(data)
+        msgs = parse(data)  # full messages: they carry .nsid
         for m in msgs:
-            m.nsid = nsid
+            m.nsid = self._last_nsid
         return msgs
+
+    def _keep_events(self, data: bytes) -> None:
+        self._events.extend(m for m in self._messages(data) if m.type >= _DATA)
+
+    # --- waiting for replies, and overruns ---------------------------------------------
+
+    def _begin(self) -> None:
+        """Before a request: end a dump left half read, make room for the reply by
+        keeping the queued events, and drop late replies to earlier requests."""
+        self._probes.clear()
+        if self._unfinished:
+            seq, self._unfinished = self._unfinished, 0
+            self._finish_dump(seq)
+        self._pending.clear()
+        if self.groups:
+            self._drain()
+            self._pending.clear()
+
+    def _drain(self) -> None:
+        """Read everything queued, without waiting: events are kept, unicast datagrams
+        wait in ``_pending``. The kernel delivers nothing more to a socket that overran
+        until its queue has been emptied."""
+        while True:
+            try:
+                data = self._recv_bytes(socket.MSG_DONTWAIT)
+            except NetlinkOverrun:
+                self._overrun = True
+                continue
+            except BlockingIOError:
+                return
+            if self._mcast:
+                self._keep_events(data)
+            else:
+                self._pending.append(data)
+
+    def _recv_reply(self, echo_seq: int = 0) -> bytes:
+        """The next unicast datagram, while a reply is awaited; events met meanwhile are
+        kept for recv_events (see the module docstring for overruns). The kernel's echo
+        of request ``echo_seq`` comes marked as multicast: it counts as a reply."""
+        while True:
+            if self._pending:
+                return self._pending.popleft()
+            try:
+                data = self._recv_bytes()
+            except NetlinkOverrun:
+                self._overrun = True
+                self._drain()  # empty the queue: then the kernel delivers again
+                seq = self.next_seq()
+                self._probes.add(seq)
+                self.send(_NLH.pack(16, C.NLMSG_NOOP, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, 0))
+                continue
+            if self._mcast and not (echo_seq and len(data) >= 16
+                                    and _unpack_nlh(data)[3] == echo_seq):
+                self._keep_events(data)
+                continue
+            return data
+
+    def _is_probe(self, m: Message) -> bool:
+        return m.type == C.NLMSG_ERROR and m.seq in self._probes
 
     # --- requests -----------------------------------------------------------------
 
@@ -131,118 +252,148 @@ class NetlinkSocket:
         Raises NetlinkError with the kernel's text when the kernel refuses.
         """
         flags |= C.NLM_F_REQUEST | C.NLM_F_ACK | (C.NLM_F_ECHO if echo else 0)
+        return self.request_raw(encode(msg_type, flags, 0, fields, attrs))
+
+    def request_raw(self, data: bytes) -> list[Message]:
+        """Send one already encoded message (its seq and NLM_F_REQUEST | NLM_F_ACK are
+        set here) and wait for the ack, as ``request`` does."""
+        flags = _U16.unpack_from(data, 6)[0] | C.NLM_F_REQUEST | C.NLM_F_ACK
         with self._lock:
+            self._begin()
             seq = self.next_seq()
-            self.send(encode(msg_type, flags, seq, fields, attrs))
-            replies: list[Message] = []
-            while True:
-                for m in self._recv():
-                    if m.seq != seq or m.pid != self.pid:
-                        self._stray(m)
-                        continue
-                    if m.type == C.NLMSG_ERROR:
-                        if m.code:
-                            raise NetlinkError(m.code, m.msg)
-                        return replies
-                    if m.type == C.NLMSG_DONE:
-                        continue  # the end of a multi-part reply; the ack follows
-                    replies.append(m)
+            self.send(data[:6] + _U16.pack(flags) + _U32.pack(seq) + data[12:])
+            return self._await_ack(seq, seq if flags & C.NLM_F_ECHO else 0)
+
+    def _await_ack(self, seq: int, echo_seq: int = 0) -> list[Message]:
+        replies: list[Message] = []
+        pid = self.pid
+        while True:
+            for m in self._messages(self._recv_reply(echo_seq)):
+                if m.seq != seq or m.pid != pid:
+                    if self._probes and self._is_probe(m):
+                        raise ReplyLost(f"the receive buffer overran and the reply to "
+                                        f"request {seq} was lost")
+                    continue  # a late reply to an earlier request
+                if m.type == C.NLMSG_ERROR:
+                    if m.code:
+                        raise NetlinkError(m.code, m.msg)
+                    return replies
+                if m.type == C.NLMSG_DONE:
+                    continue  # the end of a multi-part reply; the ack follows
+                replies.append(m)
 
     def dump(self, msg_type: int, fields: dict | None = None, attrs: Any = None,
              flags: int = 0) -> list[Message]:
         """A whole dump; retried while the kernel marks it inconsistent (DUMP_INTR)."""
-        data_flags = C.NLM_F_REQUEST | C.NLM_F_DUMP | flags
+        data = encode(msg_type, C.NLM_F_REQUEST | C.NLM_F_DUMP | flags, 0, fields, attrs)
         with self._lock:
             for _attempt in range(DUMP_RETRIES):
+                self._begin()
                 seq = self.next_seq()
-                self.send(encode(msg_type, data_flags, seq, fields, attrs))
-                result, interrupted = self._collect_dump(seq)
+                self.send(data[:8] + _U32.pack(seq) + data[12:])
+                self._unfinished = seq  # until its end is read (see _begin)
+                try:
+                    with _NoGC():
+                        result, interrupted = collect_dump(
+                            self._recv_reply, _ignore, seq, self.pid, full=self.all_nsid)
+                except NetlinkError as exc:
+                    if getattr(exc, "ended", False):
+                        self._unfinished = 0  # the kernel ended the dump with this error
+                    raise
+                self._unfinished = 0
                 if not interrupted:
                     return result
         raise DumpInterrupted()
 
-    def _collect_dump(self, seq: int) -> tuple[list[Message], bool]:
-        out: list[Message] = []
-        interrupted = False
-        pid = self.pid
+    def _finish_dump(self, seq: int) -> None:
+        """Read and drop the rest of dump ``seq``, left unread by an exception (a Ctrl-C):
+        the kernel refuses new dumps on this socket (EBUSY) until one ends."""
         while True:
-            msgs = self._recv()
-            # fast path: a whole datagram of our dump's data messages
-            last = msgs[-1] if msgs else None
-            if (last is not None and last.seq == seq and msgs[0].seq == seq
-                    and last.type >= 16 and last.pid == pid):
-                for m in msgs:
-                    if m.flags & C.NLM_F_DUMP_INTR:
-                        interrupted = True
-                out.extend(msgs)
-                continue
-            for m in msgs:
-                if m.seq != seq or m.pid != pid:
-                    self._stray(m)
-                    continue
-                if m.flags & C.NLM_F_DUMP_INTR:
-                    interrupted = True
-                if m.type == C.NLMSG_DONE:
-                    if isinstance(m, ErrorMessage) and m._end - m._start >= 4 and m.code > 0:
-                        raise NetlinkError(m.code, m.msg)
-                    return out, interrupted
-                if m.type == C.NLMSG_ERROR:
-                    if m.code:
-                        raise NetlinkError(m.code, m.msg)
-                    return out, interrupted
-                out.append(m)
+            data = self._recv_reply()
+            off = 0
+            while off + 16 <= len(data):
+                ln, mtype, _flags, mseq, _pid = _unpack_nlh(data, off)
+                if ln < 16:
+                    break
+                if mseq == seq and mtype in (C.NLMSG_DONE, C.NLMSG_ERROR):
+                    if mtype == C.NLMSG_DONE or _I32.unpack_from(data, off + 16)[0] != \
+                            -errno.ENOBUFS:
+                        return
+                off = (off + ln + 3) & ~3
 
-    def _stray(self, m: Message) -> None:
-        """Multicast events (seq 0) met while waiting for a reply are kept for recv_events."""
-        if m.seq == 0 and m.type >= 16:
-            self._events.append(m)
+    # --- pipelined requests ---------------------------------------------------------
 
-    def bulk(self, requests: list[tuple[int, int, dict | None, Any]]) -> list[NetlinkError | None]:
+    def bulk(self, requests: list[Any]) -> list[NetlinkError | None]:
         """Pipelined requests: many per datagram, acks matched by sequence number.
 
-        Each request is (msg_type, flags, fields, attrs). Returns one entry per request:
-        None for success, else its NetlinkError. A failing request does not stop the others.
-        Only failures and the last request of each datagram are acked, which the kernel
-        processes synchronously during send().
+        Each request is (msg_type, flags, fields, attrs), or an already encoded message
+        (bytes; its sequence number is set here). Returns one entry per request: None for
+        success, else its NetlinkError. A failing request does not stop the others.
+        Only failures and the last request of each datagram are acked; the kernel
+        handles a datagram's requests in order, during send(). If an overrun drops
+        acks, NetlinkOverrun is raised with ``.results`` (what is known so far).
         """
-        results: list[NetlinkError | None] = [None] * len(requests)
+        parts: list[bytes] = []
+        append = parts.append
+        for req in requests:
+            if type(req) is bytes:
+                append(req)
+            else:
+                mtype, flags, fields, attrs = req
+                append(encode(mtype, flags | C.NLM_F_REQUEST, 0, fields, attrs))
+        results: list[NetlinkError | None] = [None] * len(parts)
+        # the error reports of one datagram must fit the receive buffer
+        chunk = max(1, min(BULK_CHUNK, self.rcvbuf // ACK_ROOM))
         with self._lock:
-            base = self._seq + 1
-            encoded: list[bytes] = []
-            for i, (mtype, flags, fields, attrs) in enumerate(requests):
-                seq = (base + i) & 0x7FFFFFFF or 1
-                encoded.append(encode(mtype, flags | C.NLM_F_REQUEST, seq, fields, attrs))
-            self._seq = (base + len(requests) - 1) & 0x7FFFFFFF
             start = 0
-            while start < len(encoded):
+            total = len(parts)
+            while start < total:
                 end = start
                 size = 0
-                while end < len(encoded) and end - start < BULK_CHUNK and (
-                        size + len(encoded[end]) <= BULK_DGRAM or end == start):
-                    size += len(encoded[end])
+                while end < total and end - start < chunk:
+                    ln = len(parts[end])
+                    if size + ln > BULK_DGRAM and end > start:
+                        break
+                    size += ln
                     end += 1
-                self._send_chunk(encoded, start, end, base, results)
+                self._begin()
+                self._send_chunk(parts, start, end, results)
                 start = end
         return results
 
-    def _send_chunk(self, encoded: list[bytes], start: int, end: int, base: int,
-                    results: list) -> None:
-        last = bytearray(encoded[end - 1])
-        flags = struct.unpack_from("=H", last, 6)[0] | C.NLM_F_ACK
-        struct.pack_into("=H", last, 6, flags)
-        self.send(b"".join(encoded[start:end - 1]) + bytes(last))
-        last_seq = (base + end - 1) & 0x7FFFFFFF or 1
-        first_seq = (base + start) & 0x7FFFFFFF or 1
+    def _send_chunk(self, parts: list[bytes], start: int, end: int, results: list) -> None:
+        data = bytearray(b"".join(parts[start:end]))
+        seqs = {}  # seq -> position in `results`
+        base = self._seq
+        off = last_off = 0
+        pack_seq = _U32.pack_into
+        for i in range(start, end):
+            base = (base + 1) & 0x7FFFFFFF or 1
+            pack_seq(data, off + 8, base)
+            seqs[base] = i
+            last_off = off
+            off += (len(parts[i]) + 3) & ~3
+        self._seq = last_seq = base
+        flags = _U16.unpack_from(data, last_off + 6)[0]
+        _U16.pack_into(data, last_off + 6, flags | C.NLM_F_REQUEST | C.NLM_F_ACK)
+        self.send(data)
+        pid = self.pid
         while True:
-            for m in self._recv():
-                if m.type != C.NLMSG_ERROR or m.pid != self.pid:
-                    self._stray(m)
-                    continue
-                idx = (m.seq - first_seq) & 0x7FFFFFFF
-                if idx < end - start and m.code:
-                    results[start + idx] = NetlinkError(m.code, m.msg)
-                if m.seq == last_seq:
-                    return
+            for m in self._messages(self._recv_reply()):
+                if m.type != C.NLMSG_ERROR or m.pid != pid:
+                    continue  # a late reply, or an echo
+                mseq = m.seq
+                i = seqs.get(mseq)
+                if i is not None:
+                    if m.code:
+                        results[i] = NetlinkError(m.code, m.msg)
+                    if mseq == last_seq:
+                        return
+                elif self._probes and mseq in self._probes:
+                    exc = ReplyLost(f"the receive buffer overran: acks of requests "
+                                    f"{start}..{end - 1} of the bulk were lost")
+                    exc.results = results  # type: ignore[attr-defined]
+                    raise exc
 
     # --- multicast ----------------------------------------------------------------
 
@@ -254,9 +405,11 @@ class NetlinkSocket:
 
     def add_membership(self, group: int) -> None:
         self._sock.setsockopt(C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group)
+        self.groups.add(group)
 
     def drop_membership(self, group: int) -> None:
         self._sock.setsockopt(C.SOL_NETLINK, C.NETLINK_DROP_MEMBERSHIP, group)
+        self.groups.discard(group)
 
     def enable_all_nsid(self) -> None:
         """Receive events from every namespace that has an nsid here; each message then
@@ -266,15 +419,109 @@ class NetlinkSocket:
 
     def recv_events(self, timeout: float | None = None) -> list[Message]:
         """Events received so far, waiting up to ``timeout`` seconds for at least one
-        (None: wait forever, 0: don't wait). Raises NetlinkOverrun when events were lost."""
+        (None: wait forever, 0: don't wait). Raises NetlinkOverrun when events were lost;
+        the events kept before the loss come with the next call."""
+        if self._overrun:
+            self._overrun = False
+            raise NetlinkOverrun()
         if self._events:
             out = list(self._events)
             self._events.clear()
             return out
-        if timeout is not None:
-            ready, _, _ = select.select([self._sock], [], [], timeout)
-            if not ready:
-                return []
-        with self._lock:
-            return [m for m in self._recv() if m.type >= 16 or m.type == C.NLMSG_OVERRUN]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if deadline is not None:
+                ready, _, _ = select.select([self._sock], [], [],
+                                            max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    return []
+            with self._lock:
+                data = self._recv_bytes()
+                if self._mcast:  # else a late reply to an earlier request: skip it
+                    return [m for m in self._messages(data) if m.type >= _DATA]
 
+
+def _ignore(m: Message, started: bool) -> None:
+    """Late replies met during a dump (and probe acks: a dump is never lost, the kernel
+    resumes it as the socket is read)."""
+
+
+def _nsid_of(ancillary: list) -> int | None:
+    for level, ctype, data in ancillary:
+        if level == C.SOL_NETLINK and ctype == C.NETLINK_LISTEN_ALL_NSID and len(data) >= 4:
+            return _I32.unpack_from(data)[0]
+    return None
+
+
+def _ended(m: Any) -> NetlinkError:
+    exc = NetlinkError(m.code, m.msg)
+    exc.ended = True  # type: ignore[attr-defined]  # the dump is over: nothing left to read
+    return exc
+
+
+def collect_dump(recv: Callable[[], bytes], stray: Callable[[Message, bool], None],
+                 seq: int, pid: int, full: bool = False) -> tuple[list[Message], bool]:
+    """Read datagrams from ``recv()`` until dump ``seq`` ends: (messages, interrupted).
+
+    Messages of the dump become lean views; anything else (events, late acks) goes to
+    ``stray(message, started)``, where ``started`` tells whether any part of the dump
+    came already. NLM_F_DUMP_INTR on any message marks the dump interrupted. An error,
+    in NLMSG_ERROR or in NLMSG_DONE, raises NetlinkError (an ENOBUFS error only says the
+    kernel will start the dump when there is room: reading goes on). ``full`` builds ordinary
+    messages instead (for sockets that tag messages with an nsid). Sans-I/O apart from
+    ``recv``.
+    """
+    out: list[Message] = []
+    append = out.append
+    interrupted = False
+    unpack = _unpack_nlh
+    classes = {} if full else LEAN_CLASSES
+    view = lean_view
+    new = object.__new__
+    intr = C.NLM_F_DUMP_INTR
+    while True:
+        data = recv()
+        off = 0
+        n = len(data)
+        while off + 16 <= n:
+            ln, mtype, flags, mseq, mpid = unpack(data, off)
+            end = off + ln
+            if ln < 16 or end > n:
+                raise DecodeError(f"message length {ln} does not fit in {n - off} bytes", off)
+            if mseq == seq and mpid == pid and mtype >= _DATA:
+                cls = classes.get(mtype)
+                if cls is not None and ln - 16 >= cls._min:
+                    m = new(cls)  # lean_view(), inlined: this line runs per message
+                    m._buf = data
+                    m._start = off + 16
+                    m._end = end
+                    m._idx = None
+                    append(m)
+                else:
+                    append(view(cls, data, off, end) if cls is not None
+                           else one_message(data, off, end))
+                if flags & intr:
+                    interrupted = True
+            else:
+                m = one_message(data, off, end)
+                if mseq != seq or mpid != pid:
+                    stray(m, bool(out))
+                elif mtype == C.NLMSG_DONE:
+                    if flags & intr:
+                        interrupted = True
+                    if isinstance(m, ErrorMessage) and ln >= 20 and m.code > 0:
+                        raise _ended(m)
+                    return out, interrupted
+                elif mtype == C.NLMSG_ERROR:
+                    code = m.code
+                    if code and code != errno.ENOBUFS:
+                        raise _ended(m)
+                    if not code:
+                        return out, interrupted  # an ack (the request asked for one)
+                    # ENOBUFS: no room to start the dump; the kernel resumes it as we read
+                elif mtype == C.NLMSG_OVERRUN:
+                    raise NetlinkOverrun()
+                # NLMSG_NOOP: nothing to do
+            off = (end + 3) & ~3
+        if off < n:
+            raise DecodeError(f"{n - off} trailing bytes after the last message", off)
