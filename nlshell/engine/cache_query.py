@@ -1,0 +1,137 @@
+"""Filters for the cache's readers: ``routes(table=254)``, ``addresses(index=3)``, ...
+
+A filter name is read like ``Message.get`` reads it (an attribute by short or full name,
+else a header field), so the same words work as with ``IPRoute.get_routes(**filters)``.
+Fields that are part of an object's identity are read from its key, and attributes are
+decoded without keeping a decoded index on the message: filtering 100,000 cached routes
+must not grow them.
+
+Two readings differ from ``Message.get``, on purpose: ``routes(oif=N)`` matches every
+route with a nexthop on N (multipath hops included), and ``routes(priority=0)`` matches
+IPv4 routes that carry no RTA_PRIORITY (the kernel's metric 0). ``routes(dst='10.0.0.0/24')``
+matches dst and dst_len together. A callable value is a predicate on the field's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import cache_keys as K
+from .codec import addr as _addr
+from .codec import link as _link
+from .codec import neigh as _neigh
+from .codec import route as _route
+from .codec import rule as _rule
+from .codec.message import Message
+
+Getter = Callable[[Any, Message], Any]  # (key, message) -> value
+
+_CODEC = {"link": _link, "address": _addr, "route": _route, "neighbour": _neigh,
+          "rule": _rule}
+
+# identity fields: name -> position in the key (None: the key itself)
+_KEY_FIELDS: dict[str, dict[str, int | None]] = {
+    "link": {"index": None},
+    "address": {"index": 0, "family": 1, "prefixlen": 3},
+    "route": {"family": 0, "table": 1, "dst_len": 3, "tos": 4, "priority": 5, "type": 6},
+    "neighbour": {"ifindex": 0, "family": 1},
+    "rule": {"family": 0, "priority": 1},
+}
+
+
+def _key_getter(pos: int | None) -> Getter:
+    if pos is None:
+        return lambda key, msg: key
+    return lambda key, msg: key[pos]
+
+
+def _field_getter(kind: str, name: str) -> Getter | None:
+    spec = _CODEC[kind].HEADER
+    i = spec.index.get(name)
+    if i is None:
+        return None
+    unpack = spec.st.unpack_from
+
+    def get(key: Any, msg: Message) -> Any:
+        buf, start, _end = K.span(msg)
+        return unpack(buf, start)[i]
+    return get
+
+
+def _attr_getter(kind: str, name: str, fallback: Getter | None) -> Getter | None:
+    row = _CODEC[kind].ATTRS.lookup(name)
+    if row is None:
+        return None
+    if not row.scalar:
+        # nested kinds need their owner view: let the message decode them
+        def get_nested(key: Any, msg: Message) -> Any:
+            value = msg.get(name)
+            return fallback(key, msg) if value is None and fallback else value
+        return get_nested
+    atype, dec, hsize = row.type, row.dec, K.HEADER_SIZE[kind]
+
+    def get(key: Any, msg: Message) -> Any:
+        buf, start, end = K.span(msg)
+        for t, s, e in K.attrs(buf, start + hsize, end):
+            if t == atype:
+                return dec(buf, s, e)
+        return fallback(key, msg) if fallback else None
+    return get
+
+
+def _route_oifs(key: Any, msg: Message) -> tuple[int, ...]:
+    return K.route_info(msg)[1]
+
+
+def getter(kind: str, name: Any) -> Getter:
+    """How to read filter ``name`` from a ``kind`` object; ValueError for unknown names."""
+    if isinstance(name, tuple):  # a path into nested attributes, as Message.get takes
+        return lambda key, msg: msg.get(name)
+    if not isinstance(name, str):
+        raise ValueError(f"{kind} filter {name!r} is not a name")
+    pos = _KEY_FIELDS[kind].get(name, -1)
+    if pos != -1:
+        return _key_getter(pos)
+    field = _field_getter(kind, name)
+    attr = _attr_getter(kind, name, field)
+    if attr is not None:
+        return attr
+    if field is not None:
+        return field
+    raise ValueError(f"unknown {kind} filter {name!r}")
+
+
+def predicate(kind: str, filters: dict[str, Any]) -> Callable[[Any, Message], bool] | None:
+    """One test for all ``filters`` (None values are ignored); None when nothing to test."""
+    tests: list[Callable[[Any, Message], bool]] = []
+    for name, want in filters.items():
+        if want is None:
+            continue
+        if kind == "route" and name == "oif":
+            tests.append(_oif_test(want))
+            continue
+        if kind == "route" and name == "dst" and isinstance(want, str) and "/" in want:
+            dst, _, plen = want.partition("/")
+            if not plen.isdigit():
+                raise ValueError(f"route filter dst={want!r}: prefix length is not a number")
+            tests.append(_test(getter(kind, "dst_len"), int(plen)))
+            want = dst
+        tests.append(_test(getter(kind, name), want))
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda key, msg: all(t(key, msg) for t in tests)
+
+
+def _test(get: Getter, want: Any) -> Callable[[Any, Message], bool]:
+    if callable(want):
+        return lambda key, msg: bool(want(get(key, msg)))
+    return lambda key, msg: get(key, msg) == want
+
+
+def _oif_test(want: Any) -> Callable[[Any, Message], bool]:
+    if callable(want):
+        return lambda key, msg: any(want(o) for o in _route_oifs(key, msg))
+    return lambda key, msg: want in _route_oifs(key, msg)

@@ -1,0 +1,294 @@
+"""The cache's objects in memory: apply events, reconcile dumps, follow the kernel's cascades.
+
+No sockets and no threads here: ``Cache`` feeds this store under its lock. Every mutation
+is reported as a change ``(kind, action, old, new)`` so listeners can follow exactly, and
+everything the store cannot know from the message alone (what the kernel removed without
+saying so) comes back as a *follow-up*: a targeted re-dump the cache then performs.
+
+Follow-ups are tuples:
+
+- ``("route", family, ifindex)`` re-dump that family's routes through ``ifindex``
+- ``("route", family, None)`` re-dump all routes of the family
+- ``("neighbour", family, ifindex)`` re-dump that family's neighbours on ``ifindex``
+- ``("link", 0, ifindex)`` re-read one link
+- ``("prefsrc", AF_INET, address)`` re-dump IPv4 routes if some still prefer ``address``
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from . import cache_keys as K
+from .codec import constants as C
+from .codec.message import Message
+
+Change = tuple[str, str, "Message | None", "Message | None"]
+FollowUp = tuple[str, int, Any]
+
+# a link going down flushes its IPv4 routes, and losing carrier marks them linkdown, both
+# without RTM_DELROUTE/NEWROUTE; the way back clears the marks just as quietly
+_ROUTE_FLAGS = C.IFF_UP | C.IFF_LOWER_UP
+_IFI_FLAGS = struct.Struct("=I")
+RTM_NEWNEXTHOP, RTM_DELNEXTHOP = 104, 105
+IFLA_PROP_LIST, IFLA_ALT_IFNAME, IFLA_IFNAME = 52, 53, 3
+
+
+def link_flags(msg: Message) -> int:
+    buf, start, _end = K.span(msg)
+    return _IFI_FLAGS.unpack_from(buf, start + 8)[0]
+
+
+def link_names(msg: Message) -> tuple[str, ...]:
+    """The link's name followed by its alternative names (IFLA_PROP_LIST/IFLA_ALT_IFNAME)."""
+    buf, start, end = K.span(msg)
+    names = []
+    for t, s, e in K.attrs(buf, start + 16, end):
+        if t == IFLA_IFNAME:
+            names.insert(0, _asciiz(buf, s, e))
+        elif t == IFLA_PROP_LIST:
+            names.extend(_asciiz(buf, s2, e2) for t2, s2, e2 in K.attrs(buf, s, e)
+                         if t2 == IFLA_ALT_IFNAME)
+    return tuple(names)
+
+
+def _asciiz(buf: Any, s: int, e: int) -> str:
+    return bytes(buf[s:e]).split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+class Store:
+    """Links by index and the other objects by kernel identity, plus the lookup indexes."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, dict[Any, Message]] = {kind: {} for kind in K.KINDS}
+        self.names: dict[str, int] = {}  # ifname and alternative names -> ifindex
+        self.route_links: dict[int, set[tuple]] = {}  # ifindex -> keys of routes through it
+        self.route_prefsrc: dict[bytes, set[tuple]] = {}  # IPv4 preferred source -> keys
+
+    # --- events --------------------------------------------------------------------------
+
+    def apply(self, msg: Message, changes: list[Change] | None,
+              followups: set[FollowUp]) -> bool:
+        """One kernel event. Returns False for messages the cache does not keep."""
+        entry = K.MSG_KINDS.get(msg.type)
+        if entry is None:
+            self._other_event(msg, followups)
+            return False
+        kind, deleted = entry
+        if kind == "route":  # the common case under load: one read of the bytes
+            info = K.route_info(msg)
+            if info is None:
+                return False
+            if not deleted:
+                self.put(kind, msg, changes, followups, None, info)
+            elif not self._partial_delete(info[0], msg, followups):
+                self.remove(kind, info[0], changes, followups)
+            return True
+        if not K.wanted(kind, msg):
+            if kind == "link" and msg.type == C.RTM_NEWLINK:
+                # an AF_BRIDGE port message: the port's state moved but the link's own
+                # message was not sent again, so read it afresh
+                followups.add(("link", 0, K.link_key(msg)))
+            return False
+        if deleted:
+            self.remove(kind, K.key_of(kind, msg), changes, followups)
+        else:
+            self.put(kind, msg, changes, followups)
+        return True
+
+    def _partial_delete(self, key: tuple, msg: Message, followups: set[FollowUp]) -> bool:
+        """An IPv6 multipath route losing some of its nexthops is announced as the deletion
+        of those: re-read the route through its links instead of dropping all of it."""
+        if key[0] != C.AF_INET6 or key[-1] is not None:
+            return False
+        old = self.objects["route"].get(key)
+        if old is None:
+            return False
+        kept = K.route_info(old)[1]
+        if sorted(kept) == sorted(K.route_info(msg)[1]):
+            return False
+        for oif in kept:
+            followups.add(("route", C.AF_INET6, oif))
+        return True
+
+    def _other_event(self, msg: Message, followups: set[FollowUp]) -> None:
+        # routes that used a deleted (or replaced) nexthop object go without a word
+        if msg.type == RTM_DELNEXTHOP or (msg.type == RTM_NEWNEXTHOP
+                                          and msg.flags & C.NLM_F_REPLACE):
+            followups.add(("route", C.AF_INET, None))
+            followups.add(("route", C.AF_INET6, None))
+
+    def put(self, kind: str, msg: Message, changes: list[Change] | None,
+            followups: set[FollowUp], key: Any = None, info: tuple | None = None) -> Any:
+        """Add or replace one object; 'changed' only when more than counters moved.
+        Returns its key. For a route, ``info`` is its ``route_info`` when already read."""
+        if kind == "route":
+            info = info or K.route_info(msg)
+            if info is None:
+                return None
+            key = info[0]
+        elif key is None:
+            key = K.key_of(kind, msg)
+        table = self.objects[kind]
+        old = table.get(key)
+        if old is not None and K.payload(old) == K.payload(msg):
+            return key  # the very same bytes: keep ours (the common case in a resync)
+        table[key] = msg
+        if kind == "route":
+            self._route_index(key, old, info)
+        elif kind == "link":
+            self._link_index(key, old, msg, followups)
+        if old is None:
+            if changes is not None:
+                changes.append((kind, "new", None, msg))
+        elif not K.same_state(kind, old, msg) and changes is not None:
+            changes.append((kind, "changed", old, msg))
+        return key
+
+    def remove(self, kind: str, key: Any, changes: list[Change] | None,
+               followups: set[FollowUp]) -> None:
+        old = self.objects[kind].pop(key, None)
+        if old is not None:
+            if kind == "route":
+                self._route_index(key, old, None)
+            elif kind == "link":
+                self._drop_names(key, link_names(old))
+            elif kind == "address" and key[1] == C.AF_INET and key[2] in self.route_prefsrc:
+                # routes preferring this source go with it, silently (if it was the last)
+                followups.add(("prefsrc", C.AF_INET, key[2]))
+            if changes is not None:
+                changes.append((kind, "deleted", old, None))
+        if kind == "link":
+            # even for a link we never saw: stale events may have added objects on it
+            self.cascade(key, changes, followups)
+
+    def cascade(self, index: int, changes: list[Change] | None,
+                followups: set[FollowUp]) -> None:
+        """What the kernel drops with a link: its addresses, neighbours and routes."""
+        for kind in ("address", "neighbour"):
+            doomed = [k for k in self.objects[kind] if k[0] == index]
+            for k in doomed:
+                self.remove(kind, k, changes, followups)
+        routes = self.objects["route"]
+        for key in list(self.route_links.get(index, ())):
+            oifs = K.route_info(routes[key])[1]
+            if all(o == index for o in oifs):
+                self.remove("route", key, changes, followups)
+            else:
+                # a multipath route with other hops: the kernel may keep it, minus this hop
+                followups.add(("route", key[0], None))
+
+    # --- dumps ---------------------------------------------------------------------------
+
+    def reconcile(self, kind: str, msgs: Iterable[Message], changes: list[Change] | None,
+                  followups: set[FollowUp], scope: Callable[[Any], bool] | None = None
+                  ) -> None:
+        """Make the objects of ``kind`` within ``scope`` (a key predicate; None: all of
+        them) equal to a fresh dump: adds, changes and removals are reported."""
+        table = self.objects[kind]
+        seen = set()
+        put = self.put
+        if kind == "route":
+            route_info = K.route_info
+            for msg in msgs:
+                info = route_info(msg)
+                if info is not None:
+                    seen.add(put(kind, msg, changes, followups, None, info))
+        else:
+            key_of = K.KEY_FUNCS[kind]
+            wanted = K.wanted
+            for msg in msgs:
+                if wanted(kind, msg):
+                    seen.add(put(kind, msg, changes, followups, key_of(msg)))
+        stale = [k for k in table if k not in seen and (scope is None or scope(k))]
+        for key in stale:
+            self.remove(kind, key, changes, followups)
+
+    def load(self, kind: str, msgs: Iterable[Message]) -> None:
+        """Fill an empty collection without reports (the fast path of the first dump)."""
+        if kind != "route" or self.objects["route"]:
+            self.reconcile(kind, msgs, None, set())
+            return
+        table = self.objects["route"]
+        links = self.route_links
+        route_info = K.route_info
+        for msg in msgs:
+            info = route_info(msg)
+            if info is None:
+                continue
+            key, oifs, prefsrc = info
+            table[key] = msg
+            for oif in oifs:
+                keys = links.get(oif)
+                if keys is None:
+                    keys = links[oif] = set()
+                keys.add(key)
+            if prefsrc is not None:
+                self.route_prefsrc.setdefault(prefsrc, set()).add(key)
+
+    # --- indexes -------------------------------------------------------------------------
+
+    def _route_index(self, key: tuple, old: Message | None, new: tuple | None) -> None:
+        """Move ``key`` in the oif and prefsrc indexes from ``old`` to ``new`` (route_info)."""
+        if old is not None:
+            _key, oifs, prefsrc = K.route_info(old)
+            for oif in oifs:
+                keys = self.route_links.get(oif)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self.route_links[oif]
+            if prefsrc is not None:
+                keys = self.route_prefsrc.get(prefsrc)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self.route_prefsrc[prefsrc]
+        if new is not None:
+            _key, oifs, prefsrc = new
+            for oif in oifs:
+                self.route_links.setdefault(oif, set()).add(key)
+            if prefsrc is not None:
+                self.route_prefsrc.setdefault(prefsrc, set()).add(key)
+
+    def _link_index(self, index: int, old: Message | None, new: Message,
+                    followups: set[FollowUp]) -> None:
+        new_names = link_names(new)
+        if old is not None:
+            old_names = link_names(old)
+            if old_names != new_names:
+                self._drop_names(index, [n for n in old_names if n not in new_names])
+            before, after = link_flags(old), link_flags(new)
+            if (before ^ after) & _ROUTE_FLAGS:
+                for family in (C.AF_INET, C.AF_INET6):
+                    followups.add(("route", family, index))
+                    if before & ~after & _ROUTE_FLAGS:  # down: neighbours are flushed
+                        followups.add(("neighbour", family, index))
+        for name in new_names:
+            self.names[name] = index
+
+    def _drop_names(self, index: int, names: Iterable[str]) -> None:
+        links = self.objects["link"]
+        for name in names:
+            if self.names.get(name) != index:
+                continue
+            del self.names[name]
+            # a name replayed out of order may belong to another link by now
+            for other, msg in links.items():
+                if other != index and name in link_names(msg):
+                    self.names[name] = other
+                    break
+
+    def prefsrc_routes(self, address: bytes) -> bool:
+        return bool(self.route_prefsrc.get(address))
+
+    def route_scope(self, family: int, index: int | None) -> Callable[[Any], bool]:
+        """Key predicate: the routes of ``family`` (through ``index``, when given)."""
+        if index is None:
+            return lambda key: key[0] == family
+        through = set(self.route_links.get(index, ()))  # as it is before the re-dump
+        return lambda key: key[0] == family and key in through
+
+    def counts(self) -> dict[str, int]:
+        return {kind: len(table) for kind, table in self.objects.items()}
