@@ -18,7 +18,6 @@ How a word after the verb is read (ip's rules, made predictable):
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from nlshell.commands.grammar import (
     Rest,
     Scope,
     Switch,
+    WordTable,
 )
 from nlshell.commands.slots import AF_INET, AF_INET6, NETNS, Slot, SlotError
 
@@ -90,9 +90,15 @@ _SPACE = frozenset(" \t\n\r\f\v")
 _DQ_ESCAPES = frozenset('"\\$`')
 
 
+_QUOTING = re.compile(r"[\"'\\]").search
+_WORD = re.compile(r"[^ \t\n\r\f\v]+").finditer  # a run of anything but _SPACE
+
+
 def tokenize(line: str, *, partial: bool = False) -> list[Token]:
     """Split a line into `Token`s. An unterminated quote raises `ParseError` at the quote's
     column, unless `partial` (a line still being typed): then the last token is returned open."""
+    if _QUOTING(line) is None:  # no quotes, no backslashes: words are runs of non-space
+        return [Token(m.group(), m.start(), m.end()) for m in _WORD(line)]
     tokens: list[Token] = []
     i, n = 0, len(line)
     while i < n:
@@ -233,6 +239,8 @@ class Frame:
     def prefixed(self, text: str) -> list[tuple[Param, str]]:
         out: list[tuple[Param, str]] = []
         for scope in self.scopes:
+            if text and text[0] not in _initials(scope.table):
+                continue  # no name there starts like it (values mostly: '10.0.0.0/24')
             for hit in scope.table.prefixed(text):
                 if not any(h[0] is hit[0] and h[1] == hit[1] for h in out):
                     out.append(hit)
@@ -256,14 +264,40 @@ class Frame:
         return out
 
     def claim(self, text: str) -> Param | None:
+        return self.claim_value(text)[0]
+
+    def claim_value(self, text: str) -> tuple[Param | None, Any]:
+        """The positional that takes `text` and the value it makes of it (converted once);
+        (None, None) when none does."""
         cands = self.open_positionals()
         for n, p in enumerate(cands):
             if isinstance(p, Rest):
-                return p
-            strict = not p.required and n + 1 < len(cands)
-            if p.slot.claims(text, exact=strict):  # type: ignore[attr-defined]
-                return p
-        return None
+                return p, text
+            slot: Slot = p.slot  # type: ignore[attr-defined]
+            if not p.required and n + 1 < len(cands) and slot.parse is None:
+                # an optional choice followed by more: only a word typed in full
+                if text in slot.words:
+                    return p, slot.words[text][0]
+                continue
+            try:
+                return p, slot.convert(text)
+            except SlotError:
+                continue
+        return None, None
+
+
+_INITIALS: dict[int, tuple[WordTable, int, frozenset[str]]] = {}
+
+
+def _initials(table: WordTable) -> frozenset[str]:
+    """The first letters of a table's prefix-matchable names (kept per table)."""
+    got = _INITIALS.get(id(table))
+    if got is None or got[0] is not table or got[1] != len(table.names):
+        if len(_INITIALS) > 4096:  # registries made and dropped (tests): start again
+            _INITIALS.clear()
+        got = _INITIALS[id(table)] = (table, len(table.names),
+                                      frozenset(name[:1] for name, _ in table.names))
+    return got[2]
 
 
 def _describe(p: Param) -> str:
@@ -350,7 +384,7 @@ class Walker:
         names = _find_option(text)
         if len(names) != 1:
             what = "ambiguous" if names else "unknown"
-            near = names or difflib.get_close_matches(text, [*OPTIONS, *_SHORT_OPTIONS], 3, 0.6)
+            near = names or _close(text, [*OPTIONS, *_SHORT_OPTIONS])
             raise self._error(f"{what} option {text!r}" + _hint(near), i, near)
         opt = OPTIONS[names[0]]
         if isinstance(opt.value, Slot):
@@ -379,7 +413,7 @@ class Walker:
             if objs:
                 names = [o.name for o in objs]
                 raise self._error(f"ambiguous command {text!r}: {', '.join(names)}", i, names)
-            near = difflib.get_close_matches(text, self.registry.object_words(), 3, 0.6)
+            near = _close(text, self.registry.object_words())
             raise self._error(f"unknown command {text!r}" + _hint(near), i, near)
         self.obj = objs[0]
         if self.obj.direct is not None:
@@ -395,7 +429,7 @@ class Walker:
                 names = [c.verb.name for c in cmds]
                 raise self._error(f"ambiguous {self.obj.name} verb {text!r}: {', '.join(names)}",
                                   i, names)
-            near = difflib.get_close_matches(text, self.obj.verb_words(), 3, 0.6)
+            near = _close(text, self.obj.verb_words())
             if near:
                 raise self._error(f"unknown {self.obj.name} verb {text!r}" + _hint(near), i, near)
             names = [c.verb.name for c in self.obj.verbs]  # few enough to list them all
@@ -425,14 +459,14 @@ class Walker:
                 ambiguous = hits
                 break
         for depth in range(len(frames) - 1, -1, -1):
-            p = frames[depth].claim(text)
+            p, value = frames[depth].claim_value(text)
             if p is not None:
-                return self._positional(i, depth, p, text)
+                return self._positional(i, depth, p, text, value)
         if ambiguous:
             words = [w for _, w in ambiguous]
             raise self._error(f"ambiguous {text!r} for {self._where()}: {', '.join(words)}",
                               i, words)
-        near = difflib.get_close_matches(text, self._vocabulary(), 3, 0.6)
+        near = _close(text, self._vocabulary())
         for frame in reversed(frames):
             # the last positional that could have taken the word explains best why it did not
             # ('route add [TYPE] PREFIX': "invalid prefix")
@@ -527,11 +561,13 @@ class Walker:
                 return name
         raise KeyError(value)
 
-    def _positional(self, i: int, depth: int, p: Param, text: str) -> str:
+    def _positional(self, i: int, depth: int, p: Param, text: str,
+                    value: Any = NOTHING) -> str:
+        """`p` takes word `i`; `value` is what it makes of it when already converted."""
         frame = self.frames[depth]
         if isinstance(p, Rest):
-            value: Any = text
-        else:
+            value = text
+        elif value is NOTHING:
             try:
                 value = p.slot.convert(text)  # type: ignore[attr-defined]
             except SlotError as exc:
@@ -598,6 +634,13 @@ class Walker:
             raise self._error(f"{self._where()}: {problem}", end)
         return Invocation(self.command, values, self.family, [t.text for t in self.tokens],
                           dict(self.options))
+
+
+def _close(word: str, choices: Sequence[str]) -> list[str]:
+    """The valid words nearest to a bad one (difflib is imported only on errors)."""
+    import difflib
+
+    return difflib.get_close_matches(word, choices, 3, 0.6)
 
 
 def _hint(near: Sequence[str]) -> str:

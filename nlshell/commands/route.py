@@ -3,8 +3,9 @@
 Declarations first (cheap to import: the grammar reads them for parsing, completion and
 help), handlers after. Every change goes through one translation, `route_request`, which
 turns an invocation into the engine's keyword request (``requests.route_request``): the
-``route add`` handler and a batch's pipelined adds (`route_add_request`, see runner.py)
-send the very same message.
+``route add`` handler and a batch's pipelined adds (`route_add_message`, see runner.py:
+`route_add_request`'s message, encoded by the engine's fast encoder when it can) send the
+very same message.
 
 ip's defaults are kept: protocol ``boot``, table ``main`` (``local`` for local, broadcast,
 anycast and nat routes), scope ``link`` for IPv4 unicast routes without a gateway and
@@ -180,6 +181,7 @@ _VERB = {"add": "add", "delete": "del", "replace": "replace", "change": "change"
 # plain grammar keys -> route_request keywords
 _PLAIN = (("metric", "priority"), ("tos", "tos"), ("pref", "pref"), ("expires", "expires"),
           ("nhid", "nh_id"))
+_PLAIN_KEYS = frozenset(key for key, _ in _PLAIN)
 _FAMILY_NAME = {AF_INET: "IPv4", AF_INET6: "IPv6"}
 
 
@@ -197,13 +199,15 @@ def _text(p: Any) -> str:
 def _family(ctx: Any, words: list[tuple[str, Any]]) -> int:
     """The family of a request: -4/-6, else the first typed address's, else IPv4 (ip's rule).
     An address of the other family than -4/-6 asked for is an error naming it."""
-    wanted = ctx.opts.family if ctx.opts.family in (AF_INET, AF_INET6) else None
+    wanted = ctx.opts.family
+    if wanted != AF_INET and wanted != AF_INET6:
+        wanted = None
     found = None
     for word, value in words:
-        fam = getattr(value, "family", None) if not isinstance(value, str) else S.family_of(value)
+        fam = S.family_of(value) if isinstance(value, str) else getattr(value, "family", None)
         if fam is None:
             continue
-        if wanted is not None and fam != wanted and word not in ("via",):
+        if wanted is not None and fam != wanted and word != "via":
             raise _error(f'{word} "{value}": not an {_FAMILY_NAME[wanted]} address')
         found = found or fam
     return wanted or found or AF_INET
@@ -220,6 +224,9 @@ def table_id(value: Any) -> int:
     except ValueError:
         raise _error(f'table "{value}": no such table name (a number or a name in '
                      f'/etc/iproute2/rt_tables)') from None
+
+
+_METRIC_KEYS = frozenset((*METRICS, "congctl"))  # the keys `_metrics` reads
 
 
 def _metrics(values: dict[str, Any]) -> dict[str, Any]:
@@ -263,10 +270,19 @@ def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any
     v = values
     prefix = v["prefix"]
     hops = v.get("nexthop") or []
-    family = _family(ctx, [("prefix", prefix), ("from", v.get("from")),
-                           ("src", v.get("src")), ("via", v.get("via")),
-                           *[("via", h.get("via")) for h in hops]])
-    kw: dict[str, Any] = {"family": family, "dst": _text(prefix)}
+    if hops or "from" in v or "src" in v or ctx.opts.family in (AF_INET, AF_INET6):
+        # the typed addresses, in the order that decides the family
+        typed = [("prefix", prefix)]
+        for key in ("from", "src", "via"):
+            if key in v:
+                typed.append((key, v[key]))
+        for h in hops:
+            if "via" in h:
+                typed.append(("via", h["via"]))
+        family = _family(ctx, typed)
+    else:  # (the common case) the same rule: the destination's family, else the gateway's
+        family = prefix.family or ("via" in v and S.family_of(v["via"])) or AF_INET
+    kw: dict[str, Any] = {"family": family, "dst": str(prefix)}
     rtype = v.get("type")
     if rtype is not None:
         kw["type"] = rtype
@@ -278,9 +294,10 @@ def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any
         kw["prefsrc"] = v["src"]
     if "from" in v:
         kw["src"] = _text(v["from"])
-    for key, name in _PLAIN:
-        if key in v:
-            kw[name] = v[key]
+    if not _PLAIN_KEYS.isdisjoint(v):
+        for key, name in _PLAIN:
+            if key in v:
+                kw[name] = v[key]
     if "proto" in v:
         kw["proto"] = v["proto"]
     if "table" in v:
@@ -300,9 +317,10 @@ def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any
             kw["scope"] = RT_SCOPE_UNIVERSE
     if v.get("onlink"):
         kw["flags"] = RTNH_F_ONLINK
-    metrics = _metrics(v)
-    if metrics:
-        kw["metrics"] = metrics
+    if not _METRIC_KEYS.isdisjoint(v):
+        metrics = _metrics(v)
+        if metrics:
+            kw["metrics"] = metrics
     if hops:
         kw["multipath"] = _nexthops(ctx, hops)
     return kw
@@ -321,6 +339,37 @@ def route_add_request(ctx: Any, inv: Any) -> Any:
     from nlshell.engine import requests
 
     return requests.route_request("add", route_keywords(ctx, inv.values, "add"))
+
+
+def route_add_message(ctx: Any, inv: Any) -> Any:
+    """`route_add_request`'s message for the batch runner: encoded by the engine's fast
+    encoder when it takes the keywords (bytes, the very bytes of that Request), else the
+    Request itself."""
+    global _requests
+    if _requests is None:
+        from nlshell.engine import requests as _requests
+    kw = route_keywords(ctx, inv.values, "add")
+    raw = _requests.fast_route("add", _without_defaults(kw))
+    return raw if raw is not None else _requests.route_request("add", kw)
+
+
+_requests: Any = None  # nlshell.engine.requests, imported on first use (start-up time)
+
+
+def _without_defaults(kw: dict[str, Any]) -> dict[str, Any]:
+    """`kw` without the family and scope the engine derives by itself anyway (the family
+    of the destination; scope link for a device route without gateway, else global),
+    which the fast encoder does not take."""
+    dst = kw.get("dst")
+    if type(dst) is not str:
+        return kw
+    out = dict(kw)
+    if out.get("family") == (AF_INET6 if ":" in dst else AF_INET):
+        del out["family"]
+    derived = RT_SCOPE_LINK if "gateway" not in out and "oif" in out else RT_SCOPE_UNIVERSE
+    if out.get("scope", derived) == derived:
+        out.pop("scope", None)
+    return out
 
 
 def route_change(ctx: Any, inv: Any) -> None:
