@@ -199,7 +199,8 @@ def test_empty_input_draws_nothing() -> None:
 
 def test_imports_stay_light() -> None:
     """Importing and using the JSON/brief renderers loads neither tabulate nor
-    prompt_toolkit nor pygments; drawing a table loads tabulate only then."""
+    prompt_toolkit nor pygments; the default "simple" table is laid out without tabulate,
+    other formats load it only then."""
     code = (
         "import sys\n"
         "import nlshell.commands.render as r\n"
@@ -209,6 +210,8 @@ def test_imports_stay_light() -> None:
         "heavy = [m for m in ('tabulate', 'prompt_toolkit', 'pygments') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
         "tables.draw([['a']], ['H'])\n"
+        "assert 'tabulate' not in sys.modules\n"
+        "tables.draw([['a']], ['H'], fmt='grid')\n"
         "assert 'tabulate' in sys.modules\n"
         "assert 'prompt_toolkit' not in sys.modules and 'pygments' not in sys.modules\n"
     )
@@ -218,7 +221,7 @@ def test_imports_stay_light() -> None:
 
 
 def test_fast_layout_equals_tabulate() -> None:
-    """Big tables are laid out without tabulate, exactly as tabulate would."""
+    """"simple" tables are laid out without tabulate, exactly as tabulate would."""
     from tabulate import tabulate
 
     from nlshell.commands.render.tables import simple

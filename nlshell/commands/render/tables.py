@@ -37,7 +37,6 @@ def _field(key: str, code: str | None = None) -> Cell:
     return lambda r, on: C.paint(_text(r.get(key)), code, on)
 
 
-FAST_ROWS = 500  # from this many rows on, "simple" tables are laid out here, not by tabulate
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -48,9 +47,9 @@ def draw(rows: list[list[str]], headers: list[str], *, fmt: str = TABLEFMT) -> s
     keep = [i for i in range(len(headers)) if any(r[i] for r in rows)]
     rows = [[r[i] for i in keep] for r in rows]
     headers = [headers[i] for i in keep]
-    if fmt == "simple" and len(rows) >= FAST_ROWS:
+    if fmt == "simple":  # the default: laid out here, tabulate's import alone costs ~50-100 ms
         return simple(rows, headers)
-    from tabulate import tabulate  # deferred: ~100 ms of imports
+    from tabulate import tabulate  # other formats (grid, psql...) from the config file
 
     return tabulate(rows, headers, tablefmt=fmt, disable_numparse=True)
 
