@@ -215,13 +215,50 @@ def run_batch(runner, path: str) -> int:
         return 1
 
 
+# cli-only options a completion script passes along with the words: not grammar words
+_CLI_VALUED = frozenset(k for k, v in VALUED.items() if v in ("command", "batch", "color"))
+_CLI_FLAGS = frozenset(k for k, v in FLAGS.items() if v in ("force", "check", "timestamp"))
+
+
+def complete_words(args: Sequence[str], netns: str | None = None) -> tuple[list[str], str | None]:
+    """``[-n NS] [--] WORD...`` (the words after ``nlshell``, the last one being completed)
+    -> (grammar words, namespace to read live names from). Options only the command line
+    knows are dropped; after ``-c``/``-b`` nothing is offered (the words are [])."""
+    args = list(args)
+    if len(args) >= 3 and args[0] in ("-n", "-netns", "--netns") and args[2] == "--":
+        netns, args = args[1], args[2:]
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if not args:
+        return [""], netns
+    words: list[str] = []
+    i = 0
+    while i < len(args) - 1:  # the last word is the one being completed: kept as it is
+        a = args[i]
+        if a in _CLI_VALUED:
+            if i + 1 == len(args) - 1:
+                return [], netns  # completing the value of -c / -b / --color
+            i += 2
+            continue
+        if a in _CLI_FLAGS or a.startswith(("--color=", "--colour=")):
+            i += 1
+            continue
+        if a in ("-n", "-netns", "--netns") and i + 1 < len(args) - 1:
+            netns = args[i + 1]
+        words.append(a)
+        i += 1
+    return words + [args[-1]], netns
+
+
 def complete(st: dict) -> int:
     """Print completion candidates for the last word of ``st['complete']``."""
     from nlshell.commands.provider import LiveProvider
     from nlshell.commands.suggest import complete_args
 
-    words = st["complete"] or [""]
-    provider = LiveProvider(netns=st["netns"])
+    words, netns = complete_words(st["complete"] or [], st["netns"])
+    if not words:
+        return 0
+    provider = LiveProvider(netns=netns)
     try:
         for cand in complete_args(words, provider):
             sys.stdout.write(cand + "\n")

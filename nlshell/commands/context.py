@@ -189,11 +189,12 @@ class Context:
             msg = cache.link(name)
             if msg is not None:
                 return msg["index"]
-        else:
-            found = self.ipr.link_lookup(ifname=name)
-            if found:
-                self._memo[name] = found[0]
-                return found[0]
+        # not cached (or not yet: the event of a link made a moment ago may still be on
+        # its way): ask the kernel
+        found = self.ipr.link_lookup(ifname=name)
+        if found:
+            self._memo[name] = found[0]
+            return found[0]
         raise CommandError(f'Cannot find device "{name}"')
 
     def ifname_map(self) -> dict[int, str]:

@@ -1,0 +1,255 @@
+"""``address``: protocol addresses (ip address).
+
+``address add`` lines of a batch are sent pipelined by the runner through
+`address_add_request`, which the ``add`` handler uses too: one translation for both paths.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlshell.commands import slots as S
+from nlshell.commands.grammar import REGISTRY, Flag, Kw, OneOf, Pos
+
+H = "nlshell.commands.address:"
+
+BRD = S.ADDR.with_words({"+": ("+", "derive from the prefix (host bits set)"),
+                         "-": ("-", "host bits clear")}, name="BRD")
+SCOPE_ALL = S.SCOPE.with_words({"all": ("all", "every scope")})
+METRIC = S.number(0, 0xFFFFFFFF, name="METRIC")
+
+# bare keywords of add/replace -> IFA_F_* bits
+ADDR_FLAGS = {"nodad": 0x02, "home": 0x10, "mngtmpaddr": 0x100, "noprefixroute": 0x200,
+              "autojoin": 0x400}
+_FLAG_HELP = {"nodad": "skip duplicate address detection (IPv6)",
+              "home": "home address (IPv6 mobility)",
+              "mngtmpaddr": "make temporary addresses from this one (IPv6)",
+              "noprefixroute": "do not add the prefix route",
+              "autojoin": "join the multicast group (IPv6)"}
+
+
+def _change_params(delete: bool = False) -> list:
+    params = [
+        Pos("local", S.IFADDR, "the address and prefix length", keyword="local",
+            metavar="PREFIX", source="addresses" if delete else None),
+        Kw("dev", S.IFNAME, "the device", required=True),
+        Kw("label", S.STRING, "a label: DEV or DEV:TAG (IPv4)"),
+    ]
+    if delete:
+        return params
+    return params + [
+        Kw("peer", S.IFADDR, "the remote end of a point-to-point link", metavar="PREFIX"),
+        Kw("broadcast", BRD, "broadcast address ('+' derives it)", aliases=["brd"], bare="+"),
+        Kw("anycast", S.ADDR, "anycast address"),
+        Kw("scope", S.SCOPE, "address scope"),
+        Kw("valid_lft", S.DURATION, "valid lifetime (seconds or forever)"),
+        Kw("preferred_lft", S.DURATION, "preferred lifetime (seconds or forever)"),
+        Kw("metric", METRIC, "metric of the prefix route", aliases=["priority"]),
+        *(Flag(word, help) for word, help in _FLAG_HELP.items()),
+    ]
+
+
+address = REGISTRY.object("address", "protocol addresses", aliases=["addr"], shortcuts=["a"],
+                          default="show")
+
+address.verb("show", "list addresses", aliases=["list", "lst"], shortcuts=["s", "sh", "ls"],
+             handler=H + "address_show", params=[
+                 Pos("dev", S.IFNAME, "only on this device", keyword="dev", required=False),
+                 Kw("scope", SCOPE_ALL, "only with this scope"),
+                 Flag("up", "only on devices that are up"),
+                 Kw("to", S.PREFIX, "only inside this prefix"),
+                 Kw("label", S.STRING, "only with this label (a glob)"),
+                 Kw("master", S.IFNAME, "only on ports of this master"),
+                 Kw("type", S.LINK_KIND, "only on devices of this kind", metavar="KIND"),
+             ])
+address.verb("add", "add an address", handler=H + "address_add", params=_change_params())
+address.verb("replace", "add an address or change its attributes",
+             handler=H + "address_replace", params=_change_params())
+address.verb("change", "change the attributes of an address", handler=H + "address_change",
+             params=_change_params())
+address.verb("delete", "remove an address", aliases=["del"], shortcuts=["d"],
+             handler=H + "address_delete", params=_change_params(delete=True))
+address.verb("flush", "remove the addresses selected", shortcuts=["f"],
+             handler=H + "address_flush", params=[
+                 Pos("dev", S.IFNAME, "only on this device", keyword="dev", required=False),
+                 Kw("scope", SCOPE_ALL, "only with this scope"),
+                 Kw("to", S.PREFIX, "only inside this prefix"),
+                 Kw("label", S.STRING, "only with this label (a glob)"),
+                 OneOf("kind", {"permanent": "only permanent addresses",
+                                "dynamic": "only dynamic addresses (with a lifetime)"},
+                       "permanent or dynamic addresses only"),
+             ])
+
+
+# -- requests ----------------------------------------------------------------------------
+
+def _broadcast(value: str, prefix: Any) -> str | None:
+    """``brd +`` / ``brd -`` / ``brd ADDR`` -> the address to send (None: leave it out)."""
+    if value not in ("+", "-"):
+        return value
+    import ipaddress
+
+    if prefix.family != S.AF_INET:
+        return None  # IPv6 has no broadcast; ip ignores '+' there too
+    plen = 32 if prefix.length is None else prefix.length
+    if plen >= 31:
+        return None
+    net = ipaddress.ip_network(f"{prefix.address}/{plen}", strict=False)
+    return str(net.broadcast_address if value == "+" else net.network_address)
+
+
+def _check_label(label: str, dev: str) -> None:
+    if label != dev and not label.startswith(dev + ":"):
+        from nlshell.commands.context import CommandError
+
+        raise CommandError(f'label "{label}" must be "{dev}" or start with "{dev}:"')
+    if len(label.encode()) > 15:
+        from nlshell.commands.context import CommandError
+
+        raise CommandError(f'label "{label}" is longer than 15 bytes')
+
+
+def address_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
+    """IPRoute.addr keywords for a parsed ``address add|replace|change|delete``."""
+    v = inv.values
+    local = v["local"]
+    kw: dict[str, Any] = {"index": ctx.ifindex(v["dev"])}
+    peer = v.get("peer")
+    if peer is not None:
+        if peer.family != local.family:
+            from nlshell.commands.context import CommandError
+
+            raise CommandError(f"peer {peer}: not the same family as {local}")
+        kw["local"] = local.address
+        kw["address"] = str(peer)
+        if peer.length is None and local.length is not None:
+            kw["address"] = f"{peer.address}/{local.length}"
+    else:
+        kw["address"] = str(local)
+    if "label" in v:
+        _check_label(v["label"], v["dev"])
+        kw["label"] = v["label"]
+    if "broadcast" in v:
+        brd = _broadcast(v["broadcast"], local)
+        if brd is not None:
+            kw["broadcast"] = brd
+    for word in ("anycast", "scope", "valid_lft", "preferred_lft", "metric"):
+        if word in v:
+            kw[word] = v[word]
+    flags = 0
+    for word, bit in ADDR_FLAGS.items():
+        if v.get(word):
+            flags |= bit
+    if flags:
+        kw["flags"] = flags
+    return kw
+
+
+def _request(ctx: Any, inv: Any, verb: str) -> Any:
+    from nlshell.engine import requests as R
+
+    kw = address_kwargs(ctx, inv)
+    anycast = kw.pop("anycast", None)
+    req = R.addr_request(verb, kw)
+    if anycast is not None:
+        req.attrs.append(("anycast", anycast))
+    return req
+
+
+def address_add_request(ctx: Any, inv: Any) -> Any:
+    """The engine Request of an ``address add`` (the batch runner pipelines these)."""
+    return _request(ctx, inv, "add")
+
+
+def address_add(ctx: Any, inv: Any) -> None:
+    ctx.ipr._run(address_add_request(ctx, inv))
+
+
+def address_replace(ctx: Any, inv: Any) -> None:
+    ctx.ipr._run(_request(ctx, inv, "replace"))
+
+
+def address_change(ctx: Any, inv: Any) -> None:
+    ctx.ipr._run(_request(ctx, inv, "change"))
+
+
+def address_delete(ctx: Any, inv: Any) -> None:
+    ctx.ipr._run(_request(ctx, inv, "del"))
+
+
+# -- show and flush --------------------------------------------------------------------
+
+def _query(ctx: Any, v: dict[str, Any]) -> Any:
+    from nlshell.commands.render import AddressQuery
+
+    sel: dict[str, Any] = {k: v[k] for k in ("scope", "up", "label", "to", "type") if k in v}
+    for word in ("dev", "master"):
+        if word in v:
+            sel[word] = ctx.ifindex(v[word])
+    return AddressQuery(family=ctx.opts.family or 0, **sel)
+
+
+def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
+    family = ctx.opts.family or 0
+    links = ctx.ipr.link("dump", family=family) if family else ctx.ipr.get_links()
+    return links, ctx.ipr.get_addr(family=family)
+
+
+def address_show(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.link import brief_json, render_context
+
+    query = _query(ctx, inv.values)
+    links, addrs = _dumps(ctx)
+    rctx = render_context(ctx, links)
+    opts = ctx.opts
+    if opts.json:
+        from nlshell.commands.render import address_json
+
+        entries = address_json(addrs, rctx, query)
+        if opts.brief:
+            entries = [{**brief_json(e, ("link", "link_index", "ifname", "operstate")),
+                        "addr_info": [brief_json(a, ("local", "address", "prefixlen"))
+                                      for a in e.get("addr_info", [])]} for e in entries]
+        ctx.emit(entries)
+    elif opts.brief:
+        from nlshell.commands.render import address_brief
+
+        ctx.write(address_brief(addrs, rctx, query, color=opts.color))
+    else:
+        from nlshell.commands.render import address_table
+
+        ctx.write(address_table(addrs, rctx, query, color=opts.color))
+
+
+_GONE = (2, 19, 99)  # ENOENT, ENODEV, EADDRNOTAVAIL: already removed (a primary's secondaries)
+
+
+def address_flush(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.context import CommandError
+    from nlshell.commands.link import render_context
+    from nlshell.commands.render.address import IFA_F_PERMANENT, addr_flags
+    from nlshell.engine.codec import constants as C
+
+    v = inv.values
+    if not v:
+        raise CommandError("address flush needs a selector (dev DEV, scope, to, label...)")
+    links, addrs = _dumps(ctx)
+    rctx = render_context(ctx, links)
+    chosen = _query(ctx, v).select(addrs, rctx)
+    kind = v.get("kind")
+    if kind is not None:
+        want = kind == "permanent"
+        chosen = [m for m in chosen if bool(addr_flags(m) & IFA_F_PERMANENT) == want]
+    # secondaries first: deleting a primary first would take them along (or promote them)
+    chosen.sort(key=lambda m: not addr_flags(m) & 0x01)
+    requests = []
+    for m in chosen:
+        attrs = [(name, m.get(name)) for name in ("IFA_LOCAL", "IFA_ADDRESS")
+                 if m.get(name) is not None]
+        fields = {"family": m["family"], "prefixlen": m["prefixlen"], "index": m["index"]}
+        requests.append((C.RTM_DELADDR, 0, fields, attrs))
+    if not requests:
+        return
+    for err in ctx.ipr.sock.bulk(requests):
+        if err is not None and err.code not in _GONE:
+            raise err

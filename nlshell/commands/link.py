@@ -1,0 +1,546 @@
+"""``link``: network devices (ip link), and ``tuntap`` (ip tuntap).
+
+Declarations are import-cheap: the engine, the renderers and tabulate are imported inside
+handlers. Device kinds are two tables: `KIND_BRANCHES` (the words each kind adds to
+``link add ... type KIND``) and `KIND_DATA` (a function turning those words into the
+engine's keyword arguments), so a new kind is a row in each.
+tun/tap devices are not made over rtnetlink (the kernel refuses): `tuntap.create` opens
+/dev/net/tun inside the current namespace instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nlshell.commands import slots as S
+from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
+
+H = "nlshell.commands.link:"
+
+MTU = S.number(0, 0x7FFFFFFF, name="MTU", example="e.g. 1500")
+TXQLEN = S.number(0, 0xFFFFFFFF, name="TXQLEN", example="e.g. 1000")
+ONOFF = S.choice("ONOFF", {"on": (True, "enable"), "off": (False, "disable")})
+BOOL01 = S.number(0, 1, name="0|1", example="0 or 1")
+STATE = {"up": "bring the device up", "down": "bring the device down"}
+
+MACVLAN_MODE = S.choice("MODE", {
+    "private": "no traffic between macvlans of one device",
+    "vepa": "traffic between macvlans goes through the external switch",
+    "bridge": "macvlans of one device talk directly",
+    "passthru": "one macvlan takes over the device",
+    "source": "accept only listed source MACs",
+}, label="macvlan mode")
+BOND_MODE = S.choice("MODE", {
+    "balance-rr": (0, "round robin"), "active-backup": (1, "one port active"),
+    "balance-xor": (2, "by hash"), "broadcast": (3, "every port"),
+    "802.3ad": (4, "LACP"), "balance-tlb": (5, "adaptive transmit"),
+    "balance-alb": (6, "adaptive load"),
+}, label="bond mode", numbers=(0, 6))
+VLAN_PROTO = S.choice("PROTO", {"802.1Q": (0x8100, "customer VLAN (default)"),
+                                "802.1ad": (0x88A8, "service VLAN (QinQ)")},
+                      label="VLAN protocol")
+TUN_OWNER = S.Slot("USER", "user", str, kind="string", example="a user name or uid")
+TUN_GROUP = S.Slot("GROUP", "group", str, kind="string", example="a group name or gid")
+
+# `link show type` also takes the port kinds (bridge_slave...) as ip does
+SHOW_KIND = S.LINK_KIND.with_words({
+    "bridge_slave": "ports of a bridge", "bond_slave": "ports of a bond",
+    "vrf_slave": "ports of a VRF",
+})
+
+TUN_PARAMS = [
+    Kw("user", TUN_OWNER, "owner (name or uid)"),
+    Kw("group", TUN_GROUP, "owning group (name or gid)"),
+    Flag("pi", "keep the packet information header"),
+    Flag("vnet_hdr", "virtio-net header"),
+    Flag("multi_queue", "several queues"),
+]
+
+# kind -> (branch, kw builder). The builder maps parsed values to IPRoute.link keywords.
+KIND_BRANCHES: dict[str, Branch | str] = {
+    "veth": Branch("virtual ethernet pair", [
+        Group("peer", "the other end of the pair", [
+            Kw("name", S.NEW_IFNAME, "name of the peer", required=True, metavar="NAME"),
+            Kw("address", S.LLADDR, "MAC address of the peer"),
+            Kw("mtu", MTU, "MTU of the peer"),
+            Kw("netns", S.NETNS, "create the peer in this namespace"),
+        ]),
+    ]),
+    "bridge": Branch("Ethernet bridge", [
+        Kw("stp_state", BOOL01, "spanning tree on (1) or off (0)"),
+        Kw("forward_delay", S.NUMBER, "forwarding delay (centiseconds)"),
+        Kw("ageing_time", S.NUMBER, "MAC ageing time (centiseconds)"),
+        Kw("priority", S.number(0, 65535), "bridge priority"),
+        Kw("vlan_filtering", BOOL01, "VLAN filtering on (1) or off (0)"),
+    ]),
+    "vxlan": Branch("VXLAN tunnel", [
+        Kw("id", S.number(0, 0xFFFFFF, name="VNI"), "VXLAN network identifier",
+           required=True, aliases=["vni"]),
+        Kw("dstport", S.number(0, 65535, name="PORT"), "UDP destination port (4789 is IANA's)"),
+        Kw("local", S.ADDR, "source address"),
+        Kw("remote", S.ADDR, "unicast destination"),
+        Kw("group", S.ADDR, "multicast group"),
+        Kw("dev", S.IFNAME, "underlying device", key="vxlan_dev"),
+        Kw("ttl", S.number(0, 255), "time to live"),
+        OneOf("learning", {"learning": "learn remote MACs", "nolearning": "do not learn"},
+              "MAC learning", values={"learning": True, "nolearning": False}),
+    ]),
+    "macvlan": Branch("MAC-based VLAN (needs link DEV)", [
+        Kw("mode", MACVLAN_MODE, "macvlan mode"),
+    ]),
+    "macvtap": Branch("macvlan with a tap (needs link DEV)", [
+        Kw("mode", MACVLAN_MODE, "macvlan mode"),
+    ]),
+    "ifb": "intermediate functional block",
+    "dummy": "dummy device",
+    "tun": Branch("TUN device (layer 3), made through /dev/net/tun", TUN_PARAMS),
+    "tap": Branch("TAP device (layer 2), made through /dev/net/tun", TUN_PARAMS),
+    "vlan": Branch("802.1Q VLAN (needs link DEV)", [
+        Kw("id", S.number(0, 4094, name="VLANID"), "VLAN id", required=True),
+        Kw("protocol", VLAN_PROTO, "VLAN protocol"),
+    ]),
+    "bond": Branch("bonding master", [
+        Kw("mode", BOND_MODE, "bonding mode"),
+        Kw("miimon", S.NUMBER, "link check interval (ms)"),
+    ]),
+    "vrf": Branch("VRF device", [Kw("table", S.TABLE, "routing table of the VRF", required=True)]),
+}
+NEEDS_LINK = ("macvlan", "macvtap", "vlan")
+
+# -- declarations ------------------------------------------------------------------------
+
+link = REGISTRY.object("link", "network devices", shortcuts=["l"], default="show")
+
+link.verb("show", "list devices and their attributes", aliases=["list", "lst"],
+          shortcuts=["s", "sh", "ls"], handler=H + "link_show", params=[
+              Pos("dev", S.IFNAME, "only this device", keyword="dev", required=False),
+              Flag("up", "only devices that are up"),
+              Kw("type", SHOW_KIND, "only devices of this kind", metavar="KIND"),
+              Kw("master", S.IFNAME, "only ports of this master"),
+              Flag("nomaster", "only devices without a master"),
+          ], conflicts=[("master", "nomaster")])
+
+
+def _add_check(values: dict[str, Any]) -> str | None:
+    kind = values.get("type")
+    if kind in NEEDS_LINK and "link" not in values:
+        return f"type {kind} needs link DEV (the lower device)"
+    if kind in ("tun", "tap") and ({"link", "address", "broadcast", "netns"} & set(values)):
+        return f"type {kind}: only mtu, txqueuelen, up and the tun options apply"
+    return None
+
+
+link.verb("add", "create a virtual device", handler=H + "link_add", check=_add_check, params=[
+    Pos("name", S.NEW_IFNAME, "name of the new device", keyword="name", metavar="NAME"),
+    Kw("link", S.IFNAME, "the lower device (macvlan, vlan)"),
+    Kw("mtu", MTU, "maximum transmission unit"),
+    Kw("txqueuelen", TXQLEN, "transmit queue length", aliases=["txqlen"]),
+    Kw("address", S.LLADDR, "MAC address"),
+    Kw("broadcast", S.LLADDR, "broadcast MAC address", aliases=["brd"]),
+    Kw("netns", S.NETNS, "create it in this namespace"),
+    Kw("alias", S.STRING, "a description"),
+    OneOf("state", STATE, "bring it up or leave it down"),
+    Switch("type", "device kind", KIND_BRANCHES, required=True, metavar="KIND"),
+])
+
+link.verb("set", "change device attributes (several at once)", aliases=["change"],
+          shortcuts=["se"], handler=H + "link_set", params=[
+              Pos("dev", S.IFNAME, "the device", keyword="dev"),
+              OneOf("state", STATE, "bring it up or down"),
+              Kw("mtu", MTU, "maximum transmission unit"),
+              Kw("name", S.NEW_IFNAME, "rename it", metavar="NAME"),
+              Kw("address", S.LLADDR, "MAC address"),
+              Kw("broadcast", S.LLADDR, "broadcast MAC address", aliases=["brd"]),
+              Kw("txqueuelen", TXQLEN, "transmit queue length", aliases=["txqlen"]),
+              Kw("netns", S.NETNS, "move it into this namespace (a name, or a pid)"),
+              Kw("master", S.IFNAME, "make it a port of this bridge/bond/VRF"),
+              Flag("nomaster", "release it from its master"),
+              Kw("alias", S.STRING, "a description (empty to clear)"),
+              Kw("arp", ONOFF, "ARP on this device"),
+              Kw("promisc", ONOFF, "promiscuous mode"),
+              Kw("multicast", ONOFF, "multicast"),
+              Kw("allmulticast", ONOFF, "receive all multicast"),
+          ], conflicts=[("master", "nomaster")])
+
+link.verb("delete", "delete a virtual device", aliases=["del"], shortcuts=["d"],
+          handler=H + "link_delete", params=[
+              Pos("dev", S.IFNAME, "the device", keyword="dev"),
+              Kw("type", S.LINK_KIND, "only if it is of this kind", metavar="KIND"),
+          ])
+
+tuntap = REGISTRY.object("tuntap", "TUN/TAP devices (as ip tuntap)", default="show")
+tuntap.verb("show", "list TUN/TAP devices", aliases=["list", "lst"], shortcuts=["s", "sh"],
+            handler=H + "tuntap_show")
+tuntap.verb("add", "create a persistent TUN/TAP device", handler=H + "tuntap_add", params=[
+    Pos("name", S.NEW_IFNAME, "name of the device", keyword=["dev", "name"], metavar="NAME"),
+    Kw("mode", S.choice("MODE", {"tun": "layer 3", "tap": "layer 2"}), "device mode",
+       required=True),
+    *TUN_PARAMS,
+])
+tuntap.verb("delete", "delete a TUN/TAP device", aliases=["del"], shortcuts=["d"],
+            handler=H + "tuntap_delete", params=[
+                Pos("name", S.IFNAME, "the device", keyword=["dev", "name"], metavar="NAME"),
+                Kw("mode", S.choice("MODE", {"tun": "layer 3", "tap": "layer 2"}),
+                   "only if of this mode"),
+            ])
+
+
+# -- building engine keywords ----------------------------------------------------------
+
+def _family_key(addr: str, v4: str, v6: str) -> str:
+    return v6 if ":" in addr else v4
+
+
+def _vxlan(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    kw: dict[str, Any] = {"vxlan_id": v["id"]}
+    if "dstport" in v:
+        kw["vxlan_port"] = v["dstport"]
+    if "local" in v:
+        kw[_family_key(v["local"], "vxlan_local", "vxlan_local6")] = v["local"]
+    for word in ("remote", "group"):
+        if word in v:
+            kw[_family_key(v[word], "vxlan_group", "vxlan_group6")] = v[word]
+    if "vxlan_dev" in v:
+        kw["vxlan_link"] = ctx.ifindex(v["vxlan_dev"])
+    if "ttl" in v:
+        kw["vxlan_ttl"] = v["ttl"]
+    if "learning" in v:
+        kw["vxlan_learning"] = int(v["learning"])
+    return kw
+
+
+def _bridge(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    names = {"stp_state": "br_stp_state", "forward_delay": "br_forward_delay",
+             "ageing_time": "br_ageing_time", "priority": "br_priority",
+             "vlan_filtering": "br_vlan_filtering"}
+    return {eng: v[word] for word, eng in names.items() if word in v}
+
+
+def _macvlan(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    return {"macvlan_mode": v["mode"]} if "mode" in v else {}
+
+
+def _veth(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    peer = v.get("peer")
+    if not peer:
+        return {}
+    kw: dict[str, Any] = {"ifname": peer["name"]}
+    for word in ("address", "mtu", "netns"):
+        if word in peer:
+            kw[word] = peer[word]
+    return {"peer": kw}
+
+
+def _vlan(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    kw = {"vlan_id": v["id"]}
+    if "protocol" in v:
+        kw["vlan_protocol"] = v["protocol"]
+    return kw
+
+
+def _bond(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    return {eng: v[word] for word, eng in (("mode", "bond_mode"), ("miimon", "bond_miimon"))
+            if word in v}
+
+
+def _vrf(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    table = v["table"]
+    if isinstance(table, str):
+        from nlshell.engine.requests import table_number
+
+        table = table_number(table)
+    return {"vrf_table": table}
+
+
+KIND_DATA: dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]] = {
+    "veth": _veth, "bridge": _bridge, "vxlan": _vxlan, "macvlan": _macvlan,
+    "macvtap": _macvlan, "vlan": _vlan, "bond": _bond, "vrf": _vrf,
+}
+
+# generic `link add` words -> IPRoute.link keywords (values passed as they are)
+_ADD_PLAIN = {"mtu": "mtu", "txqueuelen": "txqlen", "address": "address",
+              "broadcast": "broadcast", "netns": "netns", "alias": "ifalias", "state": "state"}
+
+
+def link_add_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
+    """The IPRoute.link('add', ...) keywords for a parsed ``link add`` (tun/tap excluded)."""
+    v = inv.values
+    kind = v["type"]
+    kw: dict[str, Any] = {"ifname": v["name"], "kind": kind}
+    for word, eng in _ADD_PLAIN.items():
+        if word in v:
+            kw[eng] = v[word]
+    if "link" in v:
+        kw["link"] = ctx.ifindex(v["link"])
+    builder = KIND_DATA.get(kind)
+    if builder is not None:
+        kw.update(builder(ctx, v))
+    return kw
+
+
+# `link set` ONOFF words -> (IFF_ bit, True means the bit is set when "on")
+_IFF_WORDS = {"arp": (0x80, False), "promisc": (0x100, True), "multicast": (0x1000, True),
+              "allmulticast": (0x200, True)}
+_SET_PLAIN = {"mtu": "mtu", "name": "ifname", "address": "address", "broadcast": "broadcast",
+              "txqueuelen": "txqlen", "alias": "ifalias", "state": "state"}
+
+
+def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
+    """The IPRoute.link('set', ...) keywords for a parsed ``link set``."""
+    v = inv.values
+    kw: dict[str, Any] = {"index": ctx.ifindex(v["dev"])}
+    for word, eng in _SET_PLAIN.items():
+        if word in v:
+            kw[eng] = v[word]
+    if "master" in v:
+        kw["master"] = ctx.ifindex(v["master"])
+    if v.get("nomaster"):
+        kw["master"] = 0
+    flags = change = 0
+    for word, (bit, on_sets) in _IFF_WORDS.items():
+        if word in v:
+            change |= bit
+            if v[word] == on_sets:
+                flags |= bit
+    if change:
+        kw["flags"], kw["change"] = flags, change
+    if "netns" in v:
+        kw["netns"] = _netns_target(v["netns"])
+    return kw
+
+
+def _netns_target(name: str) -> str:
+    """A namespace name, or a pid's namespace (``netns 1234``) when no such name exists."""
+    import os
+
+    from nlshell.engine import netns
+
+    if name.isdigit() and not os.path.exists(os.path.join(netns.NETNS_RUN_DIR, name)):
+        path = f"/proc/{name}/ns/net"
+        if not os.path.exists(path):
+            from nlshell.commands.context import CommandError
+
+            raise CommandError(f'netns "{name}": no such namespace or process')
+        return path
+    return name
+
+
+# -- handlers ----------------------------------------------------------------------------
+
+def link_add(ctx: Any, inv: Any) -> None:
+    v = inv.values
+    if v["type"] in ("tun", "tap"):
+        tun_create(ctx, v["name"], v["type"], v)
+        extra = {_SET_PLAIN[k]: v[k] for k in ("mtu", "txqueuelen", "alias", "state") if k in v}
+        _then_set(ctx, v["name"], extra)
+        return
+    kw = link_add_kwargs(ctx, inv)
+    alias = kw.pop("ifalias", None)  # the kernel ignores IFLA_IFALIAS when creating
+    ctx.ipr.link("add", **kw)
+    if alias is not None:
+        _then_set(ctx, v["name"], {"ifalias": alias}, v.get("netns"))
+
+
+def _then_set(ctx: Any, name: str, kw: dict[str, Any], netns: str | None = None) -> None:
+    """Attributes set right after creating `name` (in `netns` when it was made there);
+    a failure says that the device exists."""
+    if not kw:
+        return
+    from nlshell.commands.context import CommandError, kernel_message
+    from nlshell.engine.errors import NetlinkError
+
+    ctx.forget_names()
+    try:
+        if netns is None:
+            ctx.ipr.link("set", index=ctx.ifindex(name), **kw)
+        else:
+            from nlshell.engine.iproute import IPRoute
+
+            with IPRoute(netns=_netns_target(netns)) as ipr:
+                ipr.link("set", index=ipr.link_lookup(ifname=name)[0], **kw)
+    except (NetlinkError, IndexError) as exc:
+        why = kernel_message(exc) if isinstance(exc, NetlinkError) else "it is gone"
+        err = CommandError(f'"{name}" was created, but setting {", ".join(kw)} failed: {why}')
+        err.exit_code = 2
+        raise err from None
+
+
+def link_set(ctx: Any, inv: Any) -> None:
+    ctx.ipr.link("set", **link_set_kwargs(ctx, inv))
+
+
+def _link_msg(ctx: Any, index: int) -> Any:
+    msgs = ctx.ipr.get_links(index)
+    return msgs[0] if msgs else None
+
+
+def link_delete(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.context import CommandError
+
+    dev = inv.values["dev"]
+    index = ctx.ifindex(dev)
+    want = inv.values.get("type")
+    if want is not None:
+        m = _link_msg(ctx, index)
+        if m is None or m.get(("linkinfo", "kind")) != want:
+            raise CommandError(f'device "{dev}" is not of type {want}')
+    ctx.ipr.link("del", index=index)
+
+
+def link_show(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.render import link_json, select_links
+
+    v = inv.values
+    msgs = ctx.ipr.get_links()
+    rctx = render_context(ctx, msgs)
+    sel = {k: v[k] for k in ("up", "type", "nomaster") if k in v}
+    for word in ("dev", "master"):
+        if word in v:
+            sel[word] = ctx.ifindex(v[word])
+    chosen = select_links(msgs, rctx, **sel)
+    opts = ctx.opts
+    if opts.json:
+        entries = link_json(chosen, rctx)
+        ctx.emit([brief_json(e, _BRIEF_LINK) for e in entries] if opts.brief else entries)
+    elif opts.brief:
+        from nlshell.commands.render import link_brief
+
+        ctx.write(link_brief(chosen, rctx, color=opts.color))
+    else:
+        from nlshell.commands.render import link_table
+
+        ctx.write(link_table(chosen, rctx, color=opts.color))
+
+
+def render_context(ctx: Any, links: list[Any]) -> Any:
+    """The renderers' view of the links and of -d / -s."""
+    from nlshell.commands.render import RenderContext
+
+    return RenderContext(links, details=ctx.opts.details, stats=ctx.opts.stats)
+
+
+_BRIEF_LINK = ("link", "link_index", "ifname", "operstate", "address", "flags")
+
+
+def brief_json(entry: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """ip -br -j keeps only the fields its brief line shows."""
+    return {k: entry[k] for k in keys if k in entry}
+
+
+# -- tun/tap: /dev/net/tun ioctls (the kernel makes no tun devices over rtnetlink) --------
+
+_TUNSETIFF, _TUNSETPERSIST, _TUNSETOWNER, _TUNSETGROUP = 0x400454CA, 0x400454CB, 0x400454CC, 0x400454CE
+_TUN_MODE = {"tun": 0x0001, "tap": 0x0002}
+_TUN_FLAGS = {"vnet_hdr": 0x4000, "multi_queue": 0x0100}  # parsed flag -> IFF_ bit
+_IFF_NO_PI, _IFF_TUN_EXCL = 0x1000, 0x8000
+
+
+def _owner_id(text: str | None, kind: str) -> int | None:
+    """A user/group name or number -> its id; error naming it when unknown."""
+    if text is None:
+        return None
+    if text.isdigit():
+        return int(text)
+    import grp
+    import pwd
+
+    from nlshell.commands.context import CommandError
+
+    try:
+        return pwd.getpwnam(text).pw_uid if kind == "user" else grp.getgrnam(text).gr_gid
+    except KeyError:
+        raise CommandError(f'{kind} "{text}" does not exist') from None
+
+
+def tun_create(ctx: Any, name: str, mode: str, v: dict[str, Any]) -> None:
+    """Create a persistent tun/tap device NAME in the current namespace."""
+    import struct
+
+    from nlshell.commands.context import CommandError
+
+    uid, gid = _owner_id(v.get("user"), "user"), _owner_id(v.get("group"), "group")
+    flags = _TUN_MODE[mode] | _IFF_TUN_EXCL | (0 if v.get("pi") else _IFF_NO_PI)
+    for word, bit in _TUN_FLAGS.items():
+        if v.get(word):
+            flags |= bit
+    ifreq = struct.pack("16sH22x", name.encode(), flags)
+
+    def make() -> None:
+        import fcntl
+        import os
+
+        fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
+        try:
+            fcntl.ioctl(fd, _TUNSETIFF, ifreq)
+            if uid is not None:
+                fcntl.ioctl(fd, _TUNSETOWNER, uid)
+            if gid is not None:
+                fcntl.ioctl(fd, _TUNSETGROUP, gid)
+            fcntl.ioctl(fd, _TUNSETPERSIST, 1)
+        finally:
+            os.close(fd)
+
+    try:
+        if ctx.netns:
+            from nlshell.engine.netns import run_in_netns
+
+            run_in_netns(ctx.netns, make)
+        else:
+            make()
+    except OSError as exc:
+        import errno
+
+        why = {errno.EBUSY: "a device of that name exists",
+               errno.EPERM: "this operation needs CAP_NET_ADMIN",
+               errno.ENOENT: "no /dev/net/tun"}.get(exc.errno or 0)
+        err = CommandError(f'cannot create {mode} device "{name}": {exc.strerror}'
+                           + (f" ({why})" if why else ""))
+        err.exit_code = 2  # the kernel refused
+        raise err from None
+
+
+def tuntap_add(ctx: Any, inv: Any) -> None:
+    tun_create(ctx, inv.values["name"], inv.values["mode"], inv.values)
+
+
+def tuntap_delete(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.context import CommandError
+
+    name = inv.values["name"]
+    index = ctx.ifindex(name)
+    m = _link_msg(ctx, index)
+    if m is None or m.get(("linkinfo", "kind")) != "tun":
+        raise CommandError(f'device "{name}" is not a TUN/TAP device')
+    mode = inv.values.get("mode")
+    if mode is not None and m.get(("linkinfo", "data", "IFLA_TUN_TYPE")) != mode:
+        raise CommandError(f'device "{name}" is not in mode {mode}')
+    ctx.ipr.link("del", index=index)
+
+
+_TUN_SHOW_FLAGS = (("IFLA_TUN_PI", "pi"), ("IFLA_TUN_VNET_HDR", "vnet_hdr"),
+                   ("IFLA_TUN_MULTI_QUEUE", "multi_queue"), ("IFLA_TUN_PERSIST", "persist"))
+
+
+def tuntap_show(ctx: Any, inv: Any) -> None:
+    out = []
+    for m in ctx.ipr.get_links():
+        if m.get(("linkinfo", "kind")) != "tun":
+            continue
+        data = m.get(("linkinfo", "data"))
+        get = data.get if data is not None else (lambda *_: None)
+        entry: dict[str, Any] = {"ifname": m.get("ifname")}
+        flags = [get("IFLA_TUN_TYPE") or "tun"]
+        flags += [word for attr, word in _TUN_SHOW_FLAGS if get(attr)]
+        entry["flags"] = flags
+        for attr, key in (("IFLA_TUN_OWNER", "user"), ("IFLA_TUN_GROUP", "group")):
+            value = get(attr)
+            if value is not None and value != 0xFFFFFFFF:
+                entry[key] = value
+        out.append(entry)
+    if ctx.opts.json:
+        ctx.emit(out)
+        return
+    for e in out:
+        extra = "".join(f" {k} {e[k]}" for k in ("user", "group") if k in e)
+        ctx.write(f"{e['ifname']}: {' '.join(e['flags'])}{extra}")

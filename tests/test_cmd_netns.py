@@ -1,0 +1,177 @@
+"""`netns` commands, checked with `ip netns` / `ip -j netns`; and cd/pwd/ls."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import helpers
+import pytest
+
+from nlshell.commands.context import Context, Options
+from nlshell.commands.runner import Runner
+
+pytestmark = helpers.requires_root
+
+
+class Result(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+def nl(ns: str | None, *lines: str, **opts: Any) -> Result:
+    """Run command lines in-process (inside `ns` when given); (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(netns=ns, opts=Options(**opts), out=out, err=err)
+    runner = Runner(ctx)
+    try:
+        for line in lines:
+            runner.run_line(line)
+    finally:
+        ctx.close()
+    return Result(runner.status, out.getvalue(), err.getvalue())
+
+
+def ok(ns: str | None, *lines: str, **opts: Any) -> str:
+    res = nl(ns, *lines, **opts)
+    assert res.code == 0 and not res.err, res
+    return res.out
+
+
+@contextlib.contextmanager
+def fresh_name() -> Iterator[str]:
+    """A namespace name of this test run (nlt-<pid>-N); removed afterwards if it exists."""
+    name = helpers.new_ns_name()
+    try:
+        yield name
+    finally:
+        if helpers.ns_exists(name):
+            helpers.ip("netns", "del", name)
+
+
+@contextlib.contextmanager
+def sleeper(ns: str) -> Iterator[int]:
+    """A process living in `ns`; its pid."""
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "60"])
+    try:
+        for _ in range(200):  # ip execs sleep in place once it has switched namespace
+            if os.readlink(f"/proc/{proc.pid}/exe").endswith("sleep"):
+                break
+            subprocess.run(["sleep", "0.01"])
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def ip_names() -> set[str]:
+    return {row["name"] for row in json.loads(helpers.ip("-j", "netns", "list") or "[]")}
+
+
+# --- verbs -----------------------------------------------------------------------------
+
+
+def test_add_and_delete() -> None:
+    helpers.need_privileges()
+    with fresh_name() as name:
+        ok(None, f"netns add {name}")
+        assert name in ip_names()
+        helpers.ip("-n", name, "link", "show")  # a real, usable namespace
+        res = nl(None, f"netns add {name}")
+        assert res.code == 1 and f'namespace "{name}" already exists' in res.err
+        ok(None, f"netns del {name}")
+        assert name not in ip_names()
+        res = nl(None, f"netns delete {name}")
+        assert res.code == 1 and f'"{name}" does not exist' in res.err
+
+
+def test_add_refuses_bad_names() -> None:
+    helpers.need_privileges()
+    before = ip_names()
+    for bad in ("-oops", "a/b", "..", "x" * 256):
+        res = nl(None, f"netns add '{bad}'")
+        assert res.code == 1 and len(res.err.strip().splitlines()) == 1, (bad, res)
+    assert ip_names() == before
+
+
+def test_list_equals_ip(ns: str, ns2: str) -> None:
+    helpers.sh(ns, "netns", "set", ns2, "17")
+    mine = json.loads(ok(ns, "netns list", json=True))
+    theirs = helpers.ipj(ns, "netns", "list")
+    assert sorted(mine, key=lambda e: e["name"]) == sorted(theirs, key=lambda e: e["name"])
+    assert {"name": ns2, "id": 17} in mine
+    text = ok(ns, "netns")
+    assert f"{ns2} (id: 17)" in text.splitlines() and ns in text.splitlines()
+
+
+@pytest.mark.parametrize("nsid", ["5", "auto"])
+def test_set(ns: str, ns2: str, nsid: str) -> None:
+    ok(ns, f"netns set {ns2} {nsid}")  # the id ns2 gets as seen from ns
+    ids = {e["name"]: e.get("id") for e in helpers.ipj(ns, "netns", "list")}
+    assert ids[ns2] == 5 if nsid == "5" else isinstance(ids[ns2], int)
+    res = nl(ns, f"netns set {ns2} 6")
+    assert res.code == 2 or res.code == 1
+    assert len(res.err.strip().splitlines()) == 1
+
+
+def test_identify_and_pids(ns: str) -> None:
+    with sleeper(ns) as pid:
+        assert ok(None, f"netns identify {pid}").strip() == ns
+        assert helpers.ip("netns", "identify", str(pid)).strip() == ns
+        pids = ok(None, f"netns pids {ns}").split()
+        assert str(pid) in pids
+        assert set(pids) == set(helpers.ip("netns", "pids", ns).split())
+        assert pid in json.loads(ok(None, f"netns pids {ns}", json=True))
+    assert ok(ns, "netns identify").strip() == ns  # as `ip -n NS netns identify`
+
+
+def test_attach(ns: str) -> None:
+    with sleeper(ns) as pid, fresh_name() as alias:
+        ok(None, f"netns attach {alias} {pid}")
+        assert alias in ip_names()
+        helpers.sh(ns, "link", "add", "probe0", "type", "ifb")
+        assert "probe0" in helpers.sh(alias, "link", "show")  # the same namespace
+        ok(None, f"netns del {alias}")
+    assert alias not in ip_names()
+
+
+def test_errors_name_the_namespace() -> None:
+    helpers.need_privileges()
+    for line in ("netns pids nlt-nosuch-0", "netns del nlt-nosuch-0", "netns set nlt-nosuch-0 3"):
+        res = nl(None, line)
+        assert res.code == 1 and '"nlt-nosuch-0" does not exist' in res.err, (line, res)
+    res = nl(None, "netns identify 4194300")
+    assert res.code == 1 and res.err.strip()
+
+
+def test_exec(ns: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "nlshell", "-c",
+                           f"netns exec {ns} ip -br link show lo"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.startswith("lo "), proc
+
+
+# --- shell words: cd, pwd, ls --------------------------------------------------------------
+
+
+def test_cd_pwd_ls(ns: str, ns2: str) -> None:
+    out = ok(None, "pwd", f"cd {ns}", "pwd", f"cd {ns2}", "pwd", "cd -", "pwd", "cd /", "pwd",
+             "cd", "pwd")
+    assert out.split() == ["/", ns, ns2, ns, "/", "/"]
+    listing = ok(ns, "ls").splitlines()
+    assert f"* {ns}" in listing and f"  {ns2}" in listing
+    res = nl(None, "cd nlt-nosuch-0")
+    assert res.code == 1 and '"nlt-nosuch-0" does not exist' in res.err
+
+
+def test_cd_then_commands_run_there(ns: str, ns2: str) -> None:
+    ok(None, f"cd {ns}", "link add here0 type ifb", f"cd {ns2}", "link add there0 type ifb")
+    assert "here0" in helpers.sh(ns, "link") and "there0" not in helpers.sh(ns, "link")
+    assert "there0" in helpers.sh(ns2, "link")
