@@ -135,7 +135,16 @@ def make_context(st: dict):
                    color=color_default(sys.stdout, st["color"]))
     if opts.pretty:
         opts.json = True
-    return Context(netns=None, opts=opts)
+    ctx = Context(netns=None, opts=opts)
+    ctx.watch_main = _watch_main
+    return ctx
+
+
+def _watch_main(argv: list[str]) -> int:
+    """The watch panes (shell layer, imported only when asked for)."""
+    from nlshell.shell.watch import main as watch_main
+
+    return watch_main(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -67,6 +67,8 @@ class Context:
         self.current = ROOT
         self.previous = ROOT
         self.use_cache = False  # the REPL turns this on: lookups read the live cache
+        # set by the front end: ``fn(argv) -> status`` runs the watch panes (shell layer)
+        self.watch_main: Any = None
         self._memo: dict[str, int] = {}  # name -> index, kept while a batch adds in bulk
         if netns is not None:
             self.cd(netns)

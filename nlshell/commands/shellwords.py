@@ -65,13 +65,13 @@ def exit_(ctx: Any, inv: Any) -> None:
 
 
 def watch(ctx: Any, inv: Any) -> None:
-    """Hand over to the watch panes (nlshell.shell.watch), in the current namespace."""
+    """Hand over to the watch panes, in the current namespace. The panes live in the shell
+    layer, above this one: the front end (cli) hands them in as ``ctx.watch_main``."""
     from nlshell.commands.context import CommandError
 
-    try:
-        from nlshell.shell.watch import main as watch_main
-    except ImportError as exc:
-        raise CommandError(f"watch is not available: {exc}") from None
+    watch_main = getattr(ctx, "watch_main", None)
+    if watch_main is None:
+        raise CommandError("watch is not available here (it needs a terminal front end)")
     argv = list(inv.values.get("panes") or [])
     if "interval" in inv.values:
         argv += ["--interval", str(inv.values["interval"])]
