@@ -59,6 +59,9 @@ VALUED = {
 }
 
 
+_COLOR_WHEN = ("auto", "always", "never")
+
+
 class UsageError(Exception):
     pass
 
@@ -83,10 +86,11 @@ def parse_argv(argv: Sequence[str]) -> dict:
             if st["complete"][:1] == ["--"]:
                 st["complete"] = st["complete"][1:]
             break
-        elif a.startswith("--color=") or a.startswith("--colour="):
+        elif a.startswith(("--color=", "--colour=", "-color=")):
             st["color"] = a.split("=", 1)[1]
-        elif a in ("--color", "--colour", "-color") and (i + 1 >= len(args) or
-                                                           args[i + 1].startswith("-")):
+        elif a in ("--color", "--colour", "-color") and (
+                i + 1 >= len(args) or args[i + 1] not in _COLOR_WHEN):
+            # WHEN is optional: `--color link show` is colour on, then the command
             st["color"] = "always"
         elif a in FLAGS:
             key = FLAGS[a]
@@ -110,7 +114,7 @@ def parse_argv(argv: Sequence[str]) -> dict:
             st["words"] = args[i:]
             break
         i += 1
-    if st["color"] not in ("auto", "always", "never"):
+    if st["color"] not in _COLOR_WHEN:
         raise UsageError(f'invalid --color value "{st["color"]}" (auto, always or never)')
     if st["words"][:1] == ["watch"]:
         st["watch"] = st["words"][1:]
@@ -244,12 +248,13 @@ def complete_words(args: Sequence[str], netns: str | None = None) -> tuple[list[
     i = 0
     while i < len(args) - 1:  # the last word is the one being completed: kept as it is
         a = args[i]
-        if a in _CLI_VALUED:
+        if a in _CLI_VALUED and not (VALUED[a] == "color" and i + 1 < len(args) - 1
+                                     and args[i + 1] not in _COLOR_WHEN):
             if i + 1 == len(args) - 1:
                 return [], netns  # completing the value of -c / -b / --color
             i += 2
             continue
-        if a in _CLI_FLAGS or a.startswith(("--color=", "--colour=")):
+        if a in _CLI_FLAGS or a in _CLI_VALUED or a.startswith(("--color=", "--colour=", "-color=")):
             i += 1
             continue
         if a in ("-n", "-netns", "--netns") and i + 1 < len(args) - 1:

@@ -436,7 +436,7 @@ def test_parse_args_defaults_and_aliases():
 def test_bad_arguments_name_the_word(argv, word, capsys):
     from nlshell.shell.watch import main
 
-    assert main(argv) == 2
+    assert main(argv) == 1  # a usage error
     assert word in capsys.readouterr().err
 
 

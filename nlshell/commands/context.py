@@ -181,8 +181,6 @@ class Context:
         """A device name (or index) -> its index; error naming it when missing."""
         if isinstance(name, int):
             return name
-        if name.isdigit():
-            return int(name)
         memo = self._memo.get(name)
         if memo is not None:
             return memo
@@ -194,10 +192,24 @@ class Context:
         # not cached (or not yet: the event of a link made a moment ago may still be on
         # its way): ask the kernel
         found = self.ipr.link_lookup(ifname=name)
+        if not found and name.isdigit() and int(name) <= 0x7FFFFFFF:
+            # digits are a name first (a device may be called "123"), then an index
+            found = self._index_if_present(int(name))
         if found:
             self._memo[name] = found[0]
             return found[0]
         raise CommandError(f'Cannot find device "{name}"')
+
+    def _index_if_present(self, index: int) -> list[int]:
+        cache = self.cache
+        if cache is not None and cache.link(index) is not None:
+            return [index]
+        from nlshell.engine.errors import NetlinkError
+
+        try:
+            return [m["index"] for m in self.ipr.get_links(index)]
+        except NetlinkError:
+            return []
 
     def ifname_map(self) -> dict[int, str]:
         return {m["index"]: m.get("ifname") for m in self.links()}

@@ -113,7 +113,7 @@ NEEDS_LINK = ("macvlan", "macvtap", "vlan")
 link = REGISTRY.object("link", "network devices", shortcuts=["l"], default="show")
 
 link.verb("show", "list devices and their attributes", aliases=["list", "lst"],
-          shortcuts=["s", "sh", "ls"], handler=H + "link_show", params=[
+          shortcuts=["sh", "ls"], handler=H + "link_show", params=[
               Pos("dev", S.IFNAME, "only this device", keyword="dev", required=False),
               Flag("up", "only devices that are up"),
               Kw("type", SHOW_KIND, "only devices of this kind", metavar="KIND"),
@@ -139,13 +139,14 @@ link.verb("add", "create a virtual device", handler=H + "link_add", check=_add_c
     Kw("address", S.LLADDR, "MAC address"),
     Kw("broadcast", S.LLADDR, "broadcast MAC address", aliases=["brd"]),
     Kw("netns", S.NETNS, "create it in this namespace"),
-    Kw("alias", S.STRING, "a description"),
+    Kw("alias", S.ALIAS, "a description"),
     OneOf("state", STATE, "bring it up or leave it down"),
     Switch("type", "device kind", KIND_BRANCHES, required=True, metavar="KIND"),
 ])
 
+# `ip link s` is set (ip tries set before show for link, unlike address and route)
 link.verb("set", "change device attributes (several at once)", aliases=["change"],
-          shortcuts=["se"], handler=H + "link_set", params=[
+          shortcuts=["s", "se"], handler=H + "link_set", params=[
               Pos("dev", S.IFNAME, "the device", keyword="dev"),
               OneOf("state", STATE, "bring it up or down"),
               Kw("mtu", MTU, "maximum transmission unit"),
@@ -156,10 +157,10 @@ link.verb("set", "change device attributes (several at once)", aliases=["change"
               Kw("netns", S.NETNS, "move it into this namespace (a name, or a pid)"),
               Kw("master", S.IFNAME, "make it a port of this bridge/bond/VRF"),
               Flag("nomaster", "release it from its master"),
-              Kw("alias", S.STRING, "a description (empty to clear)"),
+              Kw("alias", S.ALIAS, "a description (empty to clear)"),
               Kw("arp", ONOFF, "ARP on this device"),
               Kw("promisc", ONOFF, "promiscuous mode"),
-              Kw("multicast", ONOFF, "multicast"),
+              Kw("multicast", ONOFF, "the MULTICAST flag (multicast capable)"),
               Kw("allmulticast", ONOFF, "receive all multicast"),
           ], conflicts=[("master", "nomaster")])
 

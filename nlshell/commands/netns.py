@@ -166,4 +166,8 @@ def netns_exec(ctx: Any, inv: Any) -> None:
     finally:
         os.close(fd)
     if proc.returncode:
-        raise CommandError(f"exec {inv.values['argv'][0]}: exited {proc.returncode}")
+        # the program's own status, as `ip netns exec` (a signal: 128 + its number, as sh)
+        status = proc.returncode if proc.returncode > 0 else 128 - proc.returncode
+        err = CommandError(f"exec {inv.values['argv'][0]}: exited {status}")
+        err.exit_code = status
+        raise err

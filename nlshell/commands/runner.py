@@ -399,12 +399,19 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
     if isinstance(exc, CommandError):
         return exc.exit_code, str(exc)
     if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EPERM:
-        return EXIT_KERNEL, f"{exc} (this operation needs CAP_NET_ADMIN)"
+        return EXIT_KERNEL, f"{_os_text(exc)} (this operation needs CAP_NET_ADMIN)"
     if isinstance(exc, (ValueError, LookupError, FileNotFoundError, FileExistsError)):
-        return EXIT_USAGE, str(exc)
+        return EXIT_USAGE, _os_text(exc)
     if isinstance(exc, OSError):
-        return EXIT_KERNEL, str(exc)
+        return EXIT_KERNEL, _os_text(exc)
     return EXIT_KERNEL, f"internal error: {type(exc).__name__}: {exc}"
+
+
+def _os_text(exc: Exception) -> str:
+    """An OSError's text without Python's "[Errno N]" prefix (the message says what)."""
+    if not isinstance(exc, OSError) or not exc.strerror:
+        return str(exc)
+    return exc.strerror + (f": {exc.filename}" if exc.filename is not None else "")
 
 
 def _point(exc: Any, text: str) -> str:

@@ -51,6 +51,7 @@ AF_INET6 = 10
 FOREVER = 0xFFFFFFFF  # the kernel's "infinite lifetime"
 U32_MAX = 0xFFFFFFFF
 IFNAMSIZ = 16
+IFALIASZ = 256
 
 
 class SlotError(ValueError):
@@ -162,6 +163,8 @@ def parse_int(text: str, lo: int = 0, hi: int = U32_MAX) -> int:
     else:
         digits, base, allowed = text, 10, _DEC
     if not digits or any(c not in allowed for c in digits):
+        if text[:1] == "-" and text[1:].isdigit():  # a number, just below any range we take
+            raise ValueError(f"out of range {lo}..{hi}")
         raise ValueError("not a number")
     if len(digits) > 40:  # far beyond any netlink field; also dodges int()'s digit limit
         raise ValueError(f"out of range {lo}..{hi}")
@@ -284,6 +287,12 @@ def _parse_netns(text: str) -> str:
     return text
 
 
+def _parse_alias(text: str) -> str:
+    if len(text.encode("utf-8", "surrogatepass")) >= IFALIASZ:  # the kernel's limit, NUL included
+        raise ValueError(f"longer than {IFALIASZ - 1} bytes")
+    return text
+
+
 def _parse_fwmark(text: str) -> tuple[int, int | None]:
     mark, slash, mask = text.partition("/")
     return parse_int(mark), (parse_int(mask) if slash else None)
@@ -317,7 +326,13 @@ def choice(name: str, words: Mapping[str, Any] | Iterable[str], *, label: str = 
     """A closed vocabulary: ``{word: help}`` or ``{word: (value, help)}`` (value defaults to
     the word). With `numbers=(lo, hi)` a plain number is accepted too (SCOPE, PROTO)."""
     table = _word_table(words)
-    parse = (lambda text: parse_int(text, *numbers)) if numbers else None
+    parse = None
+    if numbers:
+        def parse(text: str) -> int:
+            if text[:1].isdigit() or text[:1] == "-":
+                return parse_int(text, *numbers)
+            # a word that is not in the vocabulary: say what is, not "not a number"
+            raise ValueError(f"not one of {_listing(table)} nor a number {numbers[0]}..{numbers[1]}")
     example = f"a name or a number {numbers[0]}..{numbers[1]}" if numbers else " | ".join(list(table)[:6])
     return Slot(name, label or name.lower(), parse, table, abbrev=abbrev, kind=kind,
                 source=source, example=example)
@@ -353,6 +368,7 @@ NETNS = Slot("NETNS", "namespace name", _parse_netns, source="netns", kind="netn
 NEW_NETNS = replace(NETNS, source=None, must_exist=False)
 NUMBER = number()
 STRING = Slot("STRING", "text", str, kind="string", example="text")
+ALIAS = Slot("STRING", "alias", _parse_alias, kind="string", example="text")
 COMMAND = Slot("COMMAND", "command", str, source="command", kind="command", example="a command")
 FWMARK = Slot("FWMARK", "firewall mark", _parse_fwmark, kind="number", example="e.g. 0x10/0xff")
 DURATION = Slot("DURATION", "lifetime", _parse_duration,

@@ -110,6 +110,10 @@ def _state(r: Row, on: bool) -> str:
 
 
 def _flags(r: Row, on: bool) -> str:
+    # UP and LOWER_UP only repeat a STATE of UP; otherwise (UNKNOWN for lo or tun,
+    # LOWERLAYERDOWN for a veth whose peer is down) they are the only sign of admin state.
+    if r.get("operstate") != "UP":
+        return ",".join(r.get("flags", ()))
     return ",".join(f for f in r.get("flags", ()) if f not in ("UP", "LOWER_UP"))
 
 

@@ -305,7 +305,7 @@ ATTRS = Table("IFLA_", {
     17: ("IFLA_LINKMODE", "u8"),
     18: ("IFLA_LINKINFO", Nested(LINKINFO)),
     19: ("IFLA_NET_NS_PID", "u32"),
-    20: ("IFLA_IFALIAS", "asciiz"),
+    20: ("IFLA_IFALIAS", "string"),
     21: ("IFLA_NUM_VF", "u32"),
     22: ("IFLA_VFINFO_LIST", "binary"),
     23: ("IFLA_STATS64", STATS64),

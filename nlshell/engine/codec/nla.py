@@ -88,7 +88,8 @@ def _int_kind(fmt: str) -> tuple[Decoder, Encoder]:
         try:
             return pack(int(value))
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
-            raise ValueError(f"{value!r} is not a valid {fmt[-1]} integer") from exc
+            sign = "unsigned" if fmt[-1].isupper() else "signed"  # struct: B H I Q unsigned
+            raise ValueError(f"{value!r} is not a valid {sign} {size * 8}-bit integer") from exc
 
     return dec, enc
 

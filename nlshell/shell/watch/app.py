@@ -366,7 +366,7 @@ def main(argv: list[str]) -> int:
         print(f"{PROG}: {exc}", file=sys.stderr)
         print(f"usage: {build_parser().format_usage().split(': ', 1)[-1].strip()}",
               file=sys.stderr)
-        return 2
+        return 1  # a usage error, as everywhere in nlshell (2 means the kernel refused)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
