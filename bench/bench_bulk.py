@@ -12,22 +12,19 @@ pyroute2 is not run here: it needs ~9 s per 10,000 adds (the issue's figure).
 from __future__ import annotations
 
 import os
-import statistics
-import subprocess
 import tempfile
 from typing import Any
 
 from common import (
-    PYTHON,
-    REPO,
     RUNS,
     WARMUP,
+    compile_nlshell,
     emit,
-    ip_batch,
-    make_ns,
-    ns_name,
+    fresh_ns_runs,
     python_argv,
-    timed_process,
+    route_lines,
+    run_ip,
+    veth_lines,
     write_batch,
 )
 
@@ -46,36 +43,21 @@ if b.errors:
 """
 
 
-def route_lines(count: int) -> list[str]:
-    return [f"route add 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 dev b0"
-            for i in range(count)]
+def routes_added(ns: str) -> None:
+    applied = run_ip("-n", ns, "-4", "route", "show", "dev", "b0")
+    if applied.count("\n") < COUNT:
+        raise RuntimeError(f"only {applied.count(chr(10))} routes were added")
 
 
 def fresh_runs(make_argv: Any, tag: str) -> dict[str, float]:
-    """WARMUP + RUNS whole-process runs, each in a namespace of its own; timed_process's
-    summary (median, min, max, peak RSS) over the timed ones."""
-    results = []
-    for i in range(WARMUP + max(RUNS, 1)):
-        with make_ns(ns_name(f"{tag}{i}")) as ns:
-            ip_batch(ns, ["link add b0 type veth peer name b1", "link set b0 up"])
-            result = timed_process(make_argv(ns), runs=1, warmup=0)
-            if i >= WARMUP:
-                results.append(result)
-            applied = subprocess.run(["ip", "-n", ns, "-4", "route", "show", "dev", "b0"],
-                                     capture_output=True, text=True, check=True).stdout
-            if applied.count("\n") < COUNT:
-                raise RuntimeError(f"{tag}: only {applied.count(chr(10))} routes were added")
-    times = [r["median_s"] for r in results]
-    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-            "peak_rss_kb": max(r["peak_rss_kb"] for r in results)}
+    """WARMUP + RUNS whole-process runs, each in a namespace of its own (veth b0 up)."""
+    return fresh_ns_runs(make_argv, tag, veth_lines("b0", "b1"), routes_added, RUNS, WARMUP)
 
 
 def main() -> None:
-    # an installed package has byte-compiled modules; this checkout may not (compile once)
-    subprocess.run([PYTHON, "-m", "compileall", "-q", os.path.join(REPO, "nlshell")],
-                   check=True, capture_output=True)
+    compile_nlshell()
     with tempfile.TemporaryDirectory() as tmp:
-        batch = write_batch(os.path.join(tmp, "routes.batch"), route_lines(COUNT))
+        batch = write_batch(os.path.join(tmp, "routes.batch"), route_lines(COUNT, "b0"))
         ip = fresh_runs(lambda ns: ["ip", "-n", ns, "-batch", batch], "ipb")
         ours = fresh_runs(lambda ns: python_argv(WRITER.format(ns=ns, count=COUNT)), "nlb")
     emit(f"bulk: {COUNT} route adds, bulk() vs ip -batch", ours, ip, None,

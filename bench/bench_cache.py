@@ -26,28 +26,21 @@ import time
 from common import (
     ENV,
     PYTHON,
-    _ip,
+    compile_nlshell,
     emit,
     ip_batch,
     make_ns,
     ns_name,
     python_argv,
+    route_lines,
+    run_ip,
     timed_process,
+    veth_lines,
     write_batch,
 )
 
 ROUTES = int(os.environ.get("BENCH_CACHE_ROUTES", "100000"))
 HERE = os.path.abspath(__file__)
-
-
-def route_lines(n: int) -> list[str]:
-    return [f"route add 10.{i >> 16}.{(i >> 8) & 255}.{i & 255}/32 dev va" for i in range(n)]
-
-
-def veth(ns: str) -> None:
-    _ip("-n", ns, "link", "add", "va", "type", "veth", "peer", "name", "vb")
-    _ip("-n", ns, "link", "set", "va", "up")
-    _ip("-n", ns, "link", "set", "vb", "up")
 
 
 def child(*args: str) -> dict:
@@ -109,9 +102,9 @@ def child_burst(ns: str, batch: str, mode: str) -> dict:
 
 
 def main() -> None:
+    compile_nlshell()
     with make_ns(ns_name("cache")) as ns:
-        veth(ns)
-        ip_batch(ns, route_lines(ROUTES))
+        ip_batch(ns, [*veth_lines("va", "vb"), *route_lines(ROUTES, "va")])
         ready = timed_process(python_argv(
             f"from nlshell.engine.cache import Cache\nCache(netns={ns!r}).close()"))
         ip_show = timed_process(["ip", "-n", ns, "-j", "route", "show"])
@@ -125,13 +118,13 @@ def main() -> None:
                   f"{'met' if mem['growth_mb'] <= 60 else 'MISSED'} ({mem['routes']} routes)")
 
     with make_ns(ns_name("burst")) as ns:
-        veth(ns)
-        batch = write_batch(os.path.join("/tmp", f"{ns}.batch"), route_lines(ROUTES))
+        ip_batch(ns, veth_lines("va", "vb"))
+        batch = write_batch(os.path.join("/tmp", f"{ns}.batch"), route_lines(ROUTES, "va"))
         try:
             start = time.perf_counter()
-            _ip("-n", ns, "-batch", batch)
+            run_ip("-n", ns, "-batch", batch)
             alone = time.perf_counter() - start
-            _ip("-n", ns, "route", "flush", "dev", "va", "scope", "link")
+            run_ip("-n", ns, "route", "flush", "dev", "va", "scope", "link")
             live = child("burst", ns, batch, "live")
             emit(f"cache: live during a {ROUTES}-route ip -batch",
                  {"median_s": live["seconds"], "peak_rss_kb": live["peak_kb"]},
@@ -139,7 +132,7 @@ def main() -> None:
                  note=f"{live['rate']:.0f} events/s applied; cache complete "
                       f"{live['seconds']:.2f}s after the batch began, ip done at "
                       f"{live['ip_s']:.2f}s; resyncs={live['resyncs']}")
-            _ip("-n", ns, "route", "flush", "dev", "va", "scope", "link")
+            run_ip("-n", ns, "route", "flush", "dev", "va", "scope", "link")
             backlog = child("burst", ns, batch, "backlog")
             emit(f"cache: apply {ROUTES} queued route events",
                  {"median_s": backlog["seconds"], "peak_rss_kb": backlog["peak_kb"]},

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import tempfile
 
@@ -22,28 +21,26 @@ from common import (
     ENV,
     PYTHON,
     RUNS,
+    compile_nlshell,
     emit,
+    fresh_ns_runs,
     ip_batch,
     make_ns,
+    nlshell_argv,
     ns_name,
     python_argv,
+    run_ip,
     timed_process,
+    veth_lines,
     write_batch,
 )
 
 COUNT = int(os.environ.get("BENCH_BATCH", "100000"))
-# an installed nlshell has its bytecode compiled: let the warm-up runs write it here too
-CHILD_ENV = {k: v for k, v in ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
-SETUP = ["link add b0 type veth peer name b1", "link set b0 up", "link set b1 up",
-         "addr add 192.0.2.1/24 dev b0"]
-
-
-def nlshell(*args: str) -> list[str]:
-    return [PYTHON, "-m", "nlshell", *args]
+SETUP = [*veth_lines("b0", "b1"), "addr add 192.0.2.1/24 dev b0"]
 
 
 def startup() -> None:
-    bare = timed_process(python_argv("pass"), env=CHILD_ENV)
+    bare = timed_process(python_argv("pass"))
     note = f"python -c pass {bare['median_s'] * 1000:.1f} ms; goal <= 3x that"
     with make_ns(ns_name("cli")) as ns:
         ip_batch(ns, SETUP)
@@ -51,7 +48,7 @@ def startup() -> None:
         for label, args in (("link show (table)", ["-c", "link show"]),
                             ("-j link show", ["-j", "-c", "link show"]),
                             ("-br link show", ["-br", "-c", "link show"])):
-            ours = timed_process(nlshell("-n", ns, *args), env=CHILD_ENV)
+            ours = timed_process(nlshell_argv("-n", ns, *args))
             ratio = ours["median_s"] / bare["median_s"]
             emit(f"cli: nlshell -c '{label}' vs ip link show", ours, ip,
                  note=f"{ratio:.2f}x python start-up; {note}")
@@ -62,8 +59,7 @@ def startup() -> None:
 def print_imports(ns: str) -> None:
     """The modules `nlshell -c 'link show'` imports, by cumulative time (stderr of -X importtime)."""
     proc = subprocess.run([PYTHON, "-X", "importtime", "-m", "nlshell", "-n", ns, "-c",
-                           "link show"], capture_output=True, text=True, env=CHILD_ENV,
-                          timeout=60)
+                           "link show"], capture_output=True, text=True, env=ENV, timeout=60)
     rows = []
     for line in proc.stderr.splitlines():
         if line.startswith("import time:") and "|" in line and "cumulative" not in line:
@@ -82,38 +78,32 @@ def route_lines(count: int) -> list[str]:
     return lines
 
 
+def routes_added(ns: str) -> None:
+    if run_ip("-n", ns, "route", "show").count(" via 192.0.2.254") < COUNT:
+        raise RuntimeError("routes missing after the batch")
+
+
 def timed_in_fresh_ns(argv_of, tag: str, runs: int) -> dict[str, float]:
     """Median of `runs` timed runs, each in a new namespace set up with SETUP."""
-    times, peak = [], 0
-    for n in range(runs):
-        with make_ns(ns_name(f"{tag}{n}")) as ns:
-            ip_batch(ns, SETUP)
-            r = timed_process(argv_of(ns), runs=1, warmup=0, env=CHILD_ENV)
-            out = subprocess.run(["ip", "-n", ns, "route", "show"], capture_output=True,
-                                 text=True, timeout=600).stdout
-            if out.count(" via 192.0.2.254") < COUNT:
-                raise RuntimeError(f"{tag}: routes missing after the batch")
-        times.append(r["median_s"])
-        peak = max(peak, r["peak_rss_kb"])
-    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-            "peak_rss_kb": peak}
+    return fresh_ns_runs(argv_of, tag, SETUP, routes_added, runs)
 
 
 def batch() -> None:
     runs = max(1, min(RUNS, 3))  # each run builds and tears down a namespace of COUNT routes
-    # compile and cache the modules a batch uses before timing
-    subprocess.run(nlshell("--check", "-c", "route add 10.0.0.0/8 via 192.0.2.254"),
-                   env=CHILD_ENV, capture_output=True, timeout=60)
+    # warm the modules a batch uses (their bytecode is compiled at start) before timing
+    subprocess.run(nlshell_argv("--check", "-c", "route add 10.0.0.0/8 via 192.0.2.254"),
+                   env=ENV, capture_output=True, timeout=60)
     with tempfile.TemporaryDirectory() as tmp:
         path = write_batch(os.path.join(tmp, "routes.batch"), route_lines(COUNT))
         ip = timed_in_fresh_ns(lambda ns: ["ip", "-n", ns, "-batch", path], "ipb", runs)
-        ours = timed_in_fresh_ns(lambda ns: nlshell("-n", ns, "-b", path), "nlb", runs)
+        ours = timed_in_fresh_ns(lambda ns: nlshell_argv("-n", ns, "-b", path), "nlb", runs)
     ratio = ours["median_s"] / ip["median_s"]
     emit(f"cli: nlshell -b vs ip -batch, {COUNT} route adds", ours, ip,
          note=f"{ratio:.2f}x ip; goal <= 1.5x; {runs} runs, fresh namespace each")
 
 
 def main() -> None:
+    compile_nlshell()
     startup()
     batch()
 

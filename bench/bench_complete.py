@@ -22,10 +22,7 @@ import statistics
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
-from common import emit, ip_batch, make_ns, ns_name  # noqa: E402
+from common import emit, ip_batch, make_ns, ns_name, route_lines, veth_lines
 
 LINKS = int(os.environ.get("BENCH_LINKS", "1000"))
 ROUTES = int(os.environ.get("BENCH_ROUTES", "100000"))
@@ -50,12 +47,10 @@ LINES = [
 
 
 def setup_lines(links: int, routes: int) -> list[str]:
-    lines = ["link add r0 type veth peer name r1", "link set r0 up", "link set r1 up"]
+    lines = veth_lines("r0", "r1")
     lines += [f"link add ifb{i} type ifb" for i in range(links)]
     lines += [f"address add 198.18.{i >> 8 & 255}.{i & 255}/32 dev ifb{i}" for i in range(links)]
-    lines += [f"route add 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 dev r0"
-              for i in range(routes)]
-    return lines
+    return lines + route_lines(routes, "r0")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -12,19 +12,20 @@ The goal is nlshell <= 0.25x pyroute2.
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 
 from common import (
     ENV,
     RUNS,
     WARMUP,
+    compile_nlshell,
     emit,
     have_pyroute2,
     ip_batch,
     make_ns,
     ns_name,
     python_argv,
+    summary,
     timed_process,
 )
 
@@ -65,8 +66,7 @@ def loop_only(lib: dict[str, str], ns: str) -> dict[str, float]:
             elapsed, rss = out.stdout.split()[-2:]
             times.append(float(elapsed))
             peak = max(peak, int(rss))
-    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
-            "peak_rss_kb": peak}
+    return summary(times, peak)
 
 
 def ip_loop(ns: str) -> list[str]:
@@ -77,6 +77,7 @@ def ip_loop(ns: str) -> list[str]:
 
 
 def main() -> None:
+    compile_nlshell()
     with make_ns(ns_name("netns")) as ns:
         ip_batch(ns, ["link add nlb0 type veth peer name nlb1"])
         pr2 = have_pyroute2()

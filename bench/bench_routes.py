@@ -12,18 +12,18 @@ Goal: nlshell <= 3x ip, peak RSS <= 80 MB.
 from __future__ import annotations
 
 import os
-import subprocess
 
 from common import (
-    PYTHON,
-    REPO,
+    compile_nlshell,
     emit,
     have_pyroute2,
     ip_batch,
     make_ns,
     ns_name,
     python_argv,
+    route_lines,
     timed_process,
+    veth_lines,
 )
 
 COUNT = int(os.environ.get("BENCH_ROUTES", "100000"))
@@ -41,18 +41,10 @@ if n < {count}:
 """
 
 
-def route_lines(count: int, dev: str) -> list[str]:
-    return [f"route add 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 dev {dev}"
-            for i in range(count)]
-
-
 def main() -> None:
-    # an installed package has byte-compiled modules; this checkout may not (compile once)
-    subprocess.run([PYTHON, "-m", "compileall", "-q", os.path.join(REPO, "nlshell")],
-                   check=True, capture_output=True)
+    compile_nlshell()
     with make_ns(ns_name("routes")) as ns:
-        ip_batch(ns, ["link add b0 type veth peer name b1", "link set b0 up",
-                      "link set b1 up", *route_lines(COUNT, "b0")])
+        ip_batch(ns, [*veth_lines("b0", "b1"), *route_lines(COUNT, "b0")])
         ip = timed_process(["ip", "-n", ns, "-j", "route", "show"])
         ours = timed_process(python_argv(READER.format(mod="nlshell", ns=ns, count=COUNT)))
         pr2 = None

@@ -6,11 +6,12 @@ Proves the bench harness works; the numbers are whole-process wall-clock medians
 from __future__ import annotations
 
 from common import (
-    PYTHON,
+    compile_nlshell,
     emit,
     have_nlshell_cli,
     have_pyroute2,
     make_ns,
+    nlshell_argv,
     ns_name,
     python_argv,
     timed_process,
@@ -18,6 +19,7 @@ from common import (
 
 
 def main() -> None:
+    compile_nlshell()
     baseline = timed_process(python_argv("pass"))
     base_note = f"python -c pass: {baseline['median_s']:.4f}s"
     with make_ns(ns_name("startup")) as ns:
@@ -31,7 +33,7 @@ def main() -> None:
             return
         ip_version = timed_process(["ip", "-V"])
         try:
-            cli = timed_process([PYTHON, "-m", "nlshell", "--version"])
+            cli = timed_process(nlshell_argv("--version"))
         except RuntimeError as exc:
             emit("startup: nlshell --version vs ip -V", None, ip_version, note=f"failed: {exc}")
             return

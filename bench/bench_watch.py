@@ -18,13 +18,10 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-from common import ENV, PYTHON, REPO, emit, ip_batch, make_ns, ns_name
-
-sys.path.insert(0, REPO)
+from common import ENV, PYTHON, REPO, compile_nlshell, emit, ip_batch, make_ns, ns_name
 
 EVENTS = int(os.environ.get("BENCH_WATCH_EVENTS", "20"))
 IDLE_S = float(os.environ.get("BENCH_WATCH_IDLE_S", "10"))
@@ -137,6 +134,7 @@ def main() -> None:
     if shutil.which("tmux") is None:
         emit("watch: event-to-screen latency", None, note="skipped: needs tmux")
         return
+    compile_nlshell()
     bench_latency()
     bench_idle_cpu()
 

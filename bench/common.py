@@ -5,6 +5,9 @@ and pyroute2 where installed — inside namespaces it creates and removes itself
 one JSON line per result with `emit(...)`. `bench/run` collects the lines into one table.
 
 Environment: BENCH_RUNS (default 5) timed runs per measurement, BENCH_WARMUP (default 1).
+
+Children run with bytecode caching on, as an installed package would (PYTHONDONTWRITEBYTECODE
+is dropped from their environment): call `compile_nlshell()` once at the start of a bench.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -26,8 +29,19 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
 PYTHON = sys.executable
 
-# children import this checkout's nlshell, installed or not
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))}
+# children import this checkout's nlshell, installed or not, and keep its bytecode cached
+# (a session may set PYTHONDONTWRITEBYTECODE; an installed package has its .pyc files)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))
+if REPO not in sys.path:  # benches that time nlshell in-process import this checkout too
+    sys.path.insert(0, REPO)
+
+
+def compile_nlshell() -> None:
+    """Byte-compile this checkout's nlshell (as installing it would) before anything is
+    timed, so no child pays for compiling; a no-op when the cache is up to date."""
+    subprocess.run([PYTHON, "-m", "compileall", "-q", os.path.join(REPO, "nlshell")],
+                   check=True, capture_output=True, env=ENV, timeout=600)
 
 
 def _spawn(argv: Sequence[str], env: dict[str, str], stdin_path: str | None) -> int:
@@ -67,17 +81,27 @@ def timed_process(
         elapsed, rss = _run_once(argv, env, stdin_path)
         times.append(elapsed)
         peak = max(peak, rss)
+    return summary(times, peak)
+
+
+def summary(times: Sequence[float], peak_rss_kb: int) -> dict[str, float]:
+    """The result of a measurement: median / min / max of `times` and the peak RSS."""
     return {
         "median_s": statistics.median(times),
         "min_s": min(times),
         "max_s": max(times),
-        "peak_rss_kb": peak,
+        "peak_rss_kb": peak_rss_kb,
     }
 
 
 def python_argv(code: str) -> list[str]:
     """argv running `code` in this interpreter (which sees this checkout's nlshell)."""
     return [PYTHON, "-c", code]
+
+
+def nlshell_argv(*args: str) -> list[str]:
+    """argv of the `nlshell` command line of this checkout."""
+    return [PYTHON, "-m", "nlshell", *args]
 
 
 def have_pyroute2() -> bool:
@@ -96,7 +120,8 @@ def ns_name(tag: str) -> str:
     return f"nlt-bench{os.getpid()}-{tag}"
 
 
-def _ip(*args: str, input: str | None = None) -> str:
+def run_ip(*args: str, input: str | None = None) -> str:
+    """`ip ARGS` (setup work, not timed); its stdout. A failure raises with ip's message."""
     proc = subprocess.run(["ip", *args], capture_output=True, text=True, input=input, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"ip {' '.join(args)} exited {proc.returncode}: {proc.stderr.strip()}")
@@ -131,14 +156,14 @@ def _restore_netns_dir(before: tuple[bool, int]) -> None:
 def make_ns(name: str, lo_up: bool = True) -> Iterator[str]:
     """Create namespace `name` (lo up), yield it, delete it; /run/netns is left as found."""
     before = _netns_dir_state()
-    _ip("netns", "add", name)
+    run_ip("netns", "add", name)
     try:
         if lo_up:
-            _ip("-n", name, "link", "set", "lo", "up")
+            run_ip("-n", name, "link", "set", "lo", "up")
         yield name
     finally:
         try:
-            _ip("netns", "del", name)
+            run_ip("netns", "del", name)
         finally:
             _restore_netns_dir(before)
 
@@ -146,12 +171,12 @@ def make_ns(name: str, lo_up: bool = True) -> Iterator[str]:
 def del_ns(name: str) -> None:
     """Delete a namespace made outside `make_ns` (ignores one that is already gone)."""
     if os.path.exists(os.path.join(NETNS_DIR, name)):
-        _ip("netns", "del", name)
+        run_ip("netns", "del", name)
 
 
 def ip_batch(ns: str, lines: Sequence[str], force: bool = False) -> None:
     """Feed `lines` to `ip -n NS -batch -` (setup work, not timed)."""
-    _ip("-n", ns, *(["-force"] if force else []), "-batch", "-", input="\n".join(lines) + "\n")
+    run_ip("-n", ns, *(["-force"] if force else []), "-batch", "-", input="\n".join(lines) + "\n")
 
 
 def write_batch(path: str, lines: Sequence[str]) -> str:
@@ -159,6 +184,44 @@ def write_batch(path: str, lines: Sequence[str]) -> str:
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
+
+
+def veth_lines(name: str, peer: str) -> list[str]:
+    """Batch lines for a veth pair `name`/`peer`, both up (what routes are added on)."""
+    return [f"link add {name} type veth peer name {peer}", f"link set {name} up",
+            f"link set {peer} up"]
+
+
+def route_lines(count: int, dev: str) -> list[str]:
+    """`route add` of `count` distinct /32s in 10.0.0.0/8 on `dev`."""
+    return [f"route add 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 dev {dev}"
+            for i in range(count)]
+
+
+def fresh_ns_runs(
+    argv_of: Callable[[str], Sequence[str]],
+    tag: str,
+    setup: Sequence[str],
+    check: Callable[[str], None],
+    runs: int,
+    warmup: int = 0,
+) -> dict[str, float]:
+    """`warmup` + `runs` whole-process runs of `argv_of(ns)`, each in a namespace of its own
+    made with the batch lines `setup` and verified by `check(ns)` (which raises when the
+    run did not do its work); `summary` of the timed runs (warm-up runs discarded)."""
+    times, peak = [], 0
+    for i in range(warmup + max(runs, 1)):
+        with make_ns(ns_name(f"{tag}{i}")) as ns:
+            ip_batch(ns, setup)
+            result = timed_process(argv_of(ns), runs=1, warmup=0)
+            try:
+                check(ns)
+            except RuntimeError as exc:
+                raise RuntimeError(f"{tag}: {exc}") from exc
+        if i >= warmup:
+            times.append(result["median_s"])
+            peak = max(peak, result["peak_rss_kb"])
+    return summary(times, peak)
 
 
 # -- results ------------------------------------------------------------------------------

@@ -16,17 +16,17 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import json
 import os
 import re
 import socket
 import struct
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import helpers  # the suite's shared helpers (tests/helpers.py)
 
 from nlshell.engine.codec import (
     AttrSet,
@@ -641,75 +641,31 @@ class Capture:
         return [d for ds in self.dumps.values() for d in ds] + list(self.errors)
 
 
-def ip_json(ns: str, *args: str) -> Any:
-    proc = subprocess.run(["ip", "-n", ns, "-j", *args], capture_output=True, text=True,
-                          timeout=60, check=True)
-    return json.loads(proc.stdout) if proc.stdout.strip() else []
-
-
-def ip_run(ns: str, words: str) -> None:
-    proc = subprocess.run(["ip", "-n", ns, *words.split()], capture_output=True, text=True,
-                          timeout=60)
-    if proc.returncode:
-        raise RuntimeError(f"`ip -n {ns} {words}` failed: {proc.stderr.strip()}")
-
-
-def privileged() -> bool:
-    try:
-        with open("/proc/self/status") as f:
-            eff = next(int(line.split()[1], 16) for line in f if line.startswith("CapEff:"))
-    except (OSError, StopIteration, ValueError):
-        return False
-    return bool(eff >> 12 & 1 and eff >> 21 & 1)  # CAP_NET_ADMIN, CAP_SYS_ADMIN
-
-
-@contextlib.contextmanager
-def temp_namespace() -> Iterator[str]:
-    """A fresh namespace from the suite's helpers (cleaned by its guard too), else our own."""
-    try:
-        import helpers  # the suite's shared helpers (tests/helpers.py)
-    except ImportError:
-        helpers = None
-    if helpers is not None:
-        with helpers.temp_netns() as name:
-            yield name
-        return
-    name = f"nlt-codec-{os.getpid()}"
-    subprocess.run(["ip", "netns", "add", name], check=True, capture_output=True)
-    try:
-        ip_run(name, "link set lo up")
-        yield name
-    finally:
-        subprocess.run(["ip", "netns", "del", name], capture_output=True)
-
-
 def populate(ns: str) -> None:
     """Fill a namespace with the links, addresses, routes, neighbours and rules above."""
     # no DAD: link-local addresses and their routes exist at once (stable oracle)
     # and no router solicitations: fewer neighbour entries appearing while we look
-    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                    "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.accept_dad=0",
-                    "net.ipv6.conf.default.router_solicitations=0"],
-                   capture_output=True, timeout=30)
+    helpers.ns_sysctl(ns, "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.accept_dad=0",
+                      "net.ipv6.conf.default.router_solicitations=0", check=False)
     for words in RICH_SETUP:
-        ip_run(ns, words)
+        helpers.sh(ns, words)
 
 
 @functools.lru_cache(maxsize=1)
 def kernel_capture() -> Capture:
     """Real dumps, taken once per session (namespace when privileged, else host read-only)."""
-    if not privileged():
+    if helpers.missing_caps():
         sock = open_route_socket()
         with contextlib.closing(sock):
             return Capture(_capture_dumps(sock), [], None, "host (read-only)")
-    with temp_namespace() as ns:
+    with helpers.temp_netns() as ns:
         populate(ns)
         sock = open_route_socket(ns)
         capped = open_route_socket(ns, cap_ack=True)
         with contextlib.closing(sock), contextlib.closing(capped):
             for attempt in range(8):  # a dump and `ip -j` must see the same state
                 dumps = _capture_dumps(sock)
-                oracle = {k: ip_json(ns, *args) for k, args in ORACLE.items()}
+                oracle = {k: helpers.ipj(ns, *args) for k, args in ORACLE.items()}
                 if _stable(sock, dumps):
                     break
                 time.sleep(0.1 * (attempt + 1))  # multicast joins still settling

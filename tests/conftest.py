@@ -1,6 +1,9 @@
 """Shared fixtures and the host guard.
 
-Fixtures: `ns`, `ns2` (fresh namespaces, names yielded), `sh`, `ipj` (the helpers).
+Fixtures: `ns`, `ns2` (fresh namespaces, names yielded), `sh`, `ipj` (the helpers);
+`vns` (`ns` holding helpers.VETH_V0); `made` (a namespace made by nlshell's netns.create);
+`ipr` (an IPRoute inside `ns`) and `veth` (veth0 up with 192.0.2.1/24, through it);
+`no_hang` (a test running over 30 s fails: use with `pytest.mark.usefixtures`).
 Marker: `@pytest.mark.requires_root` (or `helpers.requires_root`).
 
 The session guard snapshots the host (links, addresses, routes, /run/netns) before the run;
@@ -11,6 +14,7 @@ was, and fails the run (exit status 1, diff printed) if the host changed.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -39,6 +43,51 @@ def ns2() -> Iterator[str]:
     """A second fresh namespace, for tests that need two."""
     with helpers.temp_netns() as name:
         yield name
+
+
+@pytest.fixture
+def vns(ns: str) -> str:
+    """`ns` with the veth pair of helpers.VETH_V0 (v0 up with addresses, v1 up)."""
+    helpers.batch(ns, helpers.VETH_V0)
+    return ns
+
+
+@pytest.fixture
+def made() -> Iterator[str]:
+    """A namespace made by nlshell's netns.create (not by ip); removed afterwards."""
+    with helpers.created_ns() as name:
+        yield name
+
+
+@pytest.fixture
+def ipr(ns: str) -> Iterator[Any]:
+    """An IPRoute open inside `ns` (closed afterwards)."""
+    from nlshell import IPRoute  # the code under test: imported only by tests that use it
+
+    with IPRoute(netns=ns) as ipr:
+        yield ipr
+
+
+@pytest.fixture
+def veth(ipr: Any) -> int:
+    """veth0 (up, 192.0.2.1/24) and its peer veth1, made through `ipr`; veth0's index."""
+    return helpers.add_veth(ipr, address="192.0.2.1")
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """A test that waits forever (say, for a reply lost in an overrun) fails after 30 s."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeoutError("the test took over 30 s (a reply that never came?)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(30)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

@@ -4,6 +4,12 @@
 - `temp_netns()`: a fresh network namespace `nlt-<pid>-<n>` with `lo` up, always deleted.
 - `requires_root`: mark for tests that need CAP_NET_ADMIN (skips, but fails under CI=true).
 - `host_snapshot()` / `diff_snapshots()`: the host state the session guard compares.
+- `batch(ns, text)`: `ip -n NS -batch -`; `ns_sysctl` / `no_dad`: sysctls inside a namespace;
+  `process_in_ns()`: a process living in a namespace; `unused_ns_name()` / `created_ns()`:
+  namespaces made by the code under test (nlshell's netns.create), always removed.
+- `nl` / `ok` / `nlj` / `nl_batch` / `captured`: nlshell command lines run in-process in a
+  namespace, output captured; `run_nlshell` / `nlshell_env`: nlshell as a child process.
+- `add_veth(ipr)`: a veth pair made through IPRoute; `fd_count`, `run_threads`, `route_dsts`.
 
 Tests never change the host's own namespace: `sh`/`ipj` refuse to run without a namespace.
 """
@@ -12,16 +18,21 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import io
 import itertools
 import json
 import os
 import shlex
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this checkout
 NETNS_DIR = "/run/netns"
 NS_PREFIX = f"nlt-{os.getpid()}-"  # names made by this test run (pid-tagged)
 _counter = itertools.count(1)
@@ -79,6 +90,26 @@ def ipj(ns: str, *args: Any) -> Any:
     return _parse_json(ip("-j", *_words(args), ns=_need_ns(ns)))
 
 
+def batch(ns: str, text: str, *opts: str) -> str:
+    """Feed `text` (newline-ended lines) to `ip -n NS [OPTS] -batch -`: test setup in one process."""
+    return sh(ns, *opts, "-batch", "-", input=text)
+
+
+# a namespace's usual test link: veth v0 (up, 192.0.2.1/24, 2001:db8:1::1/64) and its peer v1 (up)
+VETH_V0 = """\
+link add v0 type veth peer name v1
+link set v0 up
+link set v1 up
+addr add 192.0.2.1/24 dev v0
+addr add 2001:db8:1::1/64 dev v0 nodad
+"""
+
+
+def route_dsts(ns: str, *args: str) -> set[str]:
+    """The destinations `ip -j [ARGS] route show` lists in `ns`."""
+    return {r["dst"] for r in ipj(ns, *args, "route", "show")}
+
+
 # -- privileges ---------------------------------------------------------------------------
 
 
@@ -130,6 +161,65 @@ def temp_netns(lo_up: bool = True) -> Iterator[str]:
         yield name
     finally:
         ip("netns", "del", name)
+
+
+@contextlib.contextmanager
+def unused_ns_name(suffix: str = "") -> Iterator[str]:
+    """A fresh name of this run for a namespace the test itself makes; deleted afterwards
+    if it exists then."""
+    name = new_ns_name() + suffix
+    try:
+        yield name
+    finally:
+        if ns_exists(name):
+            ip("netns", "del", name)
+
+
+@contextlib.contextmanager
+def created_ns() -> Iterator[str]:
+    """A namespace made by nlshell's own `netns.create` (not by ip); removed afterwards
+    (by netns.remove) unless the test already did."""
+    from nlshell.engine import netns  # the code under test: imported only when used
+
+    name = new_ns_name()
+    netns.create(name)
+    try:
+        yield name
+    finally:
+        if os.path.lexists(os.path.join(NETNS_DIR, name)):
+            netns.remove(name)
+
+
+def ns_sysctl(ns: str, *settings: str, check: bool = True) -> None:
+    """`sysctl -qw SETTING...` inside namespace `ns` (via `ip netns exec`)."""
+    subprocess.run(["ip", "netns", "exec", _need_ns(ns), "sysctl", "-qw", *settings],
+                   check=check, capture_output=not check, timeout=30)
+
+
+def no_dad(ns: str) -> None:
+    """IPv6 duplicate address detection off in `ns` for links made from now on: addresses
+    (link-local ones too) are final at once, so dumps compared with each other agree."""
+    ns_sysctl(ns, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+
+
+@contextlib.contextmanager
+def process_in_ns(ns: str, seconds: int = 60) -> Iterator[int]:
+    """A `sleep` living in namespace `ns` (started by `ip netns exec`); its pid, once it is
+    in the namespace. Killed afterwards."""
+    target = os.stat(os.path.join(NETNS_DIR, _need_ns(ns))).st_ino
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", str(seconds)])
+    try:
+        deadline = time.monotonic() + 5
+        # ip enters the namespace, then execs sleep in place (same pid)
+        while not (os.stat(f"/proc/{proc.pid}/ns/net").st_ino == target
+                   and os.readlink(f"/proc/{proc.pid}/exe").endswith("sleep")):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"`ip netns exec {ns} sleep` never entered the namespace")
+            time.sleep(0.005)
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def mount_count(path: str) -> int:
@@ -254,3 +344,125 @@ def diff_snapshots(before: dict[str, Any], after: dict[str, Any]) -> tuple[list[
         )
         errors.append("\n".join(diff))
     return errors, warnings
+
+
+# -- nlshell run in-process ---------------------------------------------------------------
+
+
+class Result(NamedTuple):
+    """What nlshell lines did: exit status, stdout, stderr (compares equal to a tuple)."""
+
+    code: int
+    out: str
+    err: str
+
+
+class Captured:
+    """A Context (inside `ns`, or where the test runs when None) whose output and errors go
+    to strings, and a Runner on it."""
+
+    def __init__(self, ns: str | None, **opts: Any) -> None:
+        from nlshell.commands.context import Context, Options
+        from nlshell.commands.runner import Runner
+
+        self.out, self.err = io.StringIO(), io.StringIO()
+        self.ctx = Context(netns=ns, opts=Options(**opts), out=self.out, err=self.err)
+        self.runner = Runner(self.ctx)
+
+    def result(self, code: int | None = None) -> Result:
+        """(`code`, or the runner's status when None; stdout; stderr) so far."""
+        status = self.runner.status if code is None else code
+        return Result(status, self.out.getvalue(), self.err.getvalue())
+
+
+@contextlib.contextmanager
+def captured(ns: str | None, **opts: Any) -> Iterator[Captured]:
+    """`Captured(ns, **opts)` (opts: Options fields), its Context closed afterwards."""
+    cap = Captured(ns, **opts)
+    try:
+        yield cap
+    finally:
+        cap.ctx.close()
+
+
+def nl(ns: str | None, *lines: str, **opts: Any) -> Result:
+    """Run command lines one by one in-process (inside `ns` when given); the runner's
+    final status, stdout and stderr."""
+    with captured(ns, **opts) as cap:
+        for line in lines:
+            cap.runner.run_line(line)
+    return cap.result()
+
+
+def ok(ns: str | None, *lines: str, **opts: Any) -> str:
+    """`nl(...)` that must succeed silently on stderr; its stdout."""
+    res = nl(ns, *lines, **opts)
+    assert (res.code, res.err) == (0, ""), f"{lines!r}: {res}"
+    return res.out
+
+
+def nlj(ns: str | None, line: str) -> Any:
+    """The parsed JSON of `-j LINE` run in-process."""
+    return json.loads(ok(ns, line, json=True))
+
+
+def nl_batch(ns: str | None, text: str, source: str = "b", **opts: Any) -> Result:
+    """Run `text` as a batch file named `source` in-process (Runner.run_lines)."""
+    from nlshell.commands.runner import logical_lines
+
+    with captured(ns, **opts) as cap:
+        code = cap.runner.run_lines(logical_lines(io.StringIO(text), source))
+    return cap.result(code)
+
+
+# -- nlshell as a child process -----------------------------------------------------------
+
+
+def nlshell_env(**extra: str) -> dict[str, str]:
+    """This environment with the checkout first on PYTHONPATH (children import its nlshell),
+    plus `extra`."""
+    path = os.pathsep.join(filter(None, [REPO, os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+def nlshell_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "nlshell", *args]
+
+
+def run_nlshell(*args: str, input: str = "", env: dict[str, str] | None = None,
+                wrapper: Sequence[str] = ()) -> subprocess.CompletedProcess:
+    """Run `python -m nlshell ARGS` (after `wrapper`, e.g. `ip netns exec NS ...`) to the
+    end: text stdout/stderr captured, `input` on stdin."""
+    return subprocess.run([*wrapper, *nlshell_argv(*args)], capture_output=True, text=True,
+                          input=input, timeout=60, env=nlshell_env() if env is None else env)
+
+
+# -- IPRoute, threads, descriptors --------------------------------------------------------
+
+
+def add_veth(ipr: Any, up: bool = True, address: str | None = None) -> int:
+    """veth0 and its peer veth1 made through `ipr`; veth0 set up and given `address`/24
+    when asked. veth0's index."""
+    ipr.link("add", ifname="veth0", peer="veth1", kind="veth")
+    idx = ipr.link_lookup(ifname="veth0")[0]
+    if up:
+        ipr.link("set", index=idx, state="up")
+    if address:
+        ipr.addr("add", index=idx, address=address, prefixlen=24)
+    return idx
+
+
+def fd_count() -> int:
+    """Open file descriptors of this process (a leak check)."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def run_threads(threads: Sequence[threading.Thread], timeout: float = 60.0) -> bool:
+    """Start `threads` and join them all within `timeout` seconds; True when none is left
+    running (False: something deadlocked)."""
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() for t in threads)

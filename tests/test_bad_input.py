@@ -3,17 +3,11 @@
 
 from __future__ import annotations
 
-import io
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import helpers
 import pytest
-
-from nlshell.commands.context import Context, Options
-from nlshell.commands.runner import Runner
 
 pytestmark = helpers.requires_root
 
@@ -129,9 +123,8 @@ def _state(ns: str) -> list[Any]:
 @pytest.fixture(scope="module")
 def world() -> Iterator[str]:
     with helpers.temp_netns() as ns:
-        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                        "net.ipv6.conf.default.accept_dad=0"], check=True, timeout=30)
-        helpers.sh(ns, "-batch", "-", input=SETUP)
+        helpers.no_dad(ns)
+        helpers.batch(ns, SETUP)
         yield ns
 
 
@@ -142,25 +135,18 @@ def test_enough_cases() -> None:
 @pytest.mark.parametrize("line, word", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(world: str, line: str, word: str) -> None:
     before = _state(world)
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=world, opts=Options(), out=out, err=err)
-    try:
-        code = Runner(ctx).run_line(line)
-    finally:
-        ctx.close()
-    message = err.getvalue()
+    code, out, message = helpers.nl(world, line)
     assert code == 1, (code, message)
     assert message.endswith("\n") and message.count("\n") == 1, message
     assert word in message, (word, message)
     assert "Traceback" not in message and "internal error" not in message
-    assert out.getvalue() == ""
+    assert out == ""
     assert _state(world) == before
 
 
 @pytest.mark.parametrize("line, word", [CASES[i] for i in (2, 21, 37, 62)])
 def test_bad_input_whole_process(world: str, line: str, word: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "nlshell", "-n", world, "-c", line],
-                          capture_output=True, text=True, timeout=60)
+    proc = helpers.run_nlshell("-n", world, "-c", line)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and word in proc.stderr
 
@@ -182,15 +168,6 @@ SHAPED = [
 @pytest.mark.parametrize("good, bad, word", SHAPED, ids=[s[1] for s in SHAPED])
 def test_bad_value_after_a_good_line_of_the_same_shape(world: str, good: str, bad: str,
                                                        word: str) -> None:
-    from nlshell.commands.runner import Line
-
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=world, opts=Options(check=True), out=out, err=err)
-    try:
-        code = Runner(ctx).run_lines([Line(good, 1, "b"), Line(good, 2, "b"),
-                                      Line(bad, 3, "b")])
-    finally:
-        ctx.close()
-    message = err.getvalue()
+    code, _out, message = helpers.nl_batch(world, f"{good}\n{good}\n{bad}\n", check=True)
     assert code == 1 and message.startswith("b:3: ") and message.count("\n") == 1, message
     assert word in message

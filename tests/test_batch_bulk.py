@@ -4,37 +4,17 @@ already took are undone), as `ip -batch` does. Line numbers count continuation l
 
 from __future__ import annotations
 
-import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import helpers
 import pytest
+from helpers import route_dsts
 
-from nlshell.commands.context import Context, Options
-from nlshell.commands.runner import Runner, logical_lines
+from nlshell.commands.runner import logical_lines
 
 pytestmark = helpers.requires_root
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def setup_ns(ns: str) -> None:
-    helpers.sh(ns, "-batch", "-", input=(
-        "link add v0 type veth peer name v1\n"
-        "link set v0 up\nlink set v1 up\n"
-        "addr add 192.0.2.1/24 dev v0\n"
-        "addr add 2001:db8:1::1/64 dev v0 nodad\n"))
-
-
-@pytest.fixture
-def vns(ns: str) -> str:
-    setup_ns(ns)
-    return ns
-
 
 class Sends:
     """Counts the datagrams a socket sends (the kernel still gets every one)."""
@@ -53,15 +33,11 @@ class Sends:
 def run_file(ns: str, path: Path, force: bool = False, count: bool = False
              ) -> tuple[int, str, str, int]:
     """Run a batch file in-process: (exit status, stdout, stderr, datagrams sent)."""
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=ns, opts=Options(force=force), out=out, err=err)
-    sends = Sends(ctx.ipr.sock) if count else None
-    try:
+    with helpers.captured(ns, force=force) as cap:
+        sends = Sends(cap.ctx.ipr.sock) if count else None
         with open(path, encoding="utf-8") as fh:
-            status = Runner(ctx).run_lines(logical_lines(fh, str(path)))
-    finally:
-        ctx.close()
-    return status, out.getvalue(), err.getvalue(), sends.count if sends else 0
+            status = cap.runner.run_lines(logical_lines(fh, str(path)))
+    return (*cap.result(status), sends.count if sends else 0)
 
 
 def write(tmp_path: Path, text: str, name: str = "batch.nl") -> Path:
@@ -70,14 +46,8 @@ def write(tmp_path: Path, text: str, name: str = "batch.nl") -> Path:
     return path
 
 
-def dsts(ns: str, *args: str) -> set[str]:
-    return {r["dst"] for r in helpers.ipj(ns, *args, "route", "show")}
-
-
-def cli(ns: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.run([sys.executable, "-m", "nlshell", "-n", ns, *args],
-                          capture_output=True, text=True, timeout=60, env=env)
+def cli(ns: str, *args: str, input: str = "") -> subprocess.CompletedProcess:
+    return helpers.run_nlshell("-n", ns, *args, input=input)
 
 
 # -- the bulk path -------------------------------------------------------------------------------
@@ -100,17 +70,12 @@ def test_2000_route_adds_are_pipelined(vns: str, tmp_path: Path) -> None:
 
 def test_one_by_one_sends_one_datagram_per_line(vns: str) -> None:
     # the reference for the test above: the same lines through run_line
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=vns, out=out, err=err)
-    sends = Sends(ctx.ipr.sock)
-    runner = Runner(ctx)
-    try:
+    with helpers.captured(vns) as cap:
+        sends = Sends(cap.ctx.ipr.sock)
         for i in range(50):
-            assert runner.run_line(f"route add 10.9.{i}.0/24 dev v0") == 0
-    finally:
-        ctx.close()
+            assert cap.runner.run_line(f"route add 10.9.{i}.0/24 dev v0") == 0
     assert sends.count >= 50
-    assert len(dsts(vns) & {f"10.9.{i}.0/24" for i in range(50)}) == 50
+    assert len(route_dsts(vns) & {f"10.9.{i}.0/24" for i in range(50)}) == 50
 
 
 def test_neighbour_adds_in_bulk(vns: str, tmp_path: Path) -> None:
@@ -129,9 +94,9 @@ def test_family_option_of_a_line_is_kept_in_bulk(vns: str, tmp_path: Path) -> No
     path = write(tmp_path, "-6 route add default dev v0\nroute add 10.1.0.0/16 dev v0\n")
     status, _o, err, _s = run_file(vns, path)
     assert (status, err) == (0, "")
-    assert "default" in dsts(vns, "-6")
-    assert "default" not in dsts(vns)
-    assert "10.1.0.0/16" in dsts(vns)
+    assert "default" in route_dsts(vns, "-6")
+    assert "default" not in route_dsts(vns)
+    assert "10.1.0.0/16" in route_dsts(vns)
 
 
 # -- errors on line 3 ----------------------------------------------------------------------------
@@ -157,7 +122,7 @@ def test_error_on_line_3_applies_lines_1_2_only(vns: str, tmp_path: Path, kind: 
     assert status == code
     assert err.startswith(f"{path}:3: ") and text in err, err
     assert err.count("\n") == 1, err  # one error, nothing about the lines after it
-    got = dsts(vns)
+    got = route_dsts(vns)
     assert {"10.10.1.0/24", "10.10.2.0/24"} <= got
     assert not got & {"10.10.3.0/24", "10.10.4.0/24", "10.10.5.0/24"}, got
 
@@ -170,7 +135,7 @@ def test_error_on_line_3_with_force_applies_the_rest(vns: str, tmp_path: Path,
     _line, code, text = THIRD[kind]
     assert status == code
     assert err.startswith(f"{path}:3: ") and text in err and err.count("\n") == 1, err
-    assert {"10.10.1.0/24", "10.10.2.0/24", "10.10.4.0/24", "10.10.5.0/24"} <= dsts(vns)
+    assert {"10.10.1.0/24", "10.10.2.0/24", "10.10.4.0/24", "10.10.5.0/24"} <= route_dsts(vns)
 
 
 def test_undo_leaves_routes_of_earlier_chunks_and_commands(vns: str, tmp_path: Path) -> None:
@@ -184,7 +149,7 @@ def test_undo_leaves_routes_of_earlier_chunks_and_commands(vns: str, tmp_path: P
     path = write(tmp_path, text)
     status, _o, err, _s = run_file(vns, path)
     assert status == 2 and err.startswith(f"{path}:4: "), err
-    got = dsts(vns)
+    got = route_dsts(vns)
     assert {"10.20.1.0/24", "10.20.2.0/24", "10.20.3.0/24"} <= got
     assert "10.20.5.0/24" not in got
 
@@ -200,7 +165,7 @@ def test_continuation_lines_count(vns: str, tmp_path: Path) -> None:
     path = write(tmp_path, text)
     status, _o, err, _s = run_file(vns, path)
     assert status == 2 and err.startswith(f"{path}:6: "), err
-    got = dsts(vns)
+    got = route_dsts(vns)
     assert {"10.30.1.0/24", "10.30.2.0/24"} <= got and "10.30.7.0/24" not in got
 
 
@@ -214,7 +179,7 @@ def test_error_inside_a_continued_command_names_its_first_line(vns: str,
     path = write(tmp_path, text)
     status, _o, err, _s = run_file(vns, path)
     assert status == 1 and err.startswith(f"{path}:3: "), err
-    got = dsts(vns)
+    got = route_dsts(vns)
     assert "10.31.1.0/24" in got and "10.31.5.0/24" not in got
 
 
@@ -223,19 +188,16 @@ def test_cli_batch_file_exit_codes(vns: str, tmp_path: Path) -> None:
     proc = cli(vns, "-b", str(path))
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"{path}:3: RTNETLINK answers: File exists"), proc.stderr
-    assert not dsts(vns) & {"10.10.4.0/24", "10.10.5.0/24"}
+    assert not route_dsts(vns) & {"10.10.4.0/24", "10.10.5.0/24"}
     proc = cli(vns, "-force", "-b", str(path))
     assert proc.returncode == 2 and proc.stderr.startswith(f"{path}:1: "), proc.stderr
-    assert {"10.10.4.0/24", "10.10.5.0/24"} <= dsts(vns)
+    assert {"10.10.4.0/24", "10.10.5.0/24"} <= route_dsts(vns)
 
 
 def test_cli_batch_from_stdin(vns: str) -> None:
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    proc = subprocess.run([sys.executable, "-m", "nlshell", "-n", vns, "-b", "-"],
-                          input="route add 10.40.1.0/24 dev v0\nroute add bogus\n",
-                          capture_output=True, text=True, timeout=60, env=env)
+    proc = cli(vns, "-b", "-", input="route add 10.40.1.0/24 dev v0\nroute add bogus\n")
     assert proc.returncode == 1 and proc.stderr.startswith("-:2: "), proc.stderr
-    assert "10.40.1.0/24" in dsts(vns)
+    assert "10.40.1.0/24" in route_dsts(vns)
 
 
 def test_kernel_error_then_lookup_error_reports_the_first_only(vns: str,
@@ -247,7 +209,7 @@ def test_kernel_error_then_lookup_error_reports_the_first_only(vns: str,
     path = write(tmp_path, text)
     status, _o, err, _s = run_file(vns, path)
     assert status == 2 and err == f"{path}:2: RTNETLINK answers: File exists\n", err
-    assert "10.50.4.0/24" not in dsts(vns)
+    assert "10.50.4.0/24" not in route_dsts(vns)
 
 
 def test_device_names_are_looked_up_again_after_a_command(vns: str, tmp_path: Path) -> None:
@@ -259,4 +221,4 @@ def test_device_names_are_looked_up_again_after_a_command(vns: str, tmp_path: Pa
     path = write(tmp_path, text)
     status, _o, err, _s = run_file(vns, path)
     assert status == 1 and err == f'{path}:3: Cannot find device "v1"\n', err
-    assert "10.60.2.0/24" not in dsts(vns)
+    assert "10.60.2.0/24" not in route_dsts(vns)

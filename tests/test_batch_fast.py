@@ -5,22 +5,15 @@ line still leaves exactly the lines before it applied."""
 
 from __future__ import annotations
 
-import io
-
 import helpers
-import pytest
 
 from nlshell.commands.context import Context, Options
 from nlshell.commands.parser import parse
 from nlshell.commands.route import route_add_message, route_add_request
-from nlshell.commands.runner import Runner, logical_lines
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec.message import encode
 
 pytestmark = helpers.requires_root
-
-SETUP = ("link add v0 type veth peer name v1\nlink set v0 up\nlink set v1 up\n"
-         "addr add 192.0.2.1/24 dev v0\naddr add 2001:db8:1::1/64 dev v0 nodad\n")
 
 LINES = [
     "route add 10.0.0.0/24 via 192.0.2.254",
@@ -53,12 +46,6 @@ LINES = [
 ]
 
 
-@pytest.fixture
-def vns(ns: str) -> str:
-    helpers.sh(ns, "-batch", "-", input=SETUP)
-    return ns
-
-
 def test_route_add_message_is_route_add_request(vns: str) -> None:
     ctx = Context(netns=vns)
     fast = 0
@@ -80,22 +67,13 @@ def test_route_add_message_is_route_add_request(vns: str) -> None:
 
 
 def run(ns: str, text: str, force: bool = False) -> tuple[int, str]:
-    err = io.StringIO()
-    ctx = Context(netns=ns, opts=Options(force=force), out=io.StringIO(), err=err)
-    try:
-        status = Runner(ctx).run_lines(logical_lines(io.StringIO(text), "b"))
-    finally:
-        ctx.close()
-    return status, err.getvalue()
-
-
-def dsts(ns: str, *args: str) -> set[str]:
-    return {r["dst"] for r in helpers.ipj(ns, *args, "route", "show")}
+    code, _out, err = helpers.nl_batch(ns, text, force=force)
+    return code, err
 
 
 def test_batch_of_each_shape_applies_as_ip_would(vns: str, ns2: str) -> None:
     # the same batch through nlshell and through ip -batch: the same routes
-    helpers.sh(ns2, "-batch", "-", input=SETUP)
+    helpers.batch(ns2, helpers.VETH_V0)
     lines = []
     for i in range(250):
         lines.append(f"route add 10.1.{i}.0/24 via 192.0.2.{i % 50 + 2}")
@@ -103,7 +81,7 @@ def test_batch_of_each_shape_applies_as_ip_would(vns: str, ns2: str) -> None:
         lines.append(f"route add 2001:db8:{i:x}::/64 via 2001:db8:1::2")
     text = "\n".join(lines) + "\n"
     assert run(vns, text) == (0, "")
-    helpers.sh(ns2, "-batch", "-", input=text)
+    helpers.batch(ns2, text)
     for args in ((), ("-6",)):
         mine = helpers.ipj(vns, *args, "route", "show", "table", "all")
         theirs = helpers.ipj(ns2, *args, "route", "show", "table", "all")
@@ -120,7 +98,7 @@ def test_failure_late_in_a_big_run_undoes_the_lines_after_it(vns: str) -> None:
     lines[2500] = "route add 10.3.0.7/32 dev v0"  # already there: File exists
     status, err = run(vns, "\n".join(lines) + "\n")
     assert status == 2 and err == "b:2501: RTNETLINK answers: File exists\n", err
-    got = {d for d in dsts(vns) if d.startswith("10.3.")}
+    got = {d for d in helpers.route_dsts(vns) if d.startswith("10.3.")}
     assert len(got) == 2500
     assert f"10.3.{2499 >> 8}.{2499 & 255}" in got and f"10.3.{2501 >> 8}.{2501 & 255}" not in got
 
@@ -130,11 +108,11 @@ def test_parse_error_after_shapes_were_learned(vns: str) -> None:
     lines[12] = "route add 10.4.300.0/24 dev v0"
     status, err = run(vns, "\n".join(lines) + "\n")
     assert status == 1 and err.startswith("b:13: Error: invalid prefix '10.4.300.0/24'"), err
-    got = {d for d in dsts(vns) if d.startswith("10.4.")}
+    got = {d for d in helpers.route_dsts(vns) if d.startswith("10.4.")}
     assert got == {f"10.4.{i}.0/24" for i in range(12)}
     more = [line.replace("10.4.", "10.5.") for line in lines]
     status, err = run(vns, "\n".join(more) + "\n", force=True)
     assert status == 1 and err.startswith("b:13: Error: invalid prefix '10.5.300.0/24'"), err
     assert err.count("\n") == 1
-    got = {d for d in dsts(vns) if d.startswith("10.5.")}
+    got = {d for d in helpers.route_dsts(vns) if d.startswith("10.5.")}
     assert got == {f"10.5.{i}.0/24" for i in range(20) if i != 12}

@@ -7,7 +7,6 @@ it uses the comparison helpers defined here.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import threading
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import requires_root, sh
+from helpers import fd_count, no_dad, requires_root, sh
 
 from nlshell.engine import cache_keys as K
 from nlshell.engine.cache import Cache
@@ -156,19 +155,6 @@ class Recorder:
         for kind in K.KINDS:
             assert state[kind].keys() == end[kind].keys(), kind
             assert state[kind] == end[kind], kind
-
-
-def fd_count() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-def no_dad(ns: str) -> None:
-    """Turn IPv6 duplicate address detection off inside ``ns``: a tentative address is in
-    dumps at once but announced only when DAD ends, a second or two later, and the tests
-    compare the cache with a dump as soon as things are quiet."""
-    for scope in ("all", "default"):
-        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                        f"net.ipv6.conf.{scope}.accept_dad=0"], check=True)
 
 
 @pytest.fixture

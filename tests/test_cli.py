@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import helpers
@@ -15,8 +14,7 @@ pytestmark = helpers.requires_root
 
 
 def nlshell(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nlshell", *args], capture_output=True,
-                          text=True, input=stdin if stdin is not None else "", timeout=60)
+    return helpers.run_nlshell(*args, input=stdin if stdin is not None else "")
 
 
 def links(ns: str) -> list[str]:

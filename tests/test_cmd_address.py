@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-from typing import Any, NamedTuple
 
 import helpers
 import pytest
-
-from nlshell.commands.context import Context, Options
-from nlshell.commands.runner import Line, Runner
+from helpers import nl, ok
 
 pytestmark = helpers.requires_root
 AF_INET, AF_INET6 = 2, 10
-
-
-class Result(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def nl(ns: str, *lines: str, **opts: Any) -> Result:
-    """Run command lines in-process inside namespace `ns`; (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=ns, opts=Options(**opts), out=out, err=err)
-    runner = Runner(ctx)
-    try:
-        for line in lines:
-            runner.run_line(line)
-    finally:
-        ctx.close()
-    return Result(runner.status, out.getvalue(), err.getvalue())
-
-
-def ok(ns: str, *lines: str, **opts: Any) -> str:
-    res = nl(ns, *lines, **opts)
-    assert res.code == 0 and not res.err, res
-    return res.out
 
 
 def addrs(ns: str, dev: str = "d0", *extra: str) -> dict[str, dict]:
@@ -51,10 +21,8 @@ def addrs(ns: str, dev: str = "d0", *extra: str) -> dict[str, dict]:
 @pytest.fixture
 def dev(ns: str) -> str:
     # no duplicate address detection: link-local addresses must not change while compared
-    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                    "net.ipv6.conf.default.accept_dad=0"], check=True, timeout=30)
-    helpers.sh(ns, "-batch", "-", input="link add d0 type veth peer name d1\nlink set d0 up\n"
-                                        "link set d1 up\n")
+    helpers.no_dad(ns)
+    helpers.batch(ns, "link add d0 type veth peer name d1\nlink set d0 up\nlink set d1 up\n")
     return ns
 
 
@@ -70,7 +38,7 @@ addr add 10.9.0.1 peer 10.9.0.2/32 dev d1
 
 @pytest.fixture
 def rich(dev: str) -> str:
-    helpers.sh(dev, "-batch", "-", input=SETUP)
+    helpers.batch(dev, SETUP)
     return dev
 
 
@@ -222,11 +190,6 @@ def test_flush_needs_selector(rich: str) -> None:
 
 def test_batch_address_adds(dev: str) -> None:
     lines = [f"addr add 10.{i // 250}.{i % 250}.1/32 dev d0" for i in range(300)]
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=dev, out=out, err=err)
-    try:
-        code = Runner(ctx).run_lines(Line(t, n, "b") for n, t in enumerate(lines, 1))
-    finally:
-        ctx.close()
-    assert code == 0, err.getvalue()
+    code, _out, err = helpers.nl_batch(dev, "\n".join(lines) + "\n")
+    assert code == 0, err
     assert len([a for a in addrs(dev) if a.startswith("10.")]) == 300

@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import re
 import subprocess
-import sys
-import time
-from typing import Any, NamedTuple
+from typing import Any
 
 import helpers
 import pytest
-
-from nlshell.commands.context import Context, Options
-from nlshell.commands.runner import Runner
+from helpers import nl, ok
 
 pytestmark = helpers.requires_root
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-class Result(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def nl(ns: str, *lines: str, **opts: Any) -> Result:
-    """Run command lines in-process inside namespace `ns`; (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=ns, opts=Options(**opts), out=out, err=err)
-    runner = Runner(ctx)
-    try:
-        for line in lines:
-            runner.run_line(line)
-    finally:
-        ctx.close()
-    return Result(runner.status, out.getvalue(), err.getvalue())
-
-
-def ok(ns: str, *lines: str, **opts: Any) -> str:
-    res = nl(ns, *lines, **opts)
-    assert res.code == 0 and not res.err, res
-    return res.out
 
 
 def link(ns: str, name: str, details: bool = True) -> dict:
@@ -70,7 +39,7 @@ link set v1 up
 
 @pytest.fixture
 def rich(ns: str) -> str:
-    helpers.sh(ns, "-batch", "-", input=SETUP)
+    helpers.batch(ns, SETUP)
     return ns
 
 
@@ -340,16 +309,8 @@ def test_set_netns(ns: str, ns2: str) -> None:
 
 
 def test_set_netns_of_a_process(ns: str, ns2: str) -> None:
-    proc = subprocess.Popen(["ip", "netns", "exec", ns2, "sleep", "30"])
-    try:
-        for _ in range(200):  # until ip has switched namespace and exec'd sleep
-            if os.readlink(f"/proc/{proc.pid}/exe").endswith("sleep"):
-                break
-            time.sleep(0.01)
-        ok(ns, "link add va type veth peer name vb", f"link set vb netns {proc.pid}")
-    finally:
-        proc.kill()
-        proc.wait()
+    with helpers.process_in_ns(ns2, 30) as pid:
+        ok(ns, "link add va type veth peer name vb", f"link set vb netns {pid}")
     assert "vb" in names(helpers.ipj(ns2, "link"))
     res = nl(ns, "link set va netns 4194000")
     assert res.code == 1 and "4194000" in res.err
@@ -400,8 +361,7 @@ def test_delete_missing(ns: str) -> None:
 
 def test_cli_json_and_exit_codes(rich: str) -> None:
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "nlshell", "-n", rich, *args],
-                              capture_output=True, text=True, timeout=60)
+        return helpers.run_nlshell("-n", rich, *args)
 
     proc = run("-j", "link", "show", "dev", "br0")
     assert proc.returncode == 0

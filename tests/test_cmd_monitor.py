@@ -8,11 +8,9 @@ its changes only then.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 
@@ -25,10 +23,10 @@ STAMP = r"\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\]"
 
 def start(ns: str, args: Sequence[str], count: int | None = None,
           seconds: float = 20) -> subprocess.Popen:
-    env = {**os.environ, "NLSHELL_MONITOR_READY": "1", "NLSHELL_MONITOR_SECONDS": str(seconds)}
+    env = helpers.nlshell_env(NLSHELL_MONITOR_READY="1", NLSHELL_MONITOR_SECONDS=str(seconds))
     if count is not None:
         env["NLSHELL_MONITOR_COUNT"] = str(count)
-    proc = subprocess.Popen([sys.executable, "-m", "nlshell", "-n", ns, *args],
+    proc = subprocess.Popen(helpers.nlshell_argv("-n", ns, *args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stderr is not None
     line = proc.stderr.readline()
@@ -44,7 +42,7 @@ def finish(proc: subprocess.Popen) -> list[str]:
 
 def test_all_objects(ns: str) -> None:
     proc = start(ns, ["monitor"], seconds=1.5)
-    helpers.sh(ns, "-batch", "-", input="""\
+    helpers.batch(ns, """\
 link add m0 type veth peer name m1
 link set m0 up
 addr add 192.0.2.1/24 dev m0
@@ -76,8 +74,7 @@ def test_selected_object_and_count(ns: str) -> None:
 
 
 def test_family_and_json(ns: str) -> None:
-    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
-                    "net.ipv6.conf.default.accept_dad=0"], check=True, timeout=30)
+    helpers.no_dad(ns)
     helpers.sh(ns, "link", "add", "m0", "type", "ifb")
     helpers.sh(ns, "link", "set", "m0", "up")  # its own IPv6 routes come before the monitor
     proc = start(ns, ["-6", "-j", "monitor", "route"], count=1)
@@ -122,7 +119,6 @@ def test_timeout_without_events(ns: str) -> None:
 
 @pytest.mark.parametrize("line", ["monitor bogus", "monitor link all-nsid extra"])
 def test_bad_words(ns: str, line: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "nlshell", "-n", ns, "-c", line],
-                          capture_output=True, text=True, timeout=60)
+    proc = helpers.run_nlshell("-n", ns, "-c", line)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
     assert line.split()[-1] in proc.stderr

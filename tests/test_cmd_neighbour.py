@@ -5,28 +5,18 @@ router, NOARP, proxy and IPv6 entries."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 from collections.abc import Iterator
-from typing import Any
 
 import helpers
 import pytest
+from helpers import nl, nlj, ok
 
-from nlshell.commands.context import Context, Options
+from nlshell.commands.context import Context
 from nlshell.commands.parser import parse
-from nlshell.commands.runner import Runner
 
 pytestmark = helpers.requires_root
-
-BASE = """\
-link add v0 type veth peer name v1
-link set v0 up
-link set v1 up
-addr add 192.0.2.1/24 dev v0
-addr add 2001:db8:1::1/64 dev v0 nodad
-"""
 
 RICH_NEIGH = """\
 neigh add 192.0.2.10 lladdr 02:00:00:00:00:10 dev v0
@@ -38,26 +28,6 @@ neigh add 2001:db8:1::11 lladdr 02:00:00:00:01:11 dev v0 nud reachable
 neigh add proxy 192.0.2.77 dev v0
 neigh add proxy 2001:db8:1::77 dev v0
 """
-
-
-def nl(ns: str, line: str, **opts: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=ns, opts=Options(**opts), out=out, err=err)
-    try:
-        code = Runner(ctx).run_line(line)
-    finally:
-        ctx.close()
-    return code, out.getvalue(), err.getvalue()
-
-
-def ok(ns: str, line: str, **opts: Any) -> str:
-    code, out, err = nl(ns, line, **opts)
-    assert (code, err) == (0, ""), f"{line!r}: {err}"
-    return out
-
-
-def nlj(ns: str, line: str) -> Any:
-    return json.loads(ok(ns, line, json=True))
 
 
 def by_dst(entries: list[dict]) -> dict[str, dict]:
@@ -83,19 +53,13 @@ def pair() -> Iterator[tuple[str, str]]:
     """Two namespaces joined by a veth, with traffic between them (REACHABLE entries on
     both sides), plus the rich set of entries in the first."""
     with helpers.temp_netns() as a, helpers.temp_netns() as b:
-        helpers.sh(a, "-batch", "-", input=BASE + RICH_NEIGH +
-                   f"link add a0 type veth peer name b0 netns {b}\n"
-                   "link set a0 up\naddr add 198.51.100.1/24 dev a0\n")
-        helpers.sh(b, "-batch", "-", input="link set b0 up\naddr add 198.51.100.2/24 dev b0\n")
+        helpers.batch(a, helpers.VETH_V0 + RICH_NEIGH +
+                      f"link add a0 type veth peer name b0 netns {b}\n"
+                      "link set a0 up\naddr add 198.51.100.1/24 dev a0\n")
+        helpers.batch(b, "link set b0 up\naddr add 198.51.100.2/24 dev b0\n")
         subprocess.run(["ip", "netns", "exec", a, "ping", "-c", "1", "-W", "2",
                         "198.51.100.2"], check=True, capture_output=True, timeout=30)
         yield a, b
-
-
-@pytest.fixture
-def vns(ns: str) -> str:
-    helpers.sh(ns, "-batch", "-", input=BASE)
-    return ns
 
 
 # -- oracle -----------------------------------------------------------------------------------------
@@ -199,7 +163,7 @@ def test_add_errors(vns: str) -> None:
 
 
 def test_delete(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input=(
+    helpers.batch(vns, (
         "neigh add 192.0.2.40 lladdr 02:00:00:00:00:40 dev v0\n"
         "neigh add 192.0.2.41 lladdr 02:00:00:00:00:41 dev v0\n"
         "neigh add 2001:db8:1::40 lladdr 02:00:00:00:01:40 dev v0\n"
@@ -233,7 +197,7 @@ def test_change_and_replace(vns: str) -> None:
 
 
 def test_flush(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input="".join(
+    helpers.batch(vns, "".join(
         f"neigh add 192.0.2.{i} lladdr 02:00:00:00:00:{i:02x} dev v0 nud stale\n"
         for i in range(100, 140)) + (
         "neigh add 192.0.2.60 lladdr 02:00:00:00:00:60 dev v0\n"
@@ -246,7 +210,7 @@ def test_flush(vns: str) -> None:
 
 
 def test_flush_stats_family_and_selector(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input=(
+    helpers.batch(vns, (
         "neigh add 192.0.2.70 lladdr 02:00:00:00:00:70 dev v0 nud stale\n"
         "neigh add 192.0.2.71 lladdr 02:00:00:00:00:71 dev v0 nud stale\n"
         "neigh add 2001:db8:1::70 lladdr 02:00:00:00:01:70 dev v0 nud stale\n"))

@@ -2,73 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from typing import Any, NamedTuple
 
 import helpers
 import pytest
-
-from nlshell.commands.context import Context, Options
-from nlshell.commands.runner import Runner
+from helpers import nl, ok, process_in_ns, unused_ns_name
 
 pytestmark = helpers.requires_root
-
-
-class Result(NamedTuple):
-    code: int
-    out: str
-    err: str
-
-
-def nl(ns: str | None, *lines: str, **opts: Any) -> Result:
-    """Run command lines in-process (inside `ns` when given); (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=ns, opts=Options(**opts), out=out, err=err)
-    runner = Runner(ctx)
-    try:
-        for line in lines:
-            runner.run_line(line)
-    finally:
-        ctx.close()
-    return Result(runner.status, out.getvalue(), err.getvalue())
-
-
-def ok(ns: str | None, *lines: str, **opts: Any) -> str:
-    res = nl(ns, *lines, **opts)
-    assert res.code == 0 and not res.err, res
-    return res.out
-
-
-@contextlib.contextmanager
-def fresh_name() -> Iterator[str]:
-    """A namespace name of this test run (nlt-<pid>-N); removed afterwards if it exists."""
-    name = helpers.new_ns_name()
-    try:
-        yield name
-    finally:
-        if helpers.ns_exists(name):
-            helpers.ip("netns", "del", name)
-
-
-@contextlib.contextmanager
-def sleeper(ns: str) -> Iterator[int]:
-    """A process living in `ns`; its pid."""
-    proc = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "60"])
-    try:
-        for _ in range(200):  # ip execs sleep in place once it has switched namespace
-            if os.readlink(f"/proc/{proc.pid}/exe").endswith("sleep"):
-                break
-            subprocess.run(["sleep", "0.01"])
-        yield proc.pid
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def ip_names() -> set[str]:
@@ -80,7 +20,7 @@ def ip_names() -> set[str]:
 
 def test_add_and_delete() -> None:
     helpers.need_privileges()
-    with fresh_name() as name:
+    with unused_ns_name() as name:
         ok(None, f"netns add {name}")
         assert name in ip_names()
         helpers.ip("-n", name, "link", "show")  # a real, usable namespace
@@ -122,7 +62,7 @@ def test_set(ns: str, ns2: str, nsid: str) -> None:
 
 
 def test_identify_and_pids(ns: str) -> None:
-    with sleeper(ns) as pid:
+    with process_in_ns(ns) as pid:
         assert ok(None, f"netns identify {pid}").strip() == ns
         assert helpers.ip("netns", "identify", str(pid)).strip() == ns
         pids = ok(None, f"netns pids {ns}").split()
@@ -133,7 +73,7 @@ def test_identify_and_pids(ns: str) -> None:
 
 
 def test_attach(ns: str) -> None:
-    with sleeper(ns) as pid, fresh_name() as alias:
+    with process_in_ns(ns) as pid, unused_ns_name() as alias:
         ok(None, f"netns attach {alias} {pid}")
         assert alias in ip_names()
         helpers.sh(ns, "link", "add", "probe0", "type", "ifb")
@@ -152,9 +92,7 @@ def test_errors_name_the_namespace() -> None:
 
 
 def test_exec(ns: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "nlshell", "-c",
-                           f"netns exec {ns} ip -br link show lo"],
-                          capture_output=True, text=True, timeout=60)
+    proc = helpers.run_nlshell("-c", f"netns exec {ns} ip -br link show lo")
     assert proc.returncode == 0 and proc.stdout.startswith("lo "), proc
 
 

@@ -4,24 +4,18 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from typing import Any
 
 import helpers
 import pytest
+from helpers import nl, nlj, ok
 
 from nlshell.commands.context import Context, Options
 from nlshell.commands.parser import parse
-from nlshell.commands.runner import Runner
 
 pytestmark = helpers.requires_root
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BASE = """\
 link add v0 type veth peer name v1
@@ -60,27 +54,6 @@ route add 2001:db8:100::/48 via 2001:db8:1::2 table 100 mtu 1400
 """
 
 
-def nl(ns: str, line: str, **opts: Any) -> tuple[int, str, str]:
-    """Run one command line in-process in namespace `ns`: (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=ns, opts=Options(**opts), out=out, err=err)
-    try:
-        code = Runner(ctx).run_line(line)
-    finally:
-        ctx.close()
-    return code, out.getvalue(), err.getvalue()
-
-
-def ok(ns: str, line: str, **opts: Any) -> str:
-    code, out, err = nl(ns, line, **opts)
-    assert (code, err) == (0, ""), f"{line!r}: {err}"
-    return out
-
-
-def nlj(ns: str, line: str) -> Any:
-    return json.loads(ok(ns, line, json=True))
-
-
 def routes(ns: str, *args: str) -> dict[str, dict]:
     """ip's routes by destination (the first of each)."""
     out: dict[str, dict] = {}
@@ -92,13 +65,13 @@ def routes(ns: str, *args: str) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def rich() -> Iterator[str]:
     with helpers.temp_netns() as name:
-        helpers.sh(name, "-batch", "-", input=RICH)
+        helpers.batch(name, RICH)
         yield name
 
 
 @pytest.fixture
 def vns(ns: str) -> str:
-    helpers.sh(ns, "-batch", "-", input=BASE)
+    helpers.batch(ns, BASE)
     return ns
 
 
@@ -237,12 +210,12 @@ def test_add(vns: str, line: str, show: tuple, expect: dict) -> None:
 
 def test_add_equals_what_ip_adds(vns: str, ns2: str) -> None:
     """The same lines through nlshell and ip give identical tables."""
-    helpers.sh(ns2, "-batch", "-", input=BASE)
+    helpers.batch(ns2, BASE)
     lines = [a[0] for a in ADDS]
     for line in lines:
         ok(vns, line)
     # ip's batch takes no per-line -6 (its addresses say the family)
-    helpers.sh(ns2, "-batch", "-", input="\n".join(x.removeprefix("-6 ") for x in lines) + "\n")
+    helpers.batch(ns2, "\n".join(x.removeprefix("-6 ") for x in lines) + "\n")
     for args in (("route", "show", "table", "all"), ("-6", "route", "show", "table", "all")):
         assert _stable(vns, args) == _stable(ns2, args)
 
@@ -292,7 +265,7 @@ def test_add_errors(vns: str) -> None:
 
 
 def test_delete(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input=(
+    helpers.batch(vns, (
         "route add 10.50.0.0/16 via 192.0.2.2\n"
         "route add 10.51.0.0/16 via 192.0.2.2 metric 5\n"
         "route add 10.51.0.0/16 via 192.0.2.3 metric 6\n"
@@ -381,7 +354,7 @@ def test_get_errors(rich: str) -> None:
 
 
 def test_flush(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input="".join(
+    helpers.batch(vns, "".join(
         f"route add 10.70.{i}.0/24 via 192.0.2.2 proto static\n" for i in range(40)) + (
         "route add 10.71.0.0/16 dev br0\n"
         "route add 10.72.0.0/16 dev v0 table 100\n"
@@ -403,7 +376,7 @@ def test_flush(vns: str) -> None:
 
 
 def test_flush_root_and_stats(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input="".join(
+    helpers.batch(vns, "".join(
         f"route add 10.80.{i}.0/24 dev v0\n" for i in range(5)) + "route add 10.81.0.0/24 dev v0\n")
     out = ok(vns, "-s route flush root 10.80.0.0/16")
     assert "deleting 5 entries" in out and "Flush is complete after 1 round" in out
@@ -422,9 +395,7 @@ def test_flush_needs_a_selector(vns: str) -> None:
 
 
 def cli(ns: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable, "-m", "nlshell", "-n", ns, *args],
-                          capture_output=True, text=True, timeout=60, env=env)
+    return helpers.run_nlshell("-n", ns, *args)
 
 
 def test_cli(vns: str) -> None:

@@ -3,16 +3,11 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import helpers
 import pytest
-
-from nlshell.commands.context import Context, Options
-from nlshell.commands.runner import Runner
+from helpers import nl, nlj, ok
 
 pytestmark = helpers.requires_root
 
@@ -37,28 +32,8 @@ rule add to 2001:db8:1::/48 prohibit pref 1000
 
 
 def add_rules(ns: str, links: bool = True) -> None:
-    helpers.sh(ns, "-batch", "-", input=RULES if links else RULES.split("\n", 1)[1])
-    helpers.sh(ns, "-6", "-batch", "-", input=RULES6)
-
-
-def nl(ns: str, line: str, **opts: Any) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(netns=ns, opts=Options(**opts), out=out, err=err)
-    try:
-        code = Runner(ctx).run_line(line)
-    finally:
-        ctx.close()
-    return code, out.getvalue(), err.getvalue()
-
-
-def ok(ns: str, line: str, **opts: Any) -> str:
-    code, out, err = nl(ns, line, **opts)
-    assert (code, err) == (0, ""), f"{line!r}: {err}"
-    return out
-
-
-def nlj(ns: str, line: str) -> Any:
-    return json.loads(ok(ns, line, json=True))
+    helpers.batch(ns, RULES if links else RULES.split("\n", 1)[1])
+    helpers.batch(ns, RULES6, "-6")
 
 
 def by_pref(ns: str, *args: str) -> dict[int, dict]:
@@ -135,7 +110,7 @@ def test_add_equals_what_ip_adds(vns: str, ns2: str) -> None:
     lines = [a[0] for a in ADDS]
     for line in lines:
         ok(vns, line)
-    helpers.sh(ns2, "-batch", "-", input="\n".join(lines) + "\n")
+    helpers.batch(ns2, "\n".join(lines) + "\n")
     assert helpers.ipj(vns, "-d", "rule", "show") == helpers.ipj(ns2, "-d", "rule", "show")
 
 
@@ -164,7 +139,7 @@ def test_add_errors(vns: str) -> None:
 
 
 def test_delete(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input=(
+    helpers.batch(vns, (
         "rule add from 10.30.0.0/16 table 100 pref 700\n"
         "rule add from 10.31.0.0/16 table 100 pref 701\n"
         "rule add blackhole pref 702\n"
@@ -203,7 +178,7 @@ def test_flush_as_ip(vns: str, ns2: str) -> None:
 
 
 def test_flush_with_selector(vns: str) -> None:
-    helpers.sh(vns, "-batch", "-", input=(
+    helpers.batch(vns, (
         "rule add from 10.40.0.0/16 table 100 pref 800\n"
         "rule add from 10.41.0.0/16 table 200 pref 801\n"))
     ok(vns, "rule flush table 100")

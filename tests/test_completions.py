@@ -16,7 +16,7 @@ from pathlib import Path
 import helpers
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(helpers.REPO)
 COMPLETIONS = ROOT / "completions"
 
 
@@ -27,9 +27,7 @@ def path_env(tmp_path: Path) -> dict[str, str]:
     shim.parent.mkdir()
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m nlshell "$@"\n')
     shim.chmod(0o755)
-    pythonpath = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
-            "PYTHONPATH": pythonpath}
+    return helpers.nlshell_env(PATH=f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
 
 
 def need(shell: str) -> str:

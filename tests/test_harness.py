@@ -10,17 +10,17 @@ import pytest
 from helpers import (
     NETNS_DIR,
     NS_PREFIX,
+    REPO,
     IpError,
     diff_snapshots,
     host_snapshot,
     ipj,
+    nlshell_env,
     ns_exists,
     requires_root,
     sh,
     temp_netns,
 )
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 _seen: list[str] = []  # names handed out by `ns`, checked by the next test
 
@@ -112,5 +112,4 @@ def test_import_nlshell_is_lazy() -> None:
         "assert not [m for m in sys.modules if m.startswith('nlshell.')], sorted(sys.modules); "
         "assert {'IPRoute', 'NetNS', 'netns', 'NetlinkError'} <= set(dir(nlshell))"
     )
-    env = {**os.environ, "PYTHONPATH": REPO}
-    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+    subprocess.run([sys.executable, "-c", code], check=True, env=nlshell_env(), timeout=60)

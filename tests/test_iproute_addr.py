@@ -4,11 +4,10 @@ broadcast, label, scope, IPv4 and IPv6; `ip -n NS -j addr` is the oracle."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import ipj
+from helpers import add_veth, ipj
 
 from nlshell import IPRoute, NetlinkError
 
@@ -16,17 +15,9 @@ pytestmark = pytest.mark.requires_root
 
 
 @pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
-
-
-@pytest.fixture
 def veth(ipr: IPRoute) -> int:
-    ipr.link("add", ifname="veth0", peer="veth1", kind="veth")
-    idx = ipr.link_lookup(ifname="veth0")[0]
-    ipr.link("set", index=idx, state="up")
-    return idx
+    """veth0 (up, no address) and its peer veth1; veth0's index."""
+    return add_veth(ipr)
 
 
 def addrs(ns: str, dev: str = "veth0", family: str | None = None) -> list[dict[str, Any]]:

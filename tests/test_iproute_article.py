@@ -6,8 +6,6 @@ Also the article's point: without `link('set', ..., state='up')` the route add f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from helpers import ipj
 
@@ -15,12 +13,6 @@ import nlshell
 from nlshell import IPRoute, Iproute, NetlinkError
 
 pytestmark = pytest.mark.requires_root
-
-
-@pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
 
 
 def test_public_names() -> None:

@@ -7,7 +7,6 @@ to delete): every failure is reported at its own position, and all the others ar
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
 
 import pytest
 from helpers import ipj
@@ -15,21 +14,6 @@ from helpers import ipj
 from nlshell import IPRoute, NetlinkError
 
 pytestmark = pytest.mark.requires_root
-
-
-@pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
-
-
-@pytest.fixture
-def veth(ipr: IPRoute) -> int:
-    ipr.link("add", ifname="veth0", peer="veth1", kind="veth")
-    idx = ipr.link_lookup(ifname="veth0")[0]
-    ipr.link("set", index=idx, state="up")
-    ipr.addr("add", index=idx, address="192.0.2.1", prefixlen=24)
-    return idx
 
 
 def dst(i: int) -> str:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,23 +13,6 @@ from nlshell import IPRoute, NetlinkError
 from nlshell.engine import requests as R
 from nlshell.engine.codec import constants as C
 from nlshell.engine.errors import DumpInterrupted, NetlinkOverrun
-
-
-@pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
-
-
-@pytest.fixture
-def veth(ipr: IPRoute) -> int:
-    """veth0 (up, 192.0.2.1/24) and its peer veth1; veth0's index."""
-    ipr.link("add", ifname="veth0", peer="veth1", kind="veth")
-    idx = ipr.link_lookup(ifname="veth0")[0]
-    ipr.link("set", index=idx, state="up")
-    ipr.addr("add", index=idx, address="192.0.2.1", prefixlen=24)
-    return idx
-
 
 # --- the exception types --------------------------------------------------------------
 

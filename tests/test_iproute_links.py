@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import ipj, sh
+from helpers import add_veth, ipj, process_in_ns, sh
 
 from nlshell import IPRoute, NetlinkError
 from nlshell.engine import requests as R
@@ -25,16 +22,9 @@ pytestmark = pytest.mark.requires_root
 
 
 @pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
-
-
-@pytest.fixture
 def veth(ipr: IPRoute) -> int:
     """veth0 + veth1 (down); veth0's index."""
-    ipr.link("add", ifname="veth0", peer="veth1", kind="veth")
-    return ipr.link_lookup(ifname="veth0")[0]
+    return add_veth(ipr, up=False)
 
 
 def link(ns: str, name: str, details: bool = False) -> dict[str, Any]:
@@ -157,17 +147,8 @@ def test_veth_peer_made_in_another_namespace(ns: str, ns2: str, ipr: IPRoute) ->
 
 
 def test_move_to_namespace_by_pid(ns: str, ns2: str, ipr: IPRoute, veth: int) -> None:
-    proc = subprocess.Popen(["ip", "netns", "exec", ns2, "sleep", "30"])
-    try:
-        target = os.stat(f"/run/netns/{ns2}").st_ino
-        deadline = time.monotonic() + 5
-        while os.stat(f"/proc/{proc.pid}/ns/net").st_ino != target:  # until it entered
-            assert time.monotonic() < deadline, "the helper never entered the namespace"
-            time.sleep(0.005)
-        ipr.link("set", index=veth, net_ns_pid=proc.pid)
-    finally:
-        proc.kill()
-        proc.wait()
+    with process_in_ns(ns2, 30) as pid:
+        ipr.link("set", index=veth, net_ns_pid=pid)
     assert _in_ns2(ns2) == ["lo", "veth0"]
 
 

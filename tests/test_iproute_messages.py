@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import sh
+from helpers import batch, sh
 
 from nlshell import IPRoute
 from nlshell.engine.codec import DecodeError, Message, encode, parse
@@ -20,15 +19,9 @@ from nlshell.engine.lean import LEAN_CLASSES, LeanMessage, lean_parse
 
 
 @pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
-
-
-@pytest.fixture
 def rich(ns: str) -> str:
     """A namespace with something of every kind."""
-    sh(ns, "-batch", "-", input="""
+    batch(ns, """
 link add veth0 type veth peer name veth1
 link add br0 type bridge stp_state 1
 link set veth1 master br0

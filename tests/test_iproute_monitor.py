@@ -4,41 +4,19 @@ socket still get their answers."""
 
 from __future__ import annotations
 
-import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from helpers import sh
+from helpers import batch, sh
 
 from nlshell import IPRoute
 from nlshell.engine.codec import constants as C
 from nlshell.engine.errors import NetlinkOverrun
 from nlshell.engine.socket import NetlinkSocket
 
-pytestmark = pytest.mark.requires_root
-
-
-@pytest.fixture(autouse=True)
-def no_hang() -> Iterator[None]:
-    """Overrun handling gone wrong would wait forever for a reply: fail instead."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError("the test took over 30 s (a reply that never came?)")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(30)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
+# overrun handling gone wrong would wait forever for a reply: fail instead
+pytestmark = [pytest.mark.requires_root, pytest.mark.usefixtures("no_hang")]
 
 
 def collect(ipr: IPRoute, until: Callable[[list], bool], timeout: float = 5.0) -> list:
@@ -113,8 +91,8 @@ def test_own_changes_arrive_as_events_not_replies(ns: str, ipr: IPRoute) -> None
 
 
 def burst(ns: str, count: int) -> None:
-    sh(ns, "-batch", "-", input="".join(f"route add 10.{i >> 8}.{i & 255}.0/24 dev veth0\n"
-                                        for i in range(count)))
+    batch(ns, "".join(f"route add 10.{i >> 8}.{i & 255}.0/24 dev veth0\n"
+                      for i in range(count)))
 
 
 def test_overrun_raises_netlink_overrun(ns: str) -> None:

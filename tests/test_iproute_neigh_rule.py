@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 from helpers import ipj
@@ -12,21 +11,6 @@ from nlshell import IPRoute, NetlinkError
 
 pytestmark = pytest.mark.requires_root
 AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
-
-
-@pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
-
-
-@pytest.fixture
-def veth(ipr: IPRoute) -> int:
-    ipr.link("add", ifname="veth0", peer="veth1", kind="veth")
-    idx = ipr.link_lookup(ifname="veth0")[0]
-    ipr.link("set", index=idx, state="up")
-    ipr.addr("add", index=idx, address="192.0.2.1", prefixlen=24)
-    return idx
 
 
 # --- neighbours -----------------------------------------------------------------------

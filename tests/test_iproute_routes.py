@@ -8,11 +8,10 @@ from __future__ import annotations
 import itertools
 import socket
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import ipj, sh
+from helpers import batch, ipj
 
 from nlshell import IPRoute, NetlinkError
 from nlshell.engine import requests as R
@@ -20,12 +19,6 @@ from nlshell.engine.codec import constants as C
 from nlshell.engine.codec import encode
 
 AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
-
-
-@pytest.fixture
-def ipr(ns: str) -> Iterator[IPRoute]:
-    with IPRoute(netns=ns) as ipr:
-        yield ipr
 
 
 @pytest.fixture
@@ -270,7 +263,7 @@ def test_thousands_of_routes_in_a_multipart_dump(ns: str, ipr: IPRoute, net: dic
         dsts = [f"10.{i >> 8}.{i & 255}.0/24" for i in range(count)]
     else:
         dsts = [f"2001:db8:{i:x}::/64" for i in range(1, count + 1)]
-    sh(ns, "-batch", "-", input="".join(f"route add {d} dev veth0\n" for d in dsts))
+    batch(ns, "".join(f"route add {d} dev veth0\n" for d in dsts))
     routes = ipr.get_routes(family=family, table=254, oif=net["veth0"])
     got = {f"{m.get('dst')}/{m['dst_len']}" for m in routes}
     assert set(dsts) <= got

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import new_ns_name, requires_root
+from helpers import created_ns, new_ns_name, requires_root
 
 from nlshell import IPRoute, NetNS, netns
 from nlshell.engine.codec import constants as C
@@ -19,16 +19,8 @@ pytestmark = requires_root
 @pytest.fixture
 def three() -> Iterator[tuple[str, str, str]]:
     """Namespaces A (the listener's), B and C, made by netns.create and removed after."""
-    names = [new_ns_name() for _ in range(3)]
-    made: list[str] = []
-    try:
-        for name in names:
-            netns.create(name)
-            made.append(name)
-        yield names[0], names[1], names[2]
-    finally:
-        for name in made:
-            netns.remove(name)
+    with created_ns() as a, created_ns() as b, created_ns() as c:
+        yield a, b, c
 
 
 def wait_for(ipr: IPRoute, want, timeout: float = 5.0) -> list:

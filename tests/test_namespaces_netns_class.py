@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Iterator
 
 import pytest
-from helpers import NETNS_DIR, ipj, new_ns_name, requires_root
+from helpers import NETNS_DIR, fd_count, ipj, new_ns_name, requires_root, run_threads
 
 import nlshell
 from nlshell import NETNS, IPRoute, NetNS, Netns, netns
 
 pytestmark = requires_root
-
-
-def fd_count() -> int:
-    return len(os.listdir('/proc/self/fd'))
 
 
 def run_dir() -> tuple[bool, list[str]]:
@@ -27,17 +21,6 @@ def run_dir() -> tuple[bool, list[str]]:
 
 def link_names(ipr: IPRoute) -> set[str]:
     return {link.get('ifname') for link in ipr.get_links()}
-
-
-@pytest.fixture
-def made() -> Iterator[str]:
-    name = new_ns_name()
-    netns.create(name)
-    try:
-        yield name
-    finally:
-        if os.path.lexists(os.path.join(NETNS_DIR, name)):
-            netns.remove(name)
 
 
 def test_spellings_and_imports() -> None:
@@ -192,12 +175,7 @@ def test_many_threads_open_at_once(made: str, ns: str) -> None:
                 errors.append(f'thread {k} round {i}: the calling thread moved')
 
     workers = [threading.Thread(target=hammer, args=(k,)) for k in range(8)]
-    for t in workers:
-        t.start()
-    deadline = time.monotonic() + 60
-    for t in workers:
-        t.join(max(0.0, deadline - time.monotonic()))
-    assert not any(t.is_alive() for t in workers), 'NetNS opens deadlocked'
+    assert run_threads(workers), 'NetNS opens deadlocked'
     assert errors == []
     assert netns.current_ns_inode() == home
     assert fd_count() == fds
@@ -228,12 +206,8 @@ def race_to_create(name: str) -> list[object]:
         except Exception as e:  # collected, asserted by the caller
             seen.append(e)
 
-    workers = [threading.Thread(target=open_it) for _ in range(8)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join(30)
-    return seen
+    run_threads([threading.Thread(target=open_it) for _ in range(8)], 30)
+    return seen  # a thread still stuck has added nothing: the caller's check fails
 
 
 def test_concurrent_create_true_on_one_name() -> None:

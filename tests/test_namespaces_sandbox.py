@@ -15,7 +15,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from helpers import NETNS_DIR, ipj, new_ns_name, requires_root
+from helpers import NETNS_DIR, fd_count, ipj, requires_root, unused_ns_name
 
 from nlshell import NetNS, netns
 
@@ -25,27 +25,18 @@ SANDBOX_IP, OUTER_IP, FAR_SRC = '172.16.0.2', '172.16.0.1', '198.51.100.1'
 
 
 @pytest.fixture
-def outer() -> Iterator[str]:
+def outer(made: str) -> str:
     """The stand-in for the host: a namespace with lo up, removed afterwards."""
-    name = new_ns_name()
-    netns.create(name)
-    try:
-        with NetNS(name) as ip:
-            ip.link('set', index=ip.link_lookup(ifname='lo')[0], state='up')
-        yield name
-    finally:
-        netns.remove(name)
+    with NetNS(made) as ip:
+        ip.link('set', index=ip.link_lookup(ifname='lo')[0], state='up')
+    return made
 
 
 @pytest.fixture
 def sandbox_name() -> Iterator[str]:
     """A unique name for the sandbox; whatever the test made under it is removed."""
-    name = new_ns_name() + '-sandbox'
-    try:
+    with unused_ns_name('-sandbox') as name:
         yield name
-    finally:
-        if os.path.lexists(os.path.join(NETNS_DIR, name)):
-            netns.remove(name)
 
 
 def udp_socket(ns: str, addr: str, timeout: float) -> socket.socket:
@@ -96,7 +87,7 @@ def move_target(form: str, name: str) -> tuple[str | int, int | None]:
 @pytest.mark.parametrize('form', ['name', 'path', 'fd'])
 def test_article_scenario(outer: str, sandbox_name: str, form: str) -> None:
     home = netns.current_ns_inode()
-    fds_before = len(os.listdir('/proc/self/fd'))
+    fds_before = fd_count()
     with NetNS(outer) as ip:  # `ip = IPRoute()` of the article, one namespace down
         ip.link('add', ifname='veth0p0', peer='veth0p1', kind='veth')
         netns.create(sandbox_name)
@@ -138,4 +129,4 @@ def test_article_scenario(outer: str, sandbox_name: str, form: str) -> None:
         assert not echo_works(outer, sandbox_name, OUTER_IP, attempts=1, timeout=0.3)
 
     assert netns.current_ns_inode() == home  # the test's thread never moved
-    assert len(os.listdir('/proc/self/fd')) == fds_before
+    assert fd_count() == fds_before

@@ -9,13 +9,20 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import NETNS_DIR, ip, ipj, new_ns_name, requires_root
+from helpers import (
+    NETNS_DIR,
+    fd_count,
+    ip,
+    ipj,
+    new_ns_name,
+    process_in_ns,
+    requires_root,
+    run_threads,
+)
 
 from nlshell.engine import netns as N
 
@@ -27,26 +34,10 @@ def ip_names() -> list[str]:
     return [line.split()[0] for line in ip('netns', 'list').splitlines() if line.strip()]
 
 
-def fd_count() -> int:
-    return len(os.listdir('/proc/self/fd'))
-
-
 def thread_ns() -> int:
     """Inode of the calling thread's net namespace, read the way the kernel prints it."""
     link = os.readlink('/proc/thread-self/ns/net')  # 'net:[4026532177]'
     return int(link[link.index('[') + 1:-1])
-
-
-@pytest.fixture
-def made() -> Iterator[str]:
-    """A namespace made by N.create (not by ip); removed afterwards whatever happened."""
-    name = new_ns_name()
-    N.create(name)
-    try:
-        yield name
-    finally:
-        if os.path.lexists(os.path.join(NETNS_DIR, name)):
-            N.remove(name)
 
 
 def dir_state() -> tuple[bool, list[str]]:
@@ -307,12 +298,7 @@ def test_many_threads_at_once(made: str, ns: str) -> None:
                 errors.append(f'thread {k} call {i}: {got} in {name}')
 
     threads = [threading.Thread(target=hammer, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()))
-    assert not any(t.is_alive() for t in threads), 'run_in_netns deadlocked'
+    assert run_threads(threads), 'run_in_netns deadlocked'
     assert errors == []
     assert fd_count() == before
 
@@ -392,16 +378,8 @@ def test_pushns_popns_restore(made: str, ns: str) -> None:
 @pytest.fixture
 def sleeper(made: str) -> Iterator[tuple[str, int]]:
     """(namespace, pid) of a `sleep` started with `ip netns exec`."""
-    proc = subprocess.Popen(['ip', 'netns', 'exec', made, 'sleep', '10'])
-    try:
-        deadline = time.monotonic() + 5
-        while N.identify(proc.pid) != made:  # until ip has entered the namespace and exec'd
-            assert time.monotonic() < deadline, 'ip netns exec did not enter the namespace'
-            time.sleep(0.01)
-        yield made, proc.pid
-    finally:
-        proc.kill()
-        proc.wait()
+    with process_in_ns(made, 10) as pid:
+        yield made, pid
 
 
 def test_pids_and_identify(sleeper: tuple[str, int]) -> None:

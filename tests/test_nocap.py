@@ -8,10 +8,8 @@ dropped from the bounding set (so a root process cannot hold it either).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 
 import helpers
 import pytest
@@ -26,30 +24,29 @@ route add 198.51.100.0/24 via 192.0.2.254
 neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 dev d0
 rule add from 192.0.2.0/24 table 100 pref 100
 """
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
 def world(ns: str) -> str:
     if shutil.which("setpriv") is None:
         pytest.skip("needs setpriv (util-linux) to drop CAP_NET_ADMIN")
-    helpers.sh(ns, "-batch", "-", input=SETUP)
+    helpers.batch(ns, SETUP)
     return ns
 
 
+def without_net_admin(ns: str) -> list[str]:
+    """argv prefix: run the rest in `ns` with CAP_NET_ADMIN gone (bounding set too)."""
+    return ["ip", "netns", "exec", ns, "setpriv", "--inh-caps=-all", "--bounding-set=-net_admin",
+            "--"]
+
+
 def nocap(ns: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    argv = ["ip", "netns", "exec", ns, "setpriv", "--inh-caps=-all",
-            "--bounding-set=-net_admin", "--", sys.executable, "-m", "nlshell", *args]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get(
-        "PYTHONPATH")]))}
-    return subprocess.run(argv, capture_output=True, text=True, input=stdin, timeout=60,
-                          env=env)
+    return helpers.run_nlshell(*args, input=stdin, wrapper=without_net_admin(ns))
 
 
 def test_capability_is_really_dropped(world: str) -> None:
-    proc = subprocess.run(["ip", "netns", "exec", world, "setpriv", "--inh-caps=-all",
-                           "--bounding-set=-net_admin", "--", "grep", "CapEff",
-                           "/proc/self/status"], capture_output=True, text=True, timeout=30)
+    proc = subprocess.run([*without_net_admin(world), "grep", "CapEff", "/proc/self/status"],
+                          capture_output=True, text=True, timeout=30)
     assert not int(proc.stdout.split()[1], 16) >> 12 & 1  # CAP_NET_ADMIN is bit 12
 
 

@@ -52,7 +52,7 @@ rule add not fwmark 0x10/0xff pref 101 blackhole
 @pytest.fixture(scope="module")
 def small() -> Iterator[str]:
     with helpers.temp_netns() as ns:
-        helpers.sh(ns, "-batch", "-", input=SETUP)
+        helpers.batch(ns, SETUP)
         yield ns
 
 

@@ -121,7 +121,7 @@ TIMERS = {"gc_timer", "hello_timer", "tcn_timer", "topology_change_timer", "hold
 def rich() -> Iterator[str]:
     """The rich namespace (and its peer namespace for the cross-namespace veth)."""
     with helpers.temp_netns() as ns, helpers.temp_netns() as peer:
-        helpers.sh(ns, "-batch", "-", input=SETUP)
+        helpers.batch(ns, SETUP)
         helpers.sh(ns, "-6", "rule", "add", "from", "2001:db8::/32", "table", "100", "pref", "120")
         helpers.sh(ns, "link", "add", "vp0", "type", "veth", "peer", "name", "vp1",
                    "netns", peer)

@@ -11,14 +11,11 @@ import shlex
 import shutil
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from helpers import ipj, requires_root, sh
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from helpers import ipj, nlshell_argv, nlshell_env, requires_root, sh
 
 pytestmark = [
     requires_root,
@@ -31,14 +28,12 @@ class Terminal:
         self.server = f"nlt-shell-{os.getpid()}-{os.path.basename(tmpdir)}"
         self.tmp = tmpdir
         self.rc_file = os.path.join(tmpdir, "rc")
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": REPO,
-            "HOME": tmpdir,
-            "XDG_STATE_HOME": os.path.join(tmpdir, "state"),
-            "XDG_DATA_HOME": os.path.join(tmpdir, "data"),
-            "XDG_CONFIG_HOME": os.path.join(tmpdir, "config"),
-        }
+        self.env = nlshell_env(
+            HOME=tmpdir,
+            XDG_STATE_HOME=os.path.join(tmpdir, "state"),
+            XDG_DATA_HOME=os.path.join(tmpdir, "data"),
+            XDG_CONFIG_HOME=os.path.join(tmpdir, "config"),
+        )
         self.env.pop("NO_COLOR", None)
 
     def tmux(self, *args: str) -> str:
@@ -49,7 +44,7 @@ class Terminal:
         return proc.stdout
 
     def start(self, argv: list[str]) -> None:
-        cmd = shlex.join([sys.executable, "-m", "nlshell", *argv])
+        cmd = shlex.join(nlshell_argv(*argv))
         script = (f"cd {shlex.quote(self.tmp)}; {cmd}; echo $? > {self.rc_file}; "
                   f"tmux -L {self.server} wait-for -S done; sleep 10")
         subprocess.run(["tmux", "-L", self.server, "-f", "/dev/null", "new-session", "-d",

@@ -5,13 +5,12 @@ bulk chunks, echo."""
 from __future__ import annotations
 
 import errno
-import signal
 import struct
 import subprocess
 from collections.abc import Iterator
 
 import pytest
-from helpers import sh
+from helpers import batch, sh
 
 from nlshell.engine import socket as S
 from nlshell.engine.codec import DecodeError, encode
@@ -19,23 +18,10 @@ from nlshell.engine.codec import constants as C
 from nlshell.engine.errors import DumpInterrupted, NetlinkError, NetlinkOverrun
 from nlshell.engine.socket import NetlinkSocket, ReplyLost, collect_dump
 
+# overrun handling gone wrong would wait forever for a reply: fail instead
+pytestmark = pytest.mark.usefixtures("no_hang")
+
 SEQ, PID = 77, 4242
-
-
-@pytest.fixture(autouse=True)
-def no_hang() -> Iterator[None]:
-    """Overrun handling gone wrong would wait forever for a reply: fail instead."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError("the test took over 30 s (a reply that never came?)")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(30)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 MULTI = C.NLM_F_MULTI
 
 
@@ -163,8 +149,8 @@ class Hooked(NetlinkSocket):
 def many_addrs(ns: str) -> str:
     """veth0 with 2000 IPv4 addresses: their dump takes several datagrams."""
     sh(ns, "link add veth0 type veth peer name veth1")
-    sh(ns, "-batch", "-", input="".join(f"addr add 10.{i >> 8}.{i & 255}.1/32 dev veth0\n"
-                                        for i in range(2000)))
+    batch(ns, "".join(f"addr add 10.{i >> 8}.{i & 255}.1/32 dev veth0\n"
+                      for i in range(2000)))
     return ns
 
 
@@ -208,8 +194,8 @@ class NoDrain(NetlinkSocket):
 
 
 def flood(ns: str, count: int = 1000) -> None:
-    sh(ns, "-batch", "-", input="".join(f"route add 10.{i >> 8}.{i & 255}.0/24 dev veth0\n"
-                                        for i in range(count)))
+    batch(ns, "".join(f"route add 10.{i >> 8}.{i & 255}.0/24 dev veth0\n"
+                      for i in range(count)))
 
 
 @pytest.fixture

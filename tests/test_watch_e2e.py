@@ -17,9 +17,8 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from helpers import requires_root, sh
+from helpers import REPO, fd_count, nlshell_env, requires_root, sh
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STAMP = r"\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\]"
 
 pytestmark = [
@@ -51,10 +50,9 @@ class Screen:
         script = (f"cd {shlex.quote(REPO)}; stty -g > {self.stty}.before; {cmd}; "
                   f"echo $? > {self.rc_file}; stty -g > {self.stty}.after; "
                   f"tmux -S {shlex.quote(self.server)} wait-for -S done; sleep 10")
-        env = {**os.environ, "PYTHONPATH": REPO}
         subprocess.run(["tmux", "-S", self.server, "-f", "/dev/null", "new-session", "-d",
                         "-s", "w", "-x", "160", "-y", "48", "sh", "-c", script],
-                       check=True, env=env, timeout=10)
+                       check=True, env=nlshell_env(), timeout=10)
 
     def text(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "w")
@@ -220,7 +218,7 @@ def test_watcher_feeds_the_models_and_stops_cleanly(ns, ns2, feed):
     from nlshell.shell.watch.source import Watcher
     from nlshell.shell.watch.state import WatchState
 
-    threads, fds = threading.active_count(), len(os.listdir("/proc/self/fd"))
+    threads, fds = threading.active_count(), fd_count()
     state = WatchState()
     changes = []
     watcher = Watcher(state, ns, interval=0.1, all_ns=True, feed=feed,
@@ -253,4 +251,4 @@ def test_watcher_feeds_the_models_and_stops_cleanly(ns, ns2, feed):
     finally:
         watcher.stop()
     assert threading.active_count() == threads
-    assert len(os.listdir("/proc/self/fd")) == fds
+    assert fd_count() == fds
