@@ -33,8 +33,7 @@ class IPRoute:
         if netns is not None and isinstance(netns, str) and (create or flags & os.O_CREAT):
             from . import netns as _netns
 
-            if netns not in _netns.listnetns():
-                _netns.create(netns)
+            _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))  # no check-then-create race
         self.netns = netns
         self.sock = NetlinkSocket(netns=netns, rcvbuf=rcvbuf)
         if all_ns:
