@@ -113,3 +113,15 @@ def test_alias_takes_255_bytes_and_refuses_more_before_creating(ns: str) -> None
     res = helpers.nl(ns, f"link add qa1 alias {'x' * 256} type ifb")
     assert res.code == 1 and "alias" in res.err and "255 bytes" in res.err
     assert "qa1" not in [r["ifname"] for r in helpers.ipj(ns, "link show")]
+
+
+@pytest.mark.parametrize("line", ["link show", "address show", "route show"])
+def test_table_format_from_the_config_reaches_every_table(ns: str, line: str) -> None:
+    """The shell's `table_format` (Options.table_format) is used by the human tables."""
+    helpers.sh(ns, "link add tf0 type veth peer name tf1")
+    helpers.sh(ns, "address add 192.0.2.1/24 dev tf0")
+    helpers.sh(ns, "link set tf0 up")
+    helpers.sh(ns, "link set tf1 up")
+    grid = helpers.ok(ns, line, table_format="grid")
+    assert grid.splitlines()[0].startswith("+-"), grid
+    assert not helpers.ok(ns, line).splitlines()[0].startswith("+-")

@@ -218,7 +218,8 @@ def address_show(ctx: Any, inv: Any) -> None:
     else:
         from nlshell.commands.render import address_table
 
-        ctx.write(address_table(addrs, rctx, query, color=opts.color))
+        ctx.write(address_table(addrs, rctx, query, color=opts.color,
+                                    fmt=opts.table_format))
 
 
 _GONE = (2, 19, 99)  # ENOENT, ENODEV, EADDRNOTAVAIL: already removed (a primary's secondaries)

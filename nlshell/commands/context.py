@@ -41,6 +41,7 @@ class Options:
     force: bool = False
     check: bool = False  # parse only, apply nothing
     timestamp: bool = False
+    table_format: str = "simple"  # human tables; the shell's config file may choose another
     extra: dict = field(default_factory=dict)
 
     def with_family(self, family: int | None) -> Options:

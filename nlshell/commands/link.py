@@ -411,7 +411,7 @@ def link_show(ctx: Any, inv: Any) -> None:
     else:
         from nlshell.commands.render import link_table
 
-        ctx.write(link_table(chosen, rctx, color=opts.color))
+        ctx.write(link_table(chosen, rctx, color=opts.color, fmt=opts.table_format))
 
 
 def render_context(ctx: Any, links: list[Any]) -> Any:

@@ -528,4 +528,5 @@ def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> N
     if ctx.opts.json:
         ctx.emit(getattr(render, json_fn)(msgs, rctx, *extra))
         return
-    ctx.write(getattr(render, table_fn)(msgs, rctx, *extra, color=ctx.opts.color))
+    ctx.write(getattr(render, table_fn)(msgs, rctx, *extra, color=ctx.opts.color,
+                                                  fmt=ctx.opts.table_format))

@@ -151,7 +151,7 @@ class Shell:
             self.ctx.warn(f"nlshell: {problem}")
         if cfg.color != "auto":
             self.ctx.opts.color = cfg.color == "always"
-        self.ctx.opts.extra["table_format"] = cfg.table_format
+        self.ctx.opts.table_format = cfg.table_format
 
     def _history(self, cfg: config_mod.ShellConfig) -> History:
         if cfg.history_size <= 0:
