@@ -38,6 +38,7 @@ from nlshell.engine.codec import (
     nsid,
     route,
     rule,
+    stats,
     views,
 )
 from nlshell.engine.codec import constants as C
@@ -47,7 +48,7 @@ NLMSGHDR = struct.Struct("=IHHII")
 
 # message groups: name -> the module with TYPES / HEADER / ATTRS
 GROUPS = {"link": link, "addr": addr, "route": route, "neigh": neigh, "rule": rule,
-          "nsid": nsid}
+          "nsid": nsid, "stats": stats}
 
 # -- sample values ------------------------------------------------------------------------
 
@@ -57,6 +58,7 @@ SCALAR_SAMPLES: dict[str, list[Any]] = {
     "u16": [0xBEEF],
     "u32": [0xDEADBEEF, 1],
     "u64": [0xFEEDFACECAFEBEEF],
+    "uint": [0xDEADBEEF, 1 << 40],
     "s8": [-5],
     "s16": [-1234],
     "s32": [-123456, 7],
@@ -79,6 +81,7 @@ SCALAR_BAD: dict[str, list[Any]] = {
     "u16": [1 << 16, -1, "nope", [1]],
     "u32": [1 << 32, -1, "nope", {}, float("nan"), float("inf")],
     "u64": [1 << 64, -1, "nope"],
+    "uint": [1 << 64, -1, "nope"],
     "s8": [200, "x"],
     "s16": [1 << 15, "x"],
     "s32": [1 << 31, "x", object()],

@@ -323,6 +323,7 @@ def test_header_field_names() -> None:
         "neigh": ("family", "ifindex", "state", "flags", "ndm_type"),
         "rule": ("family", "dst_len", "src_len", "tos", "table", "action", "flags"),
         "nsid": ("family",),
+        "stats": ("family", "ifindex", "filter_mask"),
     }.items():
         assert S.GROUPS[group].HEADER.names == names, group
 

@@ -8,7 +8,9 @@ Linux keeps the network namespace per *task*, and every Python thread is a task.
 
 * :func:`run_in_netns` runs a function in a short-lived thread that ``setns()`` into the
   namespace; the thread ends afterwards instead of switching back, and the caller never
-  moves. Sockets created there stay bound to that namespace for life.
+  moves. Sockets created there stay bound to that namespace for life. It lives in
+  ``nsenter`` (with :func:`open_ns_fd`, :func:`ns_path` and :func:`validate_name`), which
+  imports nothing of the engine, and is re-exported here.
 * :func:`create` unshares a new namespace in a throwaway thread and pins it with a bind
   mount; the calling thread is untouched.
 * :func:`setns`, :func:`pushns` and :func:`popns` (pyroute2's names) move the *calling
@@ -24,8 +26,8 @@ nsids (the ids one namespace gives another, carried by events heard with
 ``IPRoute(all_ns=True)``): :func:`get_nsid`, :func:`set_nsid`, and :func:`nsid_map` to name
 them; the requests go through the engine's NetlinkSocket opened in the observing namespace.
 
-Standard library only: libc's setns/unshare/mount/umount2 through ctypes (``os.setns`` and
-``os.unshare`` exist only from Python 3.12).
+Standard library only: libc's unshare/mount/umount2 through ctypes (setns is in
+``nsenter``; ``os.setns`` and ``os.unshare`` exist only from Python 3.12).
 """
 
 from __future__ import annotations
@@ -34,26 +36,31 @@ import errno
 import functools
 import os
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from .errors import NetlinkError
+from .nsenter import (
+    CLONE_NEWNET,
+    NETNS_RUN_DIR,
+    NamespaceNotFound,
+    NsSpec,
+    libc,
+    ns_path,
+    open_ns_fd,
+    run_in_netns,
+    validate_name,
+)
+from .nsenter import check as _check
+from .nsenter import enter as _enter
+from .nsenter import in_new_thread as _in_new_thread
+from .nsenter import not_found as _not_found
+from .nsenter import nsfs_dev as _nsfs_dev
+from .nsenter import sys_setns as _sys_setns
 
-NETNS_RUN_DIR = '/run/netns'
-
-CLONE_NEWNET = 0x40000000
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_SHARED = 1 << 20
 MNT_DETACH = 2
-NAME_MAX = 255
-
-T = TypeVar('T')
-NsSpec = str | int  # a name in NETNS_RUN_DIR, an absolute path, or an open fd
-
-
-class NamespaceNotFound(FileNotFoundError):
-    """A network namespace (name, path or process) that does not exist."""
 
 
 class NamespaceExists(FileExistsError):
@@ -64,29 +71,14 @@ class NamespaceExists(FileExistsError):
 
 @functools.cache
 def _libc() -> Any:
-    # Loaded on first use: ctypes is not free to import and most users of the engine
-    # never leave their own namespace.
     import ctypes
 
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
-    libc.unshare.argtypes = [ctypes.c_int]
-    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                           ctypes.c_ulong, ctypes.c_void_p]
-    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-    return libc
-
-
-def _check(ret: int, what: str) -> None:
-    if ret != 0:
-        import ctypes
-
-        code = ctypes.get_errno()
-        raise OSError(code, f'{what}: {os.strerror(code)}')
-
-
-def _sys_setns(fd: int, nstype: int = CLONE_NEWNET) -> None:
-    _check(_libc().setns(fd, nstype), 'setns')
+    lib = libc()  # setns is typed there; the calls that make and pin namespaces are ours
+    lib.unshare.argtypes = [ctypes.c_int]
+    lib.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                          ctypes.c_ulong, ctypes.c_void_p]
+    lib.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    return lib
 
 
 def _sys_unshare(flags: int) -> None:
@@ -104,99 +96,11 @@ def _sys_umount2(target: str, flags: int) -> None:
 
 # --- names and paths ------------------------------------------------------------------------
 
-def validate_name(name: str, *, new: bool = False) -> str:
-    """Return ``name`` if it can be a file name in NETNS_RUN_DIR, else raise ValueError.
-
-    Always refused: non-strings (TypeError), '', '.', '..', anything with '/' or NUL, more
-    than 255 bytes. With ``new=True`` (names we are about to create) also refused: a leading
-    '-' (it reads as an option to ``ip`` and to our own command line) and control characters
-    (they break ``ip netns list`` output). Lookups stay lenient so that a namespace someone
-    else made with such a name can still be opened and removed.
-    """
-    if not isinstance(name, str):
-        raise TypeError(f'network namespace name must be a string, not {name!r}')
-    why = _name_problem(name, new)
-    if why:
-        raise ValueError(f'invalid network namespace name {name!r}: {why}')
-    return name
-
-
-def _name_problem(name: str, new: bool) -> str | None:
-    if name in ('', '.', '..'):
-        return 'empty' if not name else 'reserved name'
-    if '/' in name:
-        return "contains '/'"
-    if '\0' in name:
-        return 'contains NUL'
-    if len(os.fsencode(name)) > NAME_MAX:
-        return f'longer than {NAME_MAX} bytes'
-    if new and name.startswith('-'):
-        return "starts with '-'"
-    if new and any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
-        return 'contains a control character'
-    return None
-
-
-def ns_path(ns: str) -> str:
-    """A name -> ``/run/netns/NAME`` (validated); an absolute path is returned as is."""
-    if isinstance(ns, str) and ns.startswith('/'):
-        return ns
-    return os.path.join(NETNS_RUN_DIR, validate_name(ns))
-
-
 def _name_only(name: str, new: bool = False) -> str:
     # Creating and deleting take names only: a path here would let remove() unlink anything.
     if isinstance(name, str) and name.startswith('/'):
         raise ValueError(f'expected a network namespace name, not a path: {name!r}')
     return os.path.join(NETNS_RUN_DIR, validate_name(name, new=new))
-
-
-def _not_found(ns: object) -> NamespaceNotFound:
-    return NamespaceNotFound(errno.ENOENT, f'network namespace {ns!r} does not exist')
-
-
-def open_ns_fd(ns: NsSpec) -> int:
-    """An fd (close-on-exec) for ``ns``: a name, an absolute path, or an fd (duplicated).
-
-    The caller owns the fd. A missing namespace raises NamespaceNotFound (a
-    FileNotFoundError) and nothing is created.
-    """
-    if isinstance(ns, bool):
-        raise TypeError(f'not a network namespace: {ns!r}')
-    if isinstance(ns, int):
-        try:
-            fd = os.dup(ns)  # os.dup makes the copy non-inheritable
-        except OSError as e:
-            raise OSError(e.errno, f'network namespace fd {ns}: {e.strerror}') from None
-    else:
-        try:
-            # O_NONBLOCK: a FIFO given by mistake must not hang the open
-            fd = os.open(ns_path(ns), os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-        except FileNotFoundError:
-            raise _not_found(ns) from None
-    if not _is_netns_fd(fd):
-        os.close(fd)
-        raise ValueError(f'{ns!r} is not a network namespace')
-    return fd
-
-
-NS_GET_NSTYPE = 0xb703  # ioctl, Linux >= 4.11: which kind of namespace an nsfs fd is
-
-
-@functools.cache
-def _nsfs_dev() -> int:
-    return os.stat('/proc/self/ns/net').st_dev
-
-
-def _is_netns_fd(fd: int) -> bool:
-    """Catch a bare or foreign file early (a half-made /run/netns entry, a typo'd path)."""
-    import fcntl
-
-    try:
-        return fcntl.ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET
-    except OSError:
-        # not nsfs, or an older kernel without the ioctl: nsfs files share one device
-        return os.fstat(fd).st_dev == _nsfs_dev()
 
 
 def _ns_key(ns: NsSpec) -> tuple[int, int]:
@@ -234,62 +138,6 @@ def same_ns(a: NsSpec, b: NsSpec) -> bool:
 
 
 # --- running code inside a namespace --------------------------------------------------------
-
-def _enter(fd: int, ns: object) -> None:
-    """setns(fd) for the calling thread, with an error that names ``ns``."""
-    try:
-        _sys_setns(fd)
-    except OSError as e:
-        if e.errno == errno.EINVAL:  # an fd, but not of a network namespace
-            raise ValueError(f'{ns!r} is not a network namespace') from None
-        raise OSError(e.errno, f'cannot enter network namespace {ns!r}: {e.strerror}') from None
-
-
-def _in_new_thread(fd: int | None, ns: object, fn: Callable[..., T], *args: Any,
-                   **kwargs: Any) -> T:
-    """Run fn in a fresh thread, after entering ``fd`` if given; the thread then ends.
-
-    The thread owns fd and closes it right after setns: if the caller is interrupted while
-    joining, it must not close an fd number the thread has yet to use.
-    """
-    box: dict[str, Any] = {}
-
-    def worker() -> None:
-        try:
-            if fd is not None:
-                try:
-                    _enter(fd, ns)
-                finally:
-                    os.close(fd)
-            box['result'] = fn(*args, **kwargs)
-        except BaseException as e:  # handed to the caller, whatever it is
-            box['error'] = e
-
-    thread = threading.Thread(target=worker, name='nlshell-netns', daemon=True)
-    try:
-        thread.start()
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-        raise
-    thread.join()
-    if 'error' in box:
-        raise box.pop('error')
-    return box['result']
-
-
-def run_in_netns(ns: NsSpec, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call ``fn(*args, **kwargs)`` inside network namespace ``ns`` and return its result.
-
-    ``ns`` is a name, an absolute path or an fd. fn runs in a dedicated thread that enters
-    the namespace and then ends, so the calling thread never changes namespace, and sockets
-    fn creates belong to ``ns`` for life. fn's exception is re-raised here. Safe to call from
-    many threads at once.
-    """
-    if not callable(fn):
-        raise TypeError(f'run_in_netns needs a callable, not {fn!r}')
-    return _in_new_thread(open_ns_fd(ns), ns, fn, *args, **kwargs)
-
 
 def setns(ns: NsSpec, flags: int = 0) -> None:
     """Move the *calling thread* into network namespace ``ns`` (name, path or fd).
@@ -521,7 +369,9 @@ class NsidError(NetlinkError, OSError):
 
 
 def _rtnl(where: NsSpec | None) -> Any:
-    from .socket import NetlinkSocket  # here, not at the top: socket.py imports this module
+    # Imported here only to keep `import netns` cheap (listing names needs no codec);
+    # there is no cycle: socket.py depends on nsenter, not on this module.
+    from .socket import NetlinkSocket
 
     return NetlinkSocket(netns=where, rcvbuf=None)  # one request or a few: no big buffer
 

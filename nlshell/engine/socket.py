@@ -1,7 +1,7 @@
 """One rtnetlink socket: requests and acks, dumps, pipelined bulk requests, multicast.
 
 The socket may live in another network namespace: it is created by a thread that enters
-the namespace (``netns.run_in_netns``), and stays bound to it. The calling thread never
+the namespace (``nsenter.run_in_netns``), and stays bound to it. The calling thread never
 moves.
 
 Replies are read as *lean* messages (``lean.py``): the codec's ``Message`` API, built
@@ -35,6 +35,7 @@ from .codec.errors import DecodeError
 from .codec.message import ErrorMessage, Message, encode, parse
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
 from .lean import LEAN_CLASSES, lean_parse, lean_view, one_message
+from .nsenter import run_in_netns
 
 RECV_SIZE = 1 << 18  # larger than any datagram the kernel builds for us
 DUMP_RETRIES = 8
@@ -91,9 +92,7 @@ class NetlinkSocket:
         if netns is None:
             sock = _make_socket(protocol)
         else:
-            from . import netns as _netns
-
-            sock = _netns.run_in_netns(netns, _make_socket, protocol)
+            sock = run_in_netns(netns, _make_socket, protocol)
         self._sock = sock
         self.netns = netns
         try:

@@ -70,6 +70,8 @@ BRIDGE_DATA = Table("IFLA_", {
     45: ("IFLA_BR_VLAN_STATS_PER_PORT", "u8"),
     46: ("IFLA_BR_MULTI_BOOLOPT", "binary"),
     47: ("IFLA_BR_MCAST_QUERIER_STATE", "binary"),
+    48: ("IFLA_BR_FDB_N_LEARNED", "u32"),
+    49: ("IFLA_BR_FDB_MAX_LEARNED", "u32"),
 })
 
 BRIDGE_PORT_DATA = Table("IFLA_", {
@@ -350,6 +352,11 @@ ATTRS = Table("IFLA_", {
     62: ("IFLA_DEVLINK_PORT", "binary"),
     63: ("IFLA_GSO_IPV4_MAX_SIZE", "u32"),
     64: ("IFLA_GRO_IPV4_MAX_SIZE", "u32"),
+    65: ("IFLA_DPLL_PIN", "binary"),
+    66: ("IFLA_MAX_PACING_OFFLOAD_HORIZON", "uint"),  # nsec, 4 or 8 bytes
+    67: ("IFLA_NETNS_IMMUTABLE", "u8"),
+    68: ("IFLA_HEADROOM", "u16"),
+    69: ("IFLA_TAILROOM", "u16"),
 })
 
 # the veth peer is a full link description: ifinfomsg + IFLA_* (tables refer to each other)

@@ -7,7 +7,7 @@ import os
 import struct
 from typing import Any
 
-from . import addr, link, neigh, nsid, route, rule
+from . import addr, link, neigh, nsid, route, rule, stats
 from .constants import (
     MESSAGE_NAMES,
     NLM_F_ACK_TLVS,
@@ -153,7 +153,7 @@ MESSAGE_TYPES: dict[int, tuple[type, StructSpec, Table]] = {
     NLMSG_ERROR: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
     NLMSG_DONE: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
 }
-for _mod in (link, addr, route, neigh, rule, nsid):
+for _mod in (link, addr, route, neigh, rule, nsid, stats):
     for _t in _mod.TYPES:
         MESSAGE_TYPES[_t] = (Message, _mod.HEADER, _mod.ATTRS)
 

@@ -100,6 +100,29 @@ def _dec_u8(buf, start, end):
     return buf[start]
 
 
+_U32 = struct.Struct("=I")
+_U64 = struct.Struct("=Q")
+
+
+def _dec_uint(buf, start, end):
+    # NLA_UINT: the kernel sends 4 bytes when the value fits, else 8
+    size = end - start
+    if size == 4:
+        return _U32.unpack_from(buf, start)[0]
+    if size == 8:
+        return _U64.unpack_from(buf, start)[0]
+    raise DecodeError(f"variable-width integer in {size} bytes (expected 4 or 8)", start)
+
+
+_enc_u64 = _int_kind("=Q")[1]
+
+
+def _enc_uint(value):
+    if type(value) is int and 0 <= value <= 0xFFFFFFFF:
+        return _U32.pack(value)
+    return _enc_u64(value)  # 8 bytes, or the u64 kind's error
+
+
 def _dec_str(buf, start, end):
     raw = bytes(buf[start:end])
     nul = raw.find(b"\0")
@@ -235,6 +258,7 @@ SCALARS: dict[str, tuple[Decoder, Encoder]] = {
     "u16": _int_kind("=H"),
     "u32": _int_kind("=I"),
     "u64": _int_kind("=Q"),
+    "uint": (_dec_uint, _enc_uint),
     "s8": _int_kind("=b"),
     "s16": _int_kind("=h"),
     "s32": _int_kind("=i"),

@@ -3,85 +3,52 @@
 The links pane needs every link's rtnl_link_stats64 once per interval. An RTM_GETLINK dump
 carries them too, but with some forty other attributes per link, and decoding those cost
 about 40 ms per second with 1,000 links. RTM_GETSTATS with a filter mask returns the very
-same counters in ~220 bytes per link, read here with one struct unpack.
-
-The codec has no table for RTM_GETSTATS (yet), so this module speaks the two fixed layouts
-itself on a plain netlink socket; kernels without it (before 4.7) fall back to RTM_GETLINK.
+same counters in ~220 bytes per link, decoded by the engine's codec (``codec.stats``).
+Kernels without it (before 4.7) refuse the dump; the caller then falls back to RTM_GETLINK.
 """
 
 from __future__ import annotations
 
 import errno
-import socket
-import struct
 from typing import Any
 
 from nlshell.engine.codec import constants as C
+from nlshell.engine.codec import parse
+from nlshell.engine.codec.stats import IFLA_STATS_LINK_64, filter_bit
 from nlshell.engine.errors import NetlinkError
+from nlshell.engine.socket import NetlinkSocket
 
-from .model import link_counters
+from .model import COUNTERS, link_counters
 
-RTM_NEWSTATS, RTM_GETSTATS = 92, 94
-IFLA_STATS_LINK_64 = 1
-NLMSG_ERROR, NLMSG_DONE = 2, 3
-NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
-
-_NLH = struct.Struct("=IHHII")  # len, type, flags, seq, pid
-_IFSTATS = struct.Struct("=BBHII")  # family, pad1, pad2, ifindex, filter_mask
-_NLA = struct.Struct("=HH")
-_COUNTERS = struct.Struct("=8Q")  # rx_packets tx_packets rx_bytes tx_bytes rx/tx_errors, dropped
-_ERRNO = struct.Struct("=i")
-RECV_SIZE = 1 << 18
+LINK_64_ONLY = {"filter_mask": filter_bit(IFLA_STATS_LINK_64)}
 Counters = tuple[int, ...]
 
 
-def _open(netns: Any) -> socket.socket:
-    def make() -> socket.socket:
-        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC,
-                             socket.NETLINK_ROUTE)
-
-    if netns is None:
-        return make()
-    from nlshell.engine import netns as nsmod
-
-    return nsmod.run_in_netns(netns, make)
+def stats_counters(msg: Any) -> Counters | None:
+    """One RTM_NEWSTATS message -> its counters in model.COUNTERS order (None without)."""
+    stats = msg.get("IFLA_STATS_LINK_64")
+    if not stats:
+        return None
+    return tuple(stats[name] for name in COUNTERS)
 
 
 def parse_stats(data: bytes, seq: int) -> tuple[dict[int, Counters], bool]:
     """One datagram of an RTM_GETSTATS dump -> ({ifindex: counters}, done).
 
-    Counters are in model.COUNTERS order. Kernel errors raise NetlinkError.
+    Messages of other sequence numbers are skipped. Kernel errors raise NetlinkError.
     """
     out: dict[int, Counters] = {}
-    off, n = 0, len(data)
-    while off + _NLH.size <= n:
-        length, mtype, _flags, mseq, _pid = _NLH.unpack_from(data, off)
-        if length < _NLH.size or off + length > n:
-            break  # a truncated message: take what came before it
-        body, end = off + _NLH.size, off + length
-        off = (end + 3) & ~3
-        if mseq != seq:
+    for m in parse(data):
+        if m.seq != seq:
             continue
-        if mtype == NLMSG_DONE:
+        if m.type in (C.NLMSG_DONE, C.NLMSG_ERROR):
+            if m.code:
+                raise NetlinkError(m.code, m.msg)
             return out, True
-        if mtype == NLMSG_ERROR:
-            code = -_ERRNO.unpack_from(data, body)[0]
-            if code:
-                raise NetlinkError(code)
-            return out, True
-        if mtype != RTM_NEWSTATS or body + _IFSTATS.size > end:
-            continue
-        index = _IFSTATS.unpack_from(data, body)[3]
-        a = body + _IFSTATS.size
-        while a + 4 <= end:
-            alen, atype = _NLA.unpack_from(data, a)
-            if alen < 4:
-                break
-            if atype & 0x3FFF == IFLA_STATS_LINK_64 and alen >= 4 + _COUNTERS.size:
-                rxp, txp, rxb, txb, rxe, txe, rxd, txd = _COUNTERS.unpack_from(data, a + 4)
-                out[index] = (rxb, txb, rxp, txp, rxe, txe, rxd, txd)
-                break
-            a += (alen + 3) & ~3
+        if m.type == C.RTM_NEWSTATS:
+            counters = stats_counters(m)
+            if counters is not None:
+                out[m["ifindex"]] = counters
     return out, False
 
 
@@ -89,29 +56,16 @@ class StatsSampler:
     """Every link's counters in one namespace: ``sample() -> {ifindex: counters}``."""
 
     def __init__(self, netns: Any = None) -> None:
-        self._sock = _open(netns)
-        try:
-            self._sock.bind((0, 0))
-        except OSError:
-            self._sock.close()
-            raise
-        self._seq = 0
-        self._buf = bytearray(RECV_SIZE)
-        self.supported = True  # False once the kernel refused RTM_GETSTATS
+        self._sock = NetlinkSocket(netns=netns)
+        self.supported = True  # False once the kernel refused RTM_GETSTATS (set by callers)
 
     def sample(self) -> dict[int, Counters]:
-        self._seq = (self._seq + 1) & 0x7FFFFFFF or 1
-        seq = self._seq
-        req = _IFSTATS.pack(C.AF_UNSPEC, 0, 0, 0, 1 << (IFLA_STATS_LINK_64 - 1))
-        self._sock.send(_NLH.pack(_NLH.size + len(req), RTM_GETSTATS,
-                                  NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + req)
         out: dict[int, Counters] = {}
-        while True:
-            n = self._sock.recv_into(self._buf)
-            part, done = parse_stats(bytes(self._buf[:n]), seq)
-            out.update(part)
-            if done:
-                return out
+        for m in self._sock.dump(C.RTM_GETSTATS, fields=LINK_64_ONLY):
+            counters = stats_counters(m)
+            if counters is not None:
+                out[m["ifindex"]] = counters
+        return out
 
     def close(self) -> None:
         self._sock.close()
