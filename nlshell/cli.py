@@ -27,6 +27,7 @@ options:
   --check               parse only; apply nothing
   -n, -netns NAME       run in network namespace NAME
   -4 / -6               IPv4 / IPv6 only
+  -f, -family FAMILY    inet, inet6 or link (-4, -6, -0)
   -j, -json             JSON output (the keys of `ip -j`)
   -p, -pretty           indented JSON
   -br, -brief           one line per object, like `ip -br`
@@ -55,11 +56,14 @@ VALUED = {
     "-c": "command", "--command": "command",
     "-b": "batch", "-batch": "batch", "--batch": "batch",
     "-n": "netns", "-netns": "netns", "--netns": "netns",
+    "-f": "family", "-family": "family", "--family": "family",
     "--color": "color", "--colour": "color", "-color": "color",
 }
 
 
 _COLOR_WHEN = ("auto", "always", "never")
+# -f / -family words -> AF_* (as slots.FAMILY; not imported: start-up time)
+_FAMILIES = {"inet": 2, "inet6": 10, "link": 17}
 
 
 class UsageError(Exception):
@@ -96,6 +100,8 @@ def parse_argv(argv: Sequence[str]) -> dict:
             key = FLAGS[a]
             if key == "stats":
                 st["flags"]["stats"] = st["flags"].get("stats", 0) + 1
+            elif key in _FAMILIES:  # -4 / -6: the last family option wins, as with ip
+                st["flags"]["family"] = _FAMILIES[key]
             else:
                 st["flags"][key] = True
         elif a in VALUED:
@@ -105,6 +111,10 @@ def parse_argv(argv: Sequence[str]) -> dict:
             value = args[i + 1]
             if key == "command":
                 st["commands"].append(value)
+            elif key == "family":
+                if value not in _FAMILIES:
+                    raise UsageError(f'invalid family "{value}" (inet, inet6 or link)')
+                st["flags"]["family"] = _FAMILIES[value]
             else:
                 st[key] = value
             i += 1
@@ -126,11 +136,7 @@ def make_context(st: dict):
     from nlshell.commands.context import Context, Options, color_default
 
     flags = st["flags"]
-    family = None
-    if flags.get("inet"):
-        family = 2
-    if flags.get("inet6"):
-        family = 10
+    family = flags.get("family")
     opts = Options(json=bool(flags.get("json")), pretty=bool(flags.get("pretty")),
                    brief=bool(flags.get("brief")), stats=flags.get("stats", 0),
                    details=bool(flags.get("details")), family=family,

@@ -186,11 +186,17 @@ def _query(ctx: Any, v: dict[str, Any]) -> Any:
     for word in ("dev", "master"):
         if word in v:
             sel[word] = ctx.ifindex(v[word])
-    return AddressQuery(family=ctx.opts.family or 0, **sel)
+    family = ctx.opts.family or 0
+    return AddressQuery(family=0 if family == AF_PACKET else family, **sel)
+
+
+AF_PACKET = 17  # -0 / -f link: the links alone, no addresses (as ip)
 
 
 def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
     family = ctx.opts.family or 0
+    if family == AF_PACKET:
+        return ctx.ipr.get_links(), []
     links = ctx.ipr.link("dump", family=family) if family else ctx.ipr.get_links()
     return links, ctx.ipr.get_addr(family=family)
 
@@ -206,6 +212,8 @@ def address_show(ctx: Any, inv: Any) -> None:
         from nlshell.commands.render import address_json
 
         entries = address_json(addrs, rctx, query)
+        if opts.family == AF_PACKET:  # ip -0 prints the links without addr_info
+            entries = [{k: v for k, v in e.items() if k != "addr_info"} for e in entries]
         if opts.brief:
             entries = [{**brief_json(e, ("link", "link_index", "ifname", "operstate")),
                         "addr_info": [brief_json(a, ("local", "address", "prefixlen"))

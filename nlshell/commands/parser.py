@@ -39,7 +39,7 @@ from nlshell.commands.grammar import (
     Switch,
     WordTable,
 )
-from nlshell.commands.slots import AF_INET, AF_INET6, NETNS, Slot, SlotError
+from nlshell.commands.slots import AF_INET, AF_INET6, FAMILY, NETNS, Slot, SlotError
 
 AF_PACKET = 17
 
@@ -186,6 +186,7 @@ OPTIONS: dict[str, Option] = {
     "-4": Option("family", AF_INET, "IPv4 only"),
     "-6": Option("family", AF_INET6, "IPv6 only"),
     "-0": Option("family", AF_PACKET, "link layer only"),
+    "-family": Option("family", FAMILY, "this family only: inet, inet6 or link"),
     "-json": Option("json", True, "JSON output"),
     "-pretty": Option("pretty", True, "indented JSON"),
     "-statistics": Option("stats", 1, "statistics (again for more)"),
@@ -197,7 +198,7 @@ OPTIONS: dict[str, Option] = {
 }
 _SHORT_OPTIONS = {"-j": "-json", "-p": "-pretty", "-s": "-statistics", "-stats": "-statistics",
                   "-d": "-details", "-br": "-brief", "-o": "-oneline", "-r": "-resolve",
-                  "-n": "-netns"}
+                  "-n": "-netns", "-f": "-family"}
 
 
 def _find_option(text: str) -> list[str]:
@@ -401,9 +402,13 @@ class Walker:
         opt = self.pending_option
         assert opt is not None and isinstance(opt.value, Slot)
         try:
-            self.options[opt.key] = opt.value.convert(text)
+            value = opt.value.convert(text)
         except SlotError as exc:
             raise self._error(str(exc), i) from None
+        if opt.key == "family":  # `-f inet6` is `-6`
+            self.family = value
+        else:
+            self.options[opt.key] = value
         self.pending_option = None
         return self._value_role(opt.value)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from nlshell.commands import slots as S
-from nlshell.commands.grammar import REGISTRY, Flag, Group, Kw, Pos
+from nlshell.commands.grammar import REGISTRY, Flag, Group, Kw, OneOf, Pos
 
 H = "nlshell.commands.route:"
 
@@ -36,8 +36,14 @@ route = REGISTRY.object("route", "routing table entries",
 # -- show / flush ----------------------------------------------------------------------------
 
 _SELECT = [
-    Pos("prefix", S.PREFIX_ALL, "exactly this destination", keyword="to", required=False,
-        source="routes"),
+    Pos("prefix", S.PREFIX_ALL, "exactly this destination", required=False, source="routes"),
+    # ip's `to [root|match|exact] PREFIX`: `to` alone means exact, as a bare prefix does
+    Group("to", "destination, optionally with how it is matched", [
+        OneOf("how", {"root": "routes inside this prefix",
+                      "match": "routes that contain this prefix",
+                      "exact": "exactly this prefix (the default)"}),
+        Pos("prefix", S.PREFIX_ALL, "the destination prefix", source="routes"),
+    ], metavar="SELECTOR"),
     Kw("root", S.PREFIX_ALL, "routes inside this prefix"),
     Kw("match", S.PREFIX_ALL, "routes that contain this prefix"),
     Kw("exact", S.PREFIX_ALL, "exactly this prefix"),
@@ -52,7 +58,7 @@ _SELECT = [
     Kw("metric", U32, "route metric", aliases=["priority", "preference"]),
     Kw("tos", S.number(0, 255), "type of service", aliases=["dsfield"]),
 ]
-_ONE_PREFIX = [("prefix", "root", "match", "exact")]
+_ONE_PREFIX = [("prefix", "to", "root", "match", "exact")]
 
 route.verb("show", "list routes (main table, IPv4 unless -6 or a table is chosen)",
            aliases=["list", "lst"], shortcuts=["s", "sh", "l", "ls"],
@@ -62,6 +68,30 @@ route.verb("flush", "delete every route the selectors match", shortcuts=["f"],
            params=_SELECT, conflicts=_ONE_PREFIX, handler=H + "route_flush")
 
 # -- add / del / replace / change / append / prepend -----------------------------------------
+
+_TIME_UNITS = {"s": 1000, "sec": 1000, "secs": 1000, "ms": 1, "msec": 1, "msecs": 1}
+
+
+def _parse_rtt(text: str) -> tuple[int, bool]:
+    """ip's rtt/rttvar/rto_min value: a time with a unit (``100ms``, ``1.5s``) in ms, or a
+    plain number (the kernel's raw value) -> (value, raw)."""
+    low = text.lower()
+    num = low.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = low[len(num):]
+    if num.startswith("0x") and not unit:  # hex digits are letters too
+        num, unit = low, ""
+    if unit and unit not in _TIME_UNITS:
+        raise ValueError(f"unknown unit {unit!r} (s or ms)")
+    try:
+        value = float(num) if "." in num else int(num, 0)
+    except ValueError:
+        raise ValueError("not a time (e.g. 100ms, 1.5s or a plain number)") from None
+    if value < 0:
+        raise ValueError("a time is not negative")
+    return int(value * _TIME_UNITS.get(unit, 1)), not unit
+
+
+RTT_TIME = S.Slot("TIME", "time", _parse_rtt, kind="number", example="e.g. 100ms, 1s")
 
 # route metrics: keyword -> (RTAX_ attribute, slot, help)
 METRICS: dict[str, tuple[str, S.Slot, str]] = {
@@ -77,14 +107,23 @@ METRICS: dict[str, tuple[str, S.Slot, str]] = {
     "quickack": ("RTAX_QUICKACK", S.number(0, 1), "quick ack (1) or not (0)"),
     "fastopen_no_cookie": ("RTAX_FASTOPEN_NO_COOKIE", S.number(0, 1),
                            "TCP fast open without a cookie (1) or not (0)"),
+    "rtt": ("RTAX_RTT", RTT_TIME, "initial round trip time estimate"),
+    "rttvar": ("RTAX_RTTVAR", RTT_TIME, "initial round trip time variance"),
+    "rto_min": ("RTAX_RTO_MIN", RTT_TIME, "minimal TCP retransmission timeout (always locked)"),
 }
-RTAX_NUMBER = {"RTAX_MTU": 2, "RTAX_WINDOW": 3, "RTAX_SSTHRESH": 6, "RTAX_CWND": 7,
-               "RTAX_ADVMSS": 8, "RTAX_REORDERING": 9, "RTAX_HOPLIMIT": 10,
-               "RTAX_INITCWND": 11, "RTAX_INITRWND": 14, "RTAX_QUICKACK": 15,
-               "RTAX_CC_ALGO": 16, "RTAX_FASTOPEN_NO_COOKIE": 17}
+RTAX_NUMBER = {"RTAX_MTU": 2, "RTAX_WINDOW": 3, "RTAX_RTT": 4, "RTAX_RTTVAR": 5,
+               "RTAX_SSTHRESH": 6, "RTAX_CWND": 7, "RTAX_ADVMSS": 8, "RTAX_REORDERING": 9,
+               "RTAX_HOPLIMIT": 10, "RTAX_INITCWND": 11, "RTAX_RTO_MIN": 13,
+               "RTAX_INITRWND": 14, "RTAX_QUICKACK": 15, "RTAX_CC_ALGO": 16,
+               "RTAX_FASTOPEN_NO_COOKIE": 17}
+# the kernel keeps rtt in 1/8 ms and rttvar in 1/4 ms; a time with a unit is scaled as ip
+# does, a plain number is sent as is (ip's "raw" value)
+RTT_SCALE = {"rtt": 8, "rttvar": 4}
+ALWAYS_LOCKED = ("rto_min",)  # ip locks rto_min whenever it is given
 
-
-LOCKABLE = ("mtu",)  # metrics that take `lock` (the kernel then keeps the value)
+# metrics that take `lock` (the kernel then keeps the value): ip's list
+LOCKABLE = ("mtu", "hoplimit", "advmss", "reordering", "window", "cwnd", "initcwnd",
+            "initrwnd", "rtt", "rttvar", "ssthresh")
 
 
 def _metric_param(word: str, slot: S.Slot, help: str) -> Group | Kw:
@@ -111,7 +150,11 @@ def _change_params(prefix_source: str | None) -> list:
         Pos("type", S.RTTYPE, "route type (unicast when left out)", required=False,
             metavar="TYPE"),
         Pos("prefix", S.PREFIX, "destination", keyword="to", source=prefix_source),
-        Kw("via", S.ADDR, "gateway"),
+        # `via [inet|inet6] ADDR`: a gateway of the other family travels as RTA_VIA
+        Group("via", "gateway", [
+            OneOf("family", {"inet": "an IPv4 gateway", "inet6": "an IPv6 gateway"}),
+            Pos("addr", S.ADDR, "gateway address"),
+        ], metavar="GATEWAY"),
         Kw("dev", S.IFNAME, "output device", aliases=["oif"]),
         Kw("src", S.ADDR, "preferred source address"),
         Kw("from", S.PREFIX, "source prefix (IPv6 source routing)"),
@@ -229,6 +272,18 @@ def table_id(value: Any) -> int:
 _METRIC_KEYS = frozenset((*METRICS, "congctl"))  # the keys `_metrics` reads
 
 
+def _metric_value(word: str, value: Any) -> int:
+    if word in _RTT_WORDS:  # (ms or raw, raw)
+        amount, raw = value
+        value = amount if raw else amount * RTT_SCALE.get(word, 1)
+        if value > 0xFFFFFFFF:
+            raise _error(f'{word} "{amount}": too large')
+    return value
+
+
+_RTT_WORDS = frozenset(("rtt", "rttvar", "rto_min"))
+
+
 def _metrics(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     lock = 0
@@ -237,11 +292,13 @@ def _metrics(values: dict[str, Any]) -> dict[str, Any]:
         if given is None:
             continue
         if isinstance(given, dict):  # a lockable metric: {'value': N, 'lock': True}
-            out[attr] = given["value"]
+            out[attr] = _metric_value(word, given["value"])
             if given.get("lock"):
                 lock |= 1 << RTAX_NUMBER[attr]
         else:
-            out[attr] = given
+            out[attr] = _metric_value(word, given)
+        if word in ALWAYS_LOCKED:
+            lock |= 1 << RTAX_NUMBER[attr]
     if "congctl" in values:
         out["RTAX_CC_ALGO"] = values["congctl"]
     if lock:
@@ -265,9 +322,25 @@ def _nexthops(ctx: Any, hops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_VIA_FAMILY = {"inet": AF_INET, "inet6": AF_INET6}
+
+
+def _via(given: Any) -> str:
+    """`via [inet|inet6] ADDR` -> the address; a family word must fit the address."""
+    if not isinstance(given, dict):
+        return given
+    addr = given["addr"]
+    word = given.get("family")
+    if word is not None and S.family_of(addr) != _VIA_FAMILY[word]:
+        raise _error(f'via {word} "{addr}": not an {_FAMILY_NAME[_VIA_FAMILY[word]]} address')
+    return addr
+
+
 def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]:
     """Grammar values of a route change -> ``route_request`` keywords, with ip's defaults."""
     v = values
+    if "via" in v:
+        v = {**v, "via": _via(v["via"])}
     prefix = v["prefix"]
     hops = v.get("nexthop") or []
     if hops or "from" in v or "src" in v or ctx.opts.family in (AF_INET, AF_INET6):
@@ -405,6 +478,8 @@ def _query(ctx: Any, values: dict[str, Any]) -> Any:
             sel[key] = v[key]
     if "prefix" in v:
         sel["exact"] = v["prefix"]
+    if "to" in v:  # `to [root|match|exact] PREFIX`
+        sel[v["to"].get("how", "exact")] = v["to"]["prefix"]
     sel["family"] = ctx.opts.family if ctx.opts.family in (AF_INET, AF_INET6) else None
     try:
         return RouteQuery(**sel)

@@ -18,6 +18,45 @@ H = "nlshell.commands.rule:"
 U32 = S.NUMBER
 TOS = S.number(0, 255, name="TOS", example="e.g. 0x10")
 
+
+
+def _range(text: str, hi: int, both: bool) -> tuple[int, int]:
+    """``A-B`` (or ``A`` when not `both`) -> (A, B), each 0..hi, A <= B."""
+    first, dash, last = text.partition("-")
+    if both and not dash:
+        raise ValueError("expected a range START-END")
+    start = S.parse_int(first, 0, hi)
+    end = S.parse_int(last, 0, hi) if dash else start
+    if end < start:
+        raise ValueError(f"{end} is less than {start}")
+    return start, end
+
+
+UID_RANGE = S.Slot("UIDRANGE", "uid range", lambda t: _range(t, 0xFFFFFFFF, True),
+                   kind="number", example="e.g. 1000-1999")
+PORT_RANGE = S.Slot("PORT", "port or port range", lambda t: _range(t, 0xFFFF, False),
+                    kind="number", example="e.g. 53 or 1024-2047")
+# the usual names (ip reads /etc/protocols; these are the ones rules meet)
+IPPROTO = S.choice("IPPROTO", {
+    "tcp": (6, "TCP"), "udp": (17, "UDP"), "icmp": (1, "ICMP"), "ipv6-icmp": (58, "ICMPv6"),
+    "sctp": (132, "SCTP"), "udplite": (136, "UDP-Lite"), "gre": (47, "GRE"), "esp": (50, "ESP"),
+    "ah": (51, "AH"), "igmp": (2, "IGMP"),
+}, label="IP protocol", numbers=(0, 255))
+
+# selectors of ip 5.x+: keyword -> (slot, help); `l3mdev` is a flag of its own
+EXTRA_SELECTORS: dict[str, tuple[S.Slot, str]] = {
+    "uidrange": (UID_RANGE, "socket owner uid range START-END"),
+    "ipproto": (IPPROTO, "IP protocol"),
+    "sport": (PORT_RANGE, "source port (or range START-END)"),
+    "dport": (PORT_RANGE, "destination port (or range START-END)"),
+}
+
+
+def _extra_params() -> list:
+    return [*[Kw(w, slot, h) for w, (slot, h) in EXTRA_SELECTORS.items()],
+            Flag("l3mdev", "look up the table of the l3mdev (VRF) device of the packet")]
+
+
 rule = REGISTRY.object("rule", "routing policy rules", shortcuts=["ru"], default="show")
 
 _SELECT = [
@@ -29,6 +68,7 @@ _SELECT = [
     Kw("fwmark", U32, "firewall mark"),
     Kw("priority", U32, "rule priority", aliases=["preference", "order"]),
     Kw("table", S.TABLE, "routing table", aliases=["lookup"]),
+    *_extra_params(),
 ]
 
 rule.verb("show", "list rules (IPv4 unless -6)", aliases=["list", "lst"],
@@ -65,10 +105,12 @@ def _change_params() -> list:
         Kw("suppress_ifgroup", U32, "ignore routes through devices of this group",
            aliases=["sup_group"]),
         Kw("proto", S.PROTO, "who installed the rule", aliases=["protocol"]),
+        *_extra_params(),
     ]
 
 
-_ACTION_CONFLICTS = [("table", "goto"), ("table", "action"), ("goto", "action")]
+_ACTION_CONFLICTS = [("table", "goto"), ("table", "action"), ("goto", "action"),
+                     ("l3mdev", "table"), ("l3mdev", "goto"), ("l3mdev", "action")]
 
 rule.verb("add", "add a rule", _change_params(), shortcuts=["a"],
           conflicts=_ACTION_CONFLICTS, handler=H + "rule_change")
@@ -130,7 +172,17 @@ def rule_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]
     for key, name in _PLAIN:
         if key in v:
             kw[name] = v[key]
-    if "table" in v:
+    if "uidrange" in v:
+        kw["uid_range"] = dict(zip(("start", "end"), v["uidrange"], strict=True))
+    if "ipproto" in v:
+        kw["ipproto"] = v["ipproto"]
+    for word in ("sport", "dport"):
+        if word in v:
+            kw[word + "_range"] = dict(zip(("start", "end"), v[word], strict=True))
+    if v.get("l3mdev"):
+        kw["l3mdev"] = 1
+        kw["action"] = FR_ACT_TO_TBL  # the table is the device's: none is sent (as ip)
+    elif "table" in v:
         kw["table"] = table_id(v["table"])
         kw["action"] = FR_ACT_TO_TBL
     elif "goto" in v:
@@ -179,16 +231,39 @@ def _query(ctx: Any, values: dict[str, Any]) -> Any:
         raise _error(str(exc)) from None
 
 
-def _rules(ctx: Any, query: Any) -> list[Any]:
+# show/flush selectors the renderer's RuleQuery does not know: grammar key -> attribute
+# (ranges are compared as (start, end); a single port is the range N-N, as the kernel keeps it)
+_EXTRA_ATTRS = {"uidrange": "FRA_UID_RANGE", "ipproto": "FRA_IP_PROTO",
+                "sport": "FRA_SPORT_RANGE", "dport": "FRA_DPORT_RANGE"}
+
+
+def _extra_ok(msg: Any, values: dict[str, Any]) -> bool:
+    for key, attr in _EXTRA_ATTRS.items():
+        if key in values:
+            got = msg.get(attr)
+            if isinstance(values[key], tuple):
+                got = None if got is None else (got["start"], got["end"])
+            if got != values[key]:
+                return False
+    return not values.get("l3mdev") or bool(msg.get("FRA_L3MDEV"))
+
+
+def _rules(ctx: Any, query: Any, values: dict[str, Any] | None = None) -> list[Any]:
     family = ctx.opts.family if ctx.opts.family in _AF else AF_INET  # as ip
-    return query.select(ctx.ipr.sock.dump(RTM_GETRULE, {"family": family}))
+    msgs = query.select(ctx.ipr.sock.dump(RTM_GETRULE, {"family": family}))
+    if values and (not _EXTRA_KEYS.isdisjoint(values)):
+        msgs = [m for m in msgs if _extra_ok(m, values)]
+    return msgs
+
+
+_EXTRA_KEYS = frozenset((*_EXTRA_ATTRS, "l3mdev"))
 
 
 def rule_show(ctx: Any, inv: Any) -> None:
     from nlshell.commands.route import output, render_context
 
     query = _query(ctx, inv.values)
-    output(ctx, "rule", _rules(ctx, query), render_context(ctx))
+    output(ctx, "rule", _rules(ctx, query, inv.values), render_context(ctx))
 
 
 def rule_flush(ctx: Any, inv: Any) -> None:
@@ -196,7 +271,8 @@ def rule_flush(ctx: Any, inv: Any) -> None:
 
     query = _query(ctx, inv.values)
     # the rule without a priority (local, 0) stays, as with ip
-    rounds = flush(ctx, lambda: [m for m in _rules(ctx, query) if m.get("priority")],
+    rounds = flush(ctx, lambda: [m for m in _rules(ctx, query, inv.values)
+                                 if m.get("priority")],
                    lambda m: retype(m, RTM_DELRULE))
     if ctx.opts.stats and not ctx.opts.json:
         count = sum(n for _r, n in rounds)

@@ -32,6 +32,7 @@ PROTO, SCOPE, RTTYPE,
 NUD                   int (the kernel's number), names or numbers accepted.
 FWMARK                (mark: int, mask: int | None).
 DURATION              int seconds; ``forever`` -> FOREVER (0xFFFFFFFF).
+FAMILY                int, the AF_* number of ``inet``, ``inet6``, ``link`` (``-f``/``-family``).
 STRING, COMMAND       str.
 choice()              the word itself, or the value declared for it.
 ====================  =====================================================================
@@ -425,3 +426,11 @@ LINK_KIND = choice("KIND", {
     "gre": "GRE tunnel", "gretap": "GRE Ethernet tunnel", "ipip": "IP-in-IP tunnel",
     "sit": "IPv6-in-IPv4 tunnel", "geneve": "GENEVE tunnel", "wireguard": "WireGuard",
 }, label="device kind")
+
+
+# `-f FAMILY` / `-family FAMILY` (ip's names; `link` is -0). AF_BRIDGE and MPLS are not
+# offered: no nlshell command has a bridge or MPLS view.
+AF_PACKET = 17
+FAMILY_WORDS = {"inet": (AF_INET, "IPv4 (as -4)"), "inet6": (AF_INET6, "IPv6 (as -6)"),
+                "link": (AF_PACKET, "link layer (as -0)")}
+FAMILY = choice("FAMILY", FAMILY_WORDS, label="address family", abbrev=False)

@@ -511,7 +511,8 @@ def route_request(cmd: str, kw: dict) -> Request:
         gip, _, gfam = split_prefix(gateway, "gateway")
         if gip is None:
             raise ValueError(f"invalid gateway {gateway!r}")
-        if fam and gfam != fam:
+        # the route's family: its dst's, else the one given (`default` has none)
+        if (fam or family) and gfam != (fam or family):
             attrs.append(("via", {"addr": gip}))
         else:
             attrs.append(("gateway", gip))
@@ -849,7 +850,8 @@ _RULE_ATTRS = (("priority", "priority"), ("pref", "priority"), ("fwmark", "fwmar
                ("suppress_prefixlen", "suppress_prefixlen"),
                ("suppress_ifgroup", "suppress_ifgroup"), ("flow", "flow"),
                ("tos", None), ("l3mdev", "l3mdev"), ("protocol", "protocol"),
-               ("uid_range", "uid_range"), ("ipproto", "ip_proto"))
+               ("uid_range", "uid_range"), ("ipproto", "ip_proto"),
+               ("sport_range", "sport_range"), ("dport_range", "dport_range"))
 
 
 def rule_request(cmd: str, kw: dict) -> Request:
