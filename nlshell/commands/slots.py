@@ -47,6 +47,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from nlshell.engine.nsenter import name_problem
+
 AF_INET = 2
 AF_INET6 = 10
 FOREVER = 0xFFFFFFFF  # the kernel's "infinite lifetime"
@@ -269,16 +271,8 @@ def _parse_ifname(text: str) -> str:
 
 
 def netns_problem(text: str) -> str | None:
-    """Why `text` is not a valid namespace name (ip's rules), or None."""
-    if not text:
-        return "empty"
-    if len(text.encode("utf-8", "surrogatepass")) > 255:
-        return "longer than 255 bytes"
-    if text in (".", ".."):
-        return "reserved name"
-    if "/" in text or "\0" in text:
-        return "contains '/'" if "/" in text else "contains NUL"
-    return None
+    """Why `text` is not a valid namespace name, or None: the engine's own rule."""
+    return name_problem(text)
 
 
 def _parse_netns(text: str) -> str:

@@ -76,13 +76,14 @@ def validate_name(name: str, *, new: bool = False) -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f'network namespace name must be a string, not {name!r}')
-    why = _name_problem(name, new)
+    why = name_problem(name, new=new)
     if why:
         raise ValueError(f'invalid network namespace name {name!r}: {why}')
     return name
 
 
-def _name_problem(name: str, new: bool) -> str | None:
+def name_problem(name: str, *, new: bool = False) -> str | None:
+    """Why ``name`` cannot be a namespace name (see validate_name), or None."""
     if name in ('', '.', '..'):
         return 'empty' if not name else 'reserved name'
     if '/' in name:
