@@ -17,14 +17,18 @@ import os
 from collections.abc import Iterable
 from functools import lru_cache
 
+from nlshell.engine.codec import constants as C
+
 CONF_DIRS = ("/etc/iproute2", "/usr/share/iproute2", "/usr/lib/iproute2")
 
-AF_UNSPEC, AF_INET, AF_BRIDGE, AF_INET6, AF_PACKET, AF_MPLS = 0, 2, 7, 10, 17, 28
+AF_UNSPEC, AF_INET, AF_BRIDGE, AF_INET6, AF_MPLS = C.AF_UNSPEC, C.AF_INET, C.AF_BRIDGE, C.AF_INET6, C.AF_MPLS
+AF_PACKET = 17
 FAMILY_NAMES = {AF_INET: "inet", AF_INET6: "inet6", AF_PACKET: "link", AF_MPLS: "mpls",
                 AF_BRIDGE: "bridge"}
 HOST_BITS = {AF_INET: 32, AF_INET6: 128, AF_MPLS: 20}
 
-RT_TABLE_UNSPEC, RT_TABLE_DEFAULT, RT_TABLE_MAIN, RT_TABLE_LOCAL = 0, 253, 254, 255
+RT_TABLE_UNSPEC, RT_TABLE_DEFAULT, RT_TABLE_MAIN, RT_TABLE_LOCAL = (
+    C.RT_TABLE_UNSPEC, C.RT_TABLE_DEFAULT, C.RT_TABLE_MAIN, C.RT_TABLE_LOCAL)
 
 # --- built-in tables (iproute2's defaults) ---------------------------------------------
 
@@ -33,10 +37,10 @@ _BUILTIN = {
                   9: "ra", 10: "mrt", 11: "zebra", 12: "bird", 13: "dnrouted", 14: "xorp",
                   15: "ntk", 16: "dhcp", 18: "keepalived", 42: "babel", 186: "bgp",
                   187: "isis", 188: "ospf", 189: "rip", 192: "eigrp"},
-    "rt_scopes": {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"},
+    "rt_scopes": dict(C.RT_SCOPE_NAMES),
     "rt_realms": {0: "unknown"},
     "rt_dsfield": {0: "0"},
-    "rt_tables": {RT_TABLE_DEFAULT: "default", RT_TABLE_MAIN: "main", RT_TABLE_LOCAL: "local"},
+    "rt_tables": dict(C.TABLE_NAMES),
     "group": {},
 }
 _WITH_DIR = ("rt_tables", "rt_protos")  # these also read NAME.d/*.conf
@@ -270,8 +274,7 @@ def link_flags(flags: int, mdown: bool = False) -> list[str]:
     return out
 
 
-NUD_ORDER = ((0x01, "INCOMPLETE"), (0x02, "REACHABLE"), (0x04, "STALE"), (0x08, "DELAY"),
-             (0x10, "PROBE"), (0x20, "FAILED"), (0x40, "NOARP"), (0x80, "PERMANENT"))
+NUD_ORDER = tuple(sorted(C.NUD_NAMES.items()))  # by bit, as ip lists them
 NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 NUD_NONE_BIT = 0x100  # ip's filter bit for state "none" (ndm_state == 0)
 _NUD_IDS = {name.lower(): bit for bit, name in NUD_ORDER}
