@@ -1,8 +1,8 @@
 """Live values for completion: interface names, namespaces, addresses, routes, tables.
 
 ``LiveProvider`` answers from one netlink dump per kind, taken on first need (for
-``nlshell --complete``, a short-lived process). ``CacheProvider`` answers from a live
-``Cache`` (the REPL) and never waits on the kernel.
+``nlshell --complete``, a short-lived process). The REPL does not use it: it keeps its own
+index fed by the live cache (``nlshell.shell.live``), so completion never waits there.
 """
 
 from __future__ import annotations
@@ -35,44 +35,7 @@ def _netns_names() -> list[str]:
         return []
 
 
-class _Base:
-    def _link_msgs(self) -> list[Any]:
-        raise NotImplementedError
-
-    def _addr_msgs(self) -> list[Any]:
-        raise NotImplementedError
-
-    def _route_msgs(self) -> list[Any]:
-        raise NotImplementedError
-
-    def links(self) -> list[tuple[str, int, str]]:
-        return [(m.get("ifname"), m["index"], m.get("operstate") or "")
-                for m in self._link_msgs()]
-
-    def netns(self) -> list[str]:
-        return _netns_names()
-
-    def addresses(self, dev: str | None = None) -> list[str]:
-        msgs = self._addr_msgs()
-        if dev is not None:
-            idx = {name: i for name, i, _ in self.links()}.get(dev)
-            msgs = [m for m in msgs if m["index"] == idx]
-        return [_addr(m) for m in msgs]
-
-    def routes(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for m in self._route_msgs():
-            if m.get("table") == 255:
-                continue
-            seen[_prefix(m)] = None
-        return list(seen)
-
-    def tables(self) -> list[tuple[str | int, str]]:
-        extra = sorted({m.get("table") for m in self._route_msgs()} - {253, 254, 255, None})
-        return [*_TABLES, *((t, "table in use") for t in extra)]
-
-
-class LiveProvider(_Base):
+class LiveProvider:
     """Dumps on demand (memoised) from the namespace ``netns`` (None: this one)."""
 
     def __init__(self, netns: str | None = None) -> None:
@@ -105,28 +68,29 @@ class LiveProvider(_Base):
         if self._ipr is not None:
             self._ipr.close()
 
+    def links(self) -> list[tuple[str, int, str]]:
+        return [(m.get("ifname"), m["index"], m.get("operstate") or "")
+                for m in self._link_msgs()]
 
-class CacheProvider(_Base):
-    """Reads a live Cache (``nlshell.engine.cache.Cache``); ``get_cache()`` returns the
-    current context's cache, so ``cd`` switches what is offered."""
+    def netns(self) -> list[str]:
+        return _netns_names()
 
-    def __init__(self, get_cache: Any) -> None:
-        self._get_cache = get_cache
+    def addresses(self, dev: str | None = None) -> list[str]:
+        msgs = self._addr_msgs()
+        if dev is not None:
+            idx = {name: i for name, i, _ in self.links()}.get(dev)
+            msgs = [m for m in msgs if m["index"] == idx]
+        return [_addr(m) for m in msgs]
 
-    def _cache(self) -> Any:
-        return self._get_cache()
+    def routes(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self._route_msgs():
+            if m.get("table") == 255:
+                continue
+            seen[_prefix(m)] = None
+        return list(seen)
 
-    def _link_msgs(self) -> list[Any]:
-        c = self._cache()
-        return c.links() if c is not None else []
+    def tables(self) -> list[tuple[str | int, str]]:
+        extra = sorted({m.get("table") for m in self._route_msgs()} - {253, 254, 255, None})
+        return [*_TABLES, *((t, "table in use") for t in extra)]
 
-    def _addr_msgs(self) -> list[Any]:
-        c = self._cache()
-        return c.addresses() if c is not None else []
-
-    def _route_msgs(self) -> list[Any]:
-        c = self._cache()
-        return c.routes() if c is not None else []
-
-    def close(self) -> None:
-        pass
