@@ -212,9 +212,6 @@ class Context:
         except NetlinkError:
             return []
 
-    def ifname_map(self) -> dict[int, str]:
-        return {m["index"]: m.get("ifname") for m in self.links()}
-
     # --- output ---------------------------------------------------------------------
 
     def write(self, text: str) -> None:
