@@ -393,7 +393,7 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
     from nlshell.engine.errors import NetlinkError
 
     if isinstance(exc, ParseError):
-        return EXIT_USAGE, _point(exc, text)
+        return EXIT_USAGE, f"Error: {exc.message}"  # the message names the bad word
     if isinstance(exc, NetlinkError):
         return EXIT_KERNEL, kernel_message(exc)
     if isinstance(exc, CommandError):
@@ -413,7 +413,3 @@ def _os_text(exc: Exception) -> str:
         return str(exc)
     return exc.strerror + (f": {exc.filename}" if exc.filename is not None else "")
 
-
-def _point(exc: Any, text: str) -> str:
-    """The parse error's message; the line and a caret under the bad word when it helps."""
-    return f"Error: {exc.message}"
