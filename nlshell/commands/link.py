@@ -329,6 +329,10 @@ def _netns_target(name: str) -> str:
 
 # -- handlers ----------------------------------------------------------------------------
 
+# the show plumbing every object shares (monitor.py imports render_context from here too)
+from nlshell.commands.show import brief_json, render_context  # noqa: E402,F401
+
+
 def link_add(ctx: Any, inv: Any) -> None:
     v = inv.values
     if v["type"] in ("tun", "tap"):
@@ -414,19 +418,7 @@ def link_show(ctx: Any, inv: Any) -> None:
         ctx.write(link_table(chosen, rctx, color=opts.color, fmt=opts.table_format))
 
 
-def render_context(ctx: Any, links: list[Any]) -> Any:
-    """The renderers' view of the links and of -d / -s."""
-    from nlshell.commands.render import RenderContext
-
-    return RenderContext(links, details=ctx.opts.details, stats=ctx.opts.stats)
-
-
 _BRIEF_LINK = ("link", "link_index", "ifname", "operstate", "address", "flags")
-
-
-def brief_json(entry: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """ip -br -j keeps only the fields its brief line shows."""
-    return {k: entry[k] for k in keys if k in entry}
 
 
 # -- tun/tap: /dev/net/tun ioctls (the kernel makes no tun devices over rtnetlink) --------

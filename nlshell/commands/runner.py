@@ -46,13 +46,29 @@ _resolved: dict[tuple[str, ...], Any] = {}
 
 
 def bulk_builder(path: tuple[str, ...]) -> Any:
+    """The builder named in BULK_BUILDERS for this command path (None if it has none).
+    A name that does not resolve is an error, raised: a typo must not quietly make
+    batches slow (tests resolve every entry: `check_bulk_builders`)."""
     fn = _resolved.get(path)
     if fn is None and path in BULK_BUILDERS:
         import importlib
 
         module, _, name = BULK_BUILDERS[path].partition(":")
-        fn = _resolved[path] = getattr(importlib.import_module(module), name)
+        try:
+            fn = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as exc:
+            raise RuntimeError(f"bulk builder {BULK_BUILDERS[path]} of "
+                               f"{' '.join(path)}: {exc}") from exc
+        if not callable(fn):
+            raise RuntimeError(f"bulk builder {BULK_BUILDERS[path]} is not callable")
+        _resolved[path] = fn
     return fn
+
+
+def check_bulk_builders() -> None:
+    """Resolve every builder now (RuntimeError naming a broken one)."""
+    for path in BULK_BUILDERS:
+        bulk_builder(path)
 
 
 class ExitShell(Exception):  # noqa: N818 - a signal, not an error
@@ -211,6 +227,7 @@ class Runner:
                 gc.enable()
 
     def _run_lines(self, lines: Iterable[Line], gc_was_on: bool) -> int:
+        check_bulk_builders()  # a broken builder name stops the batch before its first line
         force = self.ctx.opts.force
         pending = Pending(self)
         parse = self._shape_cache().parse  # = self.parse_batch_line
@@ -281,13 +298,7 @@ class Pending:
             return self._builders[command]
         except KeyError:
             pass
-        path = tuple(command.path)
-        fn = None
-        if path in BULK_BUILDERS:
-            try:
-                fn = bulk_builder(path)
-            except (ImportError, AttributeError):
-                fn = None  # run on its own: its handler says what is wrong
+        fn = bulk_builder(tuple(command.path))  # a broken name raises (fail loudly)
         self._builders[command] = fn
         return fn
 
@@ -342,9 +353,9 @@ class Pending:
         if not requests:
             return True
         runner = self.runner
+        ipr = runner.ctx.ipr
         # a builder gives a Request, or the request already encoded (bytes)
-        results = runner.ctx.ipr.sock.bulk(
-            [r if type(r) is bytes else r.as_tuple() for r in requests])
+        results = ipr.send_pipelined(requests)
         first_bad = None
         for i, err in enumerate(results):
             if err is None:
@@ -358,33 +369,12 @@ class Pending:
         if first_bad is None or force:
             return first_bad is None or force
         # undo the adds after the failing line that the kernel already applied
-        undo = [_undo_of(requests[i]) for i in range(first_bad + 1, len(requests))
+        undo = [ipr.undo_of(requests[i]) for i in range(first_bad + 1, len(requests))
                 if results[i] is None]
         undo = [u for u in undo if u is not None]
         if undo:
-            runner.ctx.ipr.sock.bulk(undo)
+            ipr.send_pipelined(undo)
         return False
-
-
-def _undo_of(req: Any) -> tuple | bytes | None:
-    """The delete that reverses an add (create+excl): same identity, del message type."""
-    from nlshell.engine.codec import constants as C
-
-    inverse = {C.RTM_NEWROUTE: C.RTM_DELROUTE, C.RTM_NEWADDR: C.RTM_DELADDR,
-               C.RTM_NEWNEIGH: C.RTM_DELNEIGH}
-    if type(req) is bytes:  # an encoded add: the same message retyped, flags REQUEST only
-        import struct
-
-        mtype = inverse.get(struct.unpack_from("=H", req, 4)[0])
-        if mtype is None:
-            return None
-        raw = bytearray(req)
-        struct.pack_into("=HH", raw, 4, mtype, C.NLM_F_REQUEST)
-        return bytes(raw)
-    mtype = inverse.get(req.msg_type)
-    if mtype is None:
-        return None
-    return (mtype, 0, dict(req.fields), list(req.attrs))
 
 
 def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
