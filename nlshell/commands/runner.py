@@ -77,18 +77,51 @@ class ExitShell(Exception):  # noqa: N818 - a signal, not an error
 
 @dataclass
 class Line:
-    """One logical command line of a batch (continuations joined)."""
+    """One logical command line of a batch (continuations joined). ``error``: why it
+    cannot be run (too long), reported as ``FILE:LINE: error``."""
 
     text: str
     number: int  # the line number where it starts
     source: str
+    error: str = ""
+
+
+LINE_LIMIT = 64 * 1024  # characters in a batch line (continuations joined): memory stays flat
+TOO_LONG = "line too long"
+
+
+def _physical_lines(stream: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """(line, complete) pairs; a line longer than LINE_LIMIT comes as (its start, False)
+    and the rest of it is skipped, read a bounded piece at a time, only if the caller
+    asks for the line after it (a batch stops at the error unless --force)."""
+    readline = getattr(stream, "readline", None)
+    if readline is None:  # a list of lines (tests, -c): already in memory
+        for raw in stream:
+            yield raw, len(raw) <= LINE_LIMIT + 1
+        return
+    while True:
+        raw = readline(LINE_LIMIT + 1)
+        if not raw:
+            return
+        if len(raw) > LINE_LIMIT and not raw.endswith("\n"):
+            yield raw[:80], False
+            while raw and not raw.endswith("\n"):
+                raw = readline(LINE_LIMIT)
+            continue
+        yield raw, True
 
 
 def logical_lines(stream: Iterable[str], source: str) -> Iterator[Line]:
-    """Join ``\\``-continued lines, drop blank lines and ``#`` comment lines."""
+    """Join ``\\``-continued lines, drop blank lines and ``#`` comment lines. A line
+    (or a continued one) longer than LINE_LIMIT comes as a Line with ``error`` set."""
     buf: list[str] = []
+    size = 0
     start = 0
-    for number, raw in enumerate(stream, 1):
+    for number, (raw, complete) in enumerate(_physical_lines(stream), 1):
+        if not complete:
+            yield Line("", start if buf else number, source, TOO_LONG)
+            buf, size = [], 0
+            continue
         text = raw.rstrip("\n").rstrip("\r")
         if not buf:
             if not text.endswith("\\"):  # the common case: one line, one command
@@ -98,12 +131,17 @@ def logical_lines(stream: Iterable[str], source: str) -> Iterator[Line]:
                                number, source)
                 continue
             start = number
+        size += len(text)
+        if size > LINE_LIMIT:
+            yield Line("", start, source, TOO_LONG)
+            buf, size = [], 0
+            continue
         if text.endswith("\\") and not text.endswith("\\\\"):
             buf.append(text[:-1])
             continue
         buf.append(text)
         joined = " ".join(part.strip() for part in buf).strip()
-        buf = []
+        buf, size = [], 0
         if not joined or joined.startswith("#"):
             continue
         yield Line(_strip_comment(joined), start, source)
@@ -235,6 +273,8 @@ class Runner:
         try:
             for line in lines:
                 try:
+                    if line.error:
+                        raise CommandError(line.error)
                     inv = parse(line.text)
                 except Exception as exc:  # noqa: BLE001
                     if not pending.flush(force) and not force:
