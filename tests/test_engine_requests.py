@@ -17,7 +17,8 @@ from nlshell.commands.parser import parse
 from nlshell.commands.route import route_request as command_route_request
 from nlshell.engine import requests as R
 from nlshell.engine.codec import constants as C
-from nlshell.engine.codec.message import encode, parse as parse_bytes
+from nlshell.engine.codec.message import encode
+from nlshell.engine.codec.message import parse as parse_bytes
 from nlshell.engine.iproute import IPRoute
 from nlshell.engine.requests import route_defaults as D
 
