@@ -11,6 +11,7 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Flag, Kw, OneOf, Pos
+from nlshell.engine.codec import constants as C
 
 H = "nlshell.commands.address:"
 
@@ -19,9 +20,11 @@ BRD = S.ADDR.with_words({"+": ("+", "derive from the prefix (host bits set)"),
 SCOPE_ALL = S.SCOPE.with_words({"all": ("all", "every scope")})
 METRIC = S.number(0, 0xFFFFFFFF, name="METRIC")
 
-# bare keywords of add/replace -> IFA_F_* bits
-ADDR_FLAGS = {"nodad": 0x02, "home": 0x10, "mngtmpaddr": 0x100, "noprefixroute": 0x200,
-              "autojoin": 0x400}
+# bare keywords of add/replace -> IFA_F_* bits (ip's words; the codec's names differ for two)
+_IFA_F = {name: bit for bit, name in C.IFA_F_NAMES.items()}
+ADDR_FLAGS = {word: _IFA_F[name] for word, name in (
+    ("nodad", "nodad"), ("home", "home"), ("mngtmpaddr", "managetempaddr"),
+    ("noprefixroute", "noprefixroute"), ("autojoin", "mcautojoin"))}
 _FLAG_HELP = {"nodad": "skip duplicate address detection (IPv6)",
               "home": "home address (IPv6 mobility)",
               "mngtmpaddr": "make temporary addresses from this one (IPv6)",
@@ -81,8 +84,6 @@ address.verb("flush", "remove the addresses selected", shortcuts=["f"],
                        "permanent or dynamic addresses only"),
              ])
 
-
-from nlshell.engine.codec import constants as C  # noqa: E402 - a leaf: names only
 
 # -- requests ----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
+from nlshell.engine.codec import constants as C
 
 H = "nlshell.commands.link:"
 
@@ -296,8 +297,9 @@ def link_add_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
 
 
 # `link set` ONOFF words -> (IFF_ bit, True means the bit is set when "on")
-_IFF_WORDS = {"arp": (0x80, False), "promisc": (0x100, True), "multicast": (0x1000, True),
-              "allmulticast": (0x200, True)}
+_IFF = {name: bit for bit, name in C.IFF_FLAGS.items()}
+_IFF_WORDS = {"arp": (_IFF["NOARP"], False), "promisc": (_IFF["PROMISC"], True),
+              "multicast": (_IFF["MULTICAST"], True), "allmulticast": (_IFF["ALLMULTI"], True)}
 _SET_PLAIN = {"mtu": "mtu", "name": "ifname", "address": "address", "broadcast": "broadcast",
               "txqueuelen": "txqlen", "alias": "ifalias", "state": "state"}
 

@@ -7,10 +7,10 @@ turns an invocation into the engine's keyword request (``requests.route_request`
 `route_add_request`'s message, encoded by the engine's fast encoder when it can) send the
 very same message.
 
-ip's defaults are kept: protocol ``boot``, table ``main`` (``local`` for local, broadcast,
-anycast and nat routes), scope ``link`` for IPv4 unicast routes without a gateway and
-``host`` for local/nat ones; IPv6 metric and preference are left to the kernel (1024,
-medium). ``route flush`` dumps, selects like ``route show`` and sends the deletes
+ip's defaults (protocol ``boot``, table ``main`` or ``local`` by route type, the scope by
+type and gateway) are the engine's one table, ``engine/requests/route_defaults.py``: what is
+not typed is left to it. IPv6 metric and preference are left to the kernel (1024,
+medium). ``route flush`` dumps, selects like ``route show`` and sends the engine's deletes
 pipelined; it is silent unless ``-s``.
 """
 
