@@ -132,7 +132,7 @@ class IPRoute:
     def send_pipelined(self, reqs: Iterable[R.Request | bytes]) -> list[NetlinkError | None]:
         """Send prepared changes pipelined (many per datagram): one result per request,
         in order: None, or its NetlinkError. A failing request does not stop the others."""
-        return self.sock.bulk([_wire(r) for r in reqs])
+        return self.sock.bulk([r if type(r) is bytes else _wire(r) for r in reqs])
 
     @staticmethod
     def undo_of(req: R.Request | bytes) -> R.Request | bytes | None:
