@@ -116,7 +116,7 @@ def test_types(ns: str, ipr: IPRoute, net: dict[str, int], rtype: str) -> None:
     ipr.route("add", dst="10.7.0.0/16", type=rtype)
     assert route(ns, "10.7.0.0/16")["type"] == rtype
     (m,) = ipr.get_routes(family=AF_INET, dst="10.7.0.0/16")
-    assert m["type"] == R._named(rtype, C.RTN_NAMES, "type")
+    assert m["type"] == R.named(rtype, C.RTN_NAMES, "type")
     assert [x.get("dst") for x in ipr.get_routes(family=AF_INET, type=rtype)] == ["10.7.0.0"]
     ipr.route("del", dst="10.7.0.0/16", type=rtype)
     assert absent(ns, "10.7.0.0/16")

@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Flag, Kw, OneOf, Pos
+from nlshell.engine.codec import constants as C
 
 H = "nlshell.commands.address:"
 
@@ -18,9 +20,11 @@ BRD = S.ADDR.with_words({"+": ("+", "derive from the prefix (host bits set)"),
 SCOPE_ALL = S.SCOPE.with_words({"all": ("all", "every scope")})
 METRIC = S.number(0, 0xFFFFFFFF, name="METRIC")
 
-# bare keywords of add/replace -> IFA_F_* bits
-ADDR_FLAGS = {"nodad": 0x02, "home": 0x10, "mngtmpaddr": 0x100, "noprefixroute": 0x200,
-              "autojoin": 0x400}
+# bare keywords of add/replace -> IFA_F_* bits (ip's words; the codec's names differ for two)
+_IFA_F = {name: bit for bit, name in C.IFA_F_NAMES.items()}
+ADDR_FLAGS = {word: _IFA_F[name] for word, name in (
+    ("nodad", "nodad"), ("home", "home"), ("mngtmpaddr", "managetempaddr"),
+    ("noprefixroute", "noprefixroute"), ("autojoin", "mcautojoin"))}
 _FLAG_HELP = {"nodad": "skip duplicate address detection (IPv6)",
               "home": "home address (IPv6 mobility)",
               "mngtmpaddr": "make temporary addresses from this one (IPv6)",
@@ -85,12 +89,16 @@ address.verb("flush", "remove the addresses selected", shortcuts=["f"],
 
 def _broadcast(value: str, prefix: Any) -> str | None:
     """``brd +`` / ``brd -`` / ``brd ADDR`` -> the address to send (None: leave it out)."""
+    if prefix.family != S.AF_INET:
+        from nlshell.commands.context import CommandError
+
+        # as ip: IPv6 has no broadcast address
+        raise CommandError(f'broadcast "{value}": only IPv4 addresses have a broadcast '
+                           f'address ({prefix} is IPv6)')
     if value not in ("+", "-"):
         return value
     import ipaddress
 
-    if prefix.family != S.AF_INET:
-        return None  # IPv6 has no broadcast; ip ignores '+' there too
     plen = 32 if prefix.length is None else prefix.length
     if plen >= 31:
         return None
@@ -162,19 +170,19 @@ def address_add_request(ctx: Any, inv: Any) -> Any:
 
 
 def address_add(ctx: Any, inv: Any) -> None:
-    ctx.ipr._run(address_add_request(ctx, inv))
+    ctx.ipr.send(address_add_request(ctx, inv))
 
 
 def address_replace(ctx: Any, inv: Any) -> None:
-    ctx.ipr._run(_request(ctx, inv, "replace"))
+    ctx.ipr.send(_request(ctx, inv, "replace"))
 
 
 def address_change(ctx: Any, inv: Any) -> None:
-    ctx.ipr._run(_request(ctx, inv, "change"))
+    ctx.ipr.send(_request(ctx, inv, "change"))
 
 
 def address_delete(ctx: Any, inv: Any) -> None:
-    ctx.ipr._run(_request(ctx, inv, "del"))
+    ctx.ipr.send(_request(ctx, inv, "del"))
 
 
 # -- show and flush --------------------------------------------------------------------
@@ -190,7 +198,7 @@ def _query(ctx: Any, v: dict[str, Any]) -> Any:
     return AddressQuery(family=0 if family == AF_PACKET else family, **sel)
 
 
-AF_PACKET = 17  # -0 / -f link: the links alone, no addresses (as ip)
+AF_PACKET = C.AF_PACKET  # -0 / -f link: the links alone, no addresses (as ip)
 
 
 def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
@@ -202,7 +210,7 @@ def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
 
 
 def address_show(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.link import brief_json, render_context
+    from nlshell.commands.show import brief_json, render_context
 
     query = _query(ctx, inv.values)
     links, addrs = _dumps(ctx)
@@ -230,14 +238,14 @@ def address_show(ctx: Any, inv: Any) -> None:
                                     fmt=opts.table_format))
 
 
-_GONE = (2, 19, 99)  # ENOENT, ENODEV, EADDRNOTAVAIL: already removed (a primary's secondaries)
+# already removed (a primary's secondaries go with it)
+_GONE = (errno.ENOENT, errno.ENODEV, errno.EADDRNOTAVAIL)
 
 
 def address_flush(ctx: Any, inv: Any) -> None:
     from nlshell.commands.context import CommandError
-    from nlshell.commands.link import render_context
-    from nlshell.commands.render.address import IFA_F_PERMANENT, addr_flags
-    from nlshell.engine.codec import constants as C
+    from nlshell.commands.render.address import addr_flags
+    from nlshell.commands.show import render_context
 
     v = inv.values
     if not v:
@@ -248,17 +256,12 @@ def address_flush(ctx: Any, inv: Any) -> None:
     kind = v.get("kind")
     if kind is not None:
         want = kind == "permanent"
-        chosen = [m for m in chosen if bool(addr_flags(m) & IFA_F_PERMANENT) == want]
+        chosen = [m for m in chosen if bool(addr_flags(m) & C.IFA_F_PERMANENT) == want]
     # secondaries first: deleting a primary first would take them along (or promote them)
-    chosen.sort(key=lambda m: not addr_flags(m) & 0x01)
-    requests = []
-    for m in chosen:
-        attrs = [(name, m.get(name)) for name in ("IFA_LOCAL", "IFA_ADDRESS")
-                 if m.get(name) is not None]
-        fields = {"family": m["family"], "prefixlen": m["prefixlen"], "index": m["index"]}
-        requests.append((C.RTM_DELADDR, 0, fields, attrs))
-    if not requests:
+    chosen.sort(key=lambda m: not addr_flags(m) & C.IFA_F_SECONDARY)
+    if not chosen:
         return
-    for err in ctx.ipr.sock.bulk(requests):
+    ipr = ctx.ipr
+    for err in ipr.send_pipelined([ipr.delete_of(m) for m in chosen]):
         if err is not None and err.code not in _GONE:
             raise err

@@ -15,6 +15,7 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
+from nlshell.engine.codec import constants as C
 
 H = "nlshell.commands.link:"
 
@@ -40,8 +41,23 @@ BOND_MODE = S.choice("MODE", {
 VLAN_PROTO = S.choice("PROTO", {"802.1Q": (0x8100, "customer VLAN (default)"),
                                 "802.1ad": (0x88A8, "service VLAN (QinQ)")},
                       label="VLAN protocol")
-TUN_OWNER = S.Slot("USER", "user", str, kind="string", example="a user name or uid")
-TUN_GROUP = S.Slot("GROUP", "group", str, kind="string", example="a group name or gid")
+ID_MAX = 0xFFFFFFFE  # uid_t / gid_t; (uid_t)-1 means "nobody chosen"
+
+
+def _owner_word(what: str) -> Any:
+    """A user/group slot's reader: a name (looked up when the command runs), or ASCII digits
+    that fit an id."""
+    def parse(text: str) -> str:
+        if text.isascii() and text.isdigit() and int(text) > ID_MAX:
+            raise ValueError(f"not a {what} id (0..{ID_MAX})")
+        return text
+    return parse
+
+
+TUN_OWNER = S.Slot("USER", "user", _owner_word("user"), kind="string",
+                   example="a user name or uid")
+TUN_GROUP = S.Slot("GROUP", "group", _owner_word("group"), kind="string",
+                   example="a group name or gid")
 
 # `link show type` also takes the port kinds (bridge_slave...) as ip does
 SHOW_KIND = S.LINK_KIND.with_words({
@@ -281,8 +297,9 @@ def link_add_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
 
 
 # `link set` ONOFF words -> (IFF_ bit, True means the bit is set when "on")
-_IFF_WORDS = {"arp": (0x80, False), "promisc": (0x100, True), "multicast": (0x1000, True),
-              "allmulticast": (0x200, True)}
+_IFF = {name: bit for bit, name in C.IFF_FLAGS.items()}
+_IFF_WORDS = {"arp": (_IFF["NOARP"], False), "promisc": (_IFF["PROMISC"], True),
+              "multicast": (_IFF["MULTICAST"], True), "allmulticast": (_IFF["ALLMULTI"], True)}
 _SET_PLAIN = {"mtu": "mtu", "name": "ifname", "address": "address", "broadcast": "broadcast",
               "txqueuelen": "txqlen", "alias": "ifalias", "state": "state"}
 
@@ -329,6 +346,10 @@ def _netns_target(name: str) -> str:
 
 # -- handlers ----------------------------------------------------------------------------
 
+# the show plumbing every object shares (monitor.py imports render_context from here too)
+from nlshell.commands.show import brief_json, render_context  # noqa: E402,F401
+
+
 def link_add(ctx: Any, inv: Any) -> None:
     v = inv.values
     if v["type"] in ("tun", "tap"):
@@ -344,27 +365,46 @@ def link_add(ctx: Any, inv: Any) -> None:
 
 
 def _then_set(ctx: Any, name: str, kw: dict[str, Any], netns: str | None = None) -> None:
-    """Attributes set right after creating `name` (in `netns` when it was made there);
-    a failure says that the device exists."""
+    """Attributes set right after creating `name` (in `netns` when it was made there).
+    If the kernel refuses them, the device just made is removed again, so a failed
+    command leaves nothing behind; the error says so."""
     if not kw:
         return
     from nlshell.commands.context import CommandError, kernel_message
     from nlshell.engine.errors import NetlinkError
 
     ctx.forget_names()
+    other = None
     try:
         if netns is None:
-            ctx.ipr.link("set", index=ctx.ifindex(name), **kw)
+            ipr = ctx.ipr
         else:
             from nlshell.engine.iproute import IPRoute
 
-            with IPRoute(netns=_netns_target(netns)) as ipr:
-                ipr.link("set", index=ipr.link_lookup(ifname=name)[0], **kw)
-    except (NetlinkError, IndexError) as exc:
-        why = kernel_message(exc) if isinstance(exc, NetlinkError) else "it is gone"
-        err = CommandError(f'"{name}" was created, but setting {", ".join(kw)} failed: {why}')
-        err.exit_code = 2
-        raise err from None
+            ipr = other = IPRoute(netns=_netns_target(netns))
+        found = ipr.link_lookup(ifname=name)
+        if not found:
+            err = CommandError(f'"{name}" was created, but is gone before setting '
+                               f'{", ".join(kw)}')
+            err.exit_code = 2
+            raise err
+        try:
+            ipr.link("set", index=found[0], **kw)
+        except NetlinkError as exc:
+            why = kernel_message(exc)
+            try:
+                ipr.link("del", index=found[0])
+                outcome = f'"{name}" was not kept'
+            except NetlinkError as gone:
+                outcome = f'"{name}" was created and stays ({kernel_message(gone)})'
+            err = CommandError(f'setting {", ".join(kw)} of the new "{name}" failed: '
+                               f'{why}; {outcome}')
+            err.exit_code = 2
+            raise err from None
+    finally:
+        ctx.forget_names()
+        if other is not None:
+            other.close()
 
 
 def link_set(ctx: Any, inv: Any) -> None:
@@ -414,19 +454,7 @@ def link_show(ctx: Any, inv: Any) -> None:
         ctx.write(link_table(chosen, rctx, color=opts.color, fmt=opts.table_format))
 
 
-def render_context(ctx: Any, links: list[Any]) -> Any:
-    """The renderers' view of the links and of -d / -s."""
-    from nlshell.commands.render import RenderContext
-
-    return RenderContext(links, details=ctx.opts.details, stats=ctx.opts.stats)
-
-
 _BRIEF_LINK = ("link", "link_index", "ifname", "operstate", "address", "flags")
-
-
-def brief_json(entry: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """ip -br -j keeps only the fields its brief line shows."""
-    return {k: entry[k] for k in keys if k in entry}
 
 
 # -- tun/tap: /dev/net/tun ioctls (the kernel makes no tun devices over rtnetlink) --------
@@ -441,8 +469,13 @@ def _owner_id(text: str | None, kind: str) -> int | None:
     """A user/group name or number -> its id; error naming it when unknown."""
     if text is None:
         return None
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():
+        value = int(text)
+        if value > ID_MAX:
+            from nlshell.commands.context import CommandError
+
+            raise CommandError(f'{kind} "{text}": not a {kind} id (0..{ID_MAX})')
+        return value
     import grp
     import pwd
 
@@ -452,6 +485,11 @@ def _owner_id(text: str | None, kind: str) -> int | None:
         return pwd.getpwnam(text).pw_uid if kind == "user" else grp.getgrnam(text).gr_gid
     except KeyError:
         raise CommandError(f'{kind} "{text}" does not exist') from None
+
+
+def _c_int(value: int) -> int:
+    """An id as ioctl's C int argument (the kernel reads it back as a 32-bit id)."""
+    return value - (1 << 32) if value > 0x7FFFFFFF else value
 
 
 def tun_create(ctx: Any, name: str, mode: str, v: dict[str, Any]) -> None:
@@ -475,9 +513,9 @@ def tun_create(ctx: Any, name: str, mode: str, v: dict[str, Any]) -> None:
         try:
             fcntl.ioctl(fd, _TUNSETIFF, ifreq)
             if uid is not None:
-                fcntl.ioctl(fd, _TUNSETOWNER, uid)
+                fcntl.ioctl(fd, _TUNSETOWNER, _c_int(uid))
             if gid is not None:
-                fcntl.ioctl(fd, _TUNSETGROUP, gid)
+                fcntl.ioctl(fd, _TUNSETGROUP, _c_int(gid))
             fcntl.ioctl(fd, _TUNSETPERSIST, 1)
         finally:
             os.close(fd)

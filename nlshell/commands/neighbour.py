@@ -74,10 +74,11 @@ neighbour.verb("get", "look one entry up", shortcuts=["g"], params=[
 
 # == handlers ==================================================================================
 
-NTF_PROXY, NTF_EXT_LEARNED, NTF_ROUTER = 0x08, 0x10, 0x80
-RTM_DELNEIGH, RTM_GETNEIGH = 29, 30
+from nlshell.engine.codec import constants as C  # noqa: E402 - a leaf: names only
+
+NTF_PROXY, NTF_EXT_LEARNED, NTF_ROUTER = C.NTF_PROXY, C.NTF_EXT_LEARNED, C.NTF_ROUTER
 _VERB = {"add": "add", "delete": "del", "change": "change", "replace": "replace"}
-_AF = {2: "IPv4", 10: "IPv6"}
+_AF = {C.AF_INET: "IPv4", C.AF_INET6: "IPv6"}
 
 
 def neighbour_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]:
@@ -101,7 +102,7 @@ def neighbour_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str,
     if "nud" in v:
         kw["state"] = v["nud"]
     elif verb != "del":
-        kw["state"] = 0x80  # permanent, as ip
+        kw["state"] = C.NUD_PERMANENT  # as ip
     flags = 0
     for key, bit in (("proxy", NTF_PROXY), ("router", NTF_ROUTER),
                      ("extern_learn", NTF_EXT_LEARNED)):
@@ -128,7 +129,7 @@ def neighbour_add_request(ctx: Any, inv: Any) -> Any:
 
 def neighbour_change(ctx: Any, inv: Any) -> None:
     """neighbour add | delete | change | replace."""
-    ctx.ipr._run(neighbour_request(ctx, inv))
+    ctx.ipr.send(neighbour_request(ctx, inv))
 
 
 # -- show / flush / get -------------------------------------------------------------------------
@@ -159,26 +160,19 @@ def _dump(ctx: Any, query: Any) -> list[Any]:
     fields = {"family": query.family or 0}
     if query.proxy:
         fields["flags"] = NTF_PROXY
-    return ctx.ipr.sock.dump(RTM_GETNEIGH, fields)
+    return ctx.ipr.kernel_dump("neigh", fields)
 
 
 def neighbour_show(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.route import output, render_context
+    from nlshell.commands.show import output, render_context
 
     query = _query(ctx, inv.values)
     rctx = render_context(ctx)
     output(ctx, "neighbour", query.select(_dump(ctx, query), rctx), rctx, query.hidden)
 
 
-def delete_of_neighbour(msg: Any) -> tuple:
-    """The delete of a dumped entry: its header and address, as ip's flush sends."""
-    fields = {"family": msg["family"], "ifindex": msg["ifindex"], "state": msg["state"],
-              "flags": msg["flags"] & NTF_PROXY, "ndm_type": msg["ndm_type"]}
-    return (RTM_DELNEIGH, 0, fields, [("dst", msg.get("dst"))])
-
-
 def neighbour_flush(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.route import flush
+    from nlshell.commands.show import flush, render_context, report_rounds
 
     if not inv.values:
         from nlshell.commands.context import CommandError
@@ -190,21 +184,14 @@ def neighbour_flush(ctx: Any, inv: Any) -> None:
     def select() -> list[Any]:
         nonlocal rctx
         if rctx is None:
-            from nlshell.commands.route import render_context
-
             rctx = render_context(ctx)
         return query.select(_dump(ctx, query), rctx)
 
-    rounds = flush(ctx, select, delete_of_neighbour)
-    if ctx.opts.stats and not ctx.opts.json:
-        for number, count in rounds:
-            ctx.write(f"\n*** Round {number}, deleting {count} entries ***")
-        done = len(rounds)
-        ctx.write(f"*** Flush is complete after {done} round{'s' if done != 1 else ''} ***")
+    report_rounds(ctx, flush(ctx, select))
 
 
 def neighbour_get(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.route import output, render_context
+    from nlshell.commands.show import output, render_context
     from nlshell.engine import requests
 
     v = inv.values
@@ -212,5 +199,5 @@ def neighbour_get(ctx: Any, inv: Any) -> None:
                           "ifindex": ctx.ifindex(v["dev"])}
     if v.get("proxy"):
         kw["flags"] = NTF_PROXY
-    msgs = ctx.ipr._run(requests.neigh_request("get", kw))
+    msgs = ctx.ipr.send(requests.neigh_request("get", kw))
     output(ctx, "neighbour", msgs, render_context(ctx))

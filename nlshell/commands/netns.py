@@ -7,6 +7,7 @@ are those of the namespace the command runs in (``cd``/``-n``), as with ``ip -n`
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -152,22 +153,47 @@ def netns_exec(ctx: Any, inv: Any) -> None:
     import subprocess
 
     from nlshell.commands.context import CommandError
-    from nlshell.engine import netns as N
+    from nlshell.engine import nsenter
 
     name = inv.values["name"]
+    program = inv.values["argv"][0]
     with _errors(name):
-        fd = N.open_ns_fd(name)
+        fd = nsenter.open_ns_fd(name)
     try:
+        # try the switch first, in a thread that ends: the child's own setns would fail
+        # the same way, but only as an opaque "Exception occurred in preexec_fn"
+        _may_enter(name, fd)
         ctx.out.flush()
-        proc = subprocess.run(inv.values["argv"], preexec_fn=lambda: N._sys_setns(fd),
+        proc = subprocess.run(inv.values["argv"], preexec_fn=lambda: nsenter.sys_setns(fd),
                               pass_fds=(fd,), check=False)
+    except subprocess.SubprocessError:
+        raise _refused(name) from None
     except OSError as exc:
-        raise CommandError(f"exec {inv.values['argv'][0]}: {exc.strerror or exc}") from None
+        raise CommandError(f"exec {program}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
     if proc.returncode:
         # the program's own status, as `ip netns exec` (a signal: 128 + its number, as sh)
         status = proc.returncode if proc.returncode > 0 else 128 - proc.returncode
-        err = CommandError(f"exec {inv.values['argv'][0]}: exited {status}")
+        err = CommandError(f"exec {program}: exited {status}")
         err.exit_code = status
         raise err
+
+
+def _may_enter(name: str, fd: int) -> None:
+    """Raise the one-line refusal when this process may not enter the namespace."""
+    from nlshell.engine import nsenter
+
+    try:
+        nsenter.in_new_thread(os.dup(fd), name, lambda: None)
+    except PermissionError:
+        raise _refused(name) from None
+
+
+def _refused(name: str) -> Exception:
+    from nlshell.commands.context import CommandError
+
+    err = CommandError(f'netns exec {name}: entering the namespace was refused '
+                       '(this needs CAP_SYS_ADMIN)')
+    err.exit_code = 2
+    return err

@@ -7,10 +7,10 @@ turns an invocation into the engine's keyword request (``requests.route_request`
 `route_add_request`'s message, encoded by the engine's fast encoder when it can) send the
 very same message.
 
-ip's defaults are kept: protocol ``boot``, table ``main`` (``local`` for local, broadcast,
-anycast and nat routes), scope ``link`` for IPv4 unicast routes without a gateway and
-``host`` for local/nat ones; IPv6 metric and preference are left to the kernel (1024,
-medium). ``route flush`` dumps, selects like ``route show`` and sends the deletes
+ip's defaults (protocol ``boot``, table ``main`` or ``local`` by route type, the scope by
+type and gateway) are the engine's one table, ``engine/requests/route_defaults.py``: what is
+not typed is left to it. IPv6 metric and preference are left to the kernel (1024,
+medium). ``route flush`` dumps, selects like ``route show`` and sends the engine's deletes
 pipelined; it is silent unless ``-s``.
 """
 
@@ -111,11 +111,6 @@ METRICS: dict[str, tuple[str, S.Slot, str]] = {
     "rttvar": ("RTAX_RTTVAR", RTT_TIME, "initial round trip time variance"),
     "rto_min": ("RTAX_RTO_MIN", RTT_TIME, "minimal TCP retransmission timeout (always locked)"),
 }
-RTAX_NUMBER = {"RTAX_MTU": 2, "RTAX_WINDOW": 3, "RTAX_RTT": 4, "RTAX_RTTVAR": 5,
-               "RTAX_SSTHRESH": 6, "RTAX_CWND": 7, "RTAX_ADVMSS": 8, "RTAX_REORDERING": 9,
-               "RTAX_HOPLIMIT": 10, "RTAX_INITCWND": 11, "RTAX_RTO_MIN": 13,
-               "RTAX_INITRWND": 14, "RTAX_QUICKACK": 15, "RTAX_CC_ALGO": 16,
-               "RTAX_FASTOPEN_NO_COOKIE": 17}
 # the kernel keeps rtt in 1/8 ms and rttvar in 1/4 ms; a time with a unit is scaled as ip
 # does, a plain number is sent as is (ip's "raw" value)
 RTT_SCALE = {"rtt": 8, "rttvar": 4}
@@ -203,21 +198,10 @@ route.verb("get", "the route a packet to this address would take", shortcuts=["g
 # == handlers ==================================================================================
 # (engine and output code is imported inside them: declarations stay cheap)
 
-AF_INET, AF_INET6 = 2, 10
-RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_ANYCAST, RTN_MULTICAST, RTN_NAT = 1, 2, 3, 4, 5, 10
-RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST = 0, 253, 254
-RT_TABLE_MAIN, RT_TABLE_LOCAL = 254, 255
-RTNH_F_ONLINK = 0x04
-RTM_F_CLONED, RTM_F_LOOKUP_TABLE, RTM_F_FIB_MATCH = 0x200, 0x1000, 0x2000
-RTM_GETROUTE, RTM_DELROUTE = 26, 25
-ENOENT, ESRCH = 2, 3
-FLUSH_ROUNDS = 10  # as ip: give up when routes keep coming back
+from nlshell.engine.codec import constants as C  # noqa: E402 - a leaf: names only
 
-# ip's scope for a route whose scope was not given (IPv4; IPv6 is always universe)
-_TYPE_SCOPE = {RTN_LOCAL: RT_SCOPE_HOST, RTN_NAT: RT_SCOPE_HOST, RTN_BROADCAST: RT_SCOPE_LINK,
-               RTN_MULTICAST: RT_SCOPE_LINK, RTN_ANYCAST: RT_SCOPE_LINK}
-# types ip puts in the local table when no table is given
-_LOCAL_TABLE_TYPES = frozenset((RTN_LOCAL, RTN_BROADCAST, RTN_NAT, RTN_ANYCAST))
+AF_INET, AF_INET6 = C.AF_INET, C.AF_INET6
+
 # grammar verb -> engine verb
 _VERB = {"add": "add", "delete": "del", "replace": "replace", "change": "change",
          "append": "append", "prepend": "prepend"}
@@ -284,6 +268,13 @@ def _metric_value(word: str, value: Any) -> int:
 _RTT_WORDS = frozenset(("rtt", "rttvar", "rto_min"))
 
 
+def _rtax_number(attr: str) -> int:
+    """A metric's RTAX_* number, from the codec's metrics table (the lock bit is 1 << it)."""
+    from nlshell.engine.codec import route as route_tables
+
+    return route_tables.METRICS.lookup(attr).type
+
+
 def _metrics(values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     lock = 0
@@ -294,11 +285,11 @@ def _metrics(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(given, dict):  # a lockable metric: {'value': N, 'lock': True}
             out[attr] = _metric_value(word, given["value"])
             if given.get("lock"):
-                lock |= 1 << RTAX_NUMBER[attr]
+                lock |= 1 << _rtax_number(attr)
         else:
             out[attr] = _metric_value(word, given)
         if word in ALWAYS_LOCKED:
-            lock |= 1 << RTAX_NUMBER[attr]
+            lock |= 1 << _rtax_number(attr)
     if "congctl" in values:
         out["RTAX_CC_ALGO"] = values["congctl"]
     if lock:
@@ -317,7 +308,7 @@ def _nexthops(ctx: Any, hops: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "weight" in hop:
             entry["weight"] = hop["weight"]
         if hop.get("onlink"):
-            entry["flags"] = RTNH_F_ONLINK
+            entry["flags"] = C.RTNH_F_ONLINK
         out.append(entry)
     return out
 
@@ -373,23 +364,14 @@ def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any
                 kw[name] = v[key]
     if "proto" in v:
         kw["proto"] = v["proto"]
+    # table and scope left out take ip's defaults for the route's type, in the engine
+    # (requests.route_defaults); IPv6 routes are global there
     if "table" in v:
         kw["table"] = table_id(v["table"])
-    elif rtype in _LOCAL_TABLE_TYPES:
-        kw["table"] = RT_TABLE_LOCAL
     if "scope" in v:
         kw["scope"] = v["scope"]
-    elif verb != "del":
-        if family == AF_INET6:
-            kw["scope"] = RT_SCOPE_UNIVERSE
-        elif rtype in _TYPE_SCOPE:
-            kw["scope"] = _TYPE_SCOPE[rtype]
-        elif rtype in (None, RTN_UNICAST) and "via" not in v and not hops and "nhid" not in v:
-            kw["scope"] = RT_SCOPE_LINK
-        else:
-            kw["scope"] = RT_SCOPE_UNIVERSE
     if v.get("onlink"):
-        kw["flags"] = RTNH_F_ONLINK
+        kw["flags"] = C.RTNH_F_ONLINK
     if not _METRIC_KEYS.isdisjoint(v):
         metrics = _metrics(v)
         if metrics:
@@ -422,42 +404,19 @@ def route_add_message(ctx: Any, inv: Any) -> Any:
     if _requests is None:
         from nlshell.engine import requests as _requests
     kw = route_keywords(ctx, inv.values, "add")
-    raw = _requests.fast_route("add", _without_defaults(kw))
+    raw = _requests.fast_route("add", kw)
     return raw if raw is not None else _requests.route_request("add", kw)
 
 
 _requests: Any = None  # nlshell.engine.requests, imported on first use (start-up time)
 
 
-def _without_defaults(kw: dict[str, Any]) -> dict[str, Any]:
-    """`kw` without the family and scope the engine derives by itself anyway (the family
-    of the destination; scope link for a device route without gateway, else global),
-    which the fast encoder does not take."""
-    dst = kw.get("dst")
-    if type(dst) is not str:
-        return kw
-    out = dict(kw)
-    if out.get("family") == (AF_INET6 if ":" in dst else AF_INET):
-        del out["family"]
-    derived = RT_SCOPE_LINK if "gateway" not in out and "oif" in out else RT_SCOPE_UNIVERSE
-    if out.get("scope", derived) == derived:
-        out.pop("scope", None)
-    return out
-
-
 def route_change(ctx: Any, inv: Any) -> None:
     """route add | delete | replace | change | append | prepend."""
-    ctx.ipr._run(route_request(ctx, inv))
+    ctx.ipr.send(route_request(ctx, inv))
 
 
 # -- show / flush ---------------------------------------------------------------------------------
-
-def render_context(ctx: Any) -> Any:
-    """The renderer's view of links and options (-d, -s)."""
-    from nlshell.commands.render.context import RenderContext
-
-    return RenderContext(ctx.links(), details=ctx.opts.details, stats=ctx.opts.stats)
-
 
 def _query(ctx: Any, values: dict[str, Any]) -> Any:
     from nlshell.commands.render.route import RouteQuery
@@ -493,63 +452,29 @@ def _dump(ctx: Any, query: Any) -> list[Any]:
     attrs = []
     fields = {"family": query.effective_family}
     if query.table == "cache":
-        fields["flags"] = RTM_F_CLONED  # the kernel adds its exceptions to the dump
+        fields["flags"] = C.RTM_F_CLONED  # the kernel adds its exceptions to the dump
     elif query.table != "all":
-        attrs.append(("table", RT_TABLE_MAIN if query.table is None else query.table))
-    return ctx.ipr.sock.dump(RTM_GETROUTE, fields, attrs)
+        attrs.append(("table", C.RT_TABLE_MAIN if query.table is None else query.table))
+    # (a table the kernel has not made yet is an empty dump: the engine says so)
+    return ctx.ipr.kernel_dump("route", fields, attrs)
 
 
 def route_show(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.show import output, render_context
+
     query = _query(ctx, inv.values)
     msgs = query.select(_dump(ctx, query))
     output(ctx, "route", msgs, render_context(ctx), query.hidden)
 
 
 def route_flush(ctx: Any, inv: Any) -> None:
+    from nlshell.commands.show import flush, report_rounds
+
     if not inv.values:
         raise _error('"route flush" needs a selector (table, dev, proto, root, ...)')
     query = _query(ctx, inv.values)
-    rounds = flush(ctx, lambda: query.select(_dump(ctx, query)), delete_of_route)
-    if ctx.opts.stats and not ctx.opts.json:
-        for number, count in rounds:
-            ctx.write(f"\n*** Round {number}, deleting {count} entries ***")
-        done = len(rounds)
-        ctx.write(f"*** Flush is complete after {done} round{'s' if done != 1 else ''} ***")
-
-
-def delete_of_route(msg: Any) -> bytes:
-    """The dumped route sent back as its own delete (what ip does): same identity."""
-    return retype(msg, RTM_DELROUTE)
-
-
-NLM_F_REQUEST = 0x01
-
-
-def retype(msg: Any, mtype: int) -> bytes:
-    """A dumped message's bytes as a request of another type: NLM_F_REQUEST (the kernel
-    ignores messages without it), port id 0; the socket sets the sequence number."""
-    import struct
-
-    raw = bytearray(msg.raw())
-    struct.pack_into("=HHII", raw, 4, mtype, NLM_F_REQUEST, 0, 0)
-    return bytes(raw)
-
-
-def flush(ctx: Any, select: Any, delete_of: Any) -> list[tuple[int, int]]:
-    """Dump-select-delete rounds until nothing matches: [(round, deleted)]. Deletes go
-    pipelined; an entry gone meanwhile (ESRCH/ENOENT) is not an error, another error
-    is raised once the round is done."""
-    rounds: list[tuple[int, int]] = []
-    for number in range(1, FLUSH_ROUNDS + 1):
-        msgs = select()
-        if not msgs:
-            break
-        results = ctx.ipr.sock.bulk([delete_of(m) for m in msgs])
-        bad = [e for e in results if e is not None and e.code not in (ESRCH, ENOENT)]
-        rounds.append((number, len(msgs)))
-        if bad:
-            raise bad[0]
-    return rounds
+    rounds = flush(ctx, lambda: query.select(_dump(ctx, query)))
+    report_rounds(ctx, rounds)
 
 
 # -- get -------------------------------------------------------------------------------------------
@@ -561,9 +486,9 @@ def route_get(ctx: Any, inv: Any) -> None:
     family = _family(ctx, [("to", v["to"]), ("from", v.get("from"))])
     bits = 32 if family == AF_INET else 128
     kw: dict[str, Any] = {"family": family, "dst": f"{v['to']}/{bits}"}
-    flags = RTM_F_LOOKUP_TABLE if family == AF_INET else 0  # only IPv4 knows it (as ip)
+    flags = C.RTM_F_LOOKUP_TABLE if family == AF_INET else 0  # only IPv4 knows it (as ip)
     if v.get("fibmatch"):
-        flags |= RTM_F_FIB_MATCH
+        flags |= C.RTM_F_FIB_MATCH
     if flags:
         kw["flags"] = flags
     if "from" in v:
@@ -575,33 +500,16 @@ def route_get(ctx: Any, inv: Any) -> None:
         kw["mark"] = v["mark"]
     if "tos" in v:
         kw["tos"] = v["tos"]
-    msgs = ctx.ipr._run(requests.route_request("get", kw))
+    msgs = ctx.ipr.send(requests.route_request("get", kw))
     if v.get("connected") and "from" not in v:
         # as ip: ask again with the answer's preferred source as the source
         back = msgs[0].get("prefsrc") if msgs else None
         if back is None:
             raise _error("Failed to connect the route (it has no preferred source)")
         kw["src"] = f"{back}/{bits}"
-        msgs = ctx.ipr._run(requests.route_request("get", kw))
+        msgs = ctx.ipr.send(requests.route_request("get", kw))
+    from nlshell.commands.show import output, render_context
+
     output(ctx, "route", msgs, render_context(ctx))
 
 
-# == output ======================================================================================
-
-# object -> (JSON renderer, human table renderer), both in nlshell.commands.render
-_RENDER = {"route": ("route_json", "route_table"),
-           "neighbour": ("neighbour_json", "neighbour_table"),
-           "rule": ("rule_json", "rule_table")}
-
-
-def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> None:
-    """Selected messages -> ip's JSON with -j, else the human table (colour as asked)."""
-    from nlshell.commands import render
-
-    json_fn, table_fn = _RENDER[kind]
-    extra = (hide,) if kind != "rule" else ()
-    if ctx.opts.json:
-        ctx.emit(getattr(render, json_fn)(msgs, rctx, *extra))
-        return
-    ctx.write(getattr(render, table_fn)(msgs, rctx, *extra, color=ctx.opts.color,
-                                                  fmt=ctx.opts.table_format))

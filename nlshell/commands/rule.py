@@ -121,10 +121,11 @@ rule.verb("delete", "delete the first rule that matches", _change_params(),
 
 # == handlers ==================================================================================
 
-AF_INET, AF_INET6 = 2, 10
-FR_ACT_TO_TBL, FR_ACT_GOTO = 1, 2
-RT_TABLE_MAIN = 254
-RTM_GETRULE, RTM_DELRULE = 34, 33
+from nlshell.engine.codec import constants as C  # noqa: E402 - a leaf: names only
+
+AF_INET, AF_INET6 = C.AF_INET, C.AF_INET6
+FR_ACT_TO_TBL, FR_ACT_GOTO = C.FR_ACT_TO_TBL, C.FR_ACT_GOTO
+RT_TABLE_MAIN = C.RT_TABLE_MAIN
 _AF = {AF_INET: "IPv4", AF_INET6: "IPv6"}
 # grammar keys passed to rule_request under another name
 _PLAIN = (("priority", "priority"), ("iif", "iifname"), ("oif", "oifname"), ("tos", "tos"),
@@ -203,7 +204,7 @@ def rule_change(ctx: Any, inv: Any) -> None:
     from nlshell.engine import requests
 
     verb = "add" if inv.command.verb.name == "add" else "del"
-    ctx.ipr._run(requests.rule_request(verb, rule_keywords(ctx, inv.values, verb)))
+    ctx.ipr.send(requests.rule_request(verb, rule_keywords(ctx, inv.values, verb)))
 
 
 # -- show / flush ---------------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def _extra_ok(msg: Any, values: dict[str, Any]) -> bool:
 
 def _rules(ctx: Any, query: Any, values: dict[str, Any] | None = None) -> list[Any]:
     family = ctx.opts.family if ctx.opts.family in _AF else AF_INET  # as ip
-    msgs = query.select(ctx.ipr.sock.dump(RTM_GETRULE, {"family": family}))
+    msgs = query.select(ctx.ipr.kernel_dump("rule", {"family": family}))
     if values and (not _EXTRA_KEYS.isdisjoint(values)):
         msgs = [m for m in msgs if _extra_ok(m, values)]
     return msgs
@@ -260,20 +261,19 @@ _EXTRA_KEYS = frozenset((*_EXTRA_ATTRS, "l3mdev"))
 
 
 def rule_show(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.route import output, render_context
+    from nlshell.commands.show import output, render_context
 
     query = _query(ctx, inv.values)
     output(ctx, "rule", _rules(ctx, query, inv.values), render_context(ctx))
 
 
 def rule_flush(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.route import flush, retype
+    from nlshell.commands.show import flush
 
     query = _query(ctx, inv.values)
     # the rule without a priority (local, 0) stays, as with ip
     rounds = flush(ctx, lambda: [m for m in _rules(ctx, query, inv.values)
-                                 if m.get("priority")],
-                   lambda m: retype(m, RTM_DELRULE))
+                                 if m.get("priority")])
     if ctx.opts.stats and not ctx.opts.json:
         count = sum(n for _r, n in rounds)
         ctx.write(f"*** Deleted {count} rule{'s' if count != 1 else ''} ***")

@@ -46,13 +46,29 @@ _resolved: dict[tuple[str, ...], Any] = {}
 
 
 def bulk_builder(path: tuple[str, ...]) -> Any:
+    """The builder named in BULK_BUILDERS for this command path (None if it has none).
+    A name that does not resolve is an error, raised: a typo must not quietly make
+    batches slow (tests resolve every entry: `check_bulk_builders`)."""
     fn = _resolved.get(path)
     if fn is None and path in BULK_BUILDERS:
         import importlib
 
         module, _, name = BULK_BUILDERS[path].partition(":")
-        fn = _resolved[path] = getattr(importlib.import_module(module), name)
+        try:
+            fn = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as exc:
+            raise RuntimeError(f"bulk builder {BULK_BUILDERS[path]} of "
+                               f"{' '.join(path)}: {exc}") from exc
+        if not callable(fn):
+            raise RuntimeError(f"bulk builder {BULK_BUILDERS[path]} is not callable")
+        _resolved[path] = fn
     return fn
+
+
+def check_bulk_builders() -> None:
+    """Resolve every builder now (RuntimeError naming a broken one)."""
+    for path in BULK_BUILDERS:
+        bulk_builder(path)
 
 
 class ExitShell(Exception):  # noqa: N818 - a signal, not an error
@@ -61,18 +77,95 @@ class ExitShell(Exception):  # noqa: N818 - a signal, not an error
 
 @dataclass
 class Line:
-    """One logical command line of a batch (continuations joined)."""
+    """One logical command line of a batch (continuations joined). ``error``: why it
+    cannot be run (too long), reported as ``FILE:LINE: error``."""
 
     text: str
     number: int  # the line number where it starts
     source: str
+    error: str = ""
+
+
+LINE_LIMIT = 64 * 1024  # characters in a batch line (continuations joined): memory stays flat
+TOO_LONG = "line too long"
+
+
+def _physical_lines(stream: Iterable[str]) -> Iterator[str | None]:
+    """The lines of a stream; a line longer than LINE_LIMIT comes as None, and the rest of
+    it is skipped, read a bounded piece at a time, only if the caller asks for the line
+    after it (a batch stops at the error unless --force)."""
+    readline = getattr(stream, "readline", None)
+    if readline is None:  # a list of lines (tests, -c): already in memory
+        for raw in stream:
+            yield raw if len(raw) <= LINE_LIMIT + 1 else None
+        return
+    if _regular_file(stream):
+        yield from _file_lines(stream.read)  # type: ignore[attr-defined]
+        return
+    # a pipe or terminal: a line at a time, as it arrives
+    limit = LINE_LIMIT + 1
+    for raw in iter(lambda: readline(limit), ""):
+        if len(raw) == limit and raw[-1] != "\n":
+            yield None
+            while raw and raw[-1] != "\n":
+                raw = readline(LINE_LIMIT)
+            continue
+        yield raw
+
+
+def _regular_file(stream: Any) -> bool:
+    import os
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False  # io.StringIO and friends: no descriptor
+    # (a regular file never blocks: it is read in large pieces, split here, faster)
+
+
+def _file_lines(read: Any) -> Iterator[str | None]:
+    """A regular file's lines, read LINE_LIMIT characters at a time."""
+    tail = ""
+    while True:
+        chunk = read(LINE_LIMIT)
+        if not chunk:
+            break
+        lines = (tail + chunk).split("\n") if tail else chunk.split("\n")
+        tail = lines.pop()
+        for raw in lines:
+            yield raw if len(raw) <= LINE_LIMIT else None
+        if len(tail) > LINE_LIMIT:
+            yield None
+            tail = ""
+            while True:  # skip to the end of that line
+                chunk = read(LINE_LIMIT)
+                if not chunk:
+                    return
+                cut = chunk.find("\n")
+                if cut >= 0:
+                    tail = chunk[cut + 1:]
+                    break
+            # the lines after it were read with it: go on splitting from the tail
+            lines = tail.split("\n")
+            tail = lines.pop()
+            for raw in lines:
+                yield raw if len(raw) <= LINE_LIMIT else None
+    if tail:
+        yield tail
 
 
 def logical_lines(stream: Iterable[str], source: str) -> Iterator[Line]:
-    """Join ``\\``-continued lines, drop blank lines and ``#`` comment lines."""
+    """Join ``\\``-continued lines, drop blank lines and ``#`` comment lines. A line
+    (or a continued one) longer than LINE_LIMIT comes as a Line with ``error`` set."""
     buf: list[str] = []
+    size = 0
     start = 0
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(_physical_lines(stream), 1):
+        if raw is None:
+            yield Line("", start if buf else number, source, TOO_LONG)
+            buf, size = [], 0
+            continue
         text = raw.rstrip("\n").rstrip("\r")
         if not buf:
             if not text.endswith("\\"):  # the common case: one line, one command
@@ -82,12 +175,17 @@ def logical_lines(stream: Iterable[str], source: str) -> Iterator[Line]:
                                number, source)
                 continue
             start = number
+        size += len(text)
+        if size > LINE_LIMIT:
+            yield Line("", start, source, TOO_LONG)
+            buf, size = [], 0
+            continue
         if text.endswith("\\") and not text.endswith("\\\\"):
             buf.append(text[:-1])
             continue
         buf.append(text)
         joined = " ".join(part.strip() for part in buf).strip()
-        buf = []
+        buf, size = [], 0
         if not joined or joined.startswith("#"):
             continue
         yield Line(_strip_comment(joined), start, source)
@@ -211,6 +309,7 @@ class Runner:
                 gc.enable()
 
     def _run_lines(self, lines: Iterable[Line], gc_was_on: bool) -> int:
+        check_bulk_builders()  # a broken builder name stops the batch before its first line
         force = self.ctx.opts.force
         pending = Pending(self)
         parse = self._shape_cache().parse  # = self.parse_batch_line
@@ -218,6 +317,8 @@ class Runner:
         try:
             for line in lines:
                 try:
+                    if line.error:
+                        raise CommandError(line.error)
                     inv = parse(line.text)
                 except Exception as exc:  # noqa: BLE001
                     if not pending.flush(force) and not force:
@@ -281,13 +382,7 @@ class Pending:
             return self._builders[command]
         except KeyError:
             pass
-        path = tuple(command.path)
-        fn = None
-        if path in BULK_BUILDERS:
-            try:
-                fn = bulk_builder(path)
-            except (ImportError, AttributeError):
-                fn = None  # run on its own: its handler says what is wrong
+        fn = bulk_builder(tuple(command.path))  # a broken name raises (fail loudly)
         self._builders[command] = fn
         return fn
 
@@ -342,9 +437,9 @@ class Pending:
         if not requests:
             return True
         runner = self.runner
+        ipr = runner.ctx.ipr
         # a builder gives a Request, or the request already encoded (bytes)
-        results = runner.ctx.ipr.sock.bulk(
-            [r if type(r) is bytes else r.as_tuple() for r in requests])
+        results = ipr.send_pipelined(requests)
         first_bad = None
         for i, err in enumerate(results):
             if err is None:
@@ -358,33 +453,12 @@ class Pending:
         if first_bad is None or force:
             return first_bad is None or force
         # undo the adds after the failing line that the kernel already applied
-        undo = [_undo_of(requests[i]) for i in range(first_bad + 1, len(requests))
+        undo = [ipr.undo_of(requests[i]) for i in range(first_bad + 1, len(requests))
                 if results[i] is None]
         undo = [u for u in undo if u is not None]
         if undo:
-            runner.ctx.ipr.sock.bulk(undo)
+            ipr.send_pipelined(undo)
         return False
-
-
-def _undo_of(req: Any) -> tuple | bytes | None:
-    """The delete that reverses an add (create+excl): same identity, del message type."""
-    from nlshell.engine.codec import constants as C
-
-    inverse = {C.RTM_NEWROUTE: C.RTM_DELROUTE, C.RTM_NEWADDR: C.RTM_DELADDR,
-               C.RTM_NEWNEIGH: C.RTM_DELNEIGH}
-    if type(req) is bytes:  # an encoded add: the same message retyped, flags REQUEST only
-        import struct
-
-        mtype = inverse.get(struct.unpack_from("=H", req, 4)[0])
-        if mtype is None:
-            return None
-        raw = bytearray(req)
-        struct.pack_into("=HH", raw, 4, mtype, C.NLM_F_REQUEST)
-        return bytes(raw)
-    mtype = inverse.get(req.msg_type)
-    if mtype is None:
-        return None
-    return (mtype, 0, dict(req.fields), list(req.attrs))
 
 
 def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:

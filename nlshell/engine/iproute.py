@@ -11,6 +11,7 @@ Keyword translation lives in ``requests``; this module sends, dumps and filters.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,7 +22,8 @@ from .codec.message import Message
 from .errors import NetlinkError
 from .socket import NetlinkSocket
 
-_ENODEV = 19
+_ENODEV = errno.ENODEV
+_ENOENT = errno.ENOENT
 
 
 class IPRoute:
@@ -88,9 +90,59 @@ class IPRoute:
 
     def _run(self, req: R.Request) -> list[Message]:
         if req.action == "dump":
-            msgs = self.sock.dump(req.msg_type, req.fields, req.attrs, req.flags)
+            msgs = self._dump(req.msg_type, req.fields, req.attrs, req.flags)
             return filter_messages(msgs, req.filters) if req.filters else msgs
+        if req.raw is not None:
+            return self.sock.request_raw(req.raw)
         return self.sock.request(req.msg_type, req.flags, req.fields, req.attrs)
+
+    # --- prepared requests (what the command language sends) ------------------------
+
+    def send(self, req: R.Request | bytes) -> list[Message]:
+        """Send one prepared request: a ``requests.Request`` (a dump is filtered by its
+        ``filters``), or a request already encoded (bytes, NLM_F_REQUEST set). Returns
+        the kernel's answer (a dump's or a get's messages; [] for an acked change)."""
+        if type(req) is bytes:
+            return self.sock.request_raw(req)
+        return self._run(req)
+
+    def kernel_dump(self, obj: str, fields: dict | None = None, attrs: Any = None
+                    ) -> list[Message]:
+        """The kernel's dump of ``obj`` ('link', 'addr', 'route', 'neigh', 'rule') with
+        these header fields and attributes (the kernel filters by them: strict checking),
+        nothing filtered here."""
+        try:
+            mtype = R.MSG[obj]["dump"]
+        except KeyError:
+            raise ValueError(f"unknown object {obj!r} (one of {', '.join(R.MSG)})") from None
+        return self._dump(mtype, fields, attrs)
+
+    def _dump(self, mtype: int, fields: Any, attrs: Any, flags: int = 0) -> list[Message]:
+        try:
+            return self.sock.dump(mtype, fields, attrs, flags)
+        except NetlinkError as exc:
+            # the main table before the kernel made it (a fresh namespace, before its first
+            # route) is an empty table, as ip and pyroute2 show it; another table that
+            # does not exist stays an error, as with ip
+            if exc.code == _ENOENT and mtype == C.RTM_GETROUTE and \
+                    ("table", C.RT_TABLE_MAIN) in (attrs or ()):
+                return []
+            raise
+
+    def send_pipelined(self, reqs: Iterable[R.Request | bytes]) -> list[NetlinkError | None]:
+        """Send prepared changes pipelined (many per datagram): one result per request,
+        in order: None, or its NetlinkError. A failing request does not stop the others."""
+        return self.sock.bulk([r if type(r) is bytes else _wire(r) for r in reqs])
+
+    @staticmethod
+    def undo_of(req: R.Request | bytes) -> R.Request | bytes | None:
+        """The delete that reverses a prepared add (same identity); None if it has none."""
+        return R.undo_of(req)
+
+    @staticmethod
+    def delete_of(msg: Message) -> R.Request | bytes:
+        """The delete of a dumped route, rule, address or neighbour (what a flush sends)."""
+        return R.delete_of(msg)
 
     # --- readers --------------------------------------------------------------------
 
@@ -144,6 +196,17 @@ class IPRoute:
 
     def bulk(self) -> Bulk:
         return Bulk(self)
+
+
+def _wire(req: Any) -> Any:
+    """A prepared request as the socket's bulk takes it: bytes, or the tuple to encode."""
+    if type(req) is bytes:
+        return req
+    if req.raw is not None:
+        return req.raw
+    if req.action in ("dump", "get"):
+        raise ValueError("a pipelined batch takes changes, not dumps or gets")
+    return req.as_tuple()
 
 
 class _NsFds:

@@ -284,8 +284,13 @@ def attach(name: str, pid: int) -> str:
     if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
         raise ValueError(f'invalid pid {pid!r}')
     source = f'/proc/{pid}/ns/net'
-    if not os.path.exists(source):
-        raise ProcessLookupError(errno.ESRCH, f'no process with pid {pid}')
+    try:
+        os.stat(source)
+    except PermissionError:  # the process exists; its namespace is not ours to name
+        raise PermissionError(errno.EACCES,
+                              f'permission denied reading the namespace of pid {pid}') from None
+    except FileNotFoundError:
+        raise ProcessLookupError(errno.ESRCH, f'no process with pid {pid}') from None
     _new_mount_file(name, path)
     try:
         _sys_mount(source, path, MS_BIND)

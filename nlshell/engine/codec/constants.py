@@ -213,3 +213,11 @@ FIB_RULE_INVERT = 0x2
 
 # link kinds' enumerations
 MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}
+
+# --- added by h2 ---
+RTN_LOCAL, RTN_BROADCAST, RTN_ANYCAST, RTN_MULTICAST, RTN_NAT = 2, 3, 4, 5, 10
+RTPROT_UNSPEC, RTPROT_BOOT = 0, 3
+NTF_PROXY, NTF_EXT_LEARNED, NTF_ROUTER = 0x08, 0x10, 0x80
+NUD_PERMANENT = 0x80
+FR_ACT_TO_TBL, FR_ACT_GOTO = 1, 2
+AF_PACKET = 17

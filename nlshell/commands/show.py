@@ -1,0 +1,76 @@
+"""What the show (and flush) handlers of every object share: the renderers' view of the
+links and options, the output of selected messages (ip's JSON with -j, else the human
+table), ip -br -j's trimmed entries, and the dump-select-delete rounds of a flush.
+
+Imports stay inside the functions: the command modules' declarations stay cheap.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from typing import Any
+
+FLUSH_ROUNDS = 10  # as ip: give up when entries keep coming back
+_GONE = (errno.ESRCH, errno.ENOENT)  # an entry deleted meanwhile: not an error
+
+# object -> (JSON renderer, human table renderer), both in nlshell.commands.render
+_RENDER = {"route": ("route_json", "route_table"),
+           "neighbour": ("neighbour_json", "neighbour_table"),
+           "rule": ("rule_json", "rule_table")}
+
+
+def render_context(ctx: Any, links: list[Any] | None = None) -> Any:
+    """The renderers' view of the links (``links``, else the context's) and of -d / -s."""
+    from nlshell.commands.render.context import RenderContext
+
+    return RenderContext(ctx.links() if links is None else links,
+                         details=ctx.opts.details, stats=ctx.opts.stats)
+
+
+def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> None:
+    """Selected route, neighbour or rule messages -> ip's JSON with -j, else the human
+    table (colour as asked)."""
+    from nlshell.commands import render
+
+    json_fn, table_fn = _RENDER[kind]
+    extra = (hide,) if kind != "rule" else ()
+    if ctx.opts.json:
+        ctx.emit(getattr(render, json_fn)(msgs, rctx, *extra))
+        return
+    ctx.write(getattr(render, table_fn)(msgs, rctx, *extra, color=ctx.opts.color,
+                                        fmt=ctx.opts.table_format))
+
+
+def brief_json(entry: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """ip -br -j keeps only the fields its brief line shows."""
+    return {k: entry[k] for k in keys if k in entry}
+
+
+def flush(ctx: Any, select: Callable[[], list[Any]]) -> list[tuple[int, int]]:
+    """Dump-select-delete rounds until nothing matches: [(round, deleted)]. Each entry's
+    delete is the engine's (`IPRoute.delete_of`); deletes go pipelined; an entry gone
+    meanwhile (ESRCH/ENOENT) is not an error, another error is raised once the round is
+    done."""
+    ipr = ctx.ipr
+    rounds: list[tuple[int, int]] = []
+    for number in range(1, FLUSH_ROUNDS + 1):
+        msgs = select()
+        if not msgs:
+            break
+        results = ipr.send_pipelined([ipr.delete_of(m) for m in msgs])
+        bad = [e for e in results if e is not None and e.code not in _GONE]
+        rounds.append((number, len(msgs)))
+        if bad:
+            raise bad[0]
+    return rounds
+
+
+def report_rounds(ctx: Any, rounds: list[tuple[int, int]]) -> None:
+    """ip's flush report with -s: each round, then how many rounds it took."""
+    if not ctx.opts.stats or ctx.opts.json:
+        return
+    for number, count in rounds:
+        ctx.write(f"\n*** Round {number}, deleting {count} entries ***")
+    done = len(rounds)
+    ctx.write(f"*** Flush is complete after {done} round{'s' if done != 1 else ''} ***")
