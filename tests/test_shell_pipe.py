@@ -187,19 +187,45 @@ def test_cd_switches_context_and_completion(session: Session, ns: str, ns2: str)
     assert not ns_exists("nlt-no-such-namespace")
 
 
-def test_deleted_namespace_returns_to_start(ns: str) -> None:
+def test_removed_namespace_fails_every_line_until_cd(ns: str) -> None:
+    """A namespace removed from outside while the shell is in it: typed and pasted lines
+    fail, naming it (they never run in the orphan, nor in the start namespace), the shell
+    says so once, and stays there until cd (as a shell in a removed directory)."""
     doomed = new_ns_name()
     ip("netns", "add", doomed)
     s = Session(ns)
+    removed = f'namespace "{doomed}" was removed; cd / or cd NAME'
     try:
         s.run(f"cd {doomed}")
         assert s.ctx.current == doomed
         ip("netns", "del", doomed)
-        s.keys("\r")  # any new prompt notices
-        s.wait("the return to /", lambda: s.ctx.current == "/")
-        s.wait("the notice", lambda: f'namespace "{doomed}" was deleted' in s.screen.getvalue())
+        s.run("link add typed0 type ifb")  # typed at the prompt drawn before the removal
+        assert s.err.getvalue().splitlines()[-1] == removed
+        count = s.lines_run
+        s.keys("link add pasted0 type ifb\rlink add pasted1 type ifb\r")
+        s.wait("the pasted lines", lambda: s.lines_run >= count + 2)
+        s.wait("the next prompt", lambda: s.app.is_running and s.text == "")
+        assert s.err.getvalue().splitlines()[-2:] == [removed, removed]
+        assert s.ctx.current == doomed
+        assert removed not in s.screen.getvalue()  # the failing line said it already
         s.run("pwd")
-        assert s.out.getvalue().splitlines()[-1] == "/"
+        assert s.out.getvalue().splitlines()[-1] == doomed
+        s.run("cd -")  # back to where it came from (the test's namespace)
+        s.run("pwd")
+        assert s.out.getvalue().splitlines()[-1] == ns
+        s.run("link add after0 type ifb")
+        assert "after0" in {row["ifname"] for row in ipj(ns, "link", "show")}
+        # removed while the shell waits at its prompt: the next prompt says it, once
+        ip("netns", "add", doomed)
+        s.run(f"cd {doomed}")
+        ip("netns", "del", doomed)
+        s.keys("\r")
+        s.wait("the notice", lambda: removed in s.screen.getvalue())
+        s.run("pwd")
+        assert s.screen.getvalue().count(removed) == 1
+        assert s.ctx.current == doomed
+        names = {row["ifname"] for row in ipj(ns, "link", "show")}
+        assert not names & {"typed0", "pasted0", "pasted1"}, names
     finally:
         s.close()
         if ns_exists(doomed):

@@ -7,8 +7,8 @@ on; Ctrl-C drops the line (or stops a running ``monitor``), Ctrl-D (or ``exit``)
 Contexts: the prompt names the current namespace (``nlshell:sandbox> ``, ``nlshell:/> `` for
 the one nlshell started in). ``cd``/``pwd``/``ls`` are command words (shellwords.py) that
 move ``ctx.current``; before each prompt the shell makes sure the current context has its
-live cache and completion index, and notices namespaces that were deleted meanwhile (the
-current one: it says so and returns to ``/``).
+live cache and completion index, and notices namespaces that were removed meanwhile (the
+current one: it says so, and stays current with every command failing until ``cd``).
 
 Live values: each context's `Cache` feeds a `LiveIndex` (live.py); completion, colouring
 and the toolbar read it and never wait on the kernel. When the index changes, the screen is
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.shortcuts import CompleteStyle, print_formatted_text
 from prompt_toolkit.styles import Style
 
-from nlshell.commands.context import ROOT, Context
+from nlshell.commands.context import ROOT, CommandError, Context, removed_message
 from nlshell.commands.grammar import REGISTRY, Registry
 from nlshell.commands.runner import ExitShell, Runner, describe_error
 from nlshell.shell import config as config_mod
@@ -73,15 +72,6 @@ def build_style(colors: dict[str, str]) -> Style:
     return Style(rules)
 
 
-def _netns_path(name: str) -> str | None:
-    from nlshell.engine import netns
-
-    try:
-        return netns.ns_path(name)
-    except (ValueError, OSError):
-        return None
-
-
 def _with_handler(command: Any, handler: Callable[..., Any]) -> Any:
     """A copy of a grammar Command that runs `handler` (the shared one stays as it is)."""
     clone = copy.copy(command)
@@ -112,7 +102,6 @@ class Shell:
         self.registry = registry
         self.runner = Runner(ctx)
         self.indexes: dict[str, LiveIndex] = {}
-        self.visited: set[str] = {ctx.current}
         self.notes: list[str] = []  # one-line messages to print before the next prompt
         self.cache_problem: str | None = None
         self.monitor: BackgroundMonitor | None = None
@@ -174,35 +163,31 @@ class Shell:
         return (self.ctx.current, id(index), index.version if index is not None else -1)
 
     def check_namespaces(self) -> None:
-        """Forget the namespaces visited that no longer exist; leave a deleted current one."""
-        for name in sorted(self.visited):
-            if name == ROOT:
+        """Close what is open in namespaces removed meanwhile, and the indexes of contexts
+        the Context closed. The current one stays current (its commands fail, saying so,
+        until ``cd``): the shell says it once."""
+        ctx = self.ctx
+        for name in ctx.open_names():
+            if name == ROOT or ctx.alive(name):
                 continue
-            path = _netns_path(name)
-            if path is not None and os.path.exists(path):
-                continue
-            was_current = self.ctx.current == name
-            self.drop_context(name)
-            if was_current:
-                self.notes.append(f'namespace "{name}" was deleted; back to /')
-
-    def drop_context(self, name: str) -> None:
-        index = self.indexes.pop(name, None)
-        if index is not None:
-            index.close()
-        with contextlib.suppress(Exception):
-            self.ctx.forget(name)
-        self.visited.discard(name)
+            ctx.forget(name)
+            if name == ctx.current:
+                self.notes.append(removed_message(name))
+        still_open = set(ctx.open_names())
+        for name in [n for n in self.indexes if n not in still_open]:
+            self.indexes.pop(name).close()
 
     def enter_context(self) -> None:
         """Make sure the current context has its cache and completion index (before a
         prompt: this may wait on the kernel, completion never does)."""
         self.check_namespaces()
         name = self.ctx.current
-        self.visited.add(name)
         self.cache_problem = None
         try:
             cache = self.ctx.cache
+        except CommandError as exc:  # the current namespace was removed
+            self.cache_problem = str(exc)
+            return
         except Exception as exc:  # noqa: BLE001 - no live values then, the shell goes on
             self.cache_problem = f"no live cache: {exc}"
             return
@@ -264,11 +249,8 @@ class Shell:
             info.last_event = getattr(cache, "last_event", None)
         if self.cache_problem:
             info.warnings.append(self.cache_problem)
-        name = self.ctx.current
-        if name != ROOT:
-            path = _netns_path(name)
-            if path is not None and not os.path.exists(path):
-                info.warnings.append("namespace deleted")
+        elif not self.ctx.alive(self.ctx.current):
+            info.warnings.append("namespace removed")
         with contextlib.suppress(Exception):
             text = self.session.app.current_buffer.document.text_before_cursor
             found = self.completer.suggestions(text)
@@ -305,6 +287,7 @@ class Shell:
 
     def _start_monitor(self, ctx: Context, inv: Any) -> None:
         """The ``monitor`` handler in the shell (runs with the line's options applied)."""
+        ctx.check()  # never listen elsewhere than the namespace named
         self.stop_monitor(quiet=True)
         self.monitor = BackgroundMonitor(ctx, inv, self.above)
         where = ctx.netns or "/"
