@@ -289,3 +289,38 @@ def test_output_colour_follows_the_option(ns: str) -> None:
         assert s.shell.session.lexer is None  # no colouring without colour
     finally:
         s.close()
+
+
+def test_two_hundred_cds_keep_fds_and_threads_bounded() -> None:
+    """Each context visited used to keep its sockets, cache thread and index for the life
+    of the shell; now at most MAX_OPEN stay open (fds, threads flat after warm-up)."""
+    from helpers import fd_count
+
+    from nlshell.commands.context import MAX_OPEN
+
+    names = [new_ns_name() for _ in range(20)]
+    for name in names:
+        ip("netns", "add", name)
+    s = None
+    try:
+        s = Session(None)
+        for name in names[:MAX_OPEN]:
+            s.run(f"cd {name}")
+        s.wait("the warm index", lambda: s.shell.current_index() is not None
+               and s.shell.current_index().ready.is_set())
+        fds, threads = fd_count(), threading.active_count()
+        for i in range(200):
+            s.run(f"cd {names[i % len(names)]}")
+            assert len(s.shell.indexes) <= MAX_OPEN
+        s.wait("the last index", lambda: s.shell.current_index() is not None
+               and s.shell.current_index().ready.is_set())
+        s.wait("the threads to settle", lambda: threading.active_count() <= threads + 1,
+               timeout=30)
+        assert fd_count() <= fds + 2
+        assert s.err.getvalue() == ""
+    finally:
+        if s is not None:
+            s.close()
+        for name in names:
+            if ns_exists(name):
+                ip("netns", "del", name)
