@@ -37,14 +37,17 @@ class Recorder(io.StringIO):
 
 
 class Session:
-    def __init__(self, netns: str | None) -> None:
+    def __init__(self, netns: str | None, real_files: bool = False) -> None:
+        """`real_files`: the config and history files of the environment (XDG_*), as
+        `nlshell` uses them; else defaults and a history in memory."""
         self.out, self.err, self.screen = io.StringIO(), io.StringIO(), Recorder()
         self.above: list[str] = []
         self.ctx = Context(netns=netns, opts=Options(), out=self.out, err=self.err)
         self._pipe = create_pipe_input()
         self.input = self._pipe.__enter__()
         self.shell = Shell(self.ctx, input=self.input, output=PlainTextOutput(self.screen),
-                           config=ShellConfig(), history=InMemoryHistory(),
+                           config=None if real_files else ShellConfig(),
+                           history=None if real_files else InMemoryHistory(),
                            above=self.above.append)
         self.rc: list[int] = []
         self.lines_run = 0

@@ -147,11 +147,20 @@ class Shell:
             return InMemoryHistory()
         path = history_path()
         try:
-            return ShellHistory(path, cfg.history_size)
+            return ShellHistory(path, cfg.history_size, warn=self._history_warning)
         except OSError as exc:
-            self.ctx.warn(f"nlshell: no history file ({path}: {exc.strerror}); "
+            where = exc.filename or path
+            self.ctx.warn(f"nlshell: no history file ({where}: {exc.strerror or exc}); "
                           "history is kept for this session only")
             return InMemoryHistory()
+
+    def _history_warning(self, line: str) -> None:
+        """At start-up: printed now; later (a write failed at Enter): before the next prompt."""
+        session = getattr(self, "session", None)
+        if session is not None and session.app.is_running:
+            self.notes.append(line)
+        else:
+            self.ctx.warn(line)
 
     # --- contexts -----------------------------------------------------------------------
 
