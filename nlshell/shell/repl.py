@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import sys
+import termios
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prompt_toolkit import PromptSession
@@ -47,6 +49,8 @@ from nlshell.shell.lexer import ShellLexer
 from nlshell.shell.live import LiveIndex, ShellProvider, settle_heap
 from nlshell.shell.monitor import BackgroundMonitor
 
+# commands that hand the terminal to a child program, which expects it as it is
+CHILD_COMMANDS = {("netns", "exec")}
 INTERRUPTED = "\x03"  # read_line's answer to Ctrl-C (never a typed line: Ctrl-C ends input)
 MENU_REFRESH_DELAY = 0.1  # coalesce a burst of events into one menu refresh
 
@@ -70,6 +74,51 @@ def build_style(colors: dict[str, str]) -> Style:
         for cls in STYLE_CLASSES.get(key, (key,)):
             rules.append((cls, value))
     return Style(rules)
+
+
+class EofKept:
+    """Between prompts, Ctrl-D stays an ordinary key for the terminal, kept for the next
+    prompt. (Outside the prompt the terminal is in cooked mode, whose line discipline takes a
+    Ctrl-D on an empty line as end-of-file and hands the next reader a NUL instead: the
+    prompt saw Ctrl-Space, and a Ctrl-D typed while ``route show`` scrolled, or after Ctrl-C
+    stopped it, did nothing.) `original()` gives a child program the terminal as it was.
+    Not a terminal (tests, pipes): nothing to do."""
+
+    def __init__(self, prompt_input: Any) -> None:
+        self.fd = -1
+        self.saved: list | None = None
+        try:
+            fd = prompt_input.fileno()
+            if os.isatty(fd):
+                self.saved, self.fd = termios.tcgetattr(fd), fd
+        except (OSError, ValueError, termios.error):
+            self.saved = None
+
+    def _set(self, attrs: list) -> None:
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+
+    def __enter__(self) -> EofKept:
+        if self.saved is not None:
+            keep = copy.deepcopy(self.saved)
+            keep[6][termios.VEOF] = b"\0"  # _POSIX_VDISABLE: no end-of-file character
+            self._set(keep)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is not None:
+            self._set(self.saved)
+
+    @contextlib.contextmanager
+    def original(self) -> Iterator[None]:
+        if self.saved is None:
+            yield
+            return
+        self.__exit__()
+        try:
+            yield
+        finally:
+            self.__enter__()
 
 
 def _with_handler(command: Any, handler: Callable[..., Any]) -> Any:
@@ -106,6 +155,7 @@ class Shell:
         self.cache_problem: str | None = None
         self.monitor: BackgroundMonitor | None = None
         self.above = above or _print_above
+        self.terminal: EofKept | None = None  # while run() runs
         self._refresh_lock = threading.Lock()
         self._refresh_pending = False
         self._apply_config(cfg)
@@ -280,9 +330,14 @@ class Shell:
         code = 0
         try:
             inv = runner.parse(text)
-            if tuple(inv.command.path) == ("monitor",):
+            path = tuple(inv.command.path)
+            if path == ("monitor",):
                 inv.command = _with_handler(inv.command, self._start_monitor)
-            runner.execute(inv)
+            if path in CHILD_COMMANDS and self.terminal is not None:
+                with self.terminal.original():
+                    runner.execute(inv)
+            else:
+                runner.execute(inv)
         except ExitShell:
             raise
         except Exception as exc:  # noqa: BLE001 - every error is one line; the shell goes on
@@ -321,28 +376,34 @@ class Shell:
             return None
 
     def run(self) -> int:
+        self.terminal = EofKept(self.session.input)
         try:
-            while True:
-                self.enter_context()
-                for note in self.notes:
-                    self.say(note)
-                self.notes.clear()
-                text = self.read_line()
-                if text is None:
-                    return 0
-                if text == INTERRUPTED:
-                    self.stop_monitor()
-                    continue
-                if not text.strip():
-                    continue
-                try:
-                    self.run_line(text)
-                except ExitShell:
-                    return 0
-                except KeyboardInterrupt:
-                    self.ctx.warn("interrupted")
+            with self.terminal:
+                return self._loop()
         finally:
+            self.terminal = None
             self.close()
+
+    def _loop(self) -> int:
+        while True:
+            self.enter_context()
+            for note in self.notes:
+                self.say(note)
+            self.notes.clear()
+            text = self.read_line()
+            if text is None:
+                return 0
+            if text == INTERRUPTED:
+                self.stop_monitor()
+                continue
+            if not text.strip():
+                continue
+            try:
+                self.run_line(text)
+            except ExitShell:
+                return 0
+            except KeyboardInterrupt:
+                self.ctx.warn("interrupted")
 
     def close(self) -> None:
         self.stop_monitor(quiet=True)
