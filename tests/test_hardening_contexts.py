@@ -182,3 +182,28 @@ def test_two_hundred_cds_stay_bounded(twenty: list[str], use_cache: bool) -> Non
         ctx.close()
     if use_cache:  # and closing gives every cache thread back
         assert threading.active_count() <= threads - MAX_OPEN + 1
+
+
+# --- a namespace that cannot be entered -------------------------------------------------------
+
+def without_sys_admin(ns: str) -> list[str]:
+    """argv prefix: run the rest in `ns` with CAP_SYS_ADMIN gone (setns needs it)."""
+    return ["ip", "netns", "exec", ns, "setpriv", "--inh-caps=-all",
+            "--bounding-set=-sys_admin", "--"]
+
+
+@pytest.mark.parametrize("argv", [["-n", "@DOOMED@", "link", "show"],
+                                  ["-c", "cd @DOOMED@"],
+                                  ["-c", "link show lo", "-c", "cd @DOOMED@"]])
+def test_cannot_enter_is_one_line(ns: str, doomed: str, argv: list[str]) -> None:
+    import shutil
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux) to drop CAP_SYS_ADMIN")
+    proc = run_nlshell(*[a.replace(DOOMED, doomed) for a in argv],
+                       wrapper=without_sys_admin(ns))
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].endswith(f'cannot enter network namespace "{doomed}": Operation not '
+                             "permitted (this needs CAP_SYS_ADMIN)")

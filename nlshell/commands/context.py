@@ -59,6 +59,11 @@ ROOT = "/"
 MAX_OPEN = 8  # namespaces kept open at once (the current and previous ones always are)
 
 
+def _cannot_enter(name: str, exc: OSError) -> str:
+    return (f'cannot enter network namespace "{name}": {os.strerror(exc.errno or 1)} '
+            "(this needs CAP_SYS_ADMIN)")
+
+
 def removed_message(name: str) -> str:
     return f'namespace "{name}" was removed; cd / or cd NAME'
 
@@ -202,15 +207,13 @@ class Context:
         except FileNotFoundError:
             raise CommandError(f'network namespace "{name}" does not exist') from None
         except PermissionError as exc:
-            raise CommandError(f'cannot enter network namespace "{name}": {exc.strerror} '
-                               "(this needs CAP_SYS_ADMIN)") from None
+            raise CommandError(_cannot_enter(name, exc)) from None
         except (ValueError, TypeError) as exc:
             raise CommandError(str(exc)) from None
         try:
             yield fd
-        except PermissionError as exc:
-            raise CommandError(f'cannot enter network namespace "{name}": {exc.strerror} '
-                               "(this needs CAP_SYS_ADMIN)") from None
+        except PermissionError as exc:  # setns refused
+            raise CommandError(_cannot_enter(name, exc)) from None
         finally:
             os.close(fd)
 
