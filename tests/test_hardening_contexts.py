@@ -64,6 +64,9 @@ BATCH_CASES = {
         "cd @DOOMED@\nnetns delete @DOOMED@\nlink add x0 type ifb\nlink add x1 type ifb\n"
         "address add 192.0.2.1/24 dev lo\n",
         1, ["b:3: " + removed(DOOMED), "b:4: " + removed(DOOMED), "b:5: " + removed(DOOMED)]),
+    "the previous one deleted: cd - fails, nothing runs in /": (
+        "cd @DOOMED@\ncd -\nnetns delete @DOOMED@\ncd -\nlink add x0 type ifb\n",
+        1, ['b:4: network namespace "@DOOMED@" does not exist']),
     "a bulk run of adds fails too": (
         "cd @DOOMED@\nnetns delete @DOOMED@\nroute add 192.0.2.0/24 dev lo\n"
         "route add 198.51.100.0/24 dev lo\n",

@@ -242,15 +242,12 @@ class Context:
 
     def forget(self, name: str) -> None:
         """Close what was open in a namespace that went away. If it is the current one,
-        the context stays in it and its commands fail until ``cd`` (see the class)."""
+        the context stays in it and its commands fail until ``cd`` (see the class); if it
+        is the previous one, ``cd -`` enters that name again or fails (never "/" instead)."""
         self._close(name)
-        if name == ROOT:
-            return
-        if self.current == name:
+        if name != ROOT and self.current == name:
             self._removed.add(name)
             self._checked = None
-        if self.previous == name:
-            self.previous = ROOT
 
     def close(self) -> None:
         for name in list(self._open_ns):
