@@ -37,14 +37,17 @@ class Recorder(io.StringIO):
 
 
 class Session:
-    def __init__(self, netns: str | None) -> None:
+    def __init__(self, netns: str | None, real_files: bool = False) -> None:
+        """`real_files`: the config and history files of the environment (XDG_*), as
+        `nlshell` uses them; else defaults and a history in memory."""
         self.out, self.err, self.screen = io.StringIO(), io.StringIO(), Recorder()
         self.above: list[str] = []
         self.ctx = Context(netns=netns, opts=Options(), out=self.out, err=self.err)
         self._pipe = create_pipe_input()
         self.input = self._pipe.__enter__()
         self.shell = Shell(self.ctx, input=self.input, output=PlainTextOutput(self.screen),
-                           config=ShellConfig(), history=InMemoryHistory(),
+                           config=None if real_files else ShellConfig(),
+                           history=None if real_files else InMemoryHistory(),
                            above=self.above.append)
         self.rc: list[int] = []
         self.lines_run = 0
@@ -187,19 +190,45 @@ def test_cd_switches_context_and_completion(session: Session, ns: str, ns2: str)
     assert not ns_exists("nlt-no-such-namespace")
 
 
-def test_deleted_namespace_returns_to_start(ns: str) -> None:
+def test_removed_namespace_fails_every_line_until_cd(ns: str) -> None:
+    """A namespace removed from outside while the shell is in it: typed and pasted lines
+    fail, naming it (they never run in the orphan, nor in the start namespace), the shell
+    says so once, and stays there until cd (as a shell in a removed directory)."""
     doomed = new_ns_name()
     ip("netns", "add", doomed)
     s = Session(ns)
+    removed = f'namespace "{doomed}" was removed; cd / or cd NAME'
     try:
         s.run(f"cd {doomed}")
         assert s.ctx.current == doomed
         ip("netns", "del", doomed)
-        s.keys("\r")  # any new prompt notices
-        s.wait("the return to /", lambda: s.ctx.current == "/")
-        s.wait("the notice", lambda: f'namespace "{doomed}" was deleted' in s.screen.getvalue())
+        s.run("link add typed0 type ifb")  # typed at the prompt drawn before the removal
+        assert s.err.getvalue().splitlines()[-1] == removed
+        count = s.lines_run
+        s.keys("link add pasted0 type ifb\rlink add pasted1 type ifb\r")
+        s.wait("the pasted lines", lambda: s.lines_run >= count + 2)
+        s.wait("the next prompt", lambda: s.app.is_running and s.text == "")
+        assert s.err.getvalue().splitlines()[-2:] == [removed, removed]
+        assert s.ctx.current == doomed
+        assert removed not in s.screen.getvalue()  # the failing line said it already
         s.run("pwd")
-        assert s.out.getvalue().splitlines()[-1] == "/"
+        assert s.out.getvalue().splitlines()[-1] == doomed
+        s.run("cd -")  # back to where it came from (the test's namespace)
+        s.run("pwd")
+        assert s.out.getvalue().splitlines()[-1] == ns
+        s.run("link add after0 type ifb")
+        assert "after0" in {row["ifname"] for row in ipj(ns, "link", "show")}
+        # removed while the shell waits at its prompt: the next prompt says it, once
+        ip("netns", "add", doomed)
+        s.run(f"cd {doomed}")
+        ip("netns", "del", doomed)
+        s.keys("\r")
+        s.wait("the notice", lambda: removed in s.screen.getvalue())
+        s.run("pwd")
+        assert s.screen.getvalue().count(removed) == 1
+        assert s.ctx.current == doomed
+        names = {row["ifname"] for row in ipj(ns, "link", "show")}
+        assert not names & {"typed0", "pasted0", "pasted1"}, names
     finally:
         s.close()
         if ns_exists(doomed):
@@ -263,3 +292,38 @@ def test_output_colour_follows_the_option(ns: str) -> None:
         assert s.shell.session.lexer is None  # no colouring without colour
     finally:
         s.close()
+
+
+def test_two_hundred_cds_keep_fds_and_threads_bounded() -> None:
+    """Each context visited used to keep its sockets, cache thread and index for the life
+    of the shell; now at most MAX_OPEN stay open (fds, threads flat after warm-up)."""
+    from helpers import fd_count
+
+    from nlshell.commands.context import MAX_OPEN
+
+    names = [new_ns_name() for _ in range(20)]
+    for name in names:
+        ip("netns", "add", name)
+    s = None
+    try:
+        s = Session(None)
+        for name in names[:MAX_OPEN]:
+            s.run(f"cd {name}")
+        s.wait("the warm index", lambda: s.shell.current_index() is not None
+               and s.shell.current_index().ready.is_set())
+        fds, threads = fd_count(), threading.active_count()
+        for i in range(200):
+            s.run(f"cd {names[i % len(names)]}")
+            assert len(s.shell.indexes) <= MAX_OPEN
+        s.wait("the last index", lambda: s.shell.current_index() is not None
+               and s.shell.current_index().ready.is_set())
+        s.wait("the threads to settle", lambda: threading.active_count() <= threads + 1,
+               timeout=30)
+        assert fd_count() <= fds + 2
+        assert s.err.getvalue() == ""
+    finally:
+        if s is not None:
+            s.close()
+        for name in names:
+            if ns_exists(name):
+                ip("netns", "del", name)

@@ -8,10 +8,13 @@ write with ``ctx.out`` / ``ctx.emit``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import sys
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -53,18 +56,53 @@ class Options:
 
 
 ROOT = "/"
+MAX_OPEN = 8  # namespaces kept open at once (the current and previous ones always are)
+
+
+def _cannot_enter(name: str, exc: OSError) -> str:
+    return (f'cannot enter network namespace "{name}": {os.strerror(exc.errno or 1)} '
+            "(this needs CAP_SYS_ADMIN)")
+
+
+def removed_message(name: str) -> str:
+    return f'namespace "{name}" was removed; cd / or cd NAME'
+
+
+@dataclass
+class _Opened:
+    """What is open in one namespace: its identity when opened, its IPRoute and Cache."""
+
+    key: tuple[int, int] | None  # nsfs (st_dev, st_ino); None for the start namespace
+    ipr: Any = None
+    cache: Any = None
+
+    def close(self) -> None:
+        ipr, cache, self.ipr, self.cache = self.ipr, self.cache, None, None
+        if ipr is not None:
+            ipr.close()
+        if cache is not None:
+            cache.close()
 
 
 class Context:
-    """The current namespace and the open IPRoute of every namespace visited."""
+    """The current namespace and the open IPRoute of the namespaces visited lately.
+
+    Namespaces are checked before each command uses them: a named namespace whose file was
+    removed (or now names another namespace) since it was entered fails every command with
+    one line, and the context stays "in" it until ``cd``, as a shell stays in a removed
+    directory: nothing ever runs in the namespace nlshell started in instead. At most
+    `MAX_OPEN` namespaces stay open; the least recently entered ones are closed (and
+    reopened, checked, if entered again).
+    """
 
     def __init__(self, netns: str | None = None, opts: Options | None = None,
                  out: IO[str] | None = None, err: IO[str] | None = None) -> None:
         self.opts = opts or Options()
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self._iprs: dict[str, Any] = {}
-        self._caches: dict[str, Any] = {}
+        self._open_ns: OrderedDict[str, _Opened] = OrderedDict()  # least recent first
+        self._removed: set[str] = set()  # entered, then removed under us (until cd)
+        self._checked: str | None = None  # the namespace checked for this command
         self.current = ROOT
         self.previous = ROOT
         self.use_cache = False  # the REPL turns this on: lookups read the live cache
@@ -83,73 +121,137 @@ class Context:
 
     def cd(self, name: str | None) -> str:
         """Enter a namespace ('/' or None: back to the start, '-': the previous one).
-        A missing namespace is an error that creates nothing."""
+        A missing namespace is an error that creates nothing. Entering a name again
+        reopens it if what was open there was removed (or the name now holds another)."""
         if name in (None, "", ROOT):
             target = ROOT
         elif name == "-":
             target = self.previous
         else:
             target = name
+        self._checked = None
         if target != ROOT:
-            self._open(target)  # raises CommandError when it does not exist
+            opened = self._open_ns.get(target)
+            if opened is not None and not self._same(target, opened):
+                self._close(target)
+            self._opened(target)  # raises CommandError when it does not exist
+            self._removed.discard(target)
         if target != self.current:
             self.previous, self.current = self.current, target
             self._memo.clear()
+        self._evict()
         return self.current
 
-    def _open(self, name: str) -> Any:
-        ipr = self._iprs.get(name)
-        if ipr is None:
-            from nlshell.engine import netns
+    def open_names(self) -> list[str]:
+        """The namespaces open now, least recently entered first."""
+        return list(self._open_ns)
+
+    def check(self) -> None:
+        """Raise CommandError when the current namespace was removed since it was entered.
+        One stat per command: the answer holds until `forget_names` (which the runner calls
+        around every command) or `cd`."""
+        name = self.current
+        if name == ROOT or self._checked == name:
+            return
+        if name in self._removed:
+            raise CommandError(removed_message(name))
+        opened = self._open_ns.get(name)
+        if opened is not None and not self._same(name, opened):
+            self._close(name)
+            self._removed.add(name)
+            raise CommandError(removed_message(name))
+        self._checked = name
+
+    def alive(self, name: str) -> bool:
+        """Whether an open namespace is still the one that was entered (True if not open)."""
+        opened = self._open_ns.get(name)
+        return name not in self._removed and (opened is None or self._same(name, opened))
+
+    @staticmethod
+    def _same(name: str, opened: _Opened) -> bool:
+        from nlshell.engine.netns import ns_path
+
+        try:
+            st = os.stat(ns_path(name))
+        except (OSError, ValueError):
+            return False
+        return (st.st_dev, st.st_ino) == opened.key
+
+    def _opened(self, name: str) -> _Opened:
+        """What is open in `name`, opening it (by an fd, so the identity recorded is the
+        one used) when it is not."""
+        opened = self._open_ns.get(name)
+        if opened is not None:
+            self._open_ns.move_to_end(name)
+            return opened
+        if name == ROOT:
             from nlshell.engine.iproute import IPRoute
 
-            try:
-                netns.validate_name(name)
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
-            try:
-                ipr = IPRoute(netns=name)
-            except FileNotFoundError:
-                raise CommandError(f'network namespace "{name}" does not exist') from None
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
-            self._iprs[name] = ipr
-        return ipr
+            opened = _Opened(None, IPRoute())
+        else:
+            with self._ns_fd(name) as fd:
+                from nlshell.engine.iproute import IPRoute
+
+                st = os.fstat(fd)
+                opened = _Opened((st.st_dev, st.st_ino), IPRoute(netns=fd))
+        self._open_ns[name] = opened
+        return opened
+
+    @contextlib.contextmanager
+    def _ns_fd(self, name: str) -> Iterator[int]:
+        from nlshell.engine import netns
+
+        try:
+            netns.validate_name(name)
+            fd = netns.open_ns_fd(name)
+        except FileNotFoundError:
+            raise CommandError(f'network namespace "{name}" does not exist') from None
+        except PermissionError as exc:
+            raise CommandError(_cannot_enter(name, exc)) from None
+        except (ValueError, TypeError) as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            yield fd
+        except PermissionError as exc:  # setns refused
+            raise CommandError(_cannot_enter(name, exc)) from None
+        finally:
+            os.close(fd)
+
+    def _evict(self) -> None:
+        """Close the least recently entered namespaces beyond MAX_OPEN."""
+        keep = {self.current, self.previous}
+        for name in list(self._open_ns):
+            if len(self._open_ns) <= MAX_OPEN:
+                break
+            if name not in keep:
+                self._close(name)
+
+    def _close(self, name: str) -> None:
+        opened = self._open_ns.pop(name, None)
+        if opened is not None:
+            opened.close()
 
     @property
     def ipr(self) -> Any:
-        """IPRoute of the current namespace (opened on first use)."""
-        key = self.current
-        ipr = self._iprs.get(key)
-        if ipr is None:
-            if key == ROOT:
-                from nlshell.engine.iproute import IPRoute
-
-                ipr = self._iprs[key] = IPRoute()
-            else:
-                ipr = self._open(key)
-        return ipr
+        """IPRoute of the current namespace (opened on first use; checked, see `check`)."""
+        self.check()
+        opened = self._open_ns.get(self.current)
+        if opened is None or opened.ipr is None:
+            opened = self._opened(self.current)
+        return opened.ipr
 
     def forget(self, name: str) -> None:
-        """Close what was open in a namespace that went away; leave it if current."""
-        ipr = self._iprs.pop(name, None)
-        if ipr is not None:
-            ipr.close()
-        cache = self._caches.pop(name, None)
-        if cache is not None:
-            cache.close()
-        if self.current == name:
-            self.current = ROOT
-        if self.previous == name:
-            self.previous = ROOT
+        """Close what was open in a namespace that went away. If it is the current one,
+        the context stays in it and its commands fail until ``cd`` (see the class); if it
+        is the previous one, ``cd -`` enters that name again or fails (never "/" instead)."""
+        self._close(name)
+        if name != ROOT and self.current == name:
+            self._removed.add(name)
+            self._checked = None
 
     def close(self) -> None:
-        for ipr in self._iprs.values():
-            ipr.close()
-        for cache in self._caches.values():
-            cache.close()
-        self._iprs.clear()
-        self._caches.clear()
+        for name in list(self._open_ns):
+            self._close(name)
 
     # --- live cache (REPL) ----------------------------------------------------------
 
@@ -158,15 +260,25 @@ class Context:
         """The current namespace's live Cache, or None when not in cache mode."""
         if not self.use_cache:
             return None
-        key = self.current
-        cache = self._caches.get(key)
-        if cache is None:
+        self.check()
+        name = self.current
+        opened = self._open_ns.get(name) or self._opened(name)
+        if opened.cache is None:
             from nlshell.engine.cache import Cache
 
-            cache = Cache(netns=self.netns)
+            if name == ROOT:
+                cache = Cache()
+            else:
+                with self._ns_fd(name) as fd:
+                    st = os.fstat(fd)
+                    if (st.st_dev, st.st_ino) != opened.key:  # replaced just now
+                        self._close(name)
+                        self._removed.add(name)
+                        raise CommandError(removed_message(name))
+                    cache = Cache(netns=fd)
             cache.__enter__()
-            self._caches[key] = cache
-        return cache
+            opened.cache = cache
+        return opened.cache
 
     # --- lookups --------------------------------------------------------------------
 
@@ -175,8 +287,10 @@ class Context:
         return cache.links() if cache is not None else self.ipr.get_links()
 
     def forget_names(self) -> None:
-        """Drop remembered name -> index answers (after anything that may change links)."""
+        """Drop what was found out for the command before: name -> index answers (links
+        may have changed) and the namespace check (it may have been removed)."""
         self._memo.clear()
+        self._checked = None
 
     def ifindex(self, name: str | int) -> int:
         """A device name (or index) -> its index; error naming it when missing."""

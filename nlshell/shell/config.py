@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlshell.shell.safefile import read_regular
+
 # role or screen part -> style; roles are the lexer's (see lexer.py)
 DEFAULT_COLORS: dict[str, str] = {
     "object": "bold #5f87ff",
@@ -65,6 +67,8 @@ TABLE_FORMATS = ("plain", "simple", "github", "grid", "simple_grid", "rounded_gr
                  "fancy_grid", "pipe", "orgtbl", "rst", "psql", "outline", "simple_outline",
                  "rounded_outline", "presto", "pretty", "tsv", "heavy_grid", "mixed_grid")
 
+MAX_BYTES = 1 << 20  # a config file is a few lines: more is a mistake
+MAX_PROBLEMS = 5
 TRUE = {"1", "yes", "true", "on"}
 FALSE = {"0", "no", "false", "off"}
 
@@ -87,6 +91,11 @@ def config_path(env: Mapping[str, str] | None = None) -> str:
     base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"),
                                                       ".config")
     return os.path.join(base, "nlshell", "config")
+
+
+def _printable(text: str) -> str:
+    """Text quoted from the file, its control characters escaped (never sent raw)."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def _int_in(lo: int, hi: int) -> Callable[[str], int]:
@@ -138,16 +147,25 @@ def load(path: str | None = None) -> ShellConfig:
     cfg = ShellConfig(path=path or config_path())
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=("# ", "; "))
     try:
-        with open(cfg.path, encoding="utf-8") as fh:
-            parser.read_file(fh)
+        # never a FIFO, a device or a link someone else planted (see safefile)
+        text = read_regular(cfg.path, MAX_BYTES).decode("utf-8")
+        if "\0" in text:
+            raise ValueError("it holds binary data (NUL bytes)")
+        parser.read_string(text, source=cfg.path)
     except FileNotFoundError:
         return cfg
-    except (OSError, UnicodeError, configparser.Error) as exc:
-        cfg.problems.append(f"{cfg.path}: cannot read it: {exc}")
+    except UnicodeDecodeError as exc:
+        cfg.problems.append(f"{cfg.path}: cannot read it: not UTF-8 text (byte {exc.start})")
+        return cfg
+    except (OSError, ValueError, configparser.Error) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else \
+            _printable(" ".join(str(exc).split())[:200])
+        cfg.problems.append(f"{cfg.path}: cannot read it: {why}")
         return cfg
     for section in parser.sections():
         if section not in ("shell", "colors", "colours"):
-            cfg.problems.append(f"{cfg.path}: unknown section [{section}] (shell, colors)")
+            cfg.problems.append(f"{cfg.path}: unknown section [{_printable(section)}] "
+                                f"(shell, colors)")
     if parser.has_section("shell"):
         for key, raw in parser.items("shell"):
             conv = SHELL_KEYS.get(key)
@@ -170,4 +188,7 @@ def load(path: str | None = None) -> ShellConfig:
                 cfg.colors[key] = _check_style(raw.strip())
             except (ValueError, AssertionError) as exc:
                 cfg.problems.append(f"{cfg.path}: bad style for {key} {raw.strip()!r}: {exc}")
+    if len(cfg.problems) > MAX_PROBLEMS:  # a file of garbage: a few lines, not a screenful
+        more = len(cfg.problems) - MAX_PROBLEMS + 1
+        cfg.problems[MAX_PROBLEMS - 1:] = [f"{cfg.path}: {more} more problems"]
     return cfg

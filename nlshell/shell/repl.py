@@ -7,8 +7,8 @@ on; Ctrl-C drops the line (or stops a running ``monitor``), Ctrl-D (or ``exit``)
 Contexts: the prompt names the current namespace (``nlshell:sandbox> ``, ``nlshell:/> `` for
 the one nlshell started in). ``cd``/``pwd``/``ls`` are command words (shellwords.py) that
 move ``ctx.current``; before each prompt the shell makes sure the current context has its
-live cache and completion index, and notices namespaces that were deleted meanwhile (the
-current one: it says so and returns to ``/``).
+live cache and completion index, and notices namespaces that were removed meanwhile (the
+current one: it says so, and stays current with every command failing until ``cd``).
 
 Live values: each context's `Cache` feeds a `LiveIndex` (live.py); completion, colouring
 and the toolbar read it and never wait on the kernel. When the index changes, the screen is
@@ -22,8 +22,9 @@ import contextlib
 import copy
 import os
 import sys
+import termios
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prompt_toolkit import PromptSession
@@ -36,7 +37,7 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from prompt_toolkit.shortcuts import CompleteStyle, print_formatted_text
 from prompt_toolkit.styles import Style
 
-from nlshell.commands.context import ROOT, Context
+from nlshell.commands.context import ROOT, CommandError, Context, removed_message
 from nlshell.commands.grammar import REGISTRY, Registry
 from nlshell.commands.runner import ExitShell, Runner, describe_error
 from nlshell.shell import config as config_mod
@@ -48,6 +49,8 @@ from nlshell.shell.lexer import ShellLexer
 from nlshell.shell.live import LiveIndex, ShellProvider, settle_heap
 from nlshell.shell.monitor import BackgroundMonitor
 
+# commands that hand the terminal to a child program, which expects it as it is
+CHILD_COMMANDS = {("netns", "exec")}
 INTERRUPTED = "\x03"  # read_line's answer to Ctrl-C (never a typed line: Ctrl-C ends input)
 MENU_REFRESH_DELAY = 0.1  # coalesce a burst of events into one menu refresh
 
@@ -73,13 +76,49 @@ def build_style(colors: dict[str, str]) -> Style:
     return Style(rules)
 
 
-def _netns_path(name: str) -> str | None:
-    from nlshell.engine import netns
+class EofKept:
+    """Between prompts, Ctrl-D stays an ordinary key for the terminal, kept for the next
+    prompt. (Outside the prompt the terminal is in cooked mode, whose line discipline takes a
+    Ctrl-D on an empty line as end-of-file and hands the next reader a NUL instead: the
+    prompt saw Ctrl-Space, and a Ctrl-D typed while ``route show`` scrolled, or after Ctrl-C
+    stopped it, did nothing.) `original()` gives a child program the terminal as it was.
+    Not a terminal (tests, pipes): nothing to do."""
 
-    try:
-        return netns.ns_path(name)
-    except (ValueError, OSError):
-        return None
+    def __init__(self, prompt_input: Any) -> None:
+        self.fd = -1
+        self.saved: list | None = None
+        try:
+            fd = prompt_input.fileno()
+            if os.isatty(fd):
+                self.saved, self.fd = termios.tcgetattr(fd), fd
+        except (OSError, ValueError, termios.error):
+            self.saved = None
+
+    def _set(self, attrs: list) -> None:
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
+
+    def __enter__(self) -> EofKept:
+        if self.saved is not None:
+            keep = copy.deepcopy(self.saved)
+            keep[6][termios.VEOF] = b"\0"  # _POSIX_VDISABLE: no end-of-file character
+            self._set(keep)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is not None:
+            self._set(self.saved)
+
+    @contextlib.contextmanager
+    def original(self) -> Iterator[None]:
+        if self.saved is None:
+            yield
+            return
+        self.__exit__()
+        try:
+            yield
+        finally:
+            self.__enter__()
 
 
 def _with_handler(command: Any, handler: Callable[..., Any]) -> Any:
@@ -112,11 +151,11 @@ class Shell:
         self.registry = registry
         self.runner = Runner(ctx)
         self.indexes: dict[str, LiveIndex] = {}
-        self.visited: set[str] = {ctx.current}
         self.notes: list[str] = []  # one-line messages to print before the next prompt
         self.cache_problem: str | None = None
         self.monitor: BackgroundMonitor | None = None
         self.above = above or _print_above
+        self.terminal: EofKept | None = None  # while run() runs
         self._refresh_lock = threading.Lock()
         self._refresh_pending = False
         self._apply_config(cfg)
@@ -158,11 +197,20 @@ class Shell:
             return InMemoryHistory()
         path = history_path()
         try:
-            return ShellHistory(path, cfg.history_size)
+            return ShellHistory(path, cfg.history_size, warn=self._history_warning)
         except OSError as exc:
-            self.ctx.warn(f"nlshell: no history file ({path}: {exc.strerror}); "
+            where = exc.filename or path
+            self.ctx.warn(f"nlshell: no history file ({where}: {exc.strerror or exc}); "
                           "history is kept for this session only")
             return InMemoryHistory()
+
+    def _history_warning(self, line: str) -> None:
+        """At start-up: printed now; later (a write failed at Enter): before the next prompt."""
+        session = getattr(self, "session", None)
+        if session is not None and session.app.is_running:
+            self.notes.append(line)
+        else:
+            self.ctx.warn(line)
 
     # --- contexts -----------------------------------------------------------------------
 
@@ -174,35 +222,31 @@ class Shell:
         return (self.ctx.current, id(index), index.version if index is not None else -1)
 
     def check_namespaces(self) -> None:
-        """Forget the namespaces visited that no longer exist; leave a deleted current one."""
-        for name in sorted(self.visited):
-            if name == ROOT:
+        """Close what is open in namespaces removed meanwhile, and the indexes of contexts
+        the Context closed. The current one stays current (its commands fail, saying so,
+        until ``cd``): the shell says it once."""
+        ctx = self.ctx
+        for name in ctx.open_names():
+            if name == ROOT or ctx.alive(name):
                 continue
-            path = _netns_path(name)
-            if path is not None and os.path.exists(path):
-                continue
-            was_current = self.ctx.current == name
-            self.drop_context(name)
-            if was_current:
-                self.notes.append(f'namespace "{name}" was deleted; back to /')
-
-    def drop_context(self, name: str) -> None:
-        index = self.indexes.pop(name, None)
-        if index is not None:
-            index.close()
-        with contextlib.suppress(Exception):
-            self.ctx.forget(name)
-        self.visited.discard(name)
+            ctx.forget(name)
+            if name == ctx.current:
+                self.notes.append(removed_message(name))
+        still_open = set(ctx.open_names())
+        for name in [n for n in self.indexes if n not in still_open]:
+            self.indexes.pop(name).close()
 
     def enter_context(self) -> None:
         """Make sure the current context has its cache and completion index (before a
         prompt: this may wait on the kernel, completion never does)."""
         self.check_namespaces()
         name = self.ctx.current
-        self.visited.add(name)
         self.cache_problem = None
         try:
             cache = self.ctx.cache
+        except CommandError as exc:  # the current namespace was removed
+            self.cache_problem = str(exc)
+            return
         except Exception as exc:  # noqa: BLE001 - no live values then, the shell goes on
             self.cache_problem = f"no live cache: {exc}"
             return
@@ -264,11 +308,8 @@ class Shell:
             info.last_event = getattr(cache, "last_event", None)
         if self.cache_problem:
             info.warnings.append(self.cache_problem)
-        name = self.ctx.current
-        if name != ROOT:
-            path = _netns_path(name)
-            if path is not None and not os.path.exists(path):
-                info.warnings.append("namespace deleted")
+        elif not self.ctx.alive(self.ctx.current):
+            info.warnings.append("namespace removed")
         with contextlib.suppress(Exception):
             text = self.session.app.current_buffer.document.text_before_cursor
             found = self.completer.suggestions(text)
@@ -289,9 +330,14 @@ class Shell:
         code = 0
         try:
             inv = runner.parse(text)
-            if tuple(inv.command.path) == ("monitor",):
+            path = tuple(inv.command.path)
+            if path == ("monitor",):
                 inv.command = _with_handler(inv.command, self._start_monitor)
-            runner.execute(inv)
+            if path in CHILD_COMMANDS and self.terminal is not None:
+                with self.terminal.original():
+                    runner.execute(inv)
+            else:
+                runner.execute(inv)
         except ExitShell:
             raise
         except Exception as exc:  # noqa: BLE001 - every error is one line; the shell goes on
@@ -305,6 +351,7 @@ class Shell:
 
     def _start_monitor(self, ctx: Context, inv: Any) -> None:
         """The ``monitor`` handler in the shell (runs with the line's options applied)."""
+        ctx.check()  # never listen elsewhere than the namespace named
         self.stop_monitor(quiet=True)
         self.monitor = BackgroundMonitor(ctx, inv, self.above)
         where = ctx.netns or "/"
@@ -329,28 +376,34 @@ class Shell:
             return None
 
     def run(self) -> int:
+        self.terminal = EofKept(self.session.input)
         try:
-            while True:
-                self.enter_context()
-                for note in self.notes:
-                    self.say(note)
-                self.notes.clear()
-                text = self.read_line()
-                if text is None:
-                    return 0
-                if text == INTERRUPTED:
-                    self.stop_monitor()
-                    continue
-                if not text.strip():
-                    continue
-                try:
-                    self.run_line(text)
-                except ExitShell:
-                    return 0
-                except KeyboardInterrupt:
-                    self.ctx.warn("interrupted")
+            with self.terminal:
+                return self._loop()
         finally:
+            self.terminal = None
             self.close()
+
+    def _loop(self) -> int:
+        while True:
+            self.enter_context()
+            for note in self.notes:
+                self.say(note)
+            self.notes.clear()
+            text = self.read_line()
+            if text is None:
+                return 0
+            if text == INTERRUPTED:
+                self.stop_monitor()
+                continue
+            if not text.strip():
+                continue
+            try:
+                self.run_line(text)
+            except ExitShell:
+                return 0
+            except KeyboardInterrupt:
+                self.ctx.warn("interrupted")
 
     def close(self) -> None:
         self.stop_monitor(quiet=True)
