@@ -431,16 +431,30 @@ def test_lazy_loading(tmp_path, monkeypatch) -> None:
         REG.command("hello", "say hello")
     """))
     (tmp_path / "nlt_registry_holder.py").write_text(
-        "from nlshell.commands.grammar import Registry\nREG = Registry(['nlt_decl_ok', 'nlt_missing_mod'])\n")
+        "from nlshell.commands.grammar import Registry\nREG = Registry(['nlt_decl_ok'])\n")
     (tmp_path / "nlt_decl_broken.py").write_text("import nlt_no_such_dependency\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     import nlt_registry_holder
     reg = nlt_registry_holder.REG
     assert "nlt_decl_ok" not in sys.modules  # nothing imported before first use
     assert parse("hello", reg).path == ("hello",)
-    assert reg.load_errors == {"nlt_missing_mod": "not found"}
     with pytest.raises(ModuleNotFoundError):
         Registry(["nlt_decl_broken"]).load()
+
+
+def test_registry_load_fails_loudly(tmp_path, monkeypatch) -> None:
+    """A declaration module that is missing or broken is an error, never a vanished object,
+    and it stays an error on every later use (no half-loaded grammar)."""
+    (tmp_path / "nlt_decl_typo.py").write_text("from nlshell.commands import slotz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for modules, error in ((["nlt_missing_mod"], ModuleNotFoundError),
+                           (["nlt_decl_typo"], ImportError)):
+        reg = Registry(modules)
+        with pytest.raises(error):
+            reg.load()
+        for _ in range(2):
+            with pytest.raises(GrammarError, match=modules[0]):
+                reg.lookup("hello")
     assert REGISTRY.modules == COMMAND_MODULES
 
 

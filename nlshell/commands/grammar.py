@@ -547,7 +547,7 @@ class Registry:
 
     def __init__(self, modules: Sequence[str] = ()) -> None:
         self.modules = tuple(modules)
-        self.load_errors: dict[str, str] = {}  # module -> why it was skipped
+        self._failure: str | None = None  # why loading failed (raised again on each use)
         self._objects: dict[str, Obj] = {}
         self._table = WordTable()
         self._loaded = not self.modules
@@ -579,22 +579,24 @@ class Registry:
         return obj
 
     def load(self) -> Registry:
-        """Import the declaration modules once. A module that does not exist (yet) is
-        skipped and noted in `load_errors`; other import errors propagate."""
-        if self._loaded:
+        """Import the declaration modules once. Any import error propagates (a missing or
+        broken module is a programming error, never a quietly missing object), and every
+        later use raises it again rather than working with half a grammar."""
+        if self._loaded and self._failure is None:
             return self
         with self._lock:  # other threads wait here until every module is in
+            if self._failure is not None:
+                raise GrammarError(f"the command grammar failed to load: {self._failure}")
             if self._loaded or self._loading:  # _loading: a module being imported asks again
                 return self
             self._loading = True
+            module = ""
             try:
                 for module in self.modules:
-                    try:
-                        importlib.import_module(module)
-                    except ModuleNotFoundError as exc:
-                        if exc.name != module:
-                            raise
-                        self.load_errors[module] = "not found"
+                    importlib.import_module(module)
+            except BaseException as exc:
+                self._failure = f"{module}: {type(exc).__name__}: {exc}"
+                raise
             finally:
                 self._loaded, self._loading = True, False
         return self
