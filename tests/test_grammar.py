@@ -22,6 +22,7 @@ from nlshell.commands.grammar import (
     Flag,
     GrammarError,
     Group,
+    Keyword,
     Kw,
     OneOf,
     Pos,
@@ -557,3 +558,16 @@ def test_fuzz_parse_raises_only_parse_error(line: str) -> None:
         assert "\n" not in exc.message
     else:
         assert inv.command is not None
+
+
+def test_keyword_params_share_one_base() -> None:
+    """Kw, Flag, Switch and Group set up word, key, aliases and shortcuts in one place."""
+    made = [Kw("dst-port", S.NUMBER, "h", aliases="dport", shortcuts=["dp"]),
+            Flag("dst-port", "h", aliases="dport", shortcuts=["dp"]),
+            Switch("dst-port", "h", {"a": "b"}, aliases="dport", shortcuts=["dp"]),
+            Group("dst-port", "h", [], aliases="dport", shortcuts=["dp"])]
+    for p in made:
+        assert isinstance(p, Keyword)
+        assert (p.key, p.aliases, p.shortcuts) == ("dst_port", ("dport",), ("dp",))
+        assert list(p.keywords()) == [(("dst-port", "dport"), ("dp",), "dst-port")]
+    assert {type(p).__post_init__ is Keyword.__post_init__ for p in made} == {True, False}
