@@ -47,10 +47,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from nlshell.engine.codec.constants import AF_INET, AF_INET6, AF_PACKET
 from nlshell.engine.nsenter import name_problem
 
-AF_INET = 2
-AF_INET6 = 10
 FOREVER = 0xFFFFFFFF  # the kernel's "infinite lifetime"
 U32_MAX = 0xFFFFFFFF
 IFNAMSIZ = 16
@@ -424,7 +423,6 @@ LINK_KIND = choice("KIND", {
 
 # `-f FAMILY` / `-family FAMILY` (ip's names; `link` is -0). AF_BRIDGE and MPLS are not
 # offered: no nlshell command has a bridge or MPLS view.
-AF_PACKET = 17
 FAMILY_WORDS = {"inet": (AF_INET, "IPv4 (as -4)"), "inet6": (AF_INET6, "IPv6 (as -6)"),
                 "link": (AF_PACKET, "link layer (as -0)")}
 FAMILY = choice("FAMILY", FAMILY_WORDS, label="address family", abbrev=False)

@@ -213,3 +213,6 @@ FIB_RULE_INVERT = 0x2
 
 # link kinds' enumerations
 MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}
+
+# --- added by h4 ---
+AF_PACKET = 17  # the link-layer family (-0, -f link)
