@@ -6,8 +6,24 @@ costs almost nothing: the engine is imported on first use of one of the names be
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import _signal  # the C module: `signal` would import enum (start-up time)
+import sys
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise SystemExit(130)  # quiet: SystemExit prints no traceback, even mid-import
+
+
+# Run as the `nlshell` program (`python -m nlshell` while locating it, or the console
+# script)? Then Ctrl-C ends it quietly with 130 from this first statement on, imports
+# included; cli.main hands SIGINT back to KeyboardInterrupt once its handler is in place.
+# A program that merely imports the library keeps its own SIGINT handling.
+_ARGV0 = (getattr(sys, "argv", None) or [""])[0]
+if _ARGV0 == "-m" or _ARGV0.rsplit("/", 1)[-1] == "nlshell":
+    _signal.signal(_signal.SIGINT, _interrupted)
+
+import importlib  # noqa: E402
+from typing import Any  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -177,9 +177,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The entry point. Ctrl-C at any moment (even while modules are still being imported)
     ends it quietly with status 130."""
     try:
+        _interrupts_raise()
         return _main(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
         return 130
+
+
+def _interrupts_raise() -> None:
+    """From here on Ctrl-C is a KeyboardInterrupt again (the shell and monitor catch it):
+    undo the quiet exit nlshell/__init__ set up for the start-up."""
+    import _signal
+
+    import nlshell
+
+    if _signal.getsignal(_signal.SIGINT) is nlshell._interrupted:
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
 
 
 def _main(argv: list[str]) -> int:

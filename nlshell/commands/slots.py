@@ -15,11 +15,12 @@ A `Slot` is what may fill a value position (`dev IFNAME`, `route add PREFIX`). E
 Converted value types (what handlers find in ``Invocation.values``):
 
 ====================  =====================================================================
-IFNAME                str. An existing device. Digits-only text may also be an index: the
-                      runner tries the name first, then the index (completion offers both).
+IFNAME                str. An existing device. A word of ASCII digits may also be an index
+                      (`index_of` is the one rule: '３' or '٣' are names, never indexes):
+                      the name is tried first, then the index (completion offers both).
 IFNAME_OR_INDEX       the same slot as IFNAME.
 NEW_IFNAME            str, a device name to create (help shows it as IFNAME, no live check).
-IFINDEX               int >= 1.
+IFINDEX               int >= 1 (ASCII decimal digits, `index_of`).
 PREFIX                `Prefix(address, length, family, special)`; `length` None when no
                       ``/len`` was typed; `special` is ``'default'``/``'all'`` (address None).
 ADDR                  str, canonical text ('192.0.2.1', '2001:db8::1'); `family_of()` tells.
@@ -174,6 +175,28 @@ def parse_int(text: str, lo: int = 0, hi: int = U32_MAX) -> int:
     if not lo <= value <= hi:
         raise ValueError(f"out of range {lo}..{hi}")
     return value
+
+
+IFINDEX_MAX = 0x7FFFFFFF  # the kernel's ifindex is a positive int
+
+
+def index_of(text: str) -> int | None:
+    """The interface index a device word stands for, or None when it is a name.
+
+    The one rule for reading an index from what the user typed: ASCII decimal digits only,
+    1..2**31-1. Unicode digits ('٣', '３') and other forms ('0x3', '+3', ' 3') are names, as
+    for ip (`Cannot find device "３"`), never an index."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= IFINDEX_MAX else None
+
+
+def _parse_ifindex(text: str) -> int:
+    index = index_of(text)
+    if index is None:
+        raise ValueError(f"not an index 1..{IFINDEX_MAX}")
+    return index
 
 
 def _ipv4(text: str, short: bool = False) -> str:
@@ -348,7 +371,7 @@ IFNAME = Slot("IFNAME", "interface name", _parse_ifname, source="links", kind="i
               example="e.g. eth0", must_exist=True)
 IFNAME_OR_INDEX = IFNAME
 NEW_IFNAME = replace(IFNAME, source=None, must_exist=False, example="e.g. veth0")
-IFINDEX = Slot("IFINDEX", "interface index", lambda t: parse_int(t, 1, 0x7FFFFFFF),
+IFINDEX = Slot("IFINDEX", "interface index", _parse_ifindex,
                source="ifindex", kind="ifindex", example="e.g. 3")
 PREFIX = prefix(("default",))
 PREFIX_ALL = prefix(("default", "all"))
