@@ -639,6 +639,14 @@ def _close(word: str, choices: Sequence[str]) -> list[str]:
 ECHO_LIMIT = 40  # an error echoes at most this many characters of a word
 
 
+def shown(word: str) -> str:
+    """A word as an error message echoes it: quoted like repr (control characters escaped),
+    cut after ECHO_LIMIT characters."""
+    if len(word) <= ECHO_LIMIT:
+        return repr(word)
+    return repr(word[:ECHO_LIMIT]) + "…"
+
+
 def _has_surrogates(text: str) -> bool:
     try:
         text.encode("utf-8")

@@ -320,11 +320,16 @@ def _parse_duration(text: str) -> int:
     return parse_int(body, 0, U32_MAX)
 
 
+TABLE_NAME_MAX = 64  # longer than any name rt_tables can usefully hold
+
+
 def _parse_table_name(text: str) -> int | str:
     if text[:1].isdigit():
         return parse_int(text)
     if not text.isascii() or not all(c.isalnum() or c in "_-." for c in text):
         raise ValueError("not a table number or name")
+    if len(text) > TABLE_NAME_MAX:
+        raise ValueError(f"longer than {TABLE_NAME_MAX} characters")
     return text
 
 
