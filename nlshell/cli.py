@@ -1,8 +1,14 @@
 """The command line: argv -> one of REPL, ``-c`` commands, a batch, watch, --complete.
 
 Options are ip's (``-j -p -br -s -d -4 -6 -n NS``), spelled as ip spells them, so they are
-read by hand rather than by argparse (``-br`` is one option, not ``-b r``). This module
-must stay cheap to import: ``nlshell -c`` never imports prompt_toolkit or pygments.
+read by hand rather than by argparse (``-br`` is one option, not ``-b r``), from the one
+table in `nlshell.commands.options` that the parser, --help and --complete read too. ip's
+options nlshell lacks are refused there, never ignored (``-h`` is ip's -human: --help is
+help). This module must stay cheap to import: ``nlshell -c`` never imports prompt_toolkit
+or pygments.
+
+Exit status: 0 ok, 1 usage, syntax or lookup error (a bad -n name, -c with -b, an argument
+that is not UTF-8, a namespace that cannot be entered), 2 the kernel refused, 130 Ctrl-C.
 """
 
 from __future__ import annotations
