@@ -574,3 +574,13 @@ def test_keyword_params_share_one_base() -> None:
         assert (p.key, p.aliases, p.shortcuts) == ("dst_port", ("dport",), ("dp",))
         assert list(p.keywords()) == [(("dst-port", "dport"), ("dp",), "dst-port")]
     assert {type(p).__post_init__ is Keyword.__post_init__ for p in made} == {True, False}
+
+
+def test_every_declared_module_and_handler_resolves() -> None:
+    """Fail loudly: every declaration module loads and every command's handler (often a
+    "module:function" string resolved on first run) exists, so a typo fails here, not at a
+    user's first use."""
+    names = [cmd.name for cmd in REGISTRY.commands()]
+    assert len(names) > 40 and {"link add", "route add", "cd", "monitor"} <= set(names)
+    for cmd in REGISTRY.commands():
+        assert callable(cmd.resolve_handler()), cmd.name
