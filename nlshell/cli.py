@@ -1,8 +1,14 @@
 """The command line: argv -> one of REPL, ``-c`` commands, a batch, watch, --complete.
 
 Options are ip's (``-j -p -br -s -d -4 -6 -n NS``), spelled as ip spells them, so they are
-read by hand rather than by argparse (``-br`` is one option, not ``-b r``). This module
-must stay cheap to import: ``nlshell -c`` never imports prompt_toolkit or pygments.
+read by hand rather than by argparse (``-br`` is one option, not ``-b r``), from the one
+table in `nlshell.commands.options` that the parser, --help and --complete read too. ip's
+options nlshell lacks are refused there, never ignored (``-h`` is ip's -human: --help is
+help). This module must stay cheap to import: ``nlshell -c`` never imports prompt_toolkit
+or pygments.
+
+Exit status: 0 ok, 1 usage, syntax or lookup error (a bad -n name, -c with -b, an argument
+that is not UTF-8, a namespace that cannot be entered), 2 the kernel refused, 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from collections.abc import Sequence
 
 from nlshell import __version__
 
-USAGE = """\
+_USAGE_HEAD = """\
 usage: nlshell [OPTIONS]                      interactive shell (on a terminal)
        nlshell [OPTIONS] -c 'COMMAND' [-c ...] run commands in order
        nlshell [OPTIONS] -b FILE|-             run a batch file (stdin when not a terminal)
@@ -20,123 +26,139 @@ usage: nlshell [OPTIONS]                      interactive shell (on a terminal)
        nlshell watch [links] [addrs] [routes] [neigh] [events] [-n NS] [--interval S]
        nlshell --complete [-n NS] -- WORD...   completion candidates (for shell scripts)
 
-options:
-  -c, --command CMD     run CMD (repeatable; run in order)
-  -b, -batch FILE       run the commands of FILE ('-' for stdin)
-  -force, --force       go on after errors in a batch (exit non-zero at the end)
-  --check               parse only; apply nothing
-  -n, -netns NAME       run in network namespace NAME
-  -4 / -6               IPv4 / IPv6 only
-  -f, -family FAMILY    inet, inet6 or link (-4, -6, -0)
-  -j, -json             JSON output (the keys of `ip -j`)
-  -p, -pretty           indented JSON
-  -br, -brief           one line per object, like `ip -br`
-  -s, -stats            statistics (twice: more)
-  -d, -details          details
-  --color[=WHEN]        colour: auto (default), always, never; NO_COLOR is honoured
-  -V, --version         print the version
-  -h, --help            this help; `nlshell help [OBJECT [VERB]]` explains the commands
-
-exit status: 0 ok, 1 syntax, usage or lookup error, 2 the kernel refused.
+options (a long option may be abbreviated, as with ip: -det):
+"""
+_USAGE_TAIL = """
+exit status: 0 ok, 1 syntax, usage or lookup error, 2 the kernel refused, 130 interrupted.
 """
 
-# option word -> (Options field or action, takes a value)
-FLAGS = {
-    "-j": "json", "-json": "json", "--json": "json",
-    "-p": "pretty", "-pretty": "pretty", "--pretty": "pretty",
-    "-br": "brief", "-brief": "brief", "--brief": "brief",
-    "-s": "stats", "-stats": "stats", "-statistics": "stats", "--stats": "stats",
-    "-d": "details", "-details": "details", "--details": "details",
-    "-4": "inet", "-6": "inet6",
-    "-force": "force", "--force": "force",
-    "--check": "check",
-    "-ts": "timestamp", "-timestamp": "timestamp",
-}
-VALUED = {
-    "-c": "command", "--command": "command",
-    "-b": "batch", "-batch": "batch", "--batch": "batch",
-    "-n": "netns", "-netns": "netns", "--netns": "netns",
-    "-f": "family", "-family": "family", "--family": "family",
-    "--color": "color", "--colour": "color", "-color": "color",
-}
 
+def usage() -> str:
+    """The --help text; its option lines come from the one option table."""
+    from nlshell.commands.options import OPTIONS, usage_lines
 
-_COLOR_WHEN = ("auto", "always", "never")
-# -f / -family words -> AF_* (as slots.FAMILY; not imported: start-up time)
-_FAMILIES = {"inet": 2, "inet6": 10, "link": 17}
+    later = " ".join(o.name for o in OPTIONS if o.unsupported)
+    return (_USAGE_HEAD + "\n".join(usage_lines()) + "\n"
+            + f"  ip's {later} are refused (not supported yet; -h is -human, not help)\n"
+            + _USAGE_TAIL)
 
 
 class UsageError(Exception):
     pass
 
 
+def _shown(word: str, limit: int = 40) -> str:
+    return word if len(word) <= limit else word[:limit] + "…"
+
+
+def _check_encoding(args: Sequence[str]) -> None:
+    """Words that were not valid UTF-8 in argv (Python keeps their bytes as lone
+    surrogates): one line naming the bytes, backslash-escaped."""
+    for word in args:
+        if not word.isascii():
+            try:
+                word.encode("utf-8")
+            except UnicodeEncodeError:
+                raw = word.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise UsageError(f'argument "{_shown(raw)}" is not valid UTF-8') from None
+
+
+def _check_netns_name(name: str) -> None:
+    from nlshell.engine.nsenter import name_problem
+
+    problem = name_problem(name)
+    if problem:
+        raise UsageError(f'invalid namespace name "{_shown(name)}": {problem}')
+
+
 def parse_argv(argv: Sequence[str]) -> dict:
-    """argv (without the program name) -> a dict of settings. Raises UsageError."""
+    """argv (without the program name) -> a dict of settings. Raises UsageError.
+
+    Every option word is looked up in `nlshell.commands.options` (the table the parser,
+    --help and --complete read too)."""
+    from nlshell.commands.options import COLOR_WHEN, OptionError, lookup_option
+
+    args = list(argv)
+    _check_encoding(args)
     st: dict = {"commands": [], "batch": None, "netns": None, "color": "auto", "words": [],
                 "flags": {}, "complete": None, "help": False, "version": False, "watch": None}
     i = 0
-    args = list(argv)
     while i < len(args):
         a = args[i]
         if a == "--":
             st["words"] = args[i + 1:]
             break
-        if a in ("-h", "--help", "-help"):
-            st["help"] = True
-        elif a in ("-V", "--version", "-Version"):
-            st["version"] = True
-        elif a == "--complete":
-            st["complete"] = args[i + 1:]
-            if st["complete"][:1] == ["--"]:
-                st["complete"] = st["complete"][1:]
+        if not a.startswith("-") or len(a) == 1:
+            st["words"] = args[i:]
             break
-        elif a.startswith(("--color=", "--colour=", "-color=")):
-            st["color"] = a.split("=", 1)[1]
-        elif a in ("--color", "--colour", "-color") and (
-                i + 1 >= len(args) or args[i + 1] not in _COLOR_WHEN):
-            # WHEN is optional: `--color link show` is colour on, then the command
-            st["color"] = "always"
-        elif a in FLAGS:
-            key = FLAGS[a]
-            if key == "stats":
-                st["flags"]["stats"] = st["flags"].get("stats", 0) + 1
-            elif key in _FAMILIES:  # -4 / -6: the last family option wins, as with ip
-                st["flags"]["family"] = _FAMILIES[key]
+        word, eq, inline = a.partition("=")
+        try:
+            opt = lookup_option(word if eq else a, where="cli")
+        except OptionError as exc:
+            raise UsageError(str(exc)) from None
+        if eq and not opt.value_optional:
+            raise UsageError(f'option "{_shown(word)}" takes no "=VALUE"')
+        key = opt.key
+        if key == "complete":
+            rest = args[i + 1:]
+            st["complete"] = rest[1:] if rest[:1] == ["--"] else rest
+            break
+        if opt.value_optional:  # --color[=WHEN]: WHEN may be left out
+            if eq:
+                value = inline
+            elif i + 1 < len(args) and args[i + 1] in COLOR_WHEN:
+                value, i = args[i + 1], i + 1
             else:
-                st["flags"][key] = True
-        elif a in VALUED:
+                value = opt.value
+            st[key] = value
+        elif opt.takes:
             if i + 1 >= len(args):
-                raise UsageError(f'option "{a}" needs a value')
-            key = VALUED[a]
+                raise UsageError(f'option "{a}" needs a value ({opt.takes})')
             value = args[i + 1]
+            i += 1
             if key == "command":
                 st["commands"].append(value)
             elif key == "family":
                 if value not in _FAMILIES:
-                    raise UsageError(f'invalid family "{value}" (inet, inet6 or link)')
-                st["flags"]["family"] = _FAMILIES[value]
+                    raise UsageError(f'invalid family "{_shown(value)}" (inet, inet6 or link)')
+                st["flags"]["family"] = value
+            elif key == "netns":
+                _check_netns_name(value)
+                st["netns"] = value
             else:
                 st[key] = value
-            i += 1
-        elif a.startswith("-") and len(a) > 1 and not st["words"]:
-            raise UsageError(f'unknown option "{a}" (try nlshell --help)')
-        else:
-            st["words"] = args[i:]
-            break
+        elif key in ("help", "version"):
+            st[key] = True
+        elif key == "stats":
+            st["flags"]["stats"] = st["flags"].get("stats", 0) + 1
+        else:  # -4 / -6 / -0: the last family option wins, as with ip
+            st["flags"][key] = opt.value
         i += 1
-    if st["color"] not in _COLOR_WHEN:
-        raise UsageError(f'invalid --color value "{st["color"]}" (auto, always or never)')
+    if st["color"] not in COLOR_WHEN:
+        raise UsageError(f'invalid --color value "{_shown(st["color"])}" (auto, always or never)')
+    if st["commands"] and st["batch"] is not None:
+        raise UsageError("-c and -b cannot be used together (give the commands in the batch "
+                         "file, or use -c only)")
+    if st["words"] and st["batch"] is not None:
+        raise UsageError(f'unexpected words with -b: "{_shown(st["words"][0])}" (give the '
+                         f'commands in the batch file)')
     if st["words"][:1] == ["watch"]:
         st["watch"] = st["words"][1:]
     return st
 
 
+# -f / -family words (slots.FAMILY turns them into AF_* numbers; not imported here:
+# start-up time)
+_FAMILIES = ("inet", "inet6", "link")
+
+
 def make_context(st: dict):
     """Options and a Context from parsed argv (imports kept local: start-up time)."""
     from nlshell.commands.context import Context, Options, color_default
+    from nlshell.commands.slots import FAMILY
 
     flags = st["flags"]
-    family = flags.get("family")
+    family = FAMILY.convert(flags["family"]) if flags.get("family") else None
     opts = Options(json=bool(flags.get("json")), pretty=bool(flags.get("pretty")),
                    brief=bool(flags.get("brief")), stats=flags.get("stats", 0),
                    details=bool(flags.get("details")), family=family,
@@ -158,14 +180,34 @@ def _watch_main(argv: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """The entry point. Ctrl-C at any moment (even while modules are still being imported)
+    ends it quietly with status 130."""
+    try:
+        _interrupts_raise()
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _interrupts_raise() -> None:
+    """From here on Ctrl-C is a KeyboardInterrupt again (the shell and monitor catch it):
+    undo the quiet exit nlshell/__init__ set up for the start-up."""
+    import _signal
+
+    import nlshell
+
+    if _signal.getsignal(_signal.SIGINT) is nlshell._interrupted:
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+
+
+def _main(argv: list[str]) -> int:
     try:
         st = parse_argv(argv)
     except UsageError as exc:
         sys.stderr.write(f"nlshell: {exc}\n")
         return 1
     if st["help"]:
-        sys.stdout.write(USAGE)
+        sys.stdout.write(usage())
         return 0
     if st["version"]:
         sys.stdout.write(f"nlshell {__version__}\n")
@@ -173,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if st["watch"] is not None:
         from nlshell.shell.watch import main as watch_main
 
-        extra = ["-n", st["netns"]] if st["netns"] else []
+        extra = ["-n", st["netns"]] if st["netns"] is not None else []
         return watch_main([*extra, *st["watch"]])
     if st["complete"] is not None:
         return complete(st)
@@ -184,11 +226,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = make_context(st)
     runner = Runner(ctx)
     try:
-        if st["netns"]:
+        if st["netns"] is not None:
             try:
                 ctx.cd(st["netns"])
             except CommandError as exc:
                 sys.stderr.write(f"{exc}\n")
+                return 1
+            except OSError as exc:  # EPERM / EACCES from setns: one line, the right capability
+                sys.stderr.write(netns_entry_error(st["netns"], exc) + "\n")
                 return 1
         if st["commands"] or st["words"]:
             lines = [Line(c, n, "-c") for n, c in enumerate(st["commands"], 1)]
@@ -206,10 +251,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_repl(ctx)
     except ExitShell:
         return runner.status
-    except KeyboardInterrupt:
-        return 130
     finally:
         ctx.close()
+
+
+def netns_entry_error(name: str, exc: OSError) -> str:
+    """The one line for a namespace that cannot be entered: setns() needs CAP_SYS_ADMIN
+    (CAP_NET_ADMIN is not enough), and a namespace owned by another user namespace cannot be
+    entered even by root (EACCES/EPERM there too)."""
+    import errno
+    import os
+
+    text = exc.strerror or os.strerror(exc.errno or 0) or type(exc).__name__
+    # the engine's text already names the namespace ("cannot enter network namespace ...")
+    line = text if name in text else f'cannot enter network namespace "{_shown(name)}": {text}'
+    if exc.errno in (errno.EPERM, errno.EACCES):
+        line += " (entering a namespace needs CAP_SYS_ADMIN)"
+    return "nlshell: " + line
 
 
 def _run_listed(runner, lines) -> int:
@@ -234,15 +292,12 @@ def run_batch(runner, path: str) -> int:
         return 1
 
 
-# cli-only options a completion script passes along with the words: not grammar words
-_CLI_VALUED = frozenset(k for k, v in VALUED.items() if v in ("command", "batch", "color"))
-_CLI_FLAGS = frozenset(k for k, v in FLAGS.items() if v in ("force", "check", "timestamp"))
-
-
 def complete_words(args: Sequence[str], netns: str | None = None) -> tuple[list[str], str | None]:
     """``[-n NS] [--] WORD...`` (the words after ``nlshell``, the last one being completed)
     -> (grammar words, namespace to read live names from). Options only the command line
     knows are dropped; after ``-c``/``-b`` nothing is offered (the words are [])."""
+    from nlshell.commands.options import COLOR_WHEN, matches
+
     args = list(args)
     if len(args) >= 3 and args[0] in ("-n", "-netns", "--netns") and args[2] == "--":
         netns, args = args[1], args[2:]
@@ -252,18 +307,22 @@ def complete_words(args: Sequence[str], netns: str | None = None) -> tuple[list[
         return [""], netns
     words: list[str] = []
     i = 0
-    while i < len(args) - 1:  # the last word is the one being completed: kept as it is
+    last = len(args) - 1  # the last word is the one being completed: kept as it is
+    while i < last:
         a = args[i]
-        if a in _CLI_VALUED and not (VALUED[a] == "color" and i + 1 < len(args) - 1
-                                     and args[i + 1] not in _COLOR_WHEN):
-            if i + 1 == len(args) - 1:
-                return [], netns  # completing the value of -c / -b / --color
-            i += 2
-            continue
-        if a in _CLI_FLAGS or a in _CLI_VALUED or a.startswith(("--color=", "--colour=", "-color=")):
+        found = matches(a.partition("=")[0]) if a.startswith("-") and not words else []
+        opt = found[0] if len(found) == 1 and not found[0].unsupported else None
+        if opt is not None and opt.where == "cli":  # not a grammar word: dropped
             i += 1
+            if opt.value_optional:
+                if "=" not in a and i < last and args[i] in COLOR_WHEN:
+                    i += 1
+            elif opt.takes:
+                if i == last:
+                    return [], netns  # completing the value of -c / -b
+                i += 1
             continue
-        if a in ("-n", "-netns", "--netns") and i + 1 < len(args) - 1:
+        if opt is not None and opt.key == "netns" and i + 1 < last:
             netns = args[i + 1]
         words.append(a)
         i += 1

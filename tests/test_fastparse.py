@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 
 import pytest
-from grammar_sample import SAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_grammar import PARSE_ERR, PARSE_OK
@@ -219,9 +218,9 @@ def test_positionals_tried_before_the_one_that_took_the_word() -> None:
 
 
 @pytest.mark.parametrize("line", [c[0] for c in PARSE_OK] + [c[0] for c in PARSE_ERR])
-def test_sample_grammar_lines_and_variants(line: str) -> None:
+def test_grammar_lines_and_variants(line: str) -> None:
     rng = random.Random(line)
-    check_lines(variants(line, rng, 12) + [line], SAMPLE)
+    check_lines(variants(line, rng, 12) + [line], REGISTRY)
 
 
 _HOLE_VALUES = st.one_of(st.sampled_from(VALUES),

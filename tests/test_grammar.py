@@ -1,4 +1,5 @@
-"""The grammar engine: slots, tokenizer, parser, registry and help, against tests/grammar_sample.
+"""The grammar engine: slots, tokenizer, parser, registry and help, against the real grammar
+(REGISTRY) or small registries built in the tests.
 
 Pure tests: no kernel, no namespaces.
 """
@@ -10,7 +11,6 @@ import sys
 import textwrap
 
 import pytest
-from grammar_sample import SAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +22,7 @@ from nlshell.commands.grammar import (
     Flag,
     GrammarError,
     Group,
+    Keyword,
     Kw,
     OneOf,
     Pos,
@@ -78,8 +79,8 @@ PARSE_OK = [
     ("link add v0 type veth peer name v1 mtu 1400 txqlen 5", ("link", "add"),
      {"name": "v0", "type": "veth", "peer": {"name": "v1", "mtu": 1400}, "txqueuelen": 5}),
     ("link add vx0 type vxlan id 42 dstport 4789 local 192.0.2.1 dev eth0 nolearning", ("link", "add"),
-     {"name": "vx0", "type": "vxlan", "id": 42, "dstport": 4789, "local": "192.0.2.1", "dev": "eth0",
-      "learning": False}),
+     {"name": "vx0", "type": "vxlan", "id": 42, "dstport": 4789, "local": "192.0.2.1",
+      "vxlan_dev": "eth0", "learning": False}),
     ("link add mv0 link eth0 type macvlan mode bridge", ("link", "add"),
      {"name": "mv0", "link": "eth0", "type": "macvlan", "mode": "bridge"}),
     ("link add br0 type bridge stp_state 1", ("link", "add"), {"name": "br0", "type": "bridge", "stp_state": 1}),
@@ -97,8 +98,9 @@ PARSE_OK = [
     ("a flush dev eth0 scope link permanent", ("address", "flush"), {"dev": "eth0", "scope": 253, "kind": "permanent"}),
     # route: leading optional type, any order, aliases, groups
     ("r a 10/8 via 192.0.2.1 dev eth0 metric 5", ("route", "add"),
-     {"prefix": P("10.0.0.0", 8, V4), "via": "192.0.2.1", "dev": "eth0", "metric": 5}),
-    ("route add via 192.0.2.1 10.0.0.0/8", ("route", "add"), {"prefix": P("10.0.0.0", 8, V4), "via": "192.0.2.1"}),
+     {"prefix": P("10.0.0.0", 8, V4), "via": {"addr": "192.0.2.1"}, "dev": "eth0", "metric": 5}),
+    ("route add via 192.0.2.1 10.0.0.0/8", ("route", "add"),
+     {"prefix": P("10.0.0.0", 8, V4), "via": {"addr": "192.0.2.1"}}),
     ("route add dev eth0 metric 10 to 10/8", ("route", "add"), {"prefix": P("10.0.0.0", 8, V4), "metric": 10}),
     ("route add blackhole 10/8", ("route", "add"), {"type": 6, "prefix": P("10.0.0.0", 8, V4)}),
     ("route add unreachable default", ("route", "add"), {"type": 7, "prefix": P(None, None, None, "default")}),
@@ -112,15 +114,15 @@ PARSE_OK = [
     ("route add 10/8 nexthop dev eth0 nexthop dev eth1 onlink table 7", ("route", "add"),
      {"nexthop": [{"dev": "eth0"}, {"dev": "eth1", "onlink": True}], "table": 7}),
     ("route add nexthop dev eth0 10/8", ("route", "add"), {"nexthop": [{"dev": "eth0"}], "prefix": P("10.0.0.0", 8, V4)}),
-    ("route show root 10/8 table all", ("route", "show"), {"selector": "root", "prefix": P("10.0.0.0", 8, V4), "table": 0}),
-    ("route show to all", ("route", "show"), {"prefix": P(None, None, None, "all")}),
+    ("route show root 10/8 table all", ("route", "show"), {"root": P("10.0.0.0", 8, V4), "table": 0}),
+    ("route show to all", ("route", "show"), {"to": {"prefix": P(None, None, None, "all")}}),
     ("route list table custom", ("route", "show"), {"table": "custom"}),
-    ("route get 192.0.2.1 from 192.0.2.2 iif eth0 mark 0x10/0xff", ("route", "get"),
-     {"to": P("192.0.2.1", None, V4), "from": "192.0.2.2", "iif": "eth0", "mark": (16, 255)}),
+    ("route get 192.0.2.1 from 192.0.2.2 iif eth0 mark 0x10", ("route", "get"),
+     {"to": "192.0.2.1", "from": "192.0.2.2", "iif": "eth0", "mark": 16}),
     # neighbour, rule
     ("n add 192.0.2.9 dev eth0 lladdr 02:00:00:00:00:01 nud permanent", ("neighbour", "add"),
      {"to": "192.0.2.9", "lladdr": "02:00:00:00:00:01", "nud": 0x80}),
-    ("neigh show nud all", ("neighbour", "show"), {"nud": -1}),
+    ("neigh show nud all", ("neighbour", "show"), {"nud": ["all"]}),
     ("ru add not from 10/8 lookup 100 priority 10", ("rule", "add"),
      {"not": True, "from": P("10.0.0.0", 8, V4), "table": 100, "priority": 10}),
     ("rule add from all fwmark 0x1 table main", ("rule", "add"),
@@ -135,16 +137,16 @@ PARSE_OK = [
     ("cd -", ("cd",), {"name": "-"}),
     ("help", ("help",), {}),
     ("help route add", ("help",), {"topic": ["route", "add"]}),
-    ("watch link show", ("watch",), {"command": ["link", "show"]}),
-    ("watch interval 2 route", ("watch",), {"interval": 2, "command": ["route"]}),
+    ("watch links routes", ("watch",), {"panes": ["links", "routes"]}),
+    ("watch interval 2 route", ("watch",), {"interval": 2, "panes": ["route"]}),
     ("monitor", ("monitor",), {}),
-    ("monitor link route label", ("monitor",), {"objects": ["link", "route"], "label": True}),
+    ("monitor link route all-nsid", ("monitor",), {"objects": ["link", "route"], "all_nsid": True}),
 ]
 
 
 @pytest.mark.parametrize("line,path,values", PARSE_OK, ids=[c[0] for c in PARSE_OK])
 def test_parse_ok(line: str, path: tuple, values: dict) -> None:
-    inv = parse(line, SAMPLE)
+    inv = parse(line, REGISTRY)
     assert inv.path == path
     for key, value in values.items():
         assert inv.values.get(key) == value, key
@@ -152,7 +154,7 @@ def test_parse_ok(line: str, path: tuple, values: dict) -> None:
 
 
 def test_parse_values_are_exact() -> None:
-    inv = parse("link add v0 type veth peer name v1", SAMPLE)
+    inv = parse("link add v0 type veth peer name v1", REGISTRY)
     assert inv.values == {"name": "v0", "type": "veth", "peer": {"name": "v1"}}
     assert inv.family is None and inv.options == {}
 
@@ -166,16 +168,16 @@ def test_parse_values_are_exact() -> None:
     ("-n sandbox -6 route", V6, {"netns": "sandbox"}),
 ])
 def test_parse_global_options(line: str, family: int | None, options: dict) -> None:
-    inv = parse(line, SAMPLE)
+    inv = parse(line, REGISTRY)
     assert inv.family == family
     assert inv.options == options
 
 
 def test_parse_accepts_words_and_tokens() -> None:
-    assert parse(["link", "set", "veth0", "alias", "my dev"], SAMPLE).values["alias"] == "my dev"
-    assert parse(tokenize("route add 10/8 via 192.0.2.1"), SAMPLE).values["via"] == "192.0.2.1"
+    assert parse(["link", "set", "veth0", "alias", "my dev"], REGISTRY).values["alias"] == "my dev"
+    assert parse(tokenize("route add 10/8 via 192.0.2.1"), REGISTRY).values["via"] == {"addr": "192.0.2.1"}
     with pytest.raises(ParseError) as err:
-        parse(["route", "add", "10/99"], SAMPLE)
+        parse(["route", "add", "10/99"], REGISTRY)
     assert (err.value.word_index, err.value.column) == (2, 10)
 
 
@@ -185,15 +187,15 @@ def test_parse_accepts_words_and_tokens() -> None:
 PARSE_ERR = [
     ("route add 300.1.1.1/24", "invalid prefix '300.1.1.1/24'", 2, 10, []),
     ("route add 10/33", "bad prefix length", 2, 10, []),
-    ("route add 10/8 via 300.1.1.1", "via: invalid address '300.1.1.1'", 4, 19, []),
+    ("route add 10/8 via 300.1.1.1", "invalid address '300.1.1.1'", 4, 19, []),
     ("route add 10/8 via 192.0.2", "invalid address '192.0.2'", 4, 19, []),
     ("link set veth0 address 02:00:00:00:00", "invalid MAC address '02:00:00:00:00'", 4, 23, []),
     ("link set veth0 address zz:00:00:00:00:01", "bad octet 'zz'", 4, 23, []),
     ("link set veth0 mtu 99999999999", "mtu: invalid number '99999999999'", 4, 19, []),
-    ("link set veth0 mtu 20", "out of range 68..65535", 4, 19, []),
+    ("link set veth0 txqueuelen 4294967296", "out of range 0..4294967295", 4, 26, []),
     ("link set veth0 mtu 1e3", "invalid number '1e3'", 4, 19, []),
-    ("link set veth0 mtu", "missing NUMBER after 'mtu'", 4, 18, []),
-    ("route add 10/8 via", "missing ADDR after 'via'", 4, None, []),
+    ("link set veth0 mtu", "missing MTU after 'mtu'", 4, 18, []),
+    ("route add 10/8 via", "route add: missing via: ADDR", 4, None, []),
     ("link set veth0 mtu 1400 mtu 1500", "duplicate 'mtu'", 5, 24, []),
     ("route add 10/8 metric 1 priority 2", "duplicate 'priority' (already given as 'metric')", 5, None, []),
     ("link set veth0 up down", "'down' conflicts with 'up'", 4, 18, []),
@@ -207,7 +209,7 @@ PARSE_ERR = [
     ("neigh add 192.0.2.9 dev eth0 nud p", "ambiguous neighbour state 'p': permanent, probe", 6, None, []),
     ("lnk", "unknown command 'lnk' (did you mean: link?)", 0, 0, ["link"]),
     ("xyzzy show", "unknown command 'xyzzy'", 0, 0, []),
-    ("route zz", "unknown route verb 'zz' (one of: show, add", 1, 6, ["show", "add"]),
+    ("route zz", "unknown route verb 'zz' (one of: show, flush, add", 1, 6, ["show", "add"]),
     ("link shwo", "did you mean: show?", 1, 5, ["show"]),
     ("route add 10/8 viaa 192.0.2.1", "unknown word 'viaa' for route add (did you mean: via?)", 3, 15, ["via"]),
     ("route add blakhole 10/8", "invalid prefix 'blakhole'", 2, 10, ["blackhole"]),
@@ -218,20 +220,20 @@ PARSE_ERR = [
     ("link add x", "missing type KIND", 3, None, []),
     ("link add x type veth peer", "missing peer: name NAME", 6, 25, []),
     ("link add vx type vxlan", "missing id VNI", 5, 22, []),
-    ("link add x type foo", "invalid type 'foo' (one of: veth, vxlan", 4, 16, []),
-    ("route add 10/8 nexthop weight 2", "nexthop: needs via or dev", 6, None, []),
+    ("link add x type foo", "type: invalid type 'foo' (one of: veth, bridge, vxlan", 4, 16, []),
+    ("route add 10/8 nexthop weight 2", "nexthop: nexthop needs via or dev", 6, None, []),
     ("link set a/b up", "invalid interface name 'a/b': contains '/'", 2, 9, []),
     ("link set abcdefghijklmnop up", "longer than 15 bytes", 2, 9, []),
     ("link set . up", "reserved name", 2, 9, []),
     ("cd a/b", "invalid namespace name 'a/b'", 1, 3, []),
-    ("route get 192.0.2.1 mark 1/zz", "invalid firewall mark '1/zz'", 4, None, []),
+    ("route get 192.0.2.1 mark 1/zz", "mark: invalid number '1/zz'", 4, None, []),
     ("route add 10/8 scope 300", "out of range 0..255", 4, None, []),
     ("route add 10/8 table foo bar", "unknown word 'bar'", 5, None, []),
     ("a add 192.0.2.1/24 dev eth0 valid_lft soon", "invalid lifetime 'soon'", 6, None, []),
     ("netns attach blue 0", "out of range 1..4194304", 3, None, []),
     ("netns exec blue", "missing COMMAND", 3, None, []),
-    ("-x link", "unknown option '-x'", 0, 0, []),
-    ("-n", "missing NETNS after option", 1, None, []),
+    ("-x link", 'unknown option "-x"', 0, 0, []),
+    ("-n", "missing NETNS after option -netns", 1, None, []),
     ("-4", "missing command", 1, None, []),
     ("", "empty command", 0, 0, []),
     ("   ", "empty command", 0, 0, []),
@@ -242,7 +244,7 @@ PARSE_ERR = [
                          ids=[c[0] or "<empty>" for c in PARSE_ERR])
 def test_parse_error(line: str, message: str, index: int, column: int | None, candidates: list) -> None:
     with pytest.raises(ParseError) as err:
-        parse(line, SAMPLE)
+        parse(line, REGISTRY)
     exc = err.value
     assert message in str(exc)
     assert "\n" not in str(exc)
@@ -303,7 +305,9 @@ SLOT_BAD = [
     (S.IFNAME, "a b", "contains ' '"),
     (S.IFNAME, "eth0:1", "contains ':'"),
     (S.IFNAME, "é" * 8, "longer than 15 bytes"),
-    (S.IFINDEX, "0", "out of range"),
+    (S.IFINDEX, "0", "not an index 1..2147483647"),
+    (S.IFINDEX, "٣", "invalid interface index '٣'"),  # ASCII digits only
+    (S.IFINDEX, "0x3", "not an index"),
     (S.IFINDEX, "eth0", "invalid interface index 'eth0'"),
     (S.PREFIX, "300.1.1.1/24", "invalid prefix '300.1.1.1/24'"),
     (S.PREFIX, "10.0.0.1/", "bad prefix length"),
@@ -431,16 +435,30 @@ def test_lazy_loading(tmp_path, monkeypatch) -> None:
         REG.command("hello", "say hello")
     """))
     (tmp_path / "nlt_registry_holder.py").write_text(
-        "from nlshell.commands.grammar import Registry\nREG = Registry(['nlt_decl_ok', 'nlt_missing_mod'])\n")
+        "from nlshell.commands.grammar import Registry\nREG = Registry(['nlt_decl_ok'])\n")
     (tmp_path / "nlt_decl_broken.py").write_text("import nlt_no_such_dependency\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     import nlt_registry_holder
     reg = nlt_registry_holder.REG
     assert "nlt_decl_ok" not in sys.modules  # nothing imported before first use
     assert parse("hello", reg).path == ("hello",)
-    assert reg.load_errors == {"nlt_missing_mod": "not found"}
     with pytest.raises(ModuleNotFoundError):
         Registry(["nlt_decl_broken"]).load()
+
+
+def test_registry_load_fails_loudly(tmp_path, monkeypatch) -> None:
+    """A declaration module that is missing or broken is an error, never a vanished object,
+    and it stays an error on every later use (no half-loaded grammar)."""
+    (tmp_path / "nlt_decl_typo.py").write_text("from nlshell.commands import slotz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for modules, error in ((["nlt_missing_mod"], ModuleNotFoundError),
+                           (["nlt_decl_typo"], ImportError)):
+        reg = Registry(modules)
+        with pytest.raises(error):
+            reg.load()
+        for _ in range(2):
+            with pytest.raises(GrammarError, match=modules[0]):
+                reg.lookup("hello")
     assert REGISTRY.modules == COMMAND_MODULES
 
 
@@ -461,7 +479,7 @@ def test_docstring_example_runs() -> None:
 
 
 def test_vocabulary() -> None:
-    vocab = SAMPLE.vocabulary()
+    vocab = REGISTRY.vocabulary()
     assert {"link", "addr", "a", "cd"} <= vocab["object"]
     assert {"show", "lst", "del", "d"} <= vocab["verb"]
     assert {"dev", "nexthop", "weight", "peer", "dstport", "brd", "up"} <= vocab["keyword"]
@@ -478,25 +496,25 @@ def test_commands_import_nothing_heavy() -> None:
 # -- help -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("words,fragments", [
-    ([], ["commands:", "link (l)", "address (addr, a)", "route (r, ro)", "cd  ", "help"]),
-    (["route"], ["usage: route { show | add | delete | change | replace | get }", "show (list, lst)",
-                 "`route` alone means `route show`"]),
-    (["r", "a"], ["usage: route add [TYPE] [to] PREFIX [via ADDR] [dev IFNAME]", "[nexthop NH]...",
+    ([], ["commands:", "link (l)", "address (addr, a)", "route (r)", "cd  ", "help"]),
+    (["route"], ["usage: route { show | flush | add | delete | replace | change | append | prepend | get }",
+                 "show (list, lst)", "`route` alone means `route show`"]),
+    (["r", "a"], ["usage: route add [TYPE] [to] PREFIX [via GATEWAY] [dev IFNAME]", "[nexthop NH]...",
                   "NH := [via ADDR] [dev IFNAME] [weight NUMBER] [onlink]",
                   "metric NUMBER", "also: priority, preference", "blackhole", "silently discard"]),
-    (["link", "add"], ["type KIND [KIND_ARGS]", "KIND := { veth | vxlan | macvlan | bridge | ifb }",
+    (["link", "add"], ["type KIND [KIND_ARGS]", "KIND := { veth | bridge | vxlan | macvlan | macvtap | ifb",
                        "type vxlan := id VNI [dstport PORT]", "PEER := name NAME"]),
     (["link", "add", "type", "vxlan"], ["link add type vxlan: VXLAN tunnel", "id VNI", "learning|nolearning"]),
     (["route", "add", "nexthop"], ["usage: route add nexthop [via ADDR]", "weight NUMBER"]),
-    ("link set", ["[dev] IFNAME", "[up|down]", "arp {on|off}", "txqueuelen NUMBER"]),
-    ("a add", ["broadcast [ADDR]", "also: brd", "valid_lft DURATION"]),
-    (["cd"], ["usage: cd NETNS"]),
+    ("link set", ["[dev] IFNAME", "[up|down]", "arp {on|off}", "txqueuelen TXQLEN"]),
+    ("a add", ["broadcast [BRD]", "also: brd", "valid_lft DURATION"]),
+    (["cd"], ["usage: cd [NETNS]"]),
     (["help"], ["usage: help [WORDS...]"]),
     (["netns", "exec"], ["usage: netns exec NETNS COMMAND..."]),
-    (["monitor"], ["usage: monitor [WHAT]... [label]"]),
+    (["monitor"], ["usage: monitor [WHAT]... [all-nsid]"]),
 ])
 def test_help_for(words, fragments: list) -> None:
-    text = help_for(words, SAMPLE)
+    text = help_for(words, REGISTRY)
     for fragment in fragments:
         assert fragment in text, fragment
 
@@ -509,12 +527,12 @@ def test_help_for(words, fragments: list) -> None:
 ])
 def test_help_errors(words: list, message: str) -> None:
     with pytest.raises(ParseError) as err:
-        help_for(words, SAMPLE)
+        help_for(words, REGISTRY)
     assert message in str(err.value)
 
 
 def test_usage_and_syntax() -> None:
-    assert usage(SAMPLE.find("link delete")) == "usage: link delete [dev] IFNAME [type KIND]"
+    assert usage(REGISTRY.find("link delete")) == "usage: link delete [dev] IFNAME [type KIND]"
     assert syntax(Kw("dev", S.IFNAME, required=True)) == "dev IFNAME"
     assert syntax(Kw("x", S.NUMBER, repeat=True)) == "[x NUMBER]..."
     assert syntax(OneOf("s", {"a": "", "b": ""}, required=True)) == "{a|b}"
@@ -523,7 +541,7 @@ def test_usage_and_syntax() -> None:
 
 # -- fuzz: only ParseError, ever --------------------------------------------------------------
 
-_WORDS = sorted(SAMPLE.vocabulary()["object"] | SAMPLE.vocabulary()["verb"] | SAMPLE.vocabulary()["keyword"])
+_WORDS = sorted(REGISTRY.vocabulary()["object"] | REGISTRY.vocabulary()["verb"] | REGISTRY.vocabulary()["keyword"])
 _WORDS += ["10/8", "192.0.2.1", "300.1.1.1/24", "default", "all", "veth0", "02:00:00:00:00:01", "forever",
            "+", "-", "-4", "-n", "'", '"', "\\", "0x10/0xff", "99999999999", "veth", "vxlan", "", "a/b"]
 _LINES = st.one_of(
@@ -537,9 +555,32 @@ _LINES = st.one_of(
 @given(_LINES)
 def test_fuzz_parse_raises_only_parse_error(line: str) -> None:
     try:
-        inv = parse(line, SAMPLE)
+        inv = parse(line, REGISTRY)
     except ParseError as exc:
         assert isinstance(exc.word_index, int) and 0 <= exc.column <= len(line)
         assert "\n" not in exc.message
     else:
         assert inv.command is not None
+
+
+def test_keyword_params_share_one_base() -> None:
+    """Kw, Flag, Switch and Group set up word, key, aliases and shortcuts in one place."""
+    made = [Kw("dst-port", S.NUMBER, "h", aliases="dport", shortcuts=["dp"]),
+            Flag("dst-port", "h", aliases="dport", shortcuts=["dp"]),
+            Switch("dst-port", "h", {"a": "b"}, aliases="dport", shortcuts=["dp"]),
+            Group("dst-port", "h", [], aliases="dport", shortcuts=["dp"])]
+    for p in made:
+        assert isinstance(p, Keyword)
+        assert (p.key, p.aliases, p.shortcuts) == ("dst_port", ("dport",), ("dp",))
+        assert list(p.keywords()) == [(("dst-port", "dport"), ("dp",), "dst-port")]
+    assert {type(p).__post_init__ is Keyword.__post_init__ for p in made} == {True, False}
+
+
+def test_every_declared_module_and_handler_resolves() -> None:
+    """Fail loudly: every declaration module loads and every command's handler (often a
+    "module:function" string resolved on first run) exists, so a typo fails here, not at a
+    user's first use."""
+    names = [cmd.name for cmd in REGISTRY.commands()]
+    assert len(names) > 40 and {"link add", "route add", "cd", "monitor"} <= set(names)
+    for cmd in REGISTRY.commands():
+        assert callable(cmd.resolve_handler()), cmd.name

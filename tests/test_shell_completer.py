@@ -1,4 +1,4 @@
-"""The shell's completer, pure: the sample grammar, a fake cache feeding a LiveIndex.
+"""The shell's completer, pure: the real grammar, a fake cache feeding a LiveIndex.
 
 Every slot type, abbreviations and ambiguity, live changes (a link appears, is renamed, goes),
 route prefixes narrowed and capped, and the prompt_toolkit Completion form.
@@ -7,13 +7,12 @@ route prefixes narrowed and capped, and the prompt_toolkit Completion form.
 from __future__ import annotations
 
 import pytest
-from grammar_sample import SAMPLE
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from shell_fakes import FakeCache, addr_msg, link_msg, route_msg
 
 from nlshell.commands import slots as S
-from nlshell.commands.grammar import Pos, Registry
+from nlshell.commands.grammar import REGISTRY, Pos, Registry
 from nlshell.commands.suggest import StaticProvider
 from nlshell.shell.completer import MORE, NlshellCompleter, hint_only, partial_word
 from nlshell.shell.live import LiveIndex, ShellProvider
@@ -39,7 +38,7 @@ def live():
     cache = make_cache()
     index = LiveIndex(cache, background=False)
     provider = ShellProvider(lambda: index, netns_names=lambda: list(NAMESPACES))
-    completer = NlshellCompleter(provider, SAMPLE)
+    completer = NlshellCompleter(provider, REGISTRY)
     yield cache, index, completer
     index.close()
 
@@ -74,9 +73,9 @@ CASES = [
     ("link add ", ["<NAME>", "name"], ["veth0"]),
     ("neighbour add 192.0.2.9 dev eth0 lladdr ", ["<LLADDR>"], ["eth0"]),
     ("route add 10/8 via ", ["<ADDR>"], ["default"]),
-    ("link set veth0 mtu ", ["<NUMBER>"], ["up"]),
+    ("link set veth0 mtu ", ["<MTU>"], ["up"]),
     ("link set veth0 alias ", ["<STRING>"], []),
-    ("route get 192.0.2.1 mark ", ["<FWMARK>"], []),
+    ("route get 192.0.2.1 mark ", ["<NUMBER>"], []),
     # PREFIX: live route prefixes for del, a hint for add, 'default' as a word
     ("route del ", ["default", "192.0.2.0/24", "10.9.0.0/16", "2001:db8::/64"], ["127.0.0.1"]),
     ("route del 19", ["192.0.2.0/24"], ["default", "10.9.0.0/16"]),
@@ -106,7 +105,7 @@ CASES = [
     # COMMAND: a nested command line
     ("help rou", ["route"], ["rule"]),
     ("help route a", ["add"], ["show"]),
-    ("watch link set dev v", ["veth0", "veth1"], []),
+    ("help link set dev v", ["veth0", "veth1"], []),
 ]
 
 
@@ -212,7 +211,7 @@ def test_events_before_the_build_are_not_lost():
 
 def test_no_index_yet_offers_grammar_only():
     provider = ShellProvider(lambda: None, netns_names=lambda: [])
-    got = texts(NlshellCompleter(provider, SAMPLE), "link set dev ")
+    got = texts(NlshellCompleter(provider, REGISTRY), "link set dev ")
     assert "<IFNAME>" in got and "dev" not in got
 
 
@@ -225,7 +224,7 @@ def test_completion_objects(live):
     assert veth0.display_meta_text == "index 3, UP"
     hint = next(c for c in completer.get_completions(Document("link set veth0 mtu "),
                                                      CompleteEvent()))
-    assert hint.text == "" and hint.start_position == 0 and hint.display_text == "<NUMBER>"
+    assert hint.text == "" and hint.start_position == 0 and hint.display_text == "<MTU>"
 
 
 def test_hint_only_and_partial_word(live):
@@ -241,5 +240,5 @@ def test_provider_failure_never_breaks_completion():
         def links(self):
             raise RuntimeError("boom")
 
-    got = texts(NlshellCompleter(ShellProvider(lambda: Broken()), SAMPLE), "link set dev ")
+    got = texts(NlshellCompleter(ShellProvider(lambda: Broken()), REGISTRY), "link set dev ")
     assert "<IFNAME>" in got

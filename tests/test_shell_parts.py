@@ -6,8 +6,8 @@ import os
 import stat
 
 import pytest
-from grammar_sample import SAMPLE
 
+from nlshell.commands.grammar import REGISTRY
 from nlshell.commands.suggest import StaticProvider
 from nlshell.shell import config, toolbar
 from nlshell.shell.history import ShellHistory, history_path
@@ -104,7 +104,7 @@ PROVIDER = StaticProvider(links=[("lo", 1, "UNKNOWN"), ("veth0", 3, "UP")])
 
 
 def tokens(line: str) -> list[tuple[object, str]]:
-    lexer = NlshellLexer(PROVIDER, SAMPLE, ensurenl=False)
+    lexer = NlshellLexer(PROVIDER, REGISTRY, ensurenl=False)
     return [(tok, text) for tok, text in lexer.get_tokens(line) if text.strip()]
 
 
@@ -120,14 +120,14 @@ def test_lexer_known_unknown_partial_and_errors():
     assert tokens("link set dev nosuch0 up")[3] == (NL.Unknown, "nosuch0")
     assert tokens("link set dev ve")[3] == (NL.Partial, "ve")  # still being typed
     assert tokens("link set dev ve ")[3] == (NL.Unknown, "ve")  # finished: unknown
-    assert tokens("link set dev veth0 mtu 99999")[-1] == (NL.Error, "99999")
+    assert tokens("link set dev veth0 txqlen 99999999999")[-1] == (NL.Error, "99999999999")
     assert tokens("lnik show")[0] == (NL.Error, "lnik")
     assert tokens("ne")[0] == (NL.Partial, "ne")  # neighbour or netns: not yet an error
 
 
 def test_lexer_keeps_every_character():
     line = "  link   set dev 'veth0'  up  "
-    lexer = NlshellLexer(PROVIDER, SAMPLE, ensurenl=False)
+    lexer = NlshellLexer(PROVIDER, REGISTRY, ensurenl=False)
     assert "".join(text for _, text in lexer.get_tokens(line)) == line
 
 
@@ -158,9 +158,9 @@ def test_toolbar_render():
 
 
 def test_question_mark_listing():
-    text = "".join(t for _, t in help_fragments("link set veth0 m", SAMPLE))
+    text = "".join(t for _, t in help_fragments("link set veth0 m", REGISTRY))
     assert "mtu" in text and "maximum transmission unit" in text and "master" in text
-    assert "<error>" in "".join(t for _, t in help_fragments("lnik ", SAMPLE))
+    assert "<error>" in "".join(t for _, t in help_fragments("lnik ", REGISTRY))
     assert in_open_quote("link set veth0 alias 'a b") and not in_open_quote("link set ")
 
 

@@ -39,7 +39,8 @@ Parameters come after the verb in any order, like ip's:
 ===========================================  =================================================
 
 Every param has a ``key`` (the dict key in ``Invocation.values``; defaults to the keyword with
-``-`` turned into ``_``), ``help`` and, where it makes sense, ``aliases``, ``shortcuts``,
+``-`` turned into ``_``: `Kw`, `Flag`, `Switch` and `Group` share that set-up in their base,
+`Keyword`), ``help`` and, where it makes sense, ``aliases``, ``shortcuts``,
 ``required``, ``metavar`` (the name help shows instead of the slot's) and ``source`` (the
 completion source when it differs from the slot's, e.g. ``'routes'`` for ``route del PREFIX``).
 `Command` and `Group` also take ``conflicts=[('via', 'nexthop')]`` (keys that exclude each other)
@@ -194,16 +195,31 @@ class Param:
 
 
 @dataclass(eq=False)
-class Kw(Param):
-    """``word VALUE``: a keyword followed by one typed value."""
+class Keyword(Param):
+    """Base of the params introduced by a keyword (`Kw`, `Flag`, `Switch`, `Group`): the
+    word, its key, aliases and shortcuts, set up once here."""
 
     word: str
-    slot: Slot
-    help: str = ""
     _: KW_ONLY
     key: str = ""
     aliases: Sequence[str] = ()
     shortcuts: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        self.key = self.key or _keyof(self.word)
+        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+
+    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
+        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
+
+
+@dataclass(eq=False)
+class Kw(Keyword):
+    """``word VALUE``: a keyword followed by one typed value."""
+
+    slot: Slot
+    help: str = ""
+    _: KW_ONLY
     required: bool = False
     repeat: bool = False
     bare: Any = NOTHING  # value used when the keyword is given without one
@@ -211,32 +227,17 @@ class Kw(Param):
     source: str | None = None
 
     def __post_init__(self) -> None:
-        self.key = self.key or _keyof(self.word)
-        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+        super().__post_init__()
         self.metavar = self.metavar or self.slot.name
-
-    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
-        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
 
 
 @dataclass(eq=False)
-class Flag(Param):
+class Flag(Keyword):
     """A bare keyword: ``onlink`` -> ``values['onlink'] = True`` (or `value`)."""
 
-    word: str
     help: str = ""
     _: KW_ONLY
-    key: str = ""
-    aliases: Sequence[str] = ()
-    shortcuts: Sequence[str] = ()
     value: Any = True
-
-    def __post_init__(self) -> None:
-        self.key = self.key or _keyof(self.word)
-        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
-
-    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
-        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
 
 
 @dataclass(eq=False)
@@ -341,23 +342,18 @@ class Branch:
 
 
 @dataclass(eq=False)
-class Switch(Param):
+class Switch(Keyword):
     """``word CHOICE`` where each choice may add its own parameters (`Branch`)."""
 
-    word: str
     help: str
     branches: Mapping[str, Branch | str]
     _: KW_ONLY
-    key: str = ""
-    aliases: Sequence[str] = ()
-    shortcuts: Sequence[str] = ()
     required: bool = False
     metavar: str = ""
     abbrev: bool = True
 
     def __post_init__(self) -> None:
-        self.key = self.key or _keyof(self.word)
-        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+        super().__post_init__()
         self.branches = {name: b if isinstance(b, Branch) else Branch(b)
                          for name, b in self.branches.items()}
         self.metavar = self.metavar or self.word.upper()
@@ -366,21 +362,14 @@ class Switch(Param):
         self.source: str | None = None
         self.bare = NOTHING
 
-    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
-        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
-
 
 @dataclass(eq=False)
-class Group(Param):
+class Group(Keyword):
     """``word`` followed by its own parameters -> a dict (a list of dicts if `repeat`)."""
 
-    word: str
     help: str
     params: Sequence[Param]
     _: KW_ONLY
-    key: str = ""
-    aliases: Sequence[str] = ()
-    shortcuts: Sequence[str] = ()
     required: bool = False
     repeat: bool = False
     metavar: str = ""
@@ -388,8 +377,7 @@ class Group(Param):
     check: Callable[[dict[str, Any]], str | None] | None = None
 
     def __post_init__(self) -> None:
-        self.key = self.key or _keyof(self.word)
-        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+        super().__post_init__()
         self.params = tuple(self.params)
         self.metavar = self.metavar or self.word.upper()
         self.conflicts = tuple(tuple(c) for c in self.conflicts)
@@ -400,9 +388,6 @@ class Group(Param):
         if self._scope is None:
             self._scope = Scope(self.params, self.conflicts)
         return self._scope
-
-    def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
-        yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
 
 
 class Scope:
@@ -547,7 +532,7 @@ class Registry:
 
     def __init__(self, modules: Sequence[str] = ()) -> None:
         self.modules = tuple(modules)
-        self.load_errors: dict[str, str] = {}  # module -> why it was skipped
+        self._failure: str | None = None  # why loading failed (raised again on each use)
         self._objects: dict[str, Obj] = {}
         self._table = WordTable()
         self._loaded = not self.modules
@@ -579,22 +564,24 @@ class Registry:
         return obj
 
     def load(self) -> Registry:
-        """Import the declaration modules once. A module that does not exist (yet) is
-        skipped and noted in `load_errors`; other import errors propagate."""
-        if self._loaded:
+        """Import the declaration modules once. Any import error propagates (a missing or
+        broken module is a programming error, never a quietly missing object), and every
+        later use raises it again rather than working with half a grammar."""
+        if self._loaded and self._failure is None:
             return self
         with self._lock:  # other threads wait here until every module is in
+            if self._failure is not None:
+                raise GrammarError(f"the command grammar failed to load: {self._failure}")
             if self._loaded or self._loading:  # _loading: a module being imported asks again
                 return self
             self._loading = True
+            module = ""
             try:
                 for module in self.modules:
-                    try:
-                        importlib.import_module(module)
-                    except ModuleNotFoundError as exc:
-                        if exc.name != module:
-                            raise
-                        self.load_errors[module] = "not found"
+                    importlib.import_module(module)
+            except BaseException as exc:
+                self._failure = f"{module}: {type(exc).__name__}: {exc}"
+                raise
             finally:
                 self._loaded, self._loading = True, False
         return self

@@ -29,7 +29,7 @@ from nlshell.commands.grammar import (
     Rest,
     Switch,
 )
-from nlshell.commands.parser import ParseError, split_words
+from nlshell.commands.parser import ECHO_LIMIT, ParseError, shown, split_words
 from nlshell.commands.slots import Slot
 
 
@@ -136,10 +136,10 @@ def _resolve(found: list, text: str, what: str, words: Sequence[str] = ()) -> ob
         return found[0]
     if found:
         names = [_label(f) for f in found]
-        raise ParseError(f"ambiguous {what} {text!r}: {', '.join(names)}", candidates=names)
-    near = difflib.get_close_matches(text, list(words), 3, 0.6)
+        raise ParseError(f"ambiguous {what} {shown(text)}: {', '.join(names)}", candidates=names)
+    near = difflib.get_close_matches(text, list(words), 3, 0.6) if len(text) <= ECHO_LIMIT else []
     hint = f" (did you mean: {', '.join(near)}?)" if near else ""
-    raise ParseError(f"unknown {what} {text!r}{hint}", candidates=near)
+    raise ParseError(f"unknown {what} {shown(text)}{hint}", candidates=near)
 
 
 def _object_help(obj: Obj) -> str:
@@ -222,4 +222,4 @@ def help_for(words: str | Sequence[str] = (), registry: Registry = REGISTRY) -> 
     except (KeyError, ValueError) as exc:
         if isinstance(exc, ParseError):
             raise
-        raise ParseError(f"no help for {' '.join(words)!r}: {exc}") from None
+        raise ParseError(f"no help for {shown(' '.join(words))}: {exc}") from None

@@ -39,9 +39,8 @@ from nlshell.commands.grammar import (
     Switch,
     WordTable,
 )
-from nlshell.commands.slots import AF_INET, AF_INET6, FAMILY, NETNS, Slot, SlotError
-
-AF_PACKET = 17
+from nlshell.commands.options import GlobalOption, OptionError, lookup_option
+from nlshell.commands.slots import FAMILY, NETNS, STRING, Slot, SlotError
 
 
 class ParseError(ValueError):
@@ -175,40 +174,19 @@ def _tokens_of(line_or_words: str | Sequence[str] | Sequence[Token]) -> tuple[li
 
 
 # -- global options -------------------------------------------------------------------------
+# The table is nlshell.commands.options (shared with the command line, --help and
+# --complete); here only the slots their values are read with.
 
-class Option(NamedTuple):
-    key: str
-    value: Any  # the value stored; a Slot when the option takes the next word
-    help: str
-
-
-OPTIONS: dict[str, Option] = {
-    "-4": Option("family", AF_INET, "IPv4 only"),
-    "-6": Option("family", AF_INET6, "IPv6 only"),
-    "-0": Option("family", AF_PACKET, "link layer only"),
-    "-family": Option("family", FAMILY, "this family only: inet, inet6 or link"),
-    "-json": Option("json", True, "JSON output"),
-    "-pretty": Option("pretty", True, "indented JSON"),
-    "-statistics": Option("stats", 1, "statistics (again for more)"),
-    "-details": Option("details", True, "detailed output"),
-    "-brief": Option("brief", True, "one line per object"),
-    "-oneline": Option("oneline", True, "one line per record"),
-    "-resolve": Option("resolve", True, "resolve names"),
-    "-netns": Option("netns", NETNS, "run in namespace NAME"),
-}
-_SHORT_OPTIONS = {"-j": "-json", "-p": "-pretty", "-s": "-statistics", "-stats": "-statistics",
-                  "-d": "-details", "-br": "-brief", "-o": "-oneline", "-r": "-resolve",
-                  "-n": "-netns", "-f": "-family"}
+_OPTION_SLOTS: dict[str, Slot] = {"NETNS": NETNS, "FAMILY": FAMILY}
 
 
-def _find_option(text: str) -> list[str]:
-    if text.startswith("--"):
-        text = text[1:]
-    if text in OPTIONS:
-        return [text]
-    if text in _SHORT_OPTIONS:
-        return [_SHORT_OPTIONS[text]]
-    return [name for name in OPTIONS if len(text) > 2 and name.startswith(text)]
+def option_slot(opt: GlobalOption) -> Slot:
+    """The slot an option's value is read with (text for the command line's own: CMD, FILE)."""
+    slot = _OPTION_SLOTS.get(opt.takes)
+    if slot is None:
+        slot = _OPTION_SLOTS[opt.takes] = STRING.with_words({}, name=opt.takes,
+                                                            label=opt.takes.lower())
+    return slot
 
 
 # -- the walker: one word at a time ---------------------------------------------------------
@@ -319,9 +297,11 @@ class Walker:
     value is applied before the word after it is read afresh), so the lexer can `skip` a
     refused word and go on."""
 
-    def __init__(self, tokens: Sequence[Token], registry: Registry = REGISTRY) -> None:
+    def __init__(self, tokens: Sequence[Token], registry: Registry = REGISTRY,
+                 option_scope: str = "line") -> None:
         self.tokens = list(tokens)
         self.registry = registry
+        self.option_scope = option_scope  # 'cli': nlshell's own options too (--complete)
         self.stage = "start"  # start (options, object) -> verb -> params
         self.options: dict[str, Any] = {}
         self.family: int | None = None
@@ -330,7 +310,7 @@ class Walker:
         self.frames: list[Frame] = []
         self.closed: list[Frame] = []
         self.pending: tuple[Frame, Param, str, int] | None = None  # keyword awaiting its value
-        self.pending_option: Option | None = None
+        self.pending_option: GlobalOption | None = None
         self.rest: tuple[Frame, Rest, int] | None = None  # a Rest that has started
         self.last_slot: Slot | None = None  # slot of the value just fed (for the lexer)
 
@@ -341,6 +321,11 @@ class Walker:
         return self.tokens[-1].end if self.tokens else 0
 
     def _error(self, message: str, i: int, candidates: Sequence[str] = ()) -> ParseError:
+        if i < len(self.tokens):  # an overlong word is echoed cut short, wherever it appears
+            text = self.tokens[i].text
+            if len(text) > ECHO_LIMIT:
+                message = message.replace(repr(text), repr(text[:ECHO_LIMIT]) + "…")
+                message = message.replace(text, text[:ECHO_LIMIT] + "…")
         return ParseError(message, i, self._col(i), candidates)
 
     def _where(self) -> str:
@@ -352,6 +337,8 @@ class Walker:
         'value:SLOT')."""
         text = self.tokens[i].text
         self.last_slot = None
+        if not text.isascii() and _has_surrogates(text):
+            raise self._error(f"word {_escaped(text)} is not valid UTF-8", i)
         if self.rest is not None:
             frame, rest, _ = self.rest
             frame.values[rest.key].append(text)
@@ -382,16 +369,14 @@ class Walker:
         return "value:" + slot.name
 
     def _option(self, i: int, text: str) -> str:
-        names = _find_option(text)
-        if len(names) != 1:
-            what = "ambiguous" if names else "unknown"
-            near = names or _close(text, [*OPTIONS, *_SHORT_OPTIONS])
-            raise self._error(f"{what} option {text!r}" + _hint(near), i, near)
-        opt = OPTIONS[names[0]]
-        if isinstance(opt.value, Slot):
+        try:
+            opt = lookup_option(text, self.option_scope)
+        except OptionError as exc:
+            raise self._error(str(exc), i, exc.candidates) from None
+        if opt.takes:
             self.pending_option = opt
-        elif opt.key == "family":
-            self.family = opt.value
+        elif opt.key == "family":  # -4 / -6 / -0 are -f inet / inet6 / link
+            self.family = FAMILY.convert(opt.value)
         elif opt.key == "stats":
             self.options["stats"] = self.options.get("stats", 0) + 1
         else:
@@ -400,17 +385,18 @@ class Walker:
 
     def _option_value(self, i: int, text: str) -> str:
         opt = self.pending_option
-        assert opt is not None and isinstance(opt.value, Slot)
+        assert opt is not None
+        slot = option_slot(opt)
         try:
-            value = opt.value.convert(text)
+            value = slot.convert(text)
         except SlotError as exc:
-            raise self._error(str(exc), i) from None
+            raise self._error(f"{opt.name}: {exc}", i) from None
         if opt.key == "family":  # `-f inet6` is `-6`
             self.family = value
         else:
             self.options[opt.key] = value
         self.pending_option = None
-        return self._value_role(opt.value)
+        return self._value_role(slot)
 
     def _object(self, i: int, text: str) -> str:
         objs = self.registry.lookup(text)
@@ -607,7 +593,7 @@ class Walker:
         end = len(self.tokens)
         if self.pending_option is not None:
             opt = self.pending_option
-            raise self._error(f"missing {opt.value.name} after option", end)
+            raise self._error(f"missing {opt.takes} after option {opt.name}", end)
         if self.pending is not None:
             frame, param, word, _ = self.pending
             bare = getattr(param, "bare", NOTHING)
@@ -645,7 +631,35 @@ def _close(word: str, choices: Sequence[str]) -> list[str]:
     """The valid words nearest to a bad one (difflib is imported only on errors)."""
     import difflib
 
+    if len(word) > ECHO_LIMIT:  # no valid word is that long
+        return []
     return difflib.get_close_matches(word, choices, 3, 0.6)
+
+
+ECHO_LIMIT = 40  # an error echoes at most this many characters of a word
+
+
+def shown(word: str) -> str:
+    """A word as an error message echoes it: quoted like repr (control characters escaped),
+    cut after ECHO_LIMIT characters."""
+    if len(word) <= ECHO_LIMIT:
+        return repr(word)
+    return repr(word[:ECHO_LIMIT]) + "…"
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _escaped(text: str) -> str:
+    """A word holding bytes that were not UTF-8 (kept as lone surrogates), its bytes
+    backslash-escaped, quoted, cut short."""
+    raw = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "'" + raw[:ECHO_LIMIT] + ("…" if len(raw) > ECHO_LIMIT else "") + "'"
 
 
 def _hint(near: Sequence[str]) -> str:

@@ -15,11 +15,12 @@ A `Slot` is what may fill a value position (`dev IFNAME`, `route add PREFIX`). E
 Converted value types (what handlers find in ``Invocation.values``):
 
 ====================  =====================================================================
-IFNAME                str. An existing device. Digits-only text may also be an index: the
-                      runner tries the name first, then the index (completion offers both).
+IFNAME                str. An existing device. A word of ASCII digits may also be an index
+                      (`index_of` is the one rule: '３' or '٣' are names, never indexes):
+                      the name is tried first, then the index (completion offers both).
 IFNAME_OR_INDEX       the same slot as IFNAME.
 NEW_IFNAME            str, a device name to create (help shows it as IFNAME, no live check).
-IFINDEX               int >= 1.
+IFINDEX               int >= 1 (ASCII decimal digits, `index_of`).
 PREFIX                `Prefix(address, length, family, special)`; `length` None when no
                       ``/len`` was typed; `special` is ``'default'``/``'all'`` (address None).
 ADDR                  str, canonical text ('192.0.2.1', '2001:db8::1'); `family_of()` tells.
@@ -47,10 +48,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from nlshell.engine.codec.constants import AF_INET, AF_INET6, AF_PACKET
 from nlshell.engine.nsenter import name_problem
 
-AF_INET = 2
-AF_INET6 = 10
 FOREVER = 0xFFFFFFFF  # the kernel's "infinite lifetime"
 U32_MAX = 0xFFFFFFFF
 IFNAMSIZ = 16
@@ -177,6 +177,28 @@ def parse_int(text: str, lo: int = 0, hi: int = U32_MAX) -> int:
     return value
 
 
+IFINDEX_MAX = 0x7FFFFFFF  # the kernel's ifindex is a positive int
+
+
+def index_of(text: str) -> int | None:
+    """The interface index a device word stands for, or None when it is a name.
+
+    The one rule for reading an index from what the user typed: ASCII decimal digits only,
+    1..2**31-1. Unicode digits ('٣', '３') and other forms ('0x3', '+3', ' 3') are names, as
+    for ip (`Cannot find device "３"`), never an index."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= IFINDEX_MAX else None
+
+
+def _parse_ifindex(text: str) -> int:
+    index = index_of(text)
+    if index is None:
+        raise ValueError(f"not an index 1..{IFINDEX_MAX}")
+    return index
+
+
 def _ipv4(text: str, short: bool = False) -> str:
     """Dotted quad -> canonical text; `short` allows ip's '10' / '192.168' forms (zero-filled)."""
     parts = text.split(".")
@@ -298,11 +320,16 @@ def _parse_duration(text: str) -> int:
     return parse_int(body, 0, U32_MAX)
 
 
+TABLE_NAME_MAX = 64  # longer than any name rt_tables can usefully hold
+
+
 def _parse_table_name(text: str) -> int | str:
     if text[:1].isdigit():
         return parse_int(text)
     if not text.isascii() or not all(c.isalnum() or c in "_-." for c in text):
         raise ValueError("not a table number or name")
+    if len(text) > TABLE_NAME_MAX:
+        raise ValueError(f"longer than {TABLE_NAME_MAX} characters")
     return text
 
 
@@ -349,7 +376,7 @@ IFNAME = Slot("IFNAME", "interface name", _parse_ifname, source="links", kind="i
               example="e.g. eth0", must_exist=True)
 IFNAME_OR_INDEX = IFNAME
 NEW_IFNAME = replace(IFNAME, source=None, must_exist=False, example="e.g. veth0")
-IFINDEX = Slot("IFINDEX", "interface index", lambda t: parse_int(t, 1, 0x7FFFFFFF),
+IFINDEX = Slot("IFINDEX", "interface index", _parse_ifindex,
                source="ifindex", kind="ifindex", example="e.g. 3")
 PREFIX = prefix(("default",))
 PREFIX_ALL = prefix(("default", "all"))
@@ -424,7 +451,6 @@ LINK_KIND = choice("KIND", {
 
 # `-f FAMILY` / `-family FAMILY` (ip's names; `link` is -0). AF_BRIDGE and MPLS are not
 # offered: no nlshell command has a bridge or MPLS view.
-AF_PACKET = 17
 FAMILY_WORDS = {"inet": (AF_INET, "IPv4 (as -4)"), "inet6": (AF_INET6, "IPv6 (as -6)"),
                 "link": (AF_PACKET, "link layer (as -0)")}
 FAMILY = choice("FAMILY", FAMILY_WORDS, label="address family", abbrev=False)

@@ -25,12 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from nlshell.commands.grammar import NOTHING, REGISTRY, OneOf, Param, Pos, Registry, Rest
+from nlshell.commands.options import offered
 from nlshell.commands.parser import (
-    _SHORT_OPTIONS,
-    OPTIONS,
     ParseError,
     Token,
     Walker,
+    option_slot,
     quote_word,
     tokenize,
 )
@@ -133,7 +133,8 @@ def expectations(walker: Walker) -> list[Expect]:
         return [_value_expect(rest, rest.slot)]
     if walker.pending_option is not None:
         opt = walker.pending_option
-        return [Expect("value", opt.value.name, opt.help, (), opt.value, opt.value.source)]
+        slot = option_slot(opt)
+        return [Expect("value", slot.name, opt.help, (), slot, slot.source)]
     out: list[Expect] = []
     if walker.pending is not None:
         _, param, _, _ = walker.pending
@@ -143,9 +144,7 @@ def expectations(walker: Walker) -> list[Expect]:
     if walker.stage == "start":
         for obj in walker.registry.objects:
             out.append(Expect("object", obj.name, obj.help, obj.word.aliases))
-        for name, opt in OPTIONS.items():
-            out.append(Expect("option", name, opt.help))
-        out.extend(Expect("option", s, OPTIONS[long].help) for s, long in _SHORT_OPTIONS.items())
+        out.extend(Expect("option", word, help) for word, help in offered(walker.option_scope))
         return out
     if walker.stage == "verb":
         for cmd in walker.obj.verbs:
@@ -183,8 +182,8 @@ def _split_partial(text: str) -> tuple[list[Token], Token | None]:
     return tokens, None
 
 
-def _walk(tokens: Sequence[Token], registry: Registry) -> Walker:
-    walker = Walker(tokens, registry)
+def _walk(tokens: Sequence[Token], registry: Registry, option_scope: str = "line") -> Walker:
+    walker = Walker(tokens, registry, option_scope)
     for i in range(len(tokens)):
         walker.feed(i)
     return walker
@@ -215,7 +214,7 @@ def _live_values(exp: Expect, prefix: str, provider: Provider, walker: Walker,
         for name, index, state in links:
             if isinstance(name, str) and name.startswith(prefix):
                 out.append(Suggestion(quote_word(name), f"index {index}, {state}", start, "value"))
-        if prefix.isdigit():  # an index stands for its device
+        if prefix.isascii() and prefix.isdigit():  # an index stands for its device
             for name, index, _ in links:
                 if str(index).startswith(prefix):
                     out.append(Suggestion(str(index), str(name), start, "value"))
@@ -241,20 +240,22 @@ def _live_values(exp: Expect, prefix: str, provider: Provider, walker: Walker,
 
 
 def suggest(text_before_cursor: str, provider: Provider | None = None,
-            registry: Registry = REGISTRY) -> list[Suggestion]:
-    """What may come next at the cursor, filtered by the word being typed."""
+            registry: Registry = REGISTRY, *, option_scope: str = "line") -> list[Suggestion]:
+    """What may come next at the cursor, filtered by the word being typed. `option_scope`
+    'cli' also offers the options of nlshell's own command line (for --complete)."""
     try:
-        return _suggest(text_before_cursor, provider, registry)
+        return _suggest(text_before_cursor, provider, registry, option_scope)
     except Exception:  # noqa: BLE001 - completion must never crash the prompt
         return []
 
 
-def _suggest(text: str, provider: Provider | None, registry: Registry) -> list[Suggestion]:
+def _suggest(text: str, provider: Provider | None, registry: Registry,
+             option_scope: str = "line") -> list[Suggestion]:
     tokens, partial = _split_partial(text)
     prefix = partial.text if partial else ""
     start = partial.start - len(text) if partial else 0
     try:
-        walker = _walk(tokens, registry)
+        walker = _walk(tokens, registry, option_scope)
     except ParseError:
         return []
     out: list[Suggestion] = []
@@ -334,7 +335,8 @@ def complete_args(args: Sequence[str], provider: Provider | None = None,
     completed ('' for a new word). Returns candidate words (no hints)."""
     # quoted complete words, then the word being completed as typed ('' -> text ends in a space)
     text = " ".join([*(quote_word(a) for a in args[:-1]), args[-1]]) if args else ""
-    return [s.text for s in suggest(text, provider, registry) if s.kind != "hint"]
+    return [s.text for s in suggest(text, provider, registry, option_scope="cli")
+            if s.kind != "hint"]
 
 
 # -- lexer roles --------------------------------------------------------------------------
