@@ -15,7 +15,7 @@ from nlshell import IPRoute
 from nlshell.engine.codec import DecodeError, Message, encode, parse
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec.views import AttrSet
-from nlshell.engine.lean import LEAN_CLASSES, LeanMessage, lean_parse
+from nlshell.engine.codec.dump import LEAN_CLASSES, LeanMessage, lean_parse
 
 
 @pytest.fixture

@@ -1,0 +1,296 @@
+"""Attribute layouts: where each attribute of a message sits, learnt once per shape.
+
+The messages of a big dump come in a handful of shapes: every route of a 100,000-route dump
+has its attribute headers at the same offsets. A ``Layout`` describes one shape: the span of
+each attribute (relative to the payload, after the netlink header), one ``struct`` that reads
+every attribute header of the shape (recognising a message is one ``unpack_from`` and a tuple
+compare), and readers compiled from it on first use:
+
+- ``memo``: name -> how ``get(name)`` reads it (the lean views of ``dump.py``);
+- ``whole``: the fixed header and every attribute in one ``unpack_from`` (``Message.whole``);
+- ``wire``: names -> the header fields and attributes asked for, integers decoded and
+  everything else as its payload bytes, in one ``unpack_from`` (``Message.wire_values``).
+
+There is one cache of layouts, bounded (``LAYOUTS_MAX`` shapes; emptied when full), keyed by
+message schema and payload length. Blocks of more than ``LAYOUT_MAX_ATTRS`` attributes (links)
+are rarely alike: they get a layout that is used once and not kept.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+from .constants import NLA_TYPE_MASK
+from .errors import DecodeError
+
+_unpack_hh = struct.Struct("=HH").unpack_from
+
+LAYOUT_MAX_ATTRS = 24
+LAYOUTS_PER_SIZE = 4
+LAYOUTS_MAX = 2048
+
+# scalar kinds one struct code reads (native byte order, as the kernel sends them)
+NATIVE_CODES = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "s8": "b", "s16": "h",
+                "s32": "i", "s64": "q"}
+_CODE_SIZE = {code: struct.calcsize("=" + code) for code in NATIVE_CODES.values()}
+_ntoa = socket.inet_ntoa
+_AF6 = socket.AF_INET6
+
+
+def _ntop6(raw: bytes) -> str:
+    return socket.inet_ntop(_AF6, raw)
+
+
+_IP_TEXT = {4: _ntoa, 16: _ntop6}
+
+
+class Schema:
+    """One kind of message, compiled: its fixed header (a ``StructSpec``) and attribute table.
+
+    Message types that share both (RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE) share one schema,
+    and so share their layouts.
+    """
+
+    __slots__ = ("number", "spec", "table", "rows", "by_type", "hsize", "head_fmt", "base")
+
+    _count = 0
+
+    def __init__(self, spec: Any, table: Any) -> None:
+        Schema._count += 1
+        self.number = Schema._count
+        self.base = self.number << 32  # cache key: base | payload length
+        self.spec = spec
+        self.table = table
+        table.lookup("")  # compile the table
+        self.rows = table._by_name
+        self.by_type = table.by_type
+        self.hsize = spec.size
+        fmt = spec.st.format
+        self.head_fmt = fmt[1:] if fmt[:1] in "=<>!@" else fmt
+
+
+class Layout:
+    """One shape of attribute block (see the module docstring)."""
+
+    __slots__ = ("index", "check", "expect", "memo", "whole", "wire")
+
+    def __init__(self, index: dict, check: Any, expect: tuple) -> None:
+        self.index = index  # {attribute type: (a, b) or [(a, b), ...]}, relative spans
+        self.check = check  # unpack_from of every attribute header, or None (not kept)
+        self.expect = expect
+        self.memo: dict = {}
+        self.whole: Whole | None = None
+        self.wire: dict = {}
+
+
+_cache: dict[int, list[Layout]] = {}
+_learnt = [0]
+
+
+def learnt() -> int:
+    """How many layouts were learnt so far (a big dump learns each shape once)."""
+    return _learnt[0]
+
+
+def learn(schema: Schema, buf: Any, start: int, end: int) -> Layout:
+    """Walk the attribute block of the payload ``buf[start:end]``; DecodeError if malformed."""
+    index: dict[int, Any] = {}
+    fmt = ["="]
+    expect: list[int] = []
+    off = start + schema.hsize
+    pos = start
+    mask = NLA_TYPE_MASK
+    while off + 4 <= end:
+        ln, t = _unpack_hh(buf, off)
+        nxt = off + ln
+        if ln < 4 or nxt > end:
+            raise DecodeError(f"attribute length {ln} does not fit", off)
+        fmt.append(f"{off - pos}xHH")
+        expect += (ln, t)
+        pos = off + 4
+        t &= mask
+        span = (off + 4 - start, nxt - start)
+        old = index.get(t)
+        if old is None:
+            index[t] = span
+        elif old.__class__ is list:
+            old.append(span)
+        else:
+            index[t] = [old, span]
+        off = (nxt + 3) & ~3
+    _learnt[0] += 1
+    if len(expect) > 2 * LAYOUT_MAX_ATTRS:
+        return Layout(index, None, ())
+    return Layout(index, struct.Struct("".join(fmt)).unpack_from, tuple(expect))
+
+
+def find(schema: Schema, buf: Any, start: int, end: int) -> Layout:
+    """The layout of the payload ``buf[start:end]``: a known one, else learnt (and kept)."""
+    key = schema.base | (end - start)
+    known = _cache.get(key)
+    if known is not None:
+        for lay in known:
+            if lay.check(buf, start) == lay.expect:
+                return lay
+    lay = learn(schema, buf, start, end)
+    if lay.check is not None:
+        if known is None:
+            if len(_cache) >= LAYOUTS_MAX:
+                _cache.clear()
+            known = _cache[key] = []
+        elif len(known) >= LAYOUTS_PER_SIZE:
+            del known[0]
+        known.append(lay)
+    return lay
+
+
+def first_span(index: dict, atype: int) -> tuple[int, int] | None:
+    span = index.get(atype)
+    if span is not None and span.__class__ is list:
+        return span[0]
+    return span
+
+
+# --- the whole message at once -------------------------------------------------------------
+
+Reader = Callable[[Any, Any, int], Any]  # (owner view, buffer, payload start) -> value
+
+
+def _reader(row: Any, a: int, b: int) -> Reader:
+    dec = row.dec
+    if row.scalar:
+        return lambda m, buf, s: dec(buf, s + a, s + b)
+    return lambda m, buf, s: dec(m, buf, s + a, s + b)
+
+
+def _raw_reader(a: int, b: int) -> Reader:
+    return lambda m, buf, s: bytes(buf[s + a:s + b])
+
+
+def _value_code(row: Any, size: int) -> str | None:
+    """The struct code that reads this attribute's value whole, if one does."""
+    if not row.scalar:
+        return None
+    kind = row.kind
+    if kind == "uint":
+        kind = {4: "u32", 8: "u64"}.get(size)
+    code = NATIVE_CODES.get(kind)
+    if code is not None and size >= _CODE_SIZE[code]:
+        return code
+    return None
+
+
+class Whole:
+    """Reads the fixed header and every attribute (first of repeats) of one layout."""
+
+    __slots__ = ("values", "nhead", "names", "convert", "others")
+
+    def __init__(self, schema: Schema, lay: Layout) -> None:
+        fmt = ["=", schema.head_fmt]
+        pos = schema.hsize
+        names: list[str] = []
+        convert: list[tuple[str, Callable]] = []
+        others: list[tuple[str, Reader]] = []
+        by_type = schema.by_type
+        spans = sorted((first_span(lay.index, t), t) for t in lay.index)
+        for (a, b), t in spans:
+            row = by_type.get(t)
+            if row is None:
+                others.append((f"UNKNOWN_{t}", _raw_reader(a, b)))
+                continue
+            code = _value_code(row, b - a)
+            if code is not None:
+                fmt.append(f"{a - pos}x{code}")
+                pos = a + _CODE_SIZE[code]
+                names.append(row.name)
+            elif row.kind == "ipaddr" and b - a in _IP_TEXT:
+                fmt.append(f"{a - pos}x{b - a}s")
+                pos = b
+                names.append(row.name)
+                convert.append((row.name, _IP_TEXT[b - a]))
+            else:
+                others.append((row.name, _reader(row, a, b)))
+        self.values = struct.Struct("".join(fmt)).unpack_from
+        self.nhead = len(schema.spec.names)
+        self.names = tuple(names)
+        self.convert = tuple(convert)
+        self.others = tuple(others)
+
+    def read(self, m: Any, buf: Any, start: int) -> tuple[tuple, dict[str, Any]]:
+        vals = self.values(buf, start)
+        n = self.nhead
+        attrs = dict(zip(self.names, vals[n:], strict=False))
+        for name, fn in self.convert:
+            attrs[name] = fn(attrs[name])
+        for name, read in self.others:
+            attrs[name] = read(m, buf, start)
+        return vals[:n], attrs
+
+
+def whole(schema: Schema, lay: Layout, m: Any, buf: Any, start: int
+          ) -> tuple[tuple, dict[str, Any]]:
+    w = lay.whole
+    if w is None:
+        w = Whole(schema, lay)
+        if lay.check is not None:
+            lay.whole = w
+    return w.read(m, buf, start)
+
+
+# --- chosen fields in wire form ------------------------------------------------------------
+
+
+class Wire:
+    """Reads named header fields and attributes of one layout: integers decoded, anything
+    else as its payload bytes, absent attributes as None."""
+
+    __slots__ = ("values", "pick")
+
+    def __init__(self, schema: Schema, lay: Layout, names: tuple[str, ...]) -> None:
+        fmt = ["=", schema.head_fmt]
+        nhead = len(schema.spec.names)
+        wanted: list[tuple[int, int, str, int]] = []  # (a, b, code, position in names)
+        where: list[int | None] = []
+        for i, name in enumerate(names):
+            h = schema.spec.index.get(name)
+            if h is not None:
+                where.append(h)
+                continue
+            row = schema.table.lookup(name)
+            if row is None:
+                raise ValueError(f"{name!r} is neither a header field nor an attribute of"
+                                 f" the {schema.table.prefix}* table")
+            where.append(None)
+            span = first_span(lay.index, row.type)
+            if span is not None:
+                a, b = span
+                code = _value_code(row, b - a) or f"{b - a}s"
+                wanted.append((a, b, code, i))
+        pos = schema.hsize
+        n = nhead
+        for a, _b, code, i in sorted(wanted):
+            fmt.append(f"{a - pos}x{code}")
+            pos = a + struct.calcsize("=" + code)
+            where[i] = n
+            n += 1
+        absent = n  # the None appended after the values
+        self.values = struct.Struct("".join(fmt)).unpack_from
+        picks = [absent if w is None else w for w in where]
+        get = itemgetter(*picks)
+        self.pick = get if len(picks) > 1 else (lambda vals: (get(vals),))
+
+    def read(self, buf: Any, start: int) -> tuple:
+        return self.pick(self.values(buf, start) + (None,))
+
+
+def wire(schema: Schema, lay: Layout, names: tuple[str, ...], buf: Any, start: int) -> tuple:
+    w = lay.wire.get(names)
+    if w is None:
+        w = Wire(schema, lay, names)
+        if lay.check is not None:
+            lay.wire[names] = w
+    return w.read(buf, start)
