@@ -33,7 +33,7 @@ def addr_flags(m: Any) -> int:
 
 def addr_info(m: Any, ctx: Any = None) -> dict[str, Any]:
     """One address as an element of ip's `addr_info` list."""
-    a = dict(m.attrs())
+    a = m.attr_dict()
     family = m["family"]
     flags = addr_flags(m)
     out: dict[str, Any] = {}
@@ -207,7 +207,7 @@ def address_json(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = No
         entry = link_entry(link, ctx, view="addr", family=q.family)
         entry["addr_info"] = [addr_info(a, ctx) for a in shown]
         if ctx.stats:
-            st = _stats(dict(link.attrs()), ctx.stats)
+            st = _stats(link.attr_dict(), ctx.stats)
             if st is not None:
                 entry[st[0]] = st[1]
         out.append(entry)

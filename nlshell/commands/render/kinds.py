@@ -339,4 +339,4 @@ def info_data(kind: str, data: Any, ctx: Any) -> dict[str, Any] | None:
         return None
     if data is None or not hasattr(data, "attrs"):
         return {}  # ip opens an empty info_data when the kernel sent none
-    return fn(dict(data.attrs()), ctx)
+    return fn(data.attr_dict(), ctx)

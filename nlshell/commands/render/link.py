@@ -95,7 +95,7 @@ def link_entry(m: Any, ctx: Any, *, view: str = "link", family: int = 0) -> dict
     `family` is ip's -4/-6 filter: in the address view it hides the link/ether line
     unless -d is given, as ip does.
     """
-    a = dict(m.attrs())
+    a = m.attr_dict()
     index = m["index"]
     flags = m["flags"]
     out: dict[str, Any] = {}

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import names as N
-from ._fast import decode, header
 from .address import _in, _network
 from .link import _index
 
@@ -21,7 +20,7 @@ _HEADER = ("family", "ifindex", "state", "flags", "ndm_type")
 
 def neighbour_entry(m: Any, ctx: Any, hide: Collection[str] = ()) -> dict[str, Any]:
     """One neighbour as ip prints it; ``hide={'dev'}`` when a device was selected."""
-    head, a = decode(m, _HEADER)
+    head, a = m.whole()
     family, ifindex, state, flags, _t = head
     out: dict[str, Any] = {}
     if m.type == RTM_DELNEIGH:
@@ -113,7 +112,7 @@ class NeighbourQuery:
         for m in msgs:
             if m.type not in (RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH):
                 continue
-            family, ifindex, state, flags, _t = header(m, _HEADER)
+            family, ifindex, state, flags, _t = m.header_tuple()
             if self.family and family != self.family:
                 continue
             if dev is not None and ifindex != dev:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import names as N
-from ._fast import attr_dict, decode, header
 from .link import _index
 
 RTM_NEWROUTE, RTM_DELROUTE = 24, 25
@@ -58,7 +57,7 @@ def rt_flags(flags: int) -> list[str]:
 
 
 def _metrics(mx: Any) -> dict[str, Any]:
-    a = attr_dict(mx)
+    a = mx.attr_dict()
     lock = a.get("RTAX_LOCK", 0)
     out: dict[str, Any] = {}
     for i, (attr, key) in enumerate(_METRICS, start=2):
@@ -121,7 +120,7 @@ def _nexthops(hops: list[Any], family: int, mcast_cloned: bool, ctx: Any
     out = []
     for nh in hops:
         d: dict[str, Any] = {}
-        a = attr_dict(nh)
+        a = nh.attr_dict()
         if "RTA_GATEWAY" in a:
             d["gateway"] = a["RTA_GATEWAY"]
         if "RTA_VIA" in a:
@@ -153,7 +152,7 @@ _COMMON = frozenset(("RTA_TABLE", "RTA_DST", "RTA_SRC", "RTA_GATEWAY", "RTA_OIF"
 
 def route_entry(m: Any, ctx: Any, hide: Collection[str] = ()) -> dict[str, Any]:
     """One route as ip prints it; `hide` names fields a selector fixed (see RouteQuery)."""
-    head, a = decode(m, _HEADER)
+    head, a = m.whole()
     family, dst_len, src_len, tos, rtable, proto, scope, rtype, rflags = head
     details = ctx.details
     numeric = ctx.numeric
@@ -388,7 +387,7 @@ class RouteQuery:
         for m in msgs:
             if m.type not in (RTM_NEWROUTE, RTM_DELROUTE):
                 continue
-            h = header(m, _HEADER)  # family dst_len src_len tos table proto scope type flags
+            h = m.header_tuple()  # family dst_len src_len tos table proto scope type flags
             if fam and h[0] != fam:
                 continue
             if bool(h[8] & RTM_F_CLONED) != cloned:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import names as N
-from ._fast import decode, header
 from .route import _pfx
 
 RTM_NEWRULE, RTM_DELRULE = 32, 33
@@ -28,7 +27,7 @@ def _port_range(out: dict[str, Any], key: str, r: dict[str, int]) -> None:
 
 def rule_entry(m: Any, ctx: Any) -> dict[str, Any]:
     """One rule as ip prints it."""
-    head, a = decode(m, _HEADER)
+    head, a = m.whole()
     family, dst_len, src_len, tos, table, action, flags = head
     numeric = ctx.numeric
     host_bits = N.HOST_BITS.get(family, -1)
@@ -146,7 +145,7 @@ class RuleQuery:
         for m in msgs:
             if m.type not in (RTM_NEWRULE, RTM_DELRULE):
                 continue
-            family, dst_len, src_len, _tos, table, _act, flags = header(m, _HEADER)
+            family, dst_len, src_len, _tos, table, _act, flags = m.header_tuple()
             if family != self._family:
                 continue
             if self.pref is not None and (m.get("FRA_PRIORITY") or 0) != self.pref:
