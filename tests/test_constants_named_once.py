@@ -25,20 +25,11 @@ PREFIXES = ("AF_", "RTM_", "RTN_", "RTNLGRP_", "RTMGRP_", "IFLA_", "IFA_", "RTA_
 PENDING = {
     "commands/address.py",
     "commands/link.py",
-    "commands/monitor.py",
     "commands/neighbour.py",
+    "commands/parser.py",
     "commands/route.py",
     "commands/rule.py",
-    "commands/runner.py",
-    "commands/fastparse.py",
-    "engine/iproute.py",
-    "engine/requests.py",
-    "shell/monitor.py",
-    "shell/watch/events.py",
-    "shell/watch/source.py",
-    "shell/watch/model.py",
-    "shell/watch/tables.py",
-    "shell/live.py",
+    "commands/slots.py",
 }
 
 
@@ -112,3 +103,23 @@ def test_the_scanner_finds_definitions(tmp_path: pathlib.Path) -> None:
     assert names == ["AF_PACKET", "NTF_PROXY", "RTMGRP_LINK", "IFF_UP", "RTM_NEWROUTE"] or \
         sorted(names) == sorted(["AF_PACKET", "NTF_PROXY", "RTMGRP_LINK", "RTM_NEWROUTE",
                                  "IFF_UP"])
+
+
+def test_constants_agree_with_the_tables() -> None:
+    # a name both in constants.py and in an attribute table (RTAX_*, NLMSGERR_ATTR_*...)
+    # has one number
+    from nlshell.engine.codec import constants as C
+    from nlshell.engine.codec.numbers import ATTR_NUMBERS, CLASHES
+
+    assert not CLASHES
+    differ = {n: (getattr(C, n), ATTR_NUMBERS[n]) for n in dir(C)
+              if n in ATTR_NUMBERS and getattr(C, n) != ATTR_NUMBERS[n]}
+    assert not differ
+    assert ATTR_NUMBERS["IFLA_IFNAME"] == 3 and ATTR_NUMBERS["RTA_MULTIPATH"] == 9
+
+
+def test_message_names_are_the_constants() -> None:
+    from nlshell.engine.codec import constants as C
+
+    for number, name in C.MESSAGE_NAMES.items():
+        assert getattr(C, name) == number

@@ -11,18 +11,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec import constants as C
+from nlshell.engine.codec.constants import (
+    IFA_F_DEPRECATED,
+    IFA_F_PERMANENT,
+    IFA_F_SECONDARY,
+    INFINITY_LIFE_TIME,
+    RTM_DELADDR,
+    RTM_NEWADDR,
+)
+
 from . import names as N
 from .link import IFF_UP, LinkQuery, _index, _stats, link_entry
 
-INFINITY = 0xFFFFFFFF
-IFA_F_SECONDARY, IFA_F_DEPRECATED, IFA_F_PERMANENT = 0x01, 0x20, 0x80
+INFINITY = INFINITY_LIFE_TIME
 
 # IFA_F_* in ip's order; secondary reads "temporary" on IPv6; permanent prints its absence
-_FLAGS = ((0x01, "secondary"), (0x02, "nodad"), (0x04, "optimistic"), (0x08, "dadfailed"),
-          (0x10, "home"), (0x20, "deprecated"), (0x40, "tentative"), (0x80, "permanent"),
-          (0x100, "mngtmpaddr"), (0x200, "noprefixroute"), (0x400, "autojoin"),
-          (0x800, "stable-privacy"))
-_KNOWN_FLAGS = 0xFFF
+_FLAGS = ((C.IFA_F_SECONDARY, "secondary"), (C.IFA_F_NODAD, "nodad"),
+          (C.IFA_F_OPTIMISTIC, "optimistic"), (C.IFA_F_DADFAILED, "dadfailed"),
+          (C.IFA_F_HOMEADDRESS, "home"), (C.IFA_F_DEPRECATED, "deprecated"),
+          (C.IFA_F_TENTATIVE, "tentative"), (C.IFA_F_PERMANENT, "permanent"),
+          (C.IFA_F_MANAGETEMPADDR, "mngtmpaddr"), (C.IFA_F_NOPREFIXROUTE, "noprefixroute"),
+          (C.IFA_F_MCAUTOJOIN, "autojoin"), (C.IFA_F_STABLE_PRIVACY, "stable-privacy"))
+_KNOWN_FLAGS = sum(bit for bit, _word in _FLAGS)
 
 
 def addr_flags(m: Any) -> int:
@@ -37,7 +48,7 @@ def addr_info(m: Any, ctx: Any = None) -> dict[str, Any]:
     family = m["family"]
     flags = addr_flags(m)
     out: dict[str, Any] = {}
-    if m.type == 21:  # RTM_DELADDR (monitor)
+    if m.type == RTM_DELADDR:  # (monitor)
         out["deleted"] = True
     name = N.family_name(family)
     if name is not None:
@@ -133,7 +144,7 @@ class AddressQuery:
         dev = _index(self.dev, ctx, "dev")
         out = []
         for m in addrs:
-            if m.type not in (20, 21):
+            if m.type not in (RTM_NEWADDR, RTM_DELADDR):
                 continue
             idx = m["index"]
             if dev is not None and idx != dev:
@@ -193,7 +204,7 @@ def address_json(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = No
     q = query or AddressQuery()
     by_link: dict[int, list[Any]] = {}
     for m in addrs:
-        if m.type == 20:
+        if m.type == RTM_NEWADDR:
             by_link.setdefault(m["index"], []).append(m)
     out = []
     for link in q.links(ctx):

@@ -7,13 +7,21 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec.constants import (
+    NTF_EXT_LEARNED,
+    NTF_EXT_MANAGED,
+    NTF_OFFLOADED,
+    NTF_PROXY,
+    NTF_ROUTER,
+    RTM_DELNEIGH,
+    RTM_GETNEIGH,
+    RTM_NEWNEIGH,
+)
+
 from . import names as N
 from .address import _in, _network
 from .link import _index
 
-RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
-NTF_PROXY, NTF_EXT_LEARNED, NTF_OFFLOADED, NTF_ROUTER = 0x08, 0x10, 0x20, 0x80
-NTF_EXT_MANAGED = 0x01  # in NDA_FLAGS_EXT
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _HEADER = ("family", "ifindex", "state", "flags", "ndm_type")
 
@@ -95,7 +103,7 @@ class NeighbourQuery:
                     bit = ~N.NUD_NOARP if self.flush else ~0
                 else:
                     bit = N.nud_id(word)
-                mask |= bit or N.NUD_NONE_BIT
+                mask |= bit or N.NONE_STATE_BIT
         self._mask = mask
         self._net = _network(self.to) if self.to is not None else None
         if self._net is not None and not self.family:
@@ -120,7 +128,7 @@ class NeighbourQuery:
             if self.proxy and not flags & NTF_PROXY:
                 continue
             if (not mask & state and not flags & (NTF_PROXY | NTF_EXT_LEARNED)
-                    and (state or not mask & N.NUD_NONE_BIT)):
+                    and (state or not mask & N.NONE_STATE_BIT)):
                 continue
             if self._net is not None and not _in(m.get("NDA_DST"), self._net):
                 continue

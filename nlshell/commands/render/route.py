@@ -15,19 +15,29 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlshell.engine.codec import constants as C
+from nlshell.engine.codec.constants import (
+    RTAX_FEATURE_ECN,
+    RTM_DELROUTE,
+    RTM_F_CLONED,
+    RTM_NEWROUTE,
+    RTN_MULTICAST,
+    RTN_UNICAST,
+    RTPROT_BOOT,
+)
+
 from . import names as N
 from .link import _index
 
-RTM_NEWROUTE, RTM_DELROUTE = 24, 25
-RTN_UNICAST, RTN_MULTICAST = 1, 5
-RTM_F_CLONED = 0x200
-RTPROT_BOOT = 3
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 # rtm_flags / rtnh_flags in ip's order
-_RT_FLAGS = ((0x01, "dead"), (0x04, "onlink"), (0x02, "pervasive"), (0x08, "offload"),
-             (0x40, "trap"), (0x100, "notify"), (0x10, "linkdown"), (0x20, "unresolved"),
-             (0x4000, "rt_offload"), (0x8000, "rt_trap"), (0x20000000, "rt_offload_failed"))
+_RT_FLAGS = ((C.RTNH_F_DEAD, "dead"), (C.RTNH_F_ONLINK, "onlink"),
+             (C.RTNH_F_PERVASIVE, "pervasive"), (C.RTNH_F_OFFLOAD, "offload"),
+             (C.RTNH_F_TRAP, "trap"), (C.RTM_F_NOTIFY, "notify"),
+             (C.RTNH_F_LINKDOWN, "linkdown"), (C.RTNH_F_UNRESOLVED, "unresolved"),
+             (C.RTM_F_OFFLOAD, "rt_offload"), (C.RTM_F_TRAP, "rt_trap"),
+             (C.RTM_F_OFFLOAD_FAILED, "rt_offload_failed"))
 _RT_FLAG_MASK = 0
 for _bit, _ in _RT_FLAGS:
     _RT_FLAG_MASK |= _bit
@@ -69,9 +79,9 @@ def _metrics(mx: Any) -> dict[str, Any]:
         if key == "hoplimit" and v == 0xFFFFFFFF:
             continue
         if key == "features":
-            if v & 1:  # RTAX_FEATURE_ECN
+            if v & RTAX_FEATURE_ECN:
                 out["ecn"] = None
-            if v & ~1:
+            if v & ~RTAX_FEATURE_ECN:
                 out["features"] = f"{v:#x}"
         elif key == "rtt":
             out[key] = v // 8

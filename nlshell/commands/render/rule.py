@@ -6,14 +6,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec.constants import (
+    FIB_RULE_IIF_DETACHED,
+    FIB_RULE_INVERT,
+    FIB_RULE_OIF_DETACHED,
+    FIB_RULE_UNRESOLVED,
+    FR_ACT_GOTO,
+    FR_ACT_NOP,
+    FR_ACT_TO_TBL,
+    RTM_DELRULE,
+    RTM_NEWRULE,
+    RTN_NAT,
+    RTPROT_KERNEL,
+)
+
 from . import names as N
 from .route import _pfx
 
-RTM_NEWRULE, RTM_DELRULE = 32, 33
-FIB_RULE_INVERT, FIB_RULE_UNRESOLVED = 0x02, 0x04
-FIB_RULE_IIF_DETACHED, FIB_RULE_OIF_DETACHED = 0x08, 0x10
-FR_ACT_TO_TBL, FR_ACT_GOTO, FR_ACT_NOP, RTN_NAT = 1, 2, 3, 10
-RTPROT_KERNEL = 2
 _HEADER = ("family", "dst_len", "src_len", "tos", "table", "action", "flags")
 
 
