@@ -155,7 +155,7 @@ def test_lean_equals_codec_on_real_dumps(rich: str, ipr: IPRoute, kind: str) -> 
         assert_equivalent(lean, full)
     if kind == "route":
         shared = [m for m in msgs if m.get("dst", "").startswith("10.100.")]
-        assert len(shared) == 40 and len({id(m._idx) for m in shared}) == 1
+        assert len(shared) == 40 and len({id(m._idx) for m in shared}) == 1  # one shared layout memo
 
 
 def route_bytes(attrs: list[tuple[str, Any]], seq: int = 1) -> bytes:

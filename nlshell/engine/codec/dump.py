@@ -59,7 +59,7 @@ def _fast_entry(row: Any, a: int, b: int) -> tuple:
 
 class LeanMessage(Message):
     """Base of the per-type lean classes. Class attributes shadow the codec's slots for
-    the constants; only ``_buf``, ``_start``, ``_end`` and ``_idx`` (its ``Layout``) live
+    the constants; only ``_buf``, ``_start``, ``_end`` and ``_idx`` (its layout's memo) live
     in the object."""
 
     __slots__ = ()
@@ -95,17 +95,18 @@ class LeanMessage(Message):
 
     # --- the shared layout -----------------------------------------------------------
     #
-    # ``_idx`` is the message's ``Layout`` (shared by every message of that shape). Its
-    # ``memo`` is keyed by the names asked for: name -> (read, a, b, how). An attribute at
+    # ``_idx`` is the ``memo`` of the message's ``Layout`` (shared by every message of that
+    # shape; the layout itself is under ``layout.LAYOUT``). The memo is keyed by the names
+    # asked for: name -> (read, a, b, how). An attribute at
     # span a..b (relative to _start) is read by one C call (_UNPACK: an integer, _SLICE:
     # an address) or by the codec's decoder (_SCALAR, _COMPOSITE); a header field
     # (_HEADER) is item b of the header struct; _ABSENT: neither.
 
     def _layout(self) -> layout.Layout:
-        lay = self._idx
-        if lay is None:
-            lay = self._idx = layout.find(self._schema, self._buf, self._start, self._end)
-        return lay
+        memo = self._idx
+        if memo is None:
+            memo = self._idx = _find(self._schema, self._buf, self._start, self._end).memo
+        return memo[_LAYOUT]
 
     def _entry(self, lay: layout.Layout, key: Any) -> tuple:
         row = self._rows.get(key)
@@ -133,14 +134,14 @@ class LeanMessage(Message):
     # --- the Message API, on the shared layout ----------------------------------------
 
     def get(self, key: Any, default: Any = None) -> Any:
-        lay = self._idx
-        if lay is None:
-            lay = self._layout()
-        entry = lay.memo.get(key)
+        memo = self._idx
+        if memo is None:
+            memo = self._idx = _find(self._schema, self._buf, self._start, self._end).memo
+        entry = memo.get(key)
         if entry is None:
             if key.__class__ is tuple:
                 return AttrSet.get(self, key, default)
-            entry = self._entry(lay, key)
+            entry = self._entry(memo[_LAYOUT], key)
         how = entry[3]
         if how is _UNPACK:
             return entry[0](self._buf, self._start + entry[1])[0]
@@ -180,15 +181,13 @@ class LeanMessage(Message):
         return self._spec.st.unpack_from(self._buf, self._start)
 
     def whole(self) -> tuple[tuple, dict[str, Any]]:
-        lay = self._idx
-        if lay is None:
-            lay = self._layout()
+        memo = self._idx
+        lay = memo[_LAYOUT] if memo is not None else self._layout()
         return layout.whole(self._schema, lay, self, self._buf, self._start)
 
     def wire_values(self, names: tuple[str, ...]) -> tuple:
-        lay = self._idx
-        if lay is None:
-            lay = self._layout()
+        memo = self._idx
+        lay = memo[_LAYOUT] if memo is not None else self._layout()
         return layout.wire(self._schema, lay, names, self._buf, self._start)
 
     def _field(self, name: str) -> Any:
@@ -258,6 +257,8 @@ LEAN_CLASSES: dict[int, type[LeanMessage]] = {
 }
 
 _new = object.__new__
+_find = layout.find
+_LAYOUT = layout.LAYOUT
 
 
 def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMessage:

@@ -11,8 +11,8 @@ compare), and readers compiled from it on first use:
 - ``wire``: names -> the header fields and attributes asked for, integers decoded and
   everything else as its payload bytes, in one ``unpack_from`` (``Message.wire_values``).
 
-There is one cache of layouts, bounded (``LAYOUTS_MAX`` shapes; emptied when full), keyed by
-message schema and payload length. Blocks of more than ``LAYOUT_MAX_ATTRS`` attributes (links)
+There is one cache of layouts, bounded as a whole (``LAYOUTS_MAX`` shapes; emptied when
+full), keyed by message schema and payload length (each ``Schema`` holds its part). Blocks of more than ``LAYOUT_MAX_ATTRS`` attributes (links)
 are rarely alike: they get a layout that is used once and not kept.
 """
 
@@ -55,14 +55,11 @@ class Schema:
     and so share their layouts.
     """
 
-    __slots__ = ("number", "spec", "table", "rows", "by_type", "hsize", "head_fmt", "base")
-
-    _count = 0
+    __slots__ = ("spec", "table", "rows", "by_type", "hsize", "head_fmt", "layouts")
 
     def __init__(self, spec: Any, table: Any) -> None:
-        Schema._count += 1
-        self.number = Schema._count
-        self.base = self.number << 32  # cache key: base | payload length
+        self.layouts: dict[int, list[Layout]] = {}  # its part of the cache, by payload length
+        _schemas.append(self)
         self.spec = spec
         self.table = table
         table.lookup("")  # compile the table
@@ -73,8 +70,13 @@ class Schema:
         self.head_fmt = fmt[1:] if fmt[:1] in "=<>!@" else fmt
 
 
+LAYOUT = object()  # the key under which a memo keeps its own layout (no name can be it)
+
+
 class Layout:
-    """One shape of attribute block (see the module docstring)."""
+    """One shape of attribute block (see the module docstring). Its ``memo`` is a plain
+    dict (the hot path of lean views is one ``dict.get``) that holds the layout itself
+    under ``LAYOUT``."""
 
     __slots__ = ("index", "check", "expect", "memo", "whole", "wire")
 
@@ -82,13 +84,21 @@ class Layout:
         self.index = index  # {attribute type: (a, b) or [(a, b), ...]}, relative spans
         self.check = check  # unpack_from of every attribute header, or None (not kept)
         self.expect = expect
-        self.memo: dict = {}
+        self.memo: dict = {LAYOUT: self}
         self.whole: Whole | None = None
         self.wire: dict = {}
 
 
-_cache: dict[int, list[Layout]] = {}
+_schemas: list[Schema] = []
+_kept = [0]  # layouts kept, all schemas together (the cache's bound)
 _learnt = [0]
+
+
+def clear() -> None:
+    """Forget every layout (the cache starts over)."""
+    for schema in _schemas:
+        schema.layouts.clear()
+    _kept[0] = 0
 
 
 def learnt() -> int:
@@ -130,20 +140,22 @@ def learn(schema: Schema, buf: Any, start: int, end: int) -> Layout:
 
 def find(schema: Schema, buf: Any, start: int, end: int) -> Layout:
     """The layout of the payload ``buf[start:end]``: a known one, else learnt (and kept)."""
-    key = schema.base | (end - start)
-    known = _cache.get(key)
+    known = schema.layouts.get(end - start)
     if known is not None:
         for lay in known:
             if lay.check(buf, start) == lay.expect:
                 return lay
     lay = learn(schema, buf, start, end)
     if lay.check is not None:
+        if _kept[0] >= LAYOUTS_MAX:
+            clear()
+            known = None
         if known is None:
-            if len(_cache) >= LAYOUTS_MAX:
-                _cache.clear()
-            known = _cache[key] = []
-        elif len(known) >= LAYOUTS_PER_SIZE:
+            known = schema.layouts.setdefault(end - start, [])
+        if len(known) >= LAYOUTS_PER_SIZE:
             del known[0]
+        else:
+            _kept[0] += 1
         known.append(lay)
     return lay
 
