@@ -80,12 +80,14 @@ def addr_info(m: Any, ctx: Any = None) -> dict[str, Any]:
     if "IFA_LABEL" in a:
         out["label"] = a["IFA_LABEL"]
     ci = a.get("IFA_CACHEINFO")
-    if ci is not None:
-        out["valid_life_time"] = ci["ifa_valid"]
-        pref = ci["ifa_preferred"]
-        if pref != INFINITY and flags & IFA_F_DEPRECATED and pref >= 1 << 31:
-            pref -= 1 << 32  # ip prints a deprecated address's lifetime signed
-        out["preferred_life_time"] = pref
+    if ci is not None:  # a short IFA_CACHEINFO decodes to the fields that fit
+        if "ifa_valid" in ci:
+            out["valid_life_time"] = ci["ifa_valid"]
+        pref = ci.get("ifa_preferred")
+        if pref is not None:
+            if pref != INFINITY and flags & IFA_F_DEPRECATED and pref >= 1 << 31:
+                pref -= 1 << 32  # ip prints a deprecated address's lifetime signed
+            out["preferred_life_time"] = pref
     return out
 
 

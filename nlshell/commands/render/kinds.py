@@ -186,9 +186,11 @@ def _bridge_slave(attrs: dict[str, Any], ctx: Any) -> dict[str, Any]:
 
 
 def _is_multicast(addr: str) -> bool:
+    # the codec shows an address of an odd length as hex: not an address, not multicast
     if ":" in addr:
         return addr.lower().startswith("ff")
-    return 224 <= int(addr.split(".", 1)[0]) <= 239
+    first = addr.split(".", 1)[0]
+    return "." in addr and first.isdigit() and 224 <= int(first) <= 239
 
 
 def _vxlan(a: dict[str, Any], ctx: Any) -> dict[str, Any]:

@@ -54,11 +54,12 @@ def neighbour_entry(m: Any, ctx: Any, hide: Collection[str] = ()) -> dict[str, A
     if ctx.stats:
         ci = a.get("NDA_CACHEINFO")
         if ci is not None:
-            if ci["ndm_refcnt"]:
+            # a short NDA_CACHEINFO decodes to the fields that fit: the others read as 0
+            if ci.get("ndm_refcnt"):
                 out["refcnt"] = ci["ndm_refcnt"]
-            out["used"] = ci["ndm_used"] // _HZ
-            out["confirmed"] = ci["ndm_confirmed"] // _HZ
-            out["updated"] = ci["ndm_updated"] // _HZ
+            out["used"] = ci.get("ndm_used", 0) // _HZ
+            out["confirmed"] = ci.get("ndm_confirmed", 0) // _HZ
+            out["updated"] = ci.get("ndm_updated", 0) // _HZ
         if "NDA_PROBES" in a:
             out["probes"] = a["NDA_PROBES"]
     if state:

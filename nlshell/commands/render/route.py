@@ -58,6 +58,8 @@ _METRICS = (("RTAX_MTU", "mtu"), ("RTAX_WINDOW", "window"), ("RTAX_RTT", "rtt"),
             ("RTAX_INITRWND", "initrwnd"), ("RTAX_QUICKACK", "quickack"),
             ("RTAX_CC_ALGO", "congestion"), ("RTAX_FASTOPEN_NO_COOKIE", "fastopen_no_cookie"))
 _PREFS = {0: "medium", 1: "high", 3: "low"}
+CACHEINFO_FIELDS = ("rta_clntref", "rta_lastuse", "rta_expires", "rta_error", "rta_used",
+                    "rta_id", "rta_ts", "rta_tsage")
 
 
 def rt_flags(flags: int) -> list[str]:
@@ -101,11 +103,14 @@ def _flow(v: int, numeric: bool) -> dict[str, str]:
 
 
 def _via(v: dict[str, Any]) -> dict[str, Any]:
-    fam = N.family_name(v["family"]) or "???"
-    return {"family": fam, "host": v["addr"]}
+    fam = N.family_name(v.get("family", 0)) or "???"
+    return {"family": fam, "host": v.get("addr", "")}
 
 
-def _cacheinfo(out: dict[str, Any], ci: dict[str, int], stats: int) -> None:
+def _cacheinfo(out: dict[str, Any], cacheinfo: dict[str, int], stats: int) -> None:
+    # a short RTA_CACHEINFO decodes to the fields that fit: the others read as 0
+    ci = dict.fromkeys(CACHEINFO_FIELDS, 0)
+    ci.update(cacheinfo)
     exp = ci["rta_expires"]
     if exp:
         out["expires"] = int(exp / _HZ)
@@ -435,7 +440,7 @@ class RouteQuery:
             gw = m.get("RTA_GATEWAY")
             if gw is None:
                 v = m.get("RTA_VIA")
-                gw = v["addr"] if v else None
+                gw = v.get("addr") if v else None
             if not via.covers(gw, via.bits):
                 return False
         if src is not None and not src.covers(m.get("RTA_PREFSRC"), src.bits):

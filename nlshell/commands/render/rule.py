@@ -26,12 +26,20 @@ from .route import _pfx
 _HEADER = ("family", "dst_len", "src_len", "tos", "table", "action", "flags")
 
 
+def _range(r: dict[str, int]) -> tuple[int, int]:
+    """(start, end) of a decoded fib_rule_port_range/uid_range; a short one (the codec
+    decodes the fields that fit) is the range of its start alone."""
+    start = r.get("start", 0)
+    return start, r.get("end", start)
+
+
 def _port_range(out: dict[str, Any], key: str, r: dict[str, int]) -> None:
-    if r["start"] == r["end"]:
-        out[key] = r["start"]
+    start, end = _range(r)
+    if start == end:
+        out[key] = start
     else:
-        out[key + "_start"] = r["start"]
-        out[key + "_end"] = r["end"]
+        out[key + "_start"] = start
+        out[key + "_end"] = end
 
 
 def rule_entry(m: Any, ctx: Any) -> dict[str, Any]:
@@ -81,8 +89,7 @@ def rule_entry(m: Any, ctx: Any) -> dict[str, Any]:
     if a.get("FRA_L3MDEV"):
         out["l3mdev"] = None
     if "FRA_UID_RANGE" in a:
-        out["uid_start"] = a["FRA_UID_RANGE"]["start"]
-        out["uid_end"] = a["FRA_UID_RANGE"]["end"]
+        out["uid_start"], out["uid_end"] = _range(a["FRA_UID_RANGE"])
     if "FRA_IP_PROTO" in a:
         out["ipproto"] = N.ip_proto_name(a["FRA_IP_PROTO"], numeric)
     if "FRA_SPORT_RANGE" in a:
