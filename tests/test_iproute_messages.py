@@ -14,8 +14,8 @@ from helpers import batch, sh
 from nlshell import IPRoute
 from nlshell.engine.codec import DecodeError, Message, encode, parse
 from nlshell.engine.codec import constants as C
-from nlshell.engine.codec.views import AttrSet
 from nlshell.engine.codec.dump import LEAN_CLASSES, LeanMessage, lean_parse
+from nlshell.engine.codec.views import AttrSet
 
 
 @pytest.fixture
