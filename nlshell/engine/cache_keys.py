@@ -91,10 +91,9 @@ def address_key(msg: Message) -> tuple:
     return (index, family, local or address or b"", prefixlen)
 
 
-def route_info(msg: Message) -> tuple[tuple, tuple[int, ...], bytes | None] | None:
-    """(key, ifindexes of its nexthops, IPv4 preferred source or None) in one read; None
-    for routes the cache does not keep (see ``cache_route``)."""
-    return _route.route_info(msg)
+# (key, ifindexes of its nexthops, IPv4 preferred source or None) in one read; None for
+# routes the cache does not keep (see ``cache_route``)
+route_info = _route.route_info
 
 
 def route_key(msg: Message) -> tuple | None:

@@ -69,6 +69,7 @@ class LeanMessage(Message):
     _rows: dict = {}
     _hdr: dict = {}
     _schema: Any = None
+    _by_size: dict = {}  # the schema's part of the layout cache
     _min = 0
 
     def __init__(self, buf: Any, start: int, end: int) -> None:
@@ -102,10 +103,19 @@ class LeanMessage(Message):
     # an address) or by the codec's decoder (_SCALAR, _COMPOSITE); a header field
     # (_HEADER) is item b of the header struct; _ABSENT: neither.
 
+    def _memo(self) -> dict:
+        buf, start = self._buf, self._start
+        known = self._by_size.get(self._end - start)
+        if known is not None:  # layout.find's check, without its call
+            for lay in known:
+                if lay.check(buf, start) == lay.expect:
+                    return lay.memo
+        return _find(self._schema, buf, start, self._end).memo
+
     def _layout(self) -> layout.Layout:
         memo = self._idx
         if memo is None:
-            memo = self._idx = _find(self._schema, self._buf, self._start, self._end).memo
+            memo = self._idx = self._memo()
         return memo[_LAYOUT]
 
     def _entry(self, lay: layout.Layout, key: Any) -> tuple:
@@ -136,7 +146,7 @@ class LeanMessage(Message):
     def get(self, key: Any, default: Any = None) -> Any:
         memo = self._idx
         if memo is None:
-            memo = self._idx = _find(self._schema, self._buf, self._start, self._end).memo
+            memo = self._idx = self._memo()
         entry = memo.get(key)
         if entry is None:
             if key.__class__ is tuple:
@@ -187,8 +197,25 @@ class LeanMessage(Message):
 
     def wire_values(self, names: tuple[str, ...]) -> tuple:
         memo = self._idx
-        lay = memo[_LAYOUT] if memo is not None else self._layout()
-        return layout.wire(self._schema, lay, names, self._buf, self._start)
+        buf, start = self._buf, self._start
+        if memo is None:
+            # a fresh message (the cache loading a dump): try the readers of ``names`` of
+            # the layouts of its length; one unpack both recognises the layout and reads
+            known = self._by_size.get(self._end - start)
+            if known is not None:
+                key = id(names)
+                for lay in known:
+                    w = lay.wire.get(key)
+                    if w is not None and w[0] is names:
+                        vals = w[1](buf, start)
+                        if w[2](vals) == lay.expect:
+                            self._idx = lay.memo
+                            return w[3](vals + _ABSENT)
+            memo = self._idx = self._memo()
+        w = memo[_WIRE].get(id(names))
+        if w is not None and w[0] is names:
+            return w[3](w[1](buf, start) + _ABSENT)
+        return layout.wire(self._schema, memo[_LAYOUT], names, buf, start)
 
     def _field(self, name: str) -> Any:
         get = self._hdr.get(name)
@@ -246,6 +273,7 @@ def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
         "_rows": schema.rows,
         "_hdr": _field_readers(spec),
         "_schema": schema,
+        "_by_size": schema.layouts,
         "_min": spec.size,
     })
 
@@ -259,6 +287,8 @@ LEAN_CLASSES: dict[int, type[LeanMessage]] = {
 _new = object.__new__
 _find = layout.find
 _LAYOUT = layout.LAYOUT
+_WIRE = layout.WIRE
+_ABSENT = (None,)
 
 
 def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMessage:

@@ -32,6 +32,7 @@ _unpack_hh = struct.Struct("=HH").unpack_from
 LAYOUT_MAX_ATTRS = 24
 LAYOUTS_PER_SIZE = 4
 LAYOUTS_MAX = 2048
+WIRE_READERS_MAX = 64  # per layout
 
 # scalar kinds one struct code reads (native byte order, as the kernel sends them)
 NATIVE_CODES = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "s8": "b", "s16": "h",
@@ -71,6 +72,7 @@ class Schema:
 
 
 LAYOUT = object()  # the key under which a memo keeps its own layout (no name can be it)
+WIRE = object()  # ... and its wire readers
 
 
 class Layout:
@@ -84,9 +86,11 @@ class Layout:
         self.index = index  # {attribute type: (a, b) or [(a, b), ...]}, relative spans
         self.check = check  # unpack_from of every attribute header, or None (not kept)
         self.expect = expect
-        self.memo: dict = {LAYOUT: self}
         self.whole: Whole | None = None
-        self.wire: dict = {}
+        # id(names) -> (names, reader(buf, start)): the names tuple is kept, so its id
+        # stays its own
+        self.wire: dict[int, tuple[tuple, Callable]] = {}
+        self.memo: dict = {LAYOUT: self, WIRE: self.wire}
 
 
 _schemas: list[Schema] = []
@@ -256,53 +260,78 @@ def whole(schema: Schema, lay: Layout, m: Any, buf: Any, start: int
 # --- chosen fields in wire form ------------------------------------------------------------
 
 
-class Wire:
-    """Reads named header fields and attributes of one layout: integers decoded, anything
-    else as its payload bytes, absent attributes as None."""
+_ABSENT = (None,)
 
-    __slots__ = ("values", "pick")
 
-    def __init__(self, schema: Schema, lay: Layout, names: tuple[str, ...]) -> None:
-        fmt = ["=", schema.head_fmt]
-        nhead = len(schema.spec.names)
-        wanted: list[tuple[int, int, str, int]] = []  # (a, b, code, position in names)
-        where: list[int | None] = []
-        for i, name in enumerate(names):
-            h = schema.spec.index.get(name)
-            if h is not None:
-                where.append(h)
-                continue
-            row = schema.table.lookup(name)
-            if row is None:
-                raise ValueError(f"{name!r} is neither a header field nor an attribute of"
-                                 f" the {schema.table.prefix}* table")
-            where.append(None)
-            span = first_span(lay.index, row.type)
-            if span is not None:
-                a, b = span
-                code = _value_code(row, b - a) or f"{b - a}s"
-                wanted.append((a, b, code, i))
-        pos = schema.hsize
-        n = nhead
-        for a, _b, code, i in sorted(wanted):
-            fmt.append(f"{a - pos}x{code}")
-            pos = a + struct.calcsize("=" + code)
-            where[i] = n
+def _all_spans(index: dict) -> list[tuple[int, int, int]]:
+    out = []
+    for t, span in index.items():
+        for a, b in (span if span.__class__ is list else [span]):
+            out.append((a, b, t))
+    return sorted(out)
+
+
+def wire_reader(schema: Schema, lay: Layout, names: tuple[str, ...]
+                ) -> tuple[tuple, Callable, Callable, Callable]:
+    """``(names, unpack, headers, pick)`` for ``Message.wire_values``: named header fields
+    and attributes of one layout, integers decoded, anything else as its payload bytes,
+    absent attributes as None.
+
+    ``unpack(buf, start)`` reads, in one call, the fixed header, every attribute header of
+    the layout and the values asked for; ``headers(vals)`` are the attribute headers (equal
+    to ``lay.expect`` when a message has this layout: one read both recognises a fresh
+    message and reads it); ``pick(vals + (None,))`` puts the values in the order of names.
+    """
+    nhead = len(schema.spec.names)
+    want: dict[int, tuple[str, int]] = {}  # span start -> (struct code, position in names)
+    where: list[int | None] = []
+    for i, name in enumerate(names):
+        h = schema.spec.index.get(name)
+        if h is not None:
+            where.append(h)
+            continue
+        row = schema.table.lookup(name)
+        if row is None:
+            raise ValueError(f"{name!r} is neither a header field nor an attribute of"
+                             f" the {schema.table.prefix}* table")
+        where.append(None)
+        span = first_span(lay.index, row.type)
+        if span is not None:
+            a, b = span
+            want.setdefault(a, (_value_code(row, b - a) or f"{b - a}s", i))
+    fmt = ["=", schema.head_fmt]
+    pos, n = schema.hsize, nhead
+    headers: list[int] = []
+    values: dict[int, int] = {}  # position in names -> item of the unpacked tuple
+    for a, _b, _t in _all_spans(lay.index):
+        fmt.append(f"{a - 4 - pos}xHH")
+        headers += (n, n + 1)
+        n += 2
+        pos = a
+        got = want.get(a)
+        if got is not None:
+            code, i = got
+            fmt.append(code)
+            values[i] = n
             n += 1
-        absent = n  # the None appended after the values
-        self.values = struct.Struct("".join(fmt)).unpack_from
-        picks = [absent if w is None else w for w in where]
-        get = itemgetter(*picks)
-        self.pick = get if len(picks) > 1 else (lambda vals: (get(vals),))
-
-    def read(self, buf: Any, start: int) -> tuple:
-        return self.pick(self.values(buf, start) + (None,))
+            pos = a + struct.calcsize("=" + code)
+    unpack = struct.Struct("".join(fmt)).unpack_from
+    picks = [values.get(i, n) if w is None else w for i, w in enumerate(where)]
+    get = itemgetter(*picks)  # item n: the None appended
+    pick = get if len(picks) > 1 else (lambda vals: (get(vals),))
+    if not headers:
+        return names, unpack, (lambda vals: ()), pick
+    hget = itemgetter(*headers)
+    return names, unpack, hget, pick
 
 
 def wire(schema: Schema, lay: Layout, names: tuple[str, ...], buf: Any, start: int) -> tuple:
-    w = lay.wire.get(names)
-    if w is None:
-        w = Wire(schema, lay, names)
+    """``Message.wire_values``: the reader of ``names`` for this layout, compiled once."""
+    w = lay.wire.get(id(names))
+    if w is None or w[0] is not names:
+        w = wire_reader(schema, lay, names)
         if lay.check is not None:
-            lay.wire[names] = w
-    return w.read(buf, start)
+            if len(lay.wire) >= WIRE_READERS_MAX:  # callers that build names every time
+                lay.wire.clear()
+            lay.wire[id(names)] = w
+    return w[3](w[1](buf, start) + _ABSENT)

@@ -99,7 +99,9 @@ class Message(StructView):
     def wire_values(self, names: tuple[str, ...]) -> tuple:
         """The named header fields and attributes (FULL names) in one read, in wire form:
         integers decoded, any other attribute as its payload bytes (an integer too short
-        for its kind too), None for an absent attribute. For keys and byte-exact checks."""
+        for its kind too), None for an absent attribute. For keys and byte-exact checks.
+        The reader is compiled once per layout and ``names`` tuple: pass one that lives on
+        (a module constant), not one built per call."""
         sch = SCHEMAS.get(self.type)
         if sch is None or sch.spec is not self._spec:
             raise ValueError(f"{self.event} has no attribute table")
