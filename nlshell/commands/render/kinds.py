@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nlshell.engine.codec.constants import MACVLAN_MODES
+
 Fmt = Callable[[Any, Any], Any]  # (value, ctx) -> JSON value
 
 
@@ -254,15 +256,12 @@ def _vxlan(a: dict[str, Any], ctx: Any) -> dict[str, Any]:
     return out
 
 
-_MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}
-
-
 def _macvlan(a: dict[str, Any], ctx: Any) -> dict[str, Any]:
     mode = a.get("IFLA_MACVLAN_MODE")
     if mode is None:
         return {}
     if isinstance(mode, int):  # the codec names known modes; a number is an unknown one
-        mode = _MACVLAN_MODES.get(mode, "unknown")
+        mode = MACVLAN_MODES.get(mode, "unknown")
     out: dict[str, Any] = {"mode": mode}
     flags = a.get("IFLA_MACVLAN_FLAGS") or 0
     if flags & 1:

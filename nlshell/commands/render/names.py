@@ -299,7 +299,7 @@ def nud_id(word: str | int) -> int:
     return num
 
 
-OPERSTATES = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")
+OPERSTATES = C.OPERSTATES
 LINKMODES = ("DEFAULT", "DORMANT")
 
 # ARPHRD_* -> ip's link/TYPE word
