@@ -15,7 +15,7 @@ Identities (what the kernel itself treats as "the same object"):
   adverts, no nexthop object), else ``(oif, gateway)``
 - neighbour: (ifindex, family, dst) -- ARP and NDP entries; not bridge FDB entries, and not
   the NOARP entries the kernel makes for multicast groups without an event
-- rule: (family, priority, every other selector and action byte)
+- rule: (family, priority, the header's fields, every other attribute as (number, bytes))
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 from . import cache_route as _route
 from .codec import constants as C
 from .codec.errors import DecodeError
-from .codec.message import Message, header_size
+from .codec.message import Message
 from .codec.nla import wire_attrs
 from .codec.numbers import attr_number as _n
 from .codec.route import split_nexthops
@@ -52,9 +52,6 @@ DUMPS: dict[str, tuple[int, tuple[int, ...]]] = {
     "rule": (C.RTM_GETRULE, (C.AF_INET, C.AF_INET6)),
 }
 
-# fixed header size per kind (ifinfomsg, ifaddrmsg, rtmsg, ndmsg, fib_rule_hdr)
-HEADER_SIZE = {kind: header_size(msg_type) for kind, (msg_type, _f) in DUMPS.items()}
-
 # attributes that tick on their own (counters, timers, ages): not part of "changed"
 VOLATILE_ATTRS: dict[str, frozenset[int]] = {
     "link": frozenset(map(_n, ("IFLA_STATS", "IFLA_STATS64", "IFLA_EVENT"))),  # (events only)
@@ -68,11 +65,6 @@ VOLATILE_ATTRS: dict[str, frozenset[int]] = {
 # (its position in the header, mask of the bits to keep) -- ifi_change is set in events
 # only; RTM_F_NOTIFY too
 _HEADER_NOISE: dict[str, tuple[int, int]] = {"link": (4, 0), "route": (8, ~C.RTM_F_NOTIFY)}
-
-
-def payload(msg: Message) -> bytes:
-    """The message's bytes after the netlink header."""
-    return msg.payload()
 
 
 # --- keys ---------------------------------------------------------------------------------

@@ -201,14 +201,6 @@ for _mod in (link, addr, route, neigh, rule, nsid, stats):
         SCHEMAS[_t] = _schema
 
 
-def header_size(msg_type: int) -> int:
-    """The size of the fixed header of ``msg_type`` messages (ifinfomsg: 16, rtmsg: 12...)."""
-    entry = MESSAGE_TYPES.get(msg_type)
-    if entry is None:
-        raise ValueError(f"no table for message type {msg_type}")
-    return entry[1].size
-
-
 def parse(data: bytes) -> list[Message]:
     """Split one datagram into messages. Raises DecodeError on malformed framing."""
     out = []
