@@ -14,8 +14,8 @@ from helpers import batch, sh
 from nlshell import IPRoute
 from nlshell.engine.codec import DecodeError, Message, encode, parse
 from nlshell.engine.codec import constants as C
+from nlshell.engine.codec.dump import LEAN_CLASSES, LeanMessage, lean_parse
 from nlshell.engine.codec.views import AttrSet
-from nlshell.engine.lean import LEAN_CLASSES, LeanMessage, lean_parse
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_lean_equals_codec_on_real_dumps(rich: str, ipr: IPRoute, kind: str) -> 
         assert_equivalent(lean, full)
     if kind == "route":
         shared = [m for m in msgs if m.get("dst", "").startswith("10.100.")]
-        assert len(shared) == 40 and len({id(m._idx) for m in shared}) == 1
+        assert len(shared) == 40 and len({id(m._idx) for m in shared}) == 1  # one shared layout memo
 
 
 def route_bytes(attrs: list[tuple[str, Any]], seq: int = 1) -> bytes:

@@ -50,7 +50,6 @@ BATCH = 4096  # events applied under one hold of the lock
 POLL = 1.0  # the thread wakes on its pipe; the timeout is only a safety net
 START_ATTEMPTS = 8
 RETRY_DELAY = 0.02  # first back-off after an interrupted dump; doubles up to 1 s
-RTNLGRP_NEXTHOP = 32
 
 Listener = Callable[[str, str, "Message | None", "Message | None"], Any]
 
@@ -148,7 +147,7 @@ class Cache:
         self._ev = NetlinkSocket(netns=self.netns, rcvbuf=rcvbuf or DEFAULT_RCVBUF)
         self._ev.bind(C.RTMGRP_DEFAULTS)
         with contextlib.suppress(OSError):  # kernels without nexthop objects
-            self._ev.add_membership(RTNLGRP_NEXTHOP)
+            self._ev.add_membership(C.RTNLGRP_NEXTHOP)
         self._dq = NetlinkSocket(netns=self.netns, rcvbuf=DUMP_RCVBUF)
         self._wake = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
 

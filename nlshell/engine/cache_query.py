@@ -47,15 +47,12 @@ def _key_getter(pos: int | None) -> Getter:
 
 
 def _field_getter(kind: str, name: str) -> Getter | None:
-    spec = _CODEC[kind].HEADER
-    i = spec.index.get(name)
+    i = _CODEC[kind].HEADER.index.get(name)
     if i is None:
         return None
-    unpack = spec.st.unpack_from
 
     def get(key: Any, msg: Message) -> Any:
-        buf, start, _end = K.span(msg)
-        return unpack(buf, start)[i]
+        return msg.header_tuple()[i]
     return get
 
 
@@ -69,14 +66,17 @@ def _attr_getter(kind: str, name: str, fallback: Getter | None) -> Getter | None
             value = msg.get(name)
             return fallback(key, msg) if value is None and fallback else value
         return get_nested
-    atype, dec, hsize = row.type, row.dec, K.HEADER_SIZE[kind]
+    # a scalar: its payload in wire form through the message's shared layout, then the
+    # codec's decoder (no decoded index kept on the message)
+    pick, dec = (row.name,), row.dec
 
     def get(key: Any, msg: Message) -> Any:
-        buf, start, end = K.span(msg)
-        for t, s, e in K.attrs(buf, start + hsize, end):
-            if t == atype:
-                return dec(buf, s, e)
-        return fallback(key, msg) if fallback else None
+        raw = msg.wire_values(pick)[0]
+        if raw is None:
+            return fallback(key, msg) if fallback else None
+        if raw.__class__ is int:
+            return raw
+        return dec(raw, 0, len(raw))
     return get
 
 

@@ -16,13 +16,14 @@ Follow-ups are tuples:
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import cache_keys as K
 from .codec import constants as C
 from .codec.message import Message
+from .codec.nla import wire_attrs
+from .codec.numbers import attr_number
 
 Change = tuple[str, str, "Message | None", "Message | None"]
 FollowUp = tuple[str, int, Any]
@@ -30,31 +31,25 @@ FollowUp = tuple[str, int, Any]
 # a link going down flushes its IPv4 routes, and losing carrier marks them linkdown, both
 # without RTM_DELROUTE/NEWROUTE; the way back clears the marks just as quietly
 _ROUTE_FLAGS = C.IFF_UP | C.IFF_LOWER_UP
-_IFI_FLAGS = struct.Struct("=I")
-RTM_NEWNEXTHOP, RTM_DELNEXTHOP = 104, 105
-IFLA_PROP_LIST, IFLA_ALT_IFNAME, IFLA_IFNAME = 52, 53, 3
+_ALT_IFNAME = attr_number("IFLA_ALT_IFNAME")
+_NAMES = ("IFLA_IFNAME", "IFLA_PROP_LIST")
 
 
 def link_flags(msg: Message) -> int:
-    buf, start, _end = K.span(msg)
-    return _IFI_FLAGS.unpack_from(buf, start + 8)[0]
+    return msg["flags"]
 
 
 def link_names(msg: Message) -> tuple[str, ...]:
     """The link's name followed by its alternative names (IFLA_PROP_LIST/IFLA_ALT_IFNAME)."""
-    buf, start, end = K.span(msg)
-    names = []
-    for t, s, e in K.attrs(buf, start + 16, end):
-        if t == IFLA_IFNAME:
-            names.insert(0, _asciiz(buf, s, e))
-        elif t == IFLA_PROP_LIST:
-            names.extend(_asciiz(buf, s2, e2) for t2, s2, e2 in K.attrs(buf, s, e)
-                         if t2 == IFLA_ALT_IFNAME)
+    name, props = msg.wire_values(_NAMES)
+    names = [] if name is None else [_asciiz(name)]
+    if props is not None:
+        names.extend(_asciiz(v) for t, v in wire_attrs(props) if t == _ALT_IFNAME)
     return tuple(names)
 
 
-def _asciiz(buf: Any, s: int, e: int) -> str:
-    return bytes(buf[s:e]).split(b"\0", 1)[0].decode("utf-8", "replace")
+def _asciiz(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
 class Store:
@@ -114,7 +109,7 @@ class Store:
 
     def _other_event(self, msg: Message, followups: set[FollowUp]) -> None:
         # routes that used a deleted (or replaced) nexthop object go without a word
-        if msg.type == RTM_DELNEXTHOP or (msg.type == RTM_NEWNEXTHOP
+        if msg.type == C.RTM_DELNEXTHOP or (msg.type == C.RTM_NEWNEXTHOP
                                           and msg.flags & C.NLM_F_REPLACE):
             followups.add(("route", C.AF_INET, None))
             followups.add(("route", C.AF_INET6, None))
@@ -132,7 +127,7 @@ class Store:
             key = K.key_of(kind, msg)
         table = self.objects[kind]
         old = table.get(key)
-        if old is not None and K.payload(old) == K.payload(msg):
+        if old is not None and old.payload() == msg.payload():
             return key  # the very same bytes: keep ours (the common case in a resync)
         table[key] = msg
         if kind == "route":

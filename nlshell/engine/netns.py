@@ -38,6 +38,7 @@ import os
 import threading
 from typing import Any
 
+from .codec import constants as C
 from .errors import NetlinkError
 from .nsenter import (
     CLONE_NEWNET,
@@ -365,9 +366,6 @@ def identify(pid: int) -> str | None:
 # and unknown in C. Events heard with NETLINK_LISTEN_ALL_NSID carry the sender's nsid as
 # seen from the listener; nsid_map() turns those ids back into names.
 
-NETNSA_NSID_NOT_ASSIGNED = -1
-
-
 class NsidError(NetlinkError, OSError):
     """The kernel refused an nsid request: a NetlinkError (``.code``, ``.msg``, the kernel's
     own text) that is also an OSError (``.errno``) for callers of the stdlib kind."""
@@ -389,11 +387,10 @@ def _nsid_call(sock: Any, msg_type: int, attrs: list[tuple[str, int]]) -> list[A
 
 
 def _ask_nsid(sock: Any, fd: int) -> int | None:
-    from .codec import constants as C
 
     for reply in _nsid_call(sock, C.RTM_GETNSID, [('NETNSA_FD', fd)]):
-        nsid = reply.get_attr('NETNSA_NSID', NETNSA_NSID_NOT_ASSIGNED)
-        return None if nsid == NETNSA_NSID_NOT_ASSIGNED else nsid
+        nsid = reply.get_attr('NETNSA_NSID', C.NETNSA_NSID_NOT_ASSIGNED)
+        return None if nsid == C.NETNSA_NSID_NOT_ASSIGNED else nsid
     return None
 
 
@@ -414,7 +411,6 @@ def set_nsid(ns: NsSpec, nsid: int, where: NsSpec | None = None) -> int:
     an id, or an id already in use, raises NsidError (an OSError, errno EEXIST) with the
     kernel's message.
     """
-    from .codec import constants as C
 
     if isinstance(nsid, bool) or not isinstance(nsid, int) or not -1 <= nsid < 2 ** 31:
         raise ValueError(f'invalid nsid {nsid!r}: expected an integer from 0 to 2147483647, '

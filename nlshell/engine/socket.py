@@ -4,8 +4,8 @@ The socket may live in another network namespace: it is created by a thread that
 the namespace (``nsenter.run_in_netns``), and stays bound to it. The calling thread never
 moves.
 
-Replies are read as *lean* messages (``lean.py``): the codec's ``Message`` API, built
-with a fraction of the work, because a dump of 100,000 routes is the yardstick.
+Replies are read as *lean* messages (``codec/dump.py``): the codec's ``Message`` API,
+built with a fraction of the work, because a dump of 100,000 routes is the yardstick.
 
 Overruns. When the receive buffer overflows the kernel drops what it was sending (events,
 or a reply) and the next read fails with ENOBUFS. Events: the next ``recv_events`` raises
@@ -31,10 +31,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .codec import constants as C
+from .codec.dump import dump_views, lean_parse, one_message
 from .codec.errors import DecodeError
 from .codec.message import ErrorMessage, Message, encode, parse
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
-from .lean import LEAN_CLASSES, lean_parse, lean_view, one_message
 from .nsenter import run_in_netns
 
 RECV_SIZE = 1 << 18  # larger than any datagram the kernel builds for us
@@ -474,53 +474,40 @@ def collect_dump(recv: Callable[[], bytes], stray: Callable[[Message, bool], Non
     append = out.append
     interrupted = False
     unpack = _unpack_nlh
-    classes = {} if full else LEAN_CLASSES
-    view = lean_view
-    new = object.__new__
     intr = C.NLM_F_DUMP_INTR
     while True:
         data = recv()
         off = 0
         n = len(data)
         while off + 16 <= n:
+            # the dump's own messages, in the codec (the per-message hot loop) ...
+            off, intr_seen = dump_views(data, off, seq, pid, append, full)
+            if intr_seen:
+                interrupted = True
+            if off + 16 > n:
+                break
+            # ... then one message that is not part of it
             ln, mtype, flags, mseq, mpid = unpack(data, off)
             end = off + ln
-            if ln < 16 or end > n:
-                raise DecodeError(f"message length {ln} does not fit in {n - off} bytes", off)
-            if mseq == seq and mpid == pid and mtype >= _DATA:
-                cls = classes.get(mtype)
-                if cls is not None and ln - 16 >= cls._min:
-                    m = new(cls)  # lean_view(), inlined: this line runs per message
-                    m._buf = data
-                    m._start = off + 16
-                    m._end = end
-                    m._idx = None
-                    append(m)
-                else:
-                    append(view(cls, data, off, end) if cls is not None
-                           else one_message(data, off, end))
+            m = one_message(data, off, end)
+            if mseq != seq or mpid != pid:
+                stray(m, bool(out))
+            elif mtype == C.NLMSG_DONE:
                 if flags & intr:
                     interrupted = True
-            else:
-                m = one_message(data, off, end)
-                if mseq != seq or mpid != pid:
-                    stray(m, bool(out))
-                elif mtype == C.NLMSG_DONE:
-                    if flags & intr:
-                        interrupted = True
-                    if isinstance(m, ErrorMessage) and ln >= 20 and m.code > 0:
-                        raise _ended(m)
-                    return out, interrupted
-                elif mtype == C.NLMSG_ERROR:
-                    code = m.code
-                    if code and code != errno.ENOBUFS:
-                        raise _ended(m)
-                    if not code:
-                        return out, interrupted  # an ack (the request asked for one)
-                    # ENOBUFS: no room to start the dump; the kernel resumes it as we read
-                elif mtype == C.NLMSG_OVERRUN:
-                    raise NetlinkOverrun()
-                # NLMSG_NOOP: nothing to do
+                if isinstance(m, ErrorMessage) and ln >= 20 and m.code > 0:
+                    raise _ended(m)
+                return out, interrupted
+            elif mtype == C.NLMSG_ERROR:
+                code = m.code
+                if code and code != errno.ENOBUFS:
+                    raise _ended(m)
+                if not code:
+                    return out, interrupted  # an ack (the request asked for one)
+                # ENOBUFS: no room to start the dump; the kernel resumes it as we read
+            elif mtype == C.NLMSG_OVERRUN:
+                raise NetlinkOverrun()
+            # NLMSG_NOOP: nothing to do
             off = (end + 3) & ~3
         if off < n:
             raise DecodeError(f"{n - off} trailing bytes after the last message", off)

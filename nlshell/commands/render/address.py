@@ -11,18 +11,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec import constants as C
+from nlshell.engine.codec.constants import (
+    IFA_F_DEPRECATED,
+    IFA_F_PERMANENT,
+    IFA_F_SECONDARY,
+    INFINITY_LIFE_TIME,
+    RTM_DELADDR,
+    RTM_NEWADDR,
+)
+
 from . import names as N
 from .link import IFF_UP, LinkQuery, _index, _stats, link_entry
 
-INFINITY = 0xFFFFFFFF
-IFA_F_SECONDARY, IFA_F_DEPRECATED, IFA_F_PERMANENT = 0x01, 0x20, 0x80
+INFINITY = INFINITY_LIFE_TIME
 
 # IFA_F_* in ip's order; secondary reads "temporary" on IPv6; permanent prints its absence
-_FLAGS = ((0x01, "secondary"), (0x02, "nodad"), (0x04, "optimistic"), (0x08, "dadfailed"),
-          (0x10, "home"), (0x20, "deprecated"), (0x40, "tentative"), (0x80, "permanent"),
-          (0x100, "mngtmpaddr"), (0x200, "noprefixroute"), (0x400, "autojoin"),
-          (0x800, "stable-privacy"))
-_KNOWN_FLAGS = 0xFFF
+_FLAGS = ((C.IFA_F_SECONDARY, "secondary"), (C.IFA_F_NODAD, "nodad"),
+          (C.IFA_F_OPTIMISTIC, "optimistic"), (C.IFA_F_DADFAILED, "dadfailed"),
+          (C.IFA_F_HOMEADDRESS, "home"), (C.IFA_F_DEPRECATED, "deprecated"),
+          (C.IFA_F_TENTATIVE, "tentative"), (C.IFA_F_PERMANENT, "permanent"),
+          (C.IFA_F_MANAGETEMPADDR, "mngtmpaddr"), (C.IFA_F_NOPREFIXROUTE, "noprefixroute"),
+          (C.IFA_F_MCAUTOJOIN, "autojoin"), (C.IFA_F_STABLE_PRIVACY, "stable-privacy"))
+_KNOWN_FLAGS = sum(bit for bit, _word in _FLAGS)
 
 
 def addr_flags(m: Any) -> int:
@@ -33,11 +44,11 @@ def addr_flags(m: Any) -> int:
 
 def addr_info(m: Any, ctx: Any = None) -> dict[str, Any]:
     """One address as an element of ip's `addr_info` list."""
-    a = dict(m.attrs())
+    a = m.attr_dict()
     family = m["family"]
     flags = addr_flags(m)
     out: dict[str, Any] = {}
-    if m.type == 21:  # RTM_DELADDR (monitor)
+    if m.type == RTM_DELADDR:  # (monitor)
         out["deleted"] = True
     name = N.family_name(family)
     if name is not None:
@@ -69,12 +80,14 @@ def addr_info(m: Any, ctx: Any = None) -> dict[str, Any]:
     if "IFA_LABEL" in a:
         out["label"] = a["IFA_LABEL"]
     ci = a.get("IFA_CACHEINFO")
-    if ci is not None:
-        out["valid_life_time"] = ci["ifa_valid"]
-        pref = ci["ifa_preferred"]
-        if pref != INFINITY and flags & IFA_F_DEPRECATED and pref >= 1 << 31:
-            pref -= 1 << 32  # ip prints a deprecated address's lifetime signed
-        out["preferred_life_time"] = pref
+    if ci is not None:  # a short IFA_CACHEINFO decodes to the fields that fit
+        if "ifa_valid" in ci:
+            out["valid_life_time"] = ci["ifa_valid"]
+        pref = ci.get("ifa_preferred")
+        if pref is not None:
+            if pref != INFINITY and flags & IFA_F_DEPRECATED and pref >= 1 << 31:
+                pref -= 1 << 32  # ip prints a deprecated address's lifetime signed
+            out["preferred_life_time"] = pref
     return out
 
 
@@ -133,7 +146,7 @@ class AddressQuery:
         dev = _index(self.dev, ctx, "dev")
         out = []
         for m in addrs:
-            if m.type not in (20, 21):
+            if m.type not in (RTM_NEWADDR, RTM_DELADDR):
                 continue
             idx = m["index"]
             if dev is not None and idx != dev:
@@ -193,7 +206,7 @@ def address_json(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = No
     q = query or AddressQuery()
     by_link: dict[int, list[Any]] = {}
     for m in addrs:
-        if m.type == 20:
+        if m.type == RTM_NEWADDR:
             by_link.setdefault(m["index"], []).append(m)
     out = []
     for link in q.links(ctx):
@@ -207,7 +220,7 @@ def address_json(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = No
         entry = link_entry(link, ctx, view="addr", family=q.family)
         entry["addr_info"] = [addr_info(a, ctx) for a in shown]
         if ctx.stats:
-            st = _stats(dict(link.attrs()), ctx.stats)
+            st = _stats(link.attr_dict(), ctx.stats)
             if st is not None:
                 entry[st[0]] = st[1]
         out.append(entry)

@@ -13,15 +13,16 @@ from . import colors as C
 from .address import AddressQuery, address_json
 from .link import link_entry
 from .neighbour import neighbour_json
+from .safe import printable
 
 
 def _name(entry: dict[str, Any]) -> str:
     name = entry["ifname"]
     if "link_index" in entry:
-        return f"{name}@if{entry['link_index']}"
-    if "link" in entry:
-        return f"{name}@{entry['link'] or 'NONE'}"
-    return name
+        name = f"{name}@if{entry['link_index']}"
+    elif "link" in entry:
+        name = f"{name}@{entry['link'] or 'NONE'}"
+    return printable(name)
 
 
 def _head(entry: dict[str, Any], color: bool) -> str:
@@ -79,7 +80,7 @@ def neighbour_brief(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = (), *
         if "dst" in e:
             line += C.paint(f"{e['dst']:<39} ", C.family_code(e["dst"]), color)
         if "dev" in e:
-            line += C.paint(f"{e['dev']:<16} ", C.IFNAME, color)
+            line += C.paint(f"{printable(e['dev']):<16} ", C.IFNAME, color)
         if "lladdr" in e:
             line += C.paint(e["lladdr"], C.MAC, color)
         lines.append(line)

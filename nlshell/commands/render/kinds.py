@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nlshell.engine.codec.constants import MACVLAN_MODES
+
 Fmt = Callable[[Any, Any], Any]  # (value, ctx) -> JSON value
 
 
@@ -186,9 +188,11 @@ def _bridge_slave(attrs: dict[str, Any], ctx: Any) -> dict[str, Any]:
 
 
 def _is_multicast(addr: str) -> bool:
+    # the codec shows an address of an odd length as hex: not an address, not multicast
     if ":" in addr:
         return addr.lower().startswith("ff")
-    return 224 <= int(addr.split(".", 1)[0]) <= 239
+    first = addr.split(".", 1)[0]
+    return "." in addr and first.isdigit() and 224 <= int(first) <= 239
 
 
 def _vxlan(a: dict[str, Any], ctx: Any) -> dict[str, Any]:
@@ -252,15 +256,12 @@ def _vxlan(a: dict[str, Any], ctx: Any) -> dict[str, Any]:
     return out
 
 
-_MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}
-
-
 def _macvlan(a: dict[str, Any], ctx: Any) -> dict[str, Any]:
     mode = a.get("IFLA_MACVLAN_MODE")
     if mode is None:
         return {}
     if isinstance(mode, int):  # the codec names known modes; a number is an unknown one
-        mode = _MACVLAN_MODES.get(mode, "unknown")
+        mode = MACVLAN_MODES.get(mode, "unknown")
     out: dict[str, Any] = {"mode": mode}
     flags = a.get("IFLA_MACVLAN_FLAGS") or 0
     if flags & 1:
@@ -339,4 +340,4 @@ def info_data(kind: str, data: Any, ctx: Any) -> dict[str, Any] | None:
         return None
     if data is None or not hasattr(data, "attrs"):
         return {}  # ip opens an empty info_data when the kernel sent none
-    return fn(dict(data.attrs()), ctx)
+    return fn(data.attr_dict(), ctx)

@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec.constants import IFF_POINTOPOINT, IFF_UP, RTM_DELLINK, RTM_NEWLINK
+
 from . import names as N
 from .kinds import info_data
-
-IFF_UP = 0x1
-IFF_POINTOPOINT = 0x10
 
 _EVENTS = ("NONE", "REBOOT", "FEATURE CHANGE", "BONDING FAILOVER", "NOTIFY PEERS",
            "RESEND IGMP", "BONDING OPTION")
@@ -95,11 +94,11 @@ def link_entry(m: Any, ctx: Any, *, view: str = "link", family: int = 0) -> dict
     `family` is ip's -4/-6 filter: in the address view it hides the link/ether line
     unless -d is given, as ip does.
     """
-    a = dict(m.attrs())
+    a = m.attr_dict()
     index = m["index"]
     flags = m["flags"]
     out: dict[str, Any] = {}
-    if m.type == 17:  # RTM_DELLINK (monitor)
+    if m.type == RTM_DELLINK:  # (monitor)
         out["deleted"] = True
     out["ifindex"] = index
     mdown = False
@@ -200,7 +199,7 @@ def _details(out: dict[str, Any], a: dict[str, Any], ctx: Any, is_link: bool) ->
 
 def link_json(msgs: Iterable[Any], ctx: Any) -> list[dict[str, Any]]:
     """`ip -j link show` for these link messages (select them first with `select_links`)."""
-    return [link_entry(m, ctx) for m in msgs if m.type in (16, 17)]
+    return [link_entry(m, ctx) for m in msgs if m.type in (RTM_NEWLINK, RTM_DELLINK)]
 
 
 # --- selection ---------------------------------------------------------------------

@@ -21,8 +21,8 @@ from nlshell.engine.codec import constants as C
 
 CONF_DIRS = ("/etc/iproute2", "/usr/share/iproute2", "/usr/lib/iproute2")
 
-AF_UNSPEC, AF_INET, AF_BRIDGE, AF_INET6, AF_MPLS = C.AF_UNSPEC, C.AF_INET, C.AF_BRIDGE, C.AF_INET6, C.AF_MPLS
-AF_PACKET = 17
+AF_UNSPEC, AF_INET, AF_BRIDGE, AF_INET6, AF_MPLS, AF_PACKET = (
+    C.AF_UNSPEC, C.AF_INET, C.AF_BRIDGE, C.AF_INET6, C.AF_MPLS, C.AF_PACKET)
 FAMILY_NAMES = {AF_INET: "inet", AF_INET6: "inet6", AF_PACKET: "link", AF_MPLS: "mpls",
                 AF_BRIDGE: "bridge"}
 HOST_BITS = {AF_INET: 32, AF_INET6: 128, AF_MPLS: 20}
@@ -246,15 +246,12 @@ def family_id(word: str | int | None) -> int:
 
 
 # interface flags in the order ip prints them (RUNNING is folded into NO-CARRIER)
-IFF_RUNNING = 0x40
-IFF_UP = 0x1
-LINK_FLAG_ORDER = (
-    (0x8, "LOOPBACK"), (0x2, "BROADCAST"), (0x10, "POINTOPOINT"), (0x1000, "MULTICAST"),
-    (0x80, "NOARP"), (0x200, "ALLMULTI"), (0x100, "PROMISC"), (0x400, "MASTER"),
-    (0x800, "SLAVE"), (0x4, "DEBUG"), (0x8000, "DYNAMIC"), (0x4000, "AUTOMEDIA"),
-    (0x2000, "PORTSEL"), (0x20, "NOTRAILERS"), (0x1, "UP"), (0x10000, "LOWER_UP"),
-    (0x20000, "DORMANT"), (0x40000, "ECHO"),
-)
+IFF_RUNNING, IFF_UP = C.IFF_RUNNING, C.IFF_UP
+_IFF_BITS = {name: bit for bit, name in C.IFF_FLAGS.items()}
+LINK_FLAG_ORDER = tuple((_IFF_BITS[name], name) for name in (
+    "LOOPBACK", "BROADCAST", "POINTOPOINT", "MULTICAST", "NOARP", "ALLMULTI", "PROMISC",
+    "MASTER", "SLAVE", "DEBUG", "DYNAMIC", "AUTOMEDIA", "PORTSEL", "NOTRAILERS", "UP",
+    "LOWER_UP", "DORMANT", "ECHO"))
 
 
 def link_flags(flags: int, mdown: bool = False) -> list[str]:
@@ -275,8 +272,8 @@ def link_flags(flags: int, mdown: bool = False) -> list[str]:
 
 
 NUD_ORDER = tuple(sorted(C.NUD_NAMES.items()))  # by bit, as ip lists them
-NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
-NUD_NONE_BIT = 0x100  # ip's filter bit for state "none" (ndm_state == 0)
+NUD_NOARP, NUD_PERMANENT = C.NUD_NOARP, C.NUD_PERMANENT
+NONE_STATE_BIT = 0x100  # ip's filter bit for state "none" (ndm_state == 0): not the kernel's
 _NUD_IDS = {name.lower(): bit for bit, name in NUD_ORDER}
 _NUD_IDS["none"] = 0
 
@@ -302,7 +299,7 @@ def nud_id(word: str | int) -> int:
     return num
 
 
-OPERSTATES = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")
+OPERSTATES = C.OPERSTATES
 LINKMODES = ("DEFAULT", "DORMANT")
 
 # ARPHRD_* -> ip's link/TYPE word

@@ -7,21 +7,28 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec.constants import (
+    NTF_EXT_LEARNED,
+    NTF_EXT_MANAGED,
+    NTF_OFFLOADED,
+    NTF_PROXY,
+    NTF_ROUTER,
+    RTM_DELNEIGH,
+    RTM_GETNEIGH,
+    RTM_NEWNEIGH,
+)
+
 from . import names as N
-from ._fast import decode, header
 from .address import _in, _network
 from .link import _index
 
-RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
-NTF_PROXY, NTF_EXT_LEARNED, NTF_OFFLOADED, NTF_ROUTER = 0x08, 0x10, 0x20, 0x80
-NTF_EXT_MANAGED = 0x01  # in NDA_FLAGS_EXT
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _HEADER = ("family", "ifindex", "state", "flags", "ndm_type")
 
 
 def neighbour_entry(m: Any, ctx: Any, hide: Collection[str] = ()) -> dict[str, Any]:
     """One neighbour as ip prints it; ``hide={'dev'}`` when a device was selected."""
-    head, a = decode(m, _HEADER)
+    head, a = m.whole()
     family, ifindex, state, flags, _t = head
     out: dict[str, Any] = {}
     if m.type == RTM_DELNEIGH:
@@ -47,11 +54,12 @@ def neighbour_entry(m: Any, ctx: Any, hide: Collection[str] = ()) -> dict[str, A
     if ctx.stats:
         ci = a.get("NDA_CACHEINFO")
         if ci is not None:
-            if ci["ndm_refcnt"]:
+            # a short NDA_CACHEINFO decodes to the fields that fit: the others read as 0
+            if ci.get("ndm_refcnt"):
                 out["refcnt"] = ci["ndm_refcnt"]
-            out["used"] = ci["ndm_used"] // _HZ
-            out["confirmed"] = ci["ndm_confirmed"] // _HZ
-            out["updated"] = ci["ndm_updated"] // _HZ
+            out["used"] = ci.get("ndm_used", 0) // _HZ
+            out["confirmed"] = ci.get("ndm_confirmed", 0) // _HZ
+            out["updated"] = ci.get("ndm_updated", 0) // _HZ
         if "NDA_PROBES" in a:
             out["probes"] = a["NDA_PROBES"]
     if state:
@@ -96,7 +104,7 @@ class NeighbourQuery:
                     bit = ~N.NUD_NOARP if self.flush else ~0
                 else:
                     bit = N.nud_id(word)
-                mask |= bit or N.NUD_NONE_BIT
+                mask |= bit or N.NONE_STATE_BIT
         self._mask = mask
         self._net = _network(self.to) if self.to is not None else None
         if self._net is not None and not self.family:
@@ -113,7 +121,7 @@ class NeighbourQuery:
         for m in msgs:
             if m.type not in (RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH):
                 continue
-            family, ifindex, state, flags, _t = header(m, _HEADER)
+            family, ifindex, state, flags, _t = m.header_tuple()
             if self.family and family != self.family:
                 continue
             if dev is not None and ifindex != dev:
@@ -121,7 +129,7 @@ class NeighbourQuery:
             if self.proxy and not flags & NTF_PROXY:
                 continue
             if (not mask & state and not flags & (NTF_PROXY | NTF_EXT_LEARNED)
-                    and (state or not mask & N.NUD_NONE_BIT)):
+                    and (state or not mask & N.NONE_STATE_BIT)):
                 continue
             if self._net is not None and not _in(m.get("NDA_DST"), self._net):
                 continue

@@ -15,20 +15,29 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlshell.engine.codec import constants as C
+from nlshell.engine.codec.constants import (
+    RTAX_FEATURE_ECN,
+    RTM_DELROUTE,
+    RTM_F_CLONED,
+    RTM_NEWROUTE,
+    RTN_MULTICAST,
+    RTN_UNICAST,
+    RTPROT_BOOT,
+)
+
 from . import names as N
-from ._fast import attr_dict, decode, header
 from .link import _index
 
-RTM_NEWROUTE, RTM_DELROUTE = 24, 25
-RTN_UNICAST, RTN_MULTICAST = 1, 5
-RTM_F_CLONED = 0x200
-RTPROT_BOOT = 3
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 # rtm_flags / rtnh_flags in ip's order
-_RT_FLAGS = ((0x01, "dead"), (0x04, "onlink"), (0x02, "pervasive"), (0x08, "offload"),
-             (0x40, "trap"), (0x100, "notify"), (0x10, "linkdown"), (0x20, "unresolved"),
-             (0x4000, "rt_offload"), (0x8000, "rt_trap"), (0x20000000, "rt_offload_failed"))
+_RT_FLAGS = ((C.RTNH_F_DEAD, "dead"), (C.RTNH_F_ONLINK, "onlink"),
+             (C.RTNH_F_PERVASIVE, "pervasive"), (C.RTNH_F_OFFLOAD, "offload"),
+             (C.RTNH_F_TRAP, "trap"), (C.RTM_F_NOTIFY, "notify"),
+             (C.RTNH_F_LINKDOWN, "linkdown"), (C.RTNH_F_UNRESOLVED, "unresolved"),
+             (C.RTM_F_OFFLOAD, "rt_offload"), (C.RTM_F_TRAP, "rt_trap"),
+             (C.RTM_F_OFFLOAD_FAILED, "rt_offload_failed"))
 _RT_FLAG_MASK = 0
 for _bit, _ in _RT_FLAGS:
     _RT_FLAG_MASK |= _bit
@@ -49,6 +58,8 @@ _METRICS = (("RTAX_MTU", "mtu"), ("RTAX_WINDOW", "window"), ("RTAX_RTT", "rtt"),
             ("RTAX_INITRWND", "initrwnd"), ("RTAX_QUICKACK", "quickack"),
             ("RTAX_CC_ALGO", "congestion"), ("RTAX_FASTOPEN_NO_COOKIE", "fastopen_no_cookie"))
 _PREFS = {0: "medium", 1: "high", 3: "low"}
+CACHEINFO_FIELDS = ("rta_clntref", "rta_lastuse", "rta_expires", "rta_error", "rta_used",
+                    "rta_id", "rta_ts", "rta_tsage")
 
 
 def rt_flags(flags: int) -> list[str]:
@@ -58,7 +69,7 @@ def rt_flags(flags: int) -> list[str]:
 
 
 def _metrics(mx: Any) -> dict[str, Any]:
-    a = attr_dict(mx)
+    a = mx.attr_dict()
     lock = a.get("RTAX_LOCK", 0)
     out: dict[str, Any] = {}
     for i, (attr, key) in enumerate(_METRICS, start=2):
@@ -70,9 +81,9 @@ def _metrics(mx: Any) -> dict[str, Any]:
         if key == "hoplimit" and v == 0xFFFFFFFF:
             continue
         if key == "features":
-            if v & 1:  # RTAX_FEATURE_ECN
+            if v & RTAX_FEATURE_ECN:
                 out["ecn"] = None
-            if v & ~1:
+            if v & ~RTAX_FEATURE_ECN:
                 out["features"] = f"{v:#x}"
         elif key == "rtt":
             out[key] = v // 8
@@ -92,11 +103,14 @@ def _flow(v: int, numeric: bool) -> dict[str, str]:
 
 
 def _via(v: dict[str, Any]) -> dict[str, Any]:
-    fam = N.family_name(v["family"]) or "???"
-    return {"family": fam, "host": v["addr"]}
+    fam = N.family_name(v.get("family", 0)) or "???"
+    return {"family": fam, "host": v.get("addr", "")}
 
 
-def _cacheinfo(out: dict[str, Any], ci: dict[str, int], stats: int) -> None:
+def _cacheinfo(out: dict[str, Any], cacheinfo: dict[str, int], stats: int) -> None:
+    # a short RTA_CACHEINFO decodes to the fields that fit: the others read as 0
+    ci = dict.fromkeys(CACHEINFO_FIELDS, 0)
+    ci.update(cacheinfo)
     exp = ci["rta_expires"]
     if exp:
         out["expires"] = int(exp / _HZ)
@@ -121,7 +135,7 @@ def _nexthops(hops: list[Any], family: int, mcast_cloned: bool, ctx: Any
     out = []
     for nh in hops:
         d: dict[str, Any] = {}
-        a = attr_dict(nh)
+        a = nh.attr_dict()
         if "RTA_GATEWAY" in a:
             d["gateway"] = a["RTA_GATEWAY"]
         if "RTA_VIA" in a:
@@ -153,7 +167,7 @@ _COMMON = frozenset(("RTA_TABLE", "RTA_DST", "RTA_SRC", "RTA_GATEWAY", "RTA_OIF"
 
 def route_entry(m: Any, ctx: Any, hide: Collection[str] = ()) -> dict[str, Any]:
     """One route as ip prints it; `hide` names fields a selector fixed (see RouteQuery)."""
-    head, a = decode(m, _HEADER)
+    head, a = m.whole()
     family, dst_len, src_len, tos, rtable, proto, scope, rtype, rflags = head
     details = ctx.details
     numeric = ctx.numeric
@@ -388,7 +402,7 @@ class RouteQuery:
         for m in msgs:
             if m.type not in (RTM_NEWROUTE, RTM_DELROUTE):
                 continue
-            h = header(m, _HEADER)  # family dst_len src_len tos table proto scope type flags
+            h = m.header_tuple()  # family dst_len src_len tos table proto scope type flags
             if fam and h[0] != fam:
                 continue
             if bool(h[8] & RTM_F_CLONED) != cloned:
@@ -426,7 +440,7 @@ class RouteQuery:
             gw = m.get("RTA_GATEWAY")
             if gw is None:
                 v = m.get("RTA_VIA")
-                gw = v["addr"] if v else None
+                gw = v.get("addr") if v else None
             if not via.covers(gw, via.bits):
                 return False
         if src is not None and not src.covers(m.get("RTA_PREFSRC"), src.bits):

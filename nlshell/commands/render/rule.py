@@ -6,29 +6,45 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec.constants import (
+    FIB_RULE_IIF_DETACHED,
+    FIB_RULE_INVERT,
+    FIB_RULE_OIF_DETACHED,
+    FIB_RULE_UNRESOLVED,
+    FR_ACT_GOTO,
+    FR_ACT_NOP,
+    FR_ACT_TO_TBL,
+    RTM_DELRULE,
+    RTM_NEWRULE,
+    RTN_NAT,
+    RTPROT_KERNEL,
+)
+
 from . import names as N
-from ._fast import decode, header
 from .route import _pfx
 
-RTM_NEWRULE, RTM_DELRULE = 32, 33
-FIB_RULE_INVERT, FIB_RULE_UNRESOLVED = 0x02, 0x04
-FIB_RULE_IIF_DETACHED, FIB_RULE_OIF_DETACHED = 0x08, 0x10
-FR_ACT_TO_TBL, FR_ACT_GOTO, FR_ACT_NOP, RTN_NAT = 1, 2, 3, 10
-RTPROT_KERNEL = 2
 _HEADER = ("family", "dst_len", "src_len", "tos", "table", "action", "flags")
 
 
+def _range(r: dict[str, int]) -> tuple[int, int]:
+    """(start, end) of a decoded fib_rule_port_range/uid_range; a short one (the codec
+    decodes the fields that fit) is the range of its start alone."""
+    start = r.get("start", 0)
+    return start, r.get("end", start)
+
+
 def _port_range(out: dict[str, Any], key: str, r: dict[str, int]) -> None:
-    if r["start"] == r["end"]:
-        out[key] = r["start"]
+    start, end = _range(r)
+    if start == end:
+        out[key] = start
     else:
-        out[key + "_start"] = r["start"]
-        out[key + "_end"] = r["end"]
+        out[key + "_start"] = start
+        out[key + "_end"] = end
 
 
 def rule_entry(m: Any, ctx: Any) -> dict[str, Any]:
     """One rule as ip prints it."""
-    head, a = decode(m, _HEADER)
+    head, a = m.whole()
     family, dst_len, src_len, tos, table, action, flags = head
     numeric = ctx.numeric
     host_bits = N.HOST_BITS.get(family, -1)
@@ -73,8 +89,7 @@ def rule_entry(m: Any, ctx: Any) -> dict[str, Any]:
     if a.get("FRA_L3MDEV"):
         out["l3mdev"] = None
     if "FRA_UID_RANGE" in a:
-        out["uid_start"] = a["FRA_UID_RANGE"]["start"]
-        out["uid_end"] = a["FRA_UID_RANGE"]["end"]
+        out["uid_start"], out["uid_end"] = _range(a["FRA_UID_RANGE"])
     if "FRA_IP_PROTO" in a:
         out["ipproto"] = N.ip_proto_name(a["FRA_IP_PROTO"], numeric)
     if "FRA_SPORT_RANGE" in a:
@@ -146,7 +161,7 @@ class RuleQuery:
         for m in msgs:
             if m.type not in (RTM_NEWRULE, RTM_DELRULE):
                 continue
-            family, dst_len, src_len, _tos, table, _act, flags = header(m, _HEADER)
+            family, dst_len, src_len, _tos, table, _act, flags = m.header_tuple()
             if family != self._family:
                 continue
             if self.pref is not None and (m.get("FRA_PRIORITY") or 0) != self.pref:

@@ -17,6 +17,7 @@ from .link import link_json
 from .neighbour import neighbour_json
 from .route import route_json
 from .rule import rule_json
+from .safe import printable
 
 Row = dict[str, Any]
 Cell = Callable[[Row, bool], str]  # (json row, colour on) -> text
@@ -24,8 +25,12 @@ TABLEFMT = "simple"
 
 
 def _text(v: Any) -> str:
+    """A JSON value as cell text; strings (device names, aliases, qdiscs... from the
+    kernel) with their control characters escaped."""
     if v is None:
         return ""
+    if v.__class__ is str:
+        return v if v.isprintable() else printable(v)
     if isinstance(v, bool):
         return "yes" if v else ""
     if isinstance(v, list):
@@ -101,11 +106,11 @@ def _name(r: Row, on: bool) -> str:
         name += f"@if{r['link_index']}"
     elif "link" in r:
         name += f"@{r['link'] or 'NONE'}"
-    return C.paint(name, C.IFNAME, on)
+    return C.paint(printable(name), C.IFNAME, on)
 
 
 def _state(r: Row, on: bool) -> str:
-    state = r.get("operstate", _text(r.get("operstate_index")))
+    state = _text(r.get("operstate", r.get("operstate_index")))
     return C.paint(state, C.OPERSTATE.get(state), on)
 
 
@@ -122,7 +127,7 @@ def _kind(r: Row, on: bool) -> str:
     kind = li.get("info_kind", "")
     if li.get("info_slave_kind"):
         kind = f"{kind} ({li['info_slave_kind']} port)" if kind else f"{li['info_slave_kind']} port"
-    return kind
+    return printable(kind)
 
 
 def _stat(direction: str, key: str) -> Cell:
@@ -136,7 +141,7 @@ LINK_COLUMNS: list[tuple[str, Cell]] = [
     ("INDEX", _field("ifindex")), ("NAME", _name), ("STATE", _state), ("MTU", _field("mtu")),
     ("MAC", lambda r, on: C.paint(r.get("address", ""), C.MAC, on)),
     ("MASTER", _field("master", C.IFNAME)), ("KIND", _kind), ("FLAGS", _flags),
-    ("QDISC", lambda r, on: r.get("qdisc", "") if "linkinfo" in r else ""),
+    ("QDISC", lambda r, on: _text(r.get("qdisc")) if "linkinfo" in r else ""),
     ("ALIAS", _field("ifalias")),
     ("RX BYTES", _stat("rx", "bytes")), ("RX PKTS", _stat("rx", "packets")),
     ("RX ERR", _stat("rx", "errors")), ("RX DROP", _stat("rx", "dropped")),
@@ -184,7 +189,8 @@ def address_table(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = N
             rows.append(head + [a.get("family", ""), C.paint(text, code, color),
                                 a.get("scope", ""),
                                 C.paint(a.get("broadcast", ""), code, color),
-                                a.get("label", "") if a.get("label") != link["ifname"] else "",
+                                _text(a.get("label")) if a.get("label") != link["ifname"]
+                                else "",
                                 flags, lft])
     headers = ["NAME", "STATE", "FAMILY", "ADDRESS", "SCOPE", "BROADCAST", "LABEL", "FLAGS",
                "LIFETIME"]
@@ -200,8 +206,8 @@ def _gateway(r: Row, on: bool) -> str:
         for nh in r["nexthops"]:
             gw = nh.get("gateway") or (nh.get("via") or {}).get("host", "")
             text = C.paint(gw, C.family_code(gw), on)
-            hops.append(f"{text} dev {C.paint(nh['dev'], C.IFNAME, on)} weight {nh.get('weight', 1)}"
-                        if gw else f"dev {C.paint(nh['dev'], C.IFNAME, on)}")
+            dev = C.paint(_text(nh["dev"]), C.IFNAME, on)
+            hops.append(f"{text} dev {dev} weight {nh.get('weight', 1)}" if gw else f"dev {dev}")
         return "\n".join(hops)
     gw = r.get("gateway") or (r.get("via") or {}).get("host", "")
     return C.paint(gw, C.family_code(gw), on)
@@ -270,7 +276,7 @@ def _selector(r: Row, on: bool) -> str:
     for key, word in (("tos", "tos"), ("iif", "iif"), ("oif", "oif"), ("ipproto", "ipproto"),
                       ("tun_id", "tun_id")):
         if key in r:
-            parts.append(f"{word} {r[key]}")
+            parts.append(f"{word} {_text(r[key])}")
     if "fwmark" in r:
         parts.append(f"fwmark {r['fwmark']}" + (f"/{r['fwmask']}" if "fwmask" in r else ""))
     if "uid_start" in r:
@@ -287,7 +293,7 @@ def _selector(r: Row, on: bool) -> str:
 
 def _action(r: Row, on: bool) -> str:
     if "table" in r:
-        text = f"lookup {r['table']}"
+        text = f"lookup {_text(r['table'])}"
         if "suppress_prefixlen" in r:
             text += f" suppress_prefixlength {r['suppress_prefixlen']}"
         if "suppress_ifgroup" in r:

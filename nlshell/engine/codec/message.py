@@ -7,7 +7,7 @@ import os
 import struct
 from typing import Any
 
-from . import addr, link, neigh, nsid, route, rule, stats
+from . import addr, layout, link, neigh, nsid, route, rule, stats
 from .constants import (
     MESSAGE_NAMES,
     NLM_F_ACK_TLVS,
@@ -73,6 +73,45 @@ class Message(StructView):
         if key == "attrs":
             return self.attrs()
         return self._field(key)
+
+    # --- the whole message at once (see layout.py) ---------------------------------------
+
+    def header_tuple(self) -> tuple:
+        """The fixed header's fields as a tuple, in the header's order."""
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = self._spec.st.unpack_from(self._buf, self._start)
+        return fields
+
+    def whole(self) -> tuple[tuple, dict[str, Any]]:
+        """``(header_tuple(), attr_dict())``: every field and attribute in one read."""
+        sch = SCHEMAS.get(self.type)
+        if sch is None or sch.spec is not self._spec:
+            return StructView.whole(self)
+        buf, start = self._buf, self._start
+        lay = layout.find(sch, buf, start, self._end)
+        return layout.whole(sch, lay, self, buf, start)
+
+    def attr_dict(self) -> dict[str, Any]:
+        """Every attribute as {FULL_NAME: value}, the first of repeats (as ``get``)."""
+        return self.whole()[1]
+
+    def wire_values(self, names: tuple[str, ...]) -> tuple:
+        """The named header fields and attributes (FULL names) in one read, in wire form:
+        integers decoded, any other attribute as its payload bytes (an integer too short
+        for its kind too), None for an absent attribute. For keys and byte-exact checks.
+        The reader is compiled once per layout and ``names`` tuple: pass one that lives on
+        (a module constant), not one built per call."""
+        sch = SCHEMAS.get(self.type)
+        if sch is None or sch.spec is not self._spec:
+            raise ValueError(f"{self.event} has no attribute table")
+        buf, start = self._buf, self._start
+        lay = layout.find(sch, buf, start, self._end)
+        return layout.wire(sch, lay, names, buf, start)
+
+    def payload(self) -> bytes:
+        """The message's bytes after the netlink header (fixed header and attributes)."""
+        return bytes(self._buf[self._start:self._end])
 
     def dump(self) -> dict:
         out = {"event": self.event}
@@ -153,9 +192,13 @@ MESSAGE_TYPES: dict[int, tuple[type, StructSpec, Table]] = {
     NLMSG_ERROR: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
     NLMSG_DONE: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
 }
+# msg type -> its compiled schema (object messages only; types of one object share one)
+SCHEMAS: dict[int, layout.Schema] = {}
 for _mod in (link, addr, route, neigh, rule, nsid, stats):
+    _schema = layout.Schema(_mod.HEADER, _mod.ATTRS)
     for _t in _mod.TYPES:
         MESSAGE_TYPES[_t] = (Message, _mod.HEADER, _mod.ATTRS)
+        SCHEMAS[_t] = _schema
 
 
 def parse(data: bytes) -> list[Message]:

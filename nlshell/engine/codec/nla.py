@@ -62,6 +62,22 @@ def walk_list(buf: bytes, off: int, end: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def wire_attrs(buf: Any, off: int = 0, end: int | None = None) -> list[tuple[int, bytes]]:
+    """Attributes in order as (type, payload bytes), flag bits stripped; stops at the first
+    one that does not fit. For byte-level work on a payload (``bytes`` of a nested block)."""
+    if end is None:
+        end = len(buf)
+    out = []
+    while off + 4 <= end:
+        ln, t = _unpack_hh(buf, off)
+        nxt = off + ln
+        if ln < 4 or nxt > end:
+            break
+        out.append((t & NLA_TYPE_MASK, bytes(buf[off + 4:nxt])))
+        off = (nxt + 3) & ~3
+    return out
+
+
 def pack_attr(atype: int, payload: bytes) -> bytes:
     """One attribute with its header, padded to 4 bytes."""
     ln = 4 + len(payload)

@@ -102,3 +102,19 @@ ATTRS = Table("RTA_", {
 # struct rtnexthop: len, flags, hops, ifindex; the length is filled in by the encoder
 NEXTHOP = StructSpec("=HBBi", ("rtnh_len", "flags", "hops", "oif"))
 ATTRS.rows[9] = ("RTA_MULTIPATH", Multipath(NEXTHOP, ATTRS))
+
+_HOP_LEN = struct.Struct("=H")
+
+
+def split_nexthops(data: bytes) -> list[bytes]:
+    """The raw struct rtnexthop entries (each with its attributes) of an RTA_MULTIPATH
+    payload, in order; stops at the first one that does not fit."""
+    out = []
+    off, end = 0, len(data)
+    while off + NEXTHOP.size <= end:
+        ln = _HOP_LEN.unpack_from(data, off)[0]
+        if ln < NEXTHOP.size or off + ln > end:
+            break
+        out.append(bytes(data[off:off + ln]))
+        off += (ln + 3) & ~3
+    return out

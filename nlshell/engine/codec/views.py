@@ -228,6 +228,20 @@ class AttrSet:
                 out.append((row.name, self._value(row, (s, e))))
         return out
 
+    def attr_dict(self) -> dict[str, Any]:
+        """Every attribute at once as {FULL_NAME: value}; a repeated one gives its first
+        value (as ``get``); unknown ones as 'UNKNOWN_<n>': bytes (as ``attrs``)."""
+        out: dict[str, Any] = {}
+        for name, value in self.attrs():
+            if name not in out:
+                out[name] = value
+        return out
+
+    def wire_attrs(self) -> list[tuple[int, bytes]]:
+        """Every attribute in order as (number, payload bytes), undecoded; stops at the
+        first attribute that does not fit (for byte-level comparisons)."""
+        return nla.wire_attrs(self._buf, self._attr_start(), self._end)
+
     def dump(self) -> dict:
         """Everything decoded into plain dicts and lists (for JSON and tests)."""
         out: dict[str, Any] = {}
@@ -289,6 +303,14 @@ class StructView(AttrSet):
 
     def fields(self) -> dict[str, Any]:
         return {n: self._field(n) for n in self._spec.names}
+
+    def header_tuple(self) -> tuple:
+        """The fixed header's fields as a tuple, in the header's order (``fields()``'s keys)."""
+        return self._spec.st.unpack_from(self._buf, self._start)
+
+    def whole(self) -> tuple[tuple, dict[str, Any]]:
+        """``(header_tuple(), attr_dict())`` in one call."""
+        return self.header_tuple(), self.attr_dict()
 
     def dump(self) -> dict:
         out = self.fields()

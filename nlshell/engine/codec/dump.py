@@ -5,10 +5,10 @@ A dump of 100,000 routes makes 100,000 messages, so what one message costs matte
 * construction sets four slots; the per-type constants (message type, fixed header,
   attribute table) are class attributes of one small subclass per message type, and
   flags / seq / pid are read from the buffer when asked for;
-* the attribute index is shared: messages of one type whose attribute headers sit at the
-  same places (every route of a big dump) share one index of spans relative to the
-  message. Recognising a known layout is one ``struct.unpack_from`` and a tuple compare,
-  instead of a walk and a dict per message. An unknown layout is walked as usual.
+* the attribute index is shared: messages of one kind whose attribute headers sit at the
+  same places (every route of a big dump) share one ``layout.Layout``, from the codec's one
+  cache of layouts. Recognising a known layout is one ``struct.unpack_from`` and a tuple
+  compare, instead of a walk and a dict per message. An unknown layout is learnt.
 
 Everything else (nested values, ``attrs()``, ``dump()``, repr) is the codec's own code.
 Decoding errors are the codec's ``DecodeError``, raised at the same moments.
@@ -21,19 +21,17 @@ import socket
 import struct
 from typing import Any
 
-from .codec import constants as C
-from .codec import nla
-from .codec.errors import DecodeError
-from .codec.message import MESSAGE_TYPES, Message, parse
-from .codec.views import AttrSet
+from . import constants as C
+from . import layout, nla
+from .errors import DecodeError
+from .message import MESSAGE_TYPES, SCHEMAS, Message, parse
+from .views import AttrSet
 
 _NLH = struct.Struct("=IHHII")
 _unpack_nlh = _NLH.unpack_from
 _unpack_len_type = struct.Struct("=IH").unpack_from
-_unpack_hh = struct.Struct("=HH").unpack_from
-_MASK = C.NLA_TYPE_MASK
+_DATA = 16  # message types below this are netlink control messages
 
-_TYPES = object()  # the memo key of the type index (no caller can pass it)
 _SCALAR, _COMPOSITE, _HEADER, _ABSENT = "scalar", "composite", "header", "absent"
 _UNPACK, _SLICE = "unpack", "slice"
 _ABSENT_ENTRY = (None, 0, 0, _ABSENT)
@@ -59,44 +57,10 @@ def _fast_entry(row: Any, a: int, b: int) -> tuple:
     return (row.dec, a, b, _SCALAR)
 
 
-LAYOUT_MAX_ATTRS = 24  # longer blocks (links) are rarely alike: walk them, cache nothing
-LAYOUTS_PER_LENGTH = 4
-LAYOUTS_MAX = 512  # per message type; the cache is emptied when it grows past this
-
-
-def _learn(buf: Any, start: int, off: int, end: int) -> tuple[dict, struct.Struct | None, tuple]:
-    """Walk an attribute block: (index of spans relative to ``start``, a struct that reads
-    every attribute header of this layout, the header values it must find)."""
-    index: dict[int, Any] = {}
-    fmt = ["="]
-    expect: list[int] = []
-    pos = start
-    while off + 4 <= end:
-        ln, t = _unpack_hh(buf, off)
-        nxt = off + ln
-        if ln < 4 or nxt > end:
-            raise DecodeError(f"attribute length {ln} does not fit", off)
-        fmt.append(f"{off - pos}xHH")
-        expect += (ln, t)
-        pos = off + 4
-        t &= _MASK
-        span = (off + 4 - start, nxt - start)
-        old = index.get(t)
-        if old is None:
-            index[t] = span
-        elif type(old) is list:
-            old.append(span)
-        else:
-            index[t] = [old, span]
-        off = (nxt + 3) & ~3
-    if len(expect) > 2 * LAYOUT_MAX_ATTRS:
-        return index, None, ()
-    return index, struct.Struct("".join(fmt)), tuple(expect)
-
-
 class LeanMessage(Message):
     """Base of the per-type lean classes. Class attributes shadow the codec's slots for
-    the constants; only ``_buf``, ``_start``, ``_end`` and ``_idx`` live in the object."""
+    the constants; only ``_buf``, ``_start``, ``_end`` and ``_idx`` (its layout's memo) live
+    in the object."""
 
     __slots__ = ()
     _depth = 0
@@ -104,7 +68,8 @@ class LeanMessage(Message):
     nsid = None  # lean messages come from sockets that do not tag namespaces
     _rows: dict = {}
     _hdr: dict = {}
-    _layouts: dict = {}
+    _schema: Any = None
+    _by_size: dict = {}  # the schema's part of the layout cache
     _min = 0
 
     def __init__(self, buf: Any, start: int, end: int) -> None:
@@ -129,51 +94,41 @@ class LeanMessage(Message):
     def pid(self) -> int:  # type: ignore[override]
         return _unpack_nlh(self._buf, self._start - 16)[4]
 
-    # --- the shared attribute index --------------------------------------------------
+    # --- the shared layout -----------------------------------------------------------
     #
-    # ``_idx`` is a memo keyed by the names asked for: name -> (read, a, b, how). An
-    # attribute at span a..b (relative to _start) is read by one C call (_UNPACK: an
-    # integer, _SLICE: an address) or by the codec's decoder (_SCALAR, _COMPOSITE); a
-    # header field (_HEADER) is item b of the header struct; _ABSENT: neither. Under
-    # _TYPES it keeps the {attribute type: relative span} index. Messages with one
-    # layout share one memo.
+    # ``_idx`` is the ``memo`` of the message's ``Layout`` (shared by every message of that
+    # shape; the layout itself is under ``layout.LAYOUT``). The memo is keyed by the names
+    # asked for: name -> (read, a, b, how). An attribute at
+    # span a..b (relative to _start) is read by one C call (_UNPACK: an integer, _SLICE:
+    # an address) or by the codec's decoder (_SCALAR, _COMPOSITE); a header field
+    # (_HEADER) is item b of the header struct; _ABSENT: neither.
 
-    def _rel_index(self) -> dict:
-        buf = self._buf
-        start = self._start
-        cache = self._layouts
-        size = self._end - start
-        known = cache.get(size)
-        if known is not None:
-            for st, expect, memo in known:
-                if st.unpack_from(buf, start) == expect:
-                    self._idx = memo
-                    return memo
-        index, st, expect = _learn(buf, start, start + self._spec.size, self._end)
-        memo = {_TYPES: index}
-        if st is not None:
-            if len(cache) >= LAYOUTS_MAX:
-                cache.clear()
-            known = cache.setdefault(size, [])
-            if len(known) >= LAYOUTS_PER_LENGTH:
-                del known[0]
-            known.append((st, expect, memo))
-        self._idx = memo
-        return memo
+    def _memo(self) -> dict:
+        buf, start = self._buf, self._start
+        known = self._by_size.get(self._end - start)
+        if known is not None:  # layout.find's check, without its call
+            for lay in known:
+                if lay.check(buf, start) == lay.expect:
+                    return lay.memo
+        return _find(self._schema, buf, start, self._end).memo
 
-    def _entry(self, memo: dict, key: Any) -> tuple:
+    def _layout(self) -> layout.Layout:
+        memo = self._idx
+        if memo is None:
+            memo = self._idx = self._memo()
+        return memo[_LAYOUT]
+
+    def _entry(self, lay: layout.Layout, key: Any) -> tuple:
         row = self._rows.get(key)
         if row is not None:
-            span = memo[_TYPES].get(row.type)
+            span = layout.first_span(lay.index, row.type)
             if span is not None:
-                if span.__class__ is list:
-                    span = span[0]
                 entry = _fast_entry(row, span[0], span[1])
-                memo[key] = entry
+                lay.memo[key] = entry
                 return entry
         i = self._spec.index.get(key)
         entry = _ABSENT_ENTRY if i is None else (self._spec.st.unpack_from, 0, i, _HEADER)
-        memo[key] = entry
+        lay.memo[key] = entry
         return entry
 
     def _index(self) -> dict:
@@ -186,17 +141,17 @@ class LeanMessage(Message):
             return row.dec(self._buf, s + span[0], s + span[1])
         return row.dec(self, self._buf, s + span[0], s + span[1])
 
-    # --- the Message API, on the shared index -----------------------------------------
+    # --- the Message API, on the shared layout ----------------------------------------
 
     def get(self, key: Any, default: Any = None) -> Any:
         memo = self._idx
         if memo is None:
-            memo = self._rel_index()
+            memo = self._idx = self._memo()
         entry = memo.get(key)
         if entry is None:
             if key.__class__ is tuple:
                 return AttrSet.get(self, key, default)
-            entry = self._entry(memo, key)
+            entry = self._entry(memo[_LAYOUT], key)
         how = entry[3]
         if how is _UNPACK:
             return entry[0](self._buf, self._start + entry[1])[0]
@@ -217,28 +172,50 @@ class LeanMessage(Message):
         row = self._rows.get(name)
         if row is None:
             return default
-        memo = self._idx
-        if memo is None:
-            memo = self._rel_index()
-        span = memo[_TYPES].get(row.type)
+        span = layout.first_span(self._layout().index, row.type)
         if span is None:
             return default
-        if span.__class__ is list:
-            span = span[0]
         return self._span_value(row, span)
 
     def get_attrs(self, name: str) -> list:
         row = self._rows.get(name)
         if row is None:
             return []
-        memo = self._idx
-        if memo is None:
-            memo = self._rel_index()
-        span = memo[_TYPES].get(row.type)
+        span = self._layout().index.get(row.type)
         if span is None:
             return []
         spans = span if span.__class__ is list else [span]
         return [self._span_value(row, s) for s in spans]
+
+    def header_tuple(self) -> tuple:
+        return self._spec.st.unpack_from(self._buf, self._start)
+
+    def whole(self) -> tuple[tuple, dict[str, Any]]:
+        memo = self._idx
+        lay = memo[_LAYOUT] if memo is not None else self._layout()
+        return layout.whole(self._schema, lay, self, self._buf, self._start)
+
+    def wire_values(self, names: tuple[str, ...]) -> tuple:
+        memo = self._idx
+        buf, start = self._buf, self._start
+        if memo is None:
+            # a fresh message (the cache loading a dump): try the readers of ``names`` of
+            # the layouts of its length; one unpack both recognises the layout and reads
+            known = self._by_size.get(self._end - start)
+            if known is not None:
+                key = id(names)
+                for lay in known:
+                    w = lay.wire.get(key)
+                    if w is not None and w[0] is names:
+                        vals = w[1](buf, start)
+                        if w[2](vals) == lay.expect:
+                            self._idx = lay.memo
+                            return w[3](vals + _ABSENT)
+            memo = self._idx = self._memo()
+        w = memo[_WIRE].get(id(names))
+        if w is not None and w[0] is names:
+            return w[3](w[1](buf, start) + _ABSENT)
+        return layout.wire(self._schema, memo[_LAYOUT], names, buf, start)
 
     def _field(self, name: str) -> Any:
         get = self._hdr.get(name)
@@ -286,16 +263,17 @@ def _field_readers(spec: Any) -> dict[str, Any]:
 
 
 def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
-    table.lookup("")  # compile the table: its name index is read directly below
+    schema = SCHEMAS[mtype]
     name = C.MESSAGE_NAMES.get(mtype, f"Type{mtype}")
     return type(f"Lean_{name}", (LeanMessage,), {
         "__slots__": (),
         "type": mtype,
         "_spec": spec,
         "_table": table,
-        "_rows": table._by_name,
+        "_rows": schema.rows,
         "_hdr": _field_readers(spec),
-        "_layouts": {},
+        "_schema": schema,
+        "_by_size": schema.layouts,
         "_min": spec.size,
     })
 
@@ -307,6 +285,10 @@ LEAN_CLASSES: dict[int, type[LeanMessage]] = {
 }
 
 _new = object.__new__
+_find = layout.find
+_LAYOUT = layout.LAYOUT
+_WIRE = layout.WIRE
+_ABSENT = (None,)
 
 
 def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMessage:
@@ -353,4 +335,42 @@ def lean_parse(data: Any) -> list[Message]:
     return out
 
 
-__all__ = ["LEAN_CLASSES", "LeanMessage", "lean_parse", "lean_view", "one_message"]
+def dump_views(data: Any, off: int, seq: int, pid: int, append: Any, full: bool = False
+               ) -> tuple[int, bool]:
+    """Views of the messages of dump (``seq``, ``pid``) in ``data`` from ``off`` on, passed
+    to ``append`` one by one, until a message that is not one (a control message, an event,
+    another request's reply) or the end of the datagram: (its offset, whether any message
+    read carried NLM_F_DUMP_INTR). Lean views, or the codec's messages with ``full``.
+    Raises DecodeError on malformed framing."""
+    n = len(data)
+    unpack = _unpack_nlh
+    classes = {} if full else LEAN_CLASSES
+    new = _new
+    intr = C.NLM_F_DUMP_INTR
+    interrupted = False
+    while off + 16 <= n:
+        ln, mtype, flags, mseq, mpid = unpack(data, off)
+        end = off + ln
+        if ln < 16 or end > n:
+            raise DecodeError(f"message length {ln} does not fit in {n - off} bytes", off)
+        if mseq != seq or mpid != pid or mtype < _DATA:
+            return off, interrupted
+        cls = classes.get(mtype)
+        if cls is not None and ln - 16 >= cls._min:
+            m = new(cls)  # lean_view(), inlined: this line runs per message
+            m._buf = data
+            m._start = off + 16
+            m._end = end
+            m._idx = None
+            append(m)
+        else:
+            append(lean_view(cls, data, off, end) if cls is not None
+                   else one_message(data, off, end))
+        if flags & intr:
+            interrupted = True
+        off = (end + 3) & ~3
+    return off, interrupted
+
+
+__all__ = ["LEAN_CLASSES", "LeanMessage", "dump_views", "lean_parse", "lean_view",
+           "one_message"]
