@@ -465,6 +465,18 @@ def test_bad_arguments_name_the_word(argv, word, capsys):
     assert word in capsys.readouterr().err
 
 
+def test_filter_words_after_the_panes():
+    """README: ``watch routes dev GLOB table ID`` (not 'unknown pane dev')."""
+    from nlshell.shell.watch.app import UsageError, parse_args
+
+    args = parse_args(["routes", "dev", "veth*", "table", "main"])
+    assert args.panes == ["routes"] and (args.filter.dev, args.filter.table) == ("veth*", 254)
+    with pytest.raises(UsageError, match="'table' needs a value"):
+        parse_args(["routes", "table"])
+    with pytest.raises(UsageError, match="once"):
+        parse_args(["routes", "dev", "x", "--filter", "y"])
+
+
 def test_needs_a_terminal(capsys):
     from nlshell.shell.watch import main
 

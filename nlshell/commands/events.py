@@ -40,6 +40,9 @@ KIND_OBJECT = {"link": "link", "address": "address", "route": "route", "neighbou
                "rule": "rule", "nsid": "nsid"}
 
 NL = "\\"  # ip -o's line join
+# control characters (a name may hold any byte but / and NUL) are printed escaped: one event
+# stays one line and cannot drive the terminal; ip's own tab (rules, nexthops) stays
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x09}
 
 
 @dataclass
@@ -215,7 +218,7 @@ def _metrics_text(mx: dict[str, Any], m: Any) -> str:
             out.append(f"{value} ")
             continue
         out.append(f"{_MX_TEXT.get(key, key)} ")
-        bit = _METRIC_BITS.get(key)
+        bit = _lock_bit(key)
         if bit is not None and lock >> bit & 1:
             out.append("lock ")
         if key in _MX_TIMES:
@@ -225,11 +228,21 @@ def _metrics_text(mx: dict[str, Any], m: Any) -> str:
     return "".join(out)
 
 
-# RTAX_* numbers of the metric keys (the lock bit of each)
-_METRIC_BITS = {"mtu": 2, "window": 3, "rtt": 4, "rttvar": 5, "ssthresh": 6, "cwnd": 7,
-                "advmss": 8, "reordering": 9, "hoplimit": 10, "initcwnd": 11, "features": 12,
-                "rto_min": 13, "initrwnd": 14, "quickack": 15, "congestion": 16,
-                "fastopen_no_cookie": 17}
+# the metric keys of ip -j and their RTAX_* names (the lock bit of each is its number)
+_METRIC_NAMES = {"mtu": "RTAX_MTU", "window": "RTAX_WINDOW", "rtt": "RTAX_RTT",
+                 "rttvar": "RTAX_RTTVAR", "ssthresh": "RTAX_SSTHRESH", "cwnd": "RTAX_CWND",
+                 "advmss": "RTAX_ADVMSS", "reordering": "RTAX_REORDERING",
+                 "hoplimit": "RTAX_HOPLIMIT", "initcwnd": "RTAX_INITCWND",
+                 "features": "RTAX_FEATURES", "rto_min": "RTAX_RTO_MIN",
+                 "initrwnd": "RTAX_INITRWND", "quickack": "RTAX_QUICKACK",
+                 "congestion": "RTAX_CC_ALGO", "fastopen_no_cookie": "RTAX_FASTOPEN_NO_COOKIE"}
+
+
+def _lock_bit(key: str) -> int | None:
+    from nlshell.engine.codec.route import METRICS
+
+    row = METRICS.lookup(_METRIC_NAMES.get(key, ""))
+    return None if row is None else row.type
 
 
 def _route_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
@@ -460,7 +473,7 @@ class EventFormatter:
             if obj == "link":  # ip remembers a link before printing its event
                 self.links.remember(msg, deleted)
             e = self.entry(obj, msg)
-            text = TEXT[obj](e, msg, self.nsid_names).rstrip()
+            text = TEXT[obj](e, msg, self.nsid_names).rstrip().translate(_ESCAPES)
         except Exception as exc:  # noqa: BLE001 - one odd event must not stop a monitor
             event = _type_name(msg.type)
             reason = f"{type(exc).__name__}: {exc}"

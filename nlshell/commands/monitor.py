@@ -105,7 +105,7 @@ class Monitor:
                 head["deleted"] = True
             if source is not None:
                 head.update(source)
-            return json.dumps({**head, **f.entry}, separators=(",", ":"))
+            return json.dumps({**head, **f.entry}, separators=(",", ":"), default=str)
         where = ""
         if source is not None:
             where = f"[nsid {source['nsid']}{' ' + source['netns'] if source.get('netns') else ''}] "
