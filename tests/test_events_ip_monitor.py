@@ -40,9 +40,15 @@ link set vw0 up
 address add 192.0.2.1/24 dev vw0
 address add 192.0.2.2/24 dev vw0
 address add 2001:db8::1/64 dev vw0 nodad
+address add 2001:db8:1::1/64 dev vw0 valid_lft 100 preferred_lft 50
+address add 10.1.1.1 peer 10.1.1.2 dev vw0
+link add br0 type bridge
+link set vw1 master br0
 route add 198.51.100.0/24 via 192.0.2.9
 route add 203.0.113.0/24 dev vw0 table 100 metric 5
 route add 2001:db8:5::/64 via 2001:db8::9
+route add 192.0.2.128/25 nexthop via 192.0.2.9 dev vw0 nexthop via 192.0.2.10 dev vw0 weight 3
+route add 2001:db8:6::/64 dev vw0 mtu lock 1300 metric 7
 neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 dev vw0
 neigh add 2001:db8::7 lladdr 02:00:00:00:00:08 dev vw0 nud reachable
 link set vw0 mtu 1400
@@ -91,7 +97,9 @@ class Ours:
         self.sock = NetlinkSocket(netns=ns, rcvbuf=4 << 20)
         for group in groups_for(OBJECTS, None):
             self.sock.add_membership(group)
-        self.fmt = EventFormatter(self.sock.dump(C.RTM_GETLINK, fields={"family": 0}))
+        self.ask = NetlinkSocket(netns=ns)
+        self.fmt = EventFormatter(self.ask.dump(C.RTM_GETLINK, fields={"family": 0}),
+                                  resolve=self._link)
         self.lines: list[str] = []
 
     def read_until(self, pred: Any, what: str) -> None:
@@ -104,8 +112,17 @@ class Ours:
                 if f is not None:
                     self.lines.append(f.text)
 
+    def _link(self, index: int) -> Any:
+        from nlshell.engine.errors import NetlinkError
+
+        try:
+            return self.ask.request(C.RTM_GETLINK, fields={"index": index})[0]
+        except NetlinkError:
+            return None
+
     def close(self) -> None:
         self.sock.close()
+        self.ask.close()
 
 
 def _marker(name: str) -> Any:
@@ -149,6 +166,13 @@ def test_formatter_prints_what_ip_monitor_prints(ns: str) -> None:
                      "203.0.113.0/24 dev vw0 table 100 scope link metric 5",
                      "2001:db8:5::/64 via 2001:db8::9 dev vw0 metric 1024 pref medium",
                      "192.0.2.7 dev vw0 lladdr 02:00:00:00:00:07 PERMANENT",
+                     "inet 10.1.1.1 peer 10.1.1.2/32 scope global vw0",
+                     "valid_lft 100sec preferred_lft 50sec",
+                     "192.0.2.128/25 \\\tnexthop via 192.0.2.9 dev vw0 weight 1 \\\tnexthop "
+                     "via 192.0.2.10 dev vw0 weight 3",
+                     "2001:db8:6::/64 dev vw0 metric 7 mtu lock 1300 pref medium",
+                     "master br0 state UP",
+                     "dev br0 lladdr",
                      "Deleted 192.0.2.7 dev vw0"):
         assert expected in text, expected
 
@@ -213,7 +237,7 @@ def test_monitor_shell_monitor_and_events_pane_print_the_same(monkeypatch: Any) 
     msgs = _messages()
     links = msgs[:1]  # the peer is known at the start; vw0 arrives as an event
     # nlshell monitor: the command's Monitor on a context's options
-    mon = Monitor(SimpleNamespace(opts=Options(), netns=None), list(links))
+    mon = Monitor(SimpleNamespace(opts=Options(), netns=None), list(links), lookup=False)
     cli = [mon.line(m) for m in msgs]
 
     # the shell's monitor: the same Monitor, run by BackgroundMonitor on a snapshot of opts
@@ -296,8 +320,8 @@ def test_odd_messages_give_one_line_never_an_exception(seed: int) -> None:
     from nlshell.shell.watch.state import WatchState
 
     msgs = _mutations(seed, 400)
-    mon = Monitor(SimpleNamespace(opts=Options(), netns=None), [])
-    jmon = Monitor(SimpleNamespace(opts=Options(json=True), netns=None), [])
+    mon = Monitor(SimpleNamespace(opts=Options(), netns=None), [], lookup=False)
+    jmon = Monitor(SimpleNamespace(opts=Options(json=True), netns=None), [], lookup=False)
     state = WatchState()
     kinds = {C.RTM_NEWLINK: "link", C.RTM_DELLINK: "link", C.RTM_NEWADDR: "address",
              C.RTM_DELADDR: "address", C.RTM_NEWROUTE: "route", C.RTM_DELROUTE: "route",
@@ -314,8 +338,8 @@ def test_lost_events_in_json_mode_are_a_json_object() -> None:
     """-j monitor: an overrun is a JSON object in the stream, never a text line."""
     import json
 
-    mon = Monitor(SimpleNamespace(opts=Options(json=True), netns=None), [])
+    mon = Monitor(SimpleNamespace(opts=Options(json=True), netns=None), [], lookup=False)
     lost = json.loads(mon.lost())
     assert lost["lost"] is True and lost["reason"] == "overrun" and "timestamp" in lost
-    text = Monitor(SimpleNamespace(opts=Options(), netns=None), []).lost()
+    text = Monitor(SimpleNamespace(opts=Options(), netns=None), [], lookup=False).lost()
     assert "[LOST] events were lost" in text

@@ -68,10 +68,11 @@ class LiveLinks:
     ``link``, ``index_of``, ``links``, -d/-s/-N), over links kept current event by event."""
 
     def __init__(self, links: Iterable[Any] = (), *, details: bool = False, stats: int = 0,
-                 numeric: bool = False) -> None:
+                 numeric: bool = False, resolve: Callable[[int], Any] | None = None) -> None:
         self.details = bool(details)
         self.stats = int(stats)
         self.numeric = numeric
+        self.resolve = resolve  # index -> link message or None, for links not seen yet
         self._by_index: dict[int, Any] = {}
         self.reset(links)
 
@@ -88,10 +89,20 @@ class LiveLinks:
     def links(self) -> list[Any]:
         return list(self._by_index.values())
 
+    def _get(self, index: int) -> Any:
+        m = self._by_index.get(index)
+        if m is None and self.resolve is not None and index:
+            # an event can name a link before the link's own event (a new bridge's fdb
+            # entry): ask the kernel, as ip does
+            m = self.resolve(index)
+            if m is not None:
+                self._by_index[index] = m
+        return m
+
     def ifname(self, index: int) -> str:
         if not index:
             return "*"
-        m = self._by_index.get(index)
+        m = self._get(index)
         name = m.get("ifname") if m is not None else None
         return name if name is not None else f"if{index}"
 
@@ -100,7 +111,7 @@ class LiveLinks:
         return None if m is None else m.get("ifname")
 
     def link(self, index: int) -> Any:
-        return self._by_index.get(index)
+        return self._get(index)
 
     def ifflags(self, index: int) -> int | None:
         m = self._by_index.get(index)
@@ -409,13 +420,16 @@ class EventFormatter:
 
     ``links``: the namespace's links at the start (a dump or the cache's); ``family``: ip's
     -4/-6 (hides the link/ether line, as ip does); ``nsid_names``: nsid -> namespace name,
-    for ``link-netns NAME`` and nsid events (None: numbers only).
+    for ``link-netns NAME`` and nsid events (None: numbers only); ``resolve``: index ->
+    link message or None, asked for a link no event has shown yet (None: ``if<N>``).
     """
 
     def __init__(self, links: Iterable[Any] = (), *, details: bool = False, stats: int = 0,
                  numeric: bool = False, family: int | None = None,
-                 nsid_names: Callable[[int], str | None] | None = None) -> None:
-        self.links = LiveLinks(links, details=details, stats=stats, numeric=numeric)
+                 nsid_names: Callable[[int], str | None] | None = None,
+                 resolve: Callable[[int], Any] | None = None) -> None:
+        self.links = LiveLinks(links, details=details, stats=stats, numeric=numeric,
+                               resolve=resolve)
         self.family = family or 0
         self.nsid_names = nsid_names or _no_names
 

@@ -64,16 +64,49 @@ def groups_for(objects: list[str], family: int | None) -> list[int]:
     return sorted(set(out))
 
 
+class LinkLookup:
+    """One link by index from the kernel, on a connection of the monitor's own (opened on
+    first need: a monitor may run in a thread beside the shell's own connection)."""
+
+    def __init__(self, netns: Any) -> None:
+        self.netns = netns
+        self._ipr: Any = None
+
+    def __call__(self, index: int) -> Any:
+        from nlshell.engine.errors import NetlinkError
+
+        try:
+            if self._ipr is None:
+                from nlshell.engine.iproute import IPRoute
+
+                self._ipr = IPRoute(netns=self.netns)
+            found = self._ipr.get_links(index)
+        except (NetlinkError, OSError):
+            return None  # gone meanwhile: ip prints if<N> then too
+        return found[0] if found else None
+
+    def close(self) -> None:
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
+
+
 class Monitor:
     """Event messages -> printable lines (text or -j JSON), through the one formatter."""
 
-    def __init__(self, ctx: Any, links: list[Any]) -> None:
+    def __init__(self, ctx: Any, links: list[Any], lookup: bool = True) -> None:
         self.ctx = ctx
         self.names: Any = None  # NsidMap with all-nsid
         self._nsids: Any = None  # NsidMap for link-netns names, made on first need
+        self.lookup = LinkLookup(ctx.netns) if lookup else None
         opts = ctx.opts
         self.fmt = EventFormatter(links, details=opts.details, stats=opts.stats,
-                                  family=opts.family, nsid_names=self._nsid_name)
+                                  family=opts.family, nsid_names=self._nsid_name,
+                                  resolve=self.lookup)
+
+    def close(self) -> None:
+        if self.lookup is not None:
+            self.lookup.close()
 
     def _nsid_name(self, nsid: int) -> str | None:
         if self.names is not None:
@@ -150,6 +183,7 @@ def monitor(ctx: Any, inv: Any) -> None:
 
     objects = inv.values.get("objects") or []
     sock = NetlinkSocket(netns=ctx.netns)
+    mon: Monitor | None = None
     try:
         for group in groups_for(objects, ctx.opts.family):
             sock.add_membership(group)
@@ -167,6 +201,8 @@ def monitor(ctx: Any, inv: Any) -> None:
         pass  # Ctrl-C is how a monitor ends: status 0
     finally:
         sock.close()
+        if mon is not None:
+            mon.close()
 
 
 def _loop(ctx: Any, sock: Any, mon: Monitor, overrun: type) -> None:

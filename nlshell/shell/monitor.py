@@ -80,3 +80,5 @@ class BackgroundMonitor:
             self._thread.join(timeout=2 * POLL + 1)
         with contextlib.suppress(OSError):
             self._sock.close()
+        if self._thread is not threading.current_thread():
+            self._mon.close()
