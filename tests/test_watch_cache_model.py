@@ -103,26 +103,33 @@ def test_link_deletion_cascades_through_the_cache(ns: str) -> None:
 
 
 def test_overrun_is_shown_in_the_events_pane(ns: str) -> None:
-    """A 4 KiB buffer and 3,000 route adds in one burst: the cache loses events and
-    resyncs; the events pane says so."""
+    """A 4 KiB event buffer and 3,000 route adds in one burst: the cache loses events and
+    resyncs; the Watcher logs it and counts the overruns for the status line."""
+    from nlshell.shell.watch.source import Watcher
+
     no_dad(ns)
     batch(ns, "link add xb1 type ifb\nlink set xb1 up\n")
-    from nlshell.shell.watch import source
-
-    with Cache(netns=ns, rcvbuf=4096) as cache:
-        state = WatchState()
-        follow(cache, state)
-        lost = source.LossWatch(cache)
+    state = WatchState()
+    watcher = Watcher(state, ns, interval=0.1, rcvbuf=4096)
+    watcher.start()
+    try:
+        assert watcher.feed is not None
         lines = "".join(f"route add 10.{i >> 8}.{i & 255}.0/24 dev xb1\n" for i in range(3000))
         subprocess.run(["ip", "-n", ns, "-batch", "-"], input=lines, text=True, check=True,
                        capture_output=True, timeout=120)
-        assert cache.wait_quiet(0.5, timeout=60)
-        wait(lambda: cache.resync_reasons["overrun"] > 0, "an overrun")
-        note = lost.check()
-        assert note is not None
-        state.add_event(note)
-        texts = [e.line() for e in state.log.events]
-        assert any("[WATCH] events were lost" in t for t in texts), texts[-5:]
-        assert lost.check() is None  # said once per overrun
-        assert len([r for r in state.tables["route"].rows.values()
-                    if r.dev == cache.index("xb1")]) >= 3000
+        assert watcher.feed.wait_quiet(0.5, timeout=60)
+        overruns = watcher.feed.resync_reasons["overrun"]
+        assert overruns > 0, dict(watcher.feed.resync_reasons)
+
+        def told() -> bool:
+            with state.lock:
+                return state.lost == overruns and any(
+                    "[WATCH] events were lost" in e.line() for e in state.log.events)
+
+        wait(told, "the events pane to say events were lost")
+        index = watcher.feed.index("xb1")
+        wait(lambda: len([r for r in list(state.tables["route"].rows.values())
+                          if r.dev == index]) == len(watcher.feed.routes(oif=index)),
+             "the routes pane to equal the cache after the resync")
+    finally:
+        watcher.stop()

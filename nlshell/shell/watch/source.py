@@ -44,14 +44,15 @@ def _dump_links(sock: NetlinkSocket) -> list[Any]:
     return sock.dump(C.RTM_GETLINK, fields={"family": C.AF_UNSPEC})
 
 
-def open_feed(netns: Any = None) -> Cache:
+def open_feed(netns: Any = None, rcvbuf: int | None = None) -> Cache:
     """The engine's Cache of ``netns``, ready (dumped and listening) on return."""
-    return Cache(netns=netns)
+    return Cache(netns=netns, rcvbuf=rcvbuf)
 
 
 class LossWatch:
     """Tells when the cache lost events (an overrun it then resynced from): ``check()``
-    gives a note once per new overrun, else None. Counts are the cache's own."""
+    gives one note when there were new overruns since the last check, else None. Counts
+    are the cache's own (``total``: since the start)."""
 
     def __init__(self, cache: Any) -> None:
         self.cache = cache
@@ -209,7 +210,8 @@ class Watcher:
     """Feeds a WatchState from the kernel: events as they come, link stats every interval."""
 
     def __init__(self, state: WatchState, netns: str | None = None, interval: float = 1.0,
-                 all_ns: bool = False, on_change: Callable[[], None] | None = None) -> None:
+                 all_ns: bool = False, on_change: Callable[[], None] | None = None,
+                 rcvbuf: int | None = None) -> None:
         if not interval > 0:
             raise ValueError(f"bad interval {interval!r}: must be more than 0 seconds")
         self.state = state
@@ -219,6 +221,7 @@ class Watcher:
         self.on_change = on_change or (lambda: None)
         self.queue: queue.Queue[Any] = queue.Queue()
         self.feed: Cache | None = None
+        self.rcvbuf = rcvbuf  # the cache's event buffer (None: its default)
         self.losses: LossWatch | None = None
         self.stats: NetlinkSocket | None = None
         self.sampler: StatsSampler | None = None
@@ -235,7 +238,7 @@ class Watcher:
         try:
             self.stats = NetlinkSocket(netns=self.netns)
             self.sampler = StatsSampler(self.netns) if self.use_getstats else None
-            self.feed = open_feed(self.netns)
+            self.feed = open_feed(self.netns, self.rcvbuf)
             self.losses = LossWatch(self.feed)
             with self.feed.lock:  # the snapshot is the exact start of what we are told
                 self.feed.subscribe(self._on_event)
