@@ -56,10 +56,10 @@ link del m0
     labels = {re.match(STAMP + r" \[([A-Z]+)\]", line).group(1) for line in lines}
     assert {"LINK", "ADDR", "ROUTE", "NEIGH", "RULE"} <= labels
     text = "\n".join(lines)
-    assert "[ADDR] 3: m0 inet 192.0.2.1/24" in text or "m0 inet 192.0.2.1/24" in text
+    assert re.search(r"\[ADDR\] \d+: m0    inet 192.0.2.1/24 scope global m0", text)
     assert "[ROUTE] 198.51.100.0/24 via 192.0.2.254 dev m0" in text
     assert "[NEIGH] 192.0.2.9 dev m0 lladdr 02:00:00:00:00:09 PERMANENT" in text
-    assert "[RULE] 100: from all lookup 100" in text
+    assert "[RULE] 100:\tfrom all lookup 100" in text  # ip's tab
     assert re.search(r"\[LINK\] Deleted \d+: m0", text)
 
 

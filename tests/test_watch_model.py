@@ -12,6 +12,7 @@ import struct
 
 import pytest
 
+from nlshell.commands.events import EventFormatter
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec import encode, parse
 from nlshell.shell.watch import events as E
@@ -41,7 +42,7 @@ def msg(mtype: int, fields: dict, attrs: list):
 def link_msg(index: int, name: str, state: str = "UP", mtu: int = 1500, **extra):
     attrs = [("ifname", name), ("mtu", mtu), ("operstate", state)]
     attrs += list(extra.items())
-    return msg(C.RTM_NEWLINK, {"index": index, "flags": 0x1043}, attrs)
+    return msg(C.RTM_NEWLINK, {"index": index, "flags": 0x1043, "ifi_type": 1}, attrs)
 
 
 def addr_msg(index: int, address: str, plen: int = 24, family: int = C.AF_INET):
@@ -283,11 +284,14 @@ def test_object_tables_filter_by_device_and_table():
     assert [r.cells[1] for r in addrs.visible(names, M.parse_filter("br*"))] == ["10.0.1.1/24"]
 
 
-def test_object_table_highlights_changes_and_cascades():
+def test_object_table_highlights_changes_keyed_by_the_cache():
+    from nlshell.engine.cache import key_of
+
     clock = FakeClock()
     neigh = ObjectTable("neighbour", clock, hold=3.0)
     neigh.replace([neigh_msg(5, "10.0.0.2", "02:00:00:00:00:02")], quiet=True)
-    key = (5, C.AF_INET, "10.0.0.2")
+    key = key_of("neighbour", neigh_msg(5, "10.0.0.2", "02:00:00:00:00:02"))
+    assert list(neigh.rows) == [key]  # the cache's identity
     assert not neigh.highlights.row_is_new(key)
     neigh.upsert(neigh_msg(5, "10.0.0.2", "02:00:00:00:00:02", state=0x04))
     assert neigh.highlights.is_on(key, "STATE") and not neigh.highlights.is_on(key, "LLADDR")
@@ -295,13 +299,28 @@ def test_object_table_highlights_changes_and_cascades():
     clock.advance(3.5)
     assert not neigh.highlights.is_on(key, "STATE")
     neigh.upsert(neigh_msg(6, "10.0.0.3", "02:00:00:00:00:03"))
-    assert neigh.highlights.row_is_new((6, C.AF_INET, "10.0.0.3"))
-    neigh.remove_dev(5)  # the link went: its neighbours go silently
-    assert list(neigh.rows) == [(6, C.AF_INET, "10.0.0.3")]
+    assert neigh.highlights.row_is_new(key_of("neighbour", neigh_msg(6, "10.0.0.3",
+                                                                     "02:00:00:00:00:03")))
+    neigh.remove(neigh_msg(5, "10.0.0.2", "02:00:00:00:00:02"))
     neigh.remove(neigh_msg(6, "10.0.0.3", "02:00:00:00:00:03"))
     assert not neigh.rows
     with pytest.raises(ValueError, match="'bogus'"):
         ObjectTable("bogus")
+
+
+def test_ipv6_routes_on_three_links_are_three_rows():
+    """Each link has its own fe80::/64: the cache's key tells them apart by device."""
+    routes = ObjectTable("route", FakeClock())
+
+    def fe80(oif: int):
+        return msg(C.RTM_NEWROUTE, {"family": C.AF_INET6, "dst_len": 64, "table": 254,
+                                    "proto": 2, "type": 1},
+                   [("dst", "fe80::"), ("oif", oif), ("priority", 256), ("table", 254)])
+
+    routes.replace([fe80(3), fe80(4), fe80(5)], quiet=True)
+    assert len(routes.rows) == 3
+    routes.remove(fe80(4))  # one link down: its own route goes, the others stay
+    assert sorted(r.dev for r in routes.rows.values()) == [3, 5]
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -310,32 +329,33 @@ STAMP = r"\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\]"
 
 
 def test_event_lines_like_ip_monitor_label():
-    names = {5: "veth0", 3: "br0"}.get
-    ev = E.format_event("link", "new", link_msg(5, "veth0", master=3), names)
-    assert re.fullmatch(STAMP + r" \[LINK\] 5: veth0: <UP,BROADCAST,RUNNING,MULTICAST> "
-                        r"mtu 1500 master br0 state UP", ev.line()), ev.line()
+    fmt = EventFormatter([link_msg(3, "br0"), link_msg(5, "veth0")])
+    ev = E.format_event("link", "new", link_msg(5, "veth0", master=3), fmt)
+    assert re.fullmatch(STAMP + r" \[LINK\] 5: veth0: <BROADCAST,MULTICAST,UP> "
+                        r"mtu 1500 master br0 state UP \\    link/ether", ev.line()), ev.line()
     assert ev.dev == "veth0"
-    ev = E.format_event("address", "deleted", addr_msg(5, "10.0.0.1"), names, ts=0)
-    assert ev.text == "Deleted 5: veth0 inet 10.0.0.1/24 scope global"
-    ev = E.format_event("route", "new", route_msg("10.1.0.0", 24, 5, 100, "10.0.0.254"), names)
-    assert ev.text == "10.1.0.0/24 via 10.0.0.254 dev veth0 table 100 proto static scope global"
+    ev = E.format_event("address", "deleted", addr_msg(5, "10.0.0.1"), fmt, ts=0)
+    assert ev.text == "Deleted 5: veth0    inet 10.0.0.1/24 scope global dynamic"
+    ev = E.format_event("route", "new", route_msg("10.1.0.0", 24, 5, 100, "10.0.0.254"), fmt)
+    assert ev.text == "10.1.0.0/24 via 10.0.0.254 dev veth0 table 100 proto static"
     assert (ev.dev, ev.table) == ("veth0", 100)
-    ev = E.format_event("neighbour", "new", neigh_msg(5, "10.0.0.2", "02:00:00:00:00:02"), names)
+    ev = E.format_event("neighbour", "new", neigh_msg(5, "10.0.0.2", "02:00:00:00:00:02"), fmt)
     assert ev.text == "10.0.0.2 dev veth0 lladdr 02:00:00:00:00:02 REACHABLE"
-    ev = E.format_event("rule", "new", msg(C.RTM_NEWRULE, {"family": C.AF_INET, "table": 254},
-                                           [("priority", 32766)]))
-    assert ev.text == "32766: from all lookup main" and ev.label == "RULE"
-    ev = E.format_event("route", "new", route_msg("10.9.0.0", 16, 7), ns="ns1", ts=0)
+    ev = E.format_event("rule", "new", msg(C.RTM_NEWRULE, {"family": C.AF_INET, "table": 254,
+                                                           "action": 1},
+                                           [("priority", 32766)]), fmt)
+    assert ev.text == "32766:\tfrom all lookup main" and ev.label == "RULE"
+    ev = E.format_event("route", "new", route_msg("10.9.0.0", 16, 7), fmt, ns="ns1", ts=0)
     assert "[ns1] [ROUTE] 10.9.0.0/16 dev if7" in ev.line()
 
 
 def test_unreadable_event_is_logged_not_raised():
-    class Broken:
-        def get(self, key, default=None):
-            raise RuntimeError("boom")
-
-    ev = E.format_event("link", "new", Broken())
-    assert "unreadable link event" in ev.text
+    raw = encode(C.RTM_NEWADDR, fields={"family": C.AF_INET, "prefixlen": 24, "index": 5},
+                 attrs=[("local", "10.0.0.1")])
+    short = struct.pack("=HHI", 8, 6, 7)  # an IFA_CACHEINFO of 4 bytes: no ifa_valid
+    bad = parse(struct.pack("=I", len(raw) + len(short)) + raw[4:] + short)[0]
+    ev = E.format_event("address", "new", bad, EventFormatter())
+    assert ev.label == "ADDR" and "cannot show this RTM_NEWADDR event" in ev.text, ev.text
 
 
 def test_event_log_bounded_scroll_and_filter():
@@ -371,10 +391,15 @@ def test_state_applies_events_and_cascades_link_deletion():
     ev = st.apply("link", "deleted", link_msg(5, "veth0"), ts=0)
     assert ev.text.startswith("Deleted 5: veth0") and st.version() != v
     assert 5 not in st.links.rows
+    # the cache reports what went with the link; the tables follow it, not a cascade of
+    # their own
+    assert st.tables["address"].rows and st.tables["route"].rows
+    st.apply("address", "deleted", addr_msg(5, "10.0.0.1"))
+    st.apply("route", "deleted", route_msg("10.0.0.0", 24, 5))
     assert not st.tables["address"].rows and not st.tables["route"].rows
     st.apply("link", "new", link_msg(9, "veth0"))
     st.apply("address", "new", addr_msg(9, "10.0.0.9"))
-    assert st.log.view(1)[0].text == "9: veth0 inet 10.0.0.9/24 scope global"
+    assert st.log.view(1)[0].text == "9: veth0    inet 10.0.0.9/24 scope global dynamic"
     assert st.links.highlights.row_is_new(9)
     clock.advance(10)
     assert st.prune() and st.next_expiry() is None
@@ -440,6 +465,18 @@ def test_bad_arguments_name_the_word(argv, word, capsys):
     assert word in capsys.readouterr().err
 
 
+def test_filter_words_after_the_panes():
+    """README: ``watch routes dev GLOB table ID`` (not 'unknown pane dev')."""
+    from nlshell.shell.watch.app import UsageError, parse_args
+
+    args = parse_args(["routes", "dev", "veth*", "table", "main"])
+    assert args.panes == ["routes"] and (args.filter.dev, args.filter.table) == ("veth*", 254)
+    with pytest.raises(UsageError, match="'table' needs a value"):
+        parse_args(["routes", "table"])
+    with pytest.raises(UsageError, match="once"):
+        parse_args(["routes", "dev", "x", "--filter", "y"])
+
+
 def test_needs_a_terminal(capsys):
     from nlshell.shell.watch import main
 
@@ -492,8 +529,8 @@ def test_panes_fit_their_size_and_pause_freezes():
     links, events = LinksPane(st), EventsPane(st)
     assert len(links.render(80, 5)) == 5
     shown = events.render(200, 4)
-    assert len(shown) == 4 and _text(shown[-1]).endswith("129: veth129: <UP,BROADCAST,"
-                                                          "RUNNING,MULTICAST> mtu 1500 state UP")
+    assert len(shown) == 4 and _text(shown[-1]).endswith("129: veth129: <BROADCAST,MULTICAST,"
+                                                          "UP> mtu 1500 state UP \\    link/ether")
     events.up(1)
     assert "veth128" in _text(events.render(200, 4)[-1])
     events.end()

@@ -2,10 +2,13 @@
 
     monitor [link|address|route|neigh|rule|nsid|all]... [all-nsid]
 
-Each event is one line, ``[2024-05-01T12:00:00.123456] [LINK] 3: v0: <...> mtu 1500 ...``
-(``Deleted`` after the label for removals; ``[nsid N name]`` before it with all-nsid), or
-with ``-j`` one JSON object per line: the ``ip -j`` entry plus ``timestamp``, ``object``
-and, with all-nsid, ``nsid``/``netns``. Ctrl-C ends it with status 0.
+Each event is one line: a timestamp and ip's label, then what ``ip -o monitor`` prints for
+it (``commands.events``: the one formatter the shell's monitor and the watch panes use too),
+``[2024-05-01T12:00:00.123456] [LINK] 3: v0: <...> mtu 1500 ...``; ``[nsid N name]``
+before the label with all-nsid. With ``-j`` one JSON object per line: the ``ip -j`` entry
+plus ``timestamp``, ``object`` and, with all-nsid, ``nsid``/``netns``; lost events (a
+receive-buffer overrun) are ``{"timestamp": ..., "lost": true, "reason": "overrun"}`` there,
+a ``[LOST]`` line in text. Ctrl-C ends it with status 0.
 
 For tests and scripts the environment may bound a run: ``NLSHELL_MONITOR_COUNT=N`` stops
 after N events, ``NLSHELL_MONITOR_SECONDS=T`` after T seconds, and with
@@ -14,13 +17,15 @@ after N events, ``NLSHELL_MONITOR_SECONDS=T`` after T seconds, and with
 
 from __future__ import annotations
 
+import json
 import os
 import time
-from collections.abc import Callable
 from typing import Any
 
 from nlshell.commands import slots as S
+from nlshell.commands.events import EventFormatter
 from nlshell.commands.grammar import REGISTRY, Flag, Pos
+from nlshell.engine.codec import constants as C
 
 WHAT = S.choice("WHAT", {
     "all": "every kind below", "link": "devices", "address": "addresses",
@@ -33,19 +38,16 @@ REGISTRY.command("monitor", "print kernel events as they happen (Ctrl-C stops)",
     Flag("all-nsid", "also events of the namespaces that have an id here"),
 ], handler="nlshell.commands.monitor:monitor")
 
-# object -> (label, IPv4 groups, IPv6 groups, family-independent groups) (RTNLGRP_* numbers)
-OBJECTS: dict[str, tuple[str, tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {
-    "link": ("LINK", (), (), (1,)),
-    "address": ("ADDR", (5,), (9,), ()),
-    "route": ("ROUTE", (7,), (11,), ()),
-    "neigh": ("NEIGH", (), (), (3,)),
-    "rule": ("RULE", (8,), (19,), ()),
-    "nsid": ("NSID", (), (), (28,)),
+# object -> (IPv4 groups, IPv6 groups, family-independent groups)
+OBJECTS: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {
+    "link": ((), (), (C.RTNLGRP_LINK,)),
+    "address": ((C.RTNLGRP_IPV4_IFADDR,), (C.RTNLGRP_IPV6_IFADDR,), ()),
+    "route": ((C.RTNLGRP_IPV4_ROUTE,), (C.RTNLGRP_IPV6_ROUTE,), ()),
+    "neigh": ((), (), (C.RTNLGRP_NEIGH,)),
+    "rule": ((C.RTNLGRP_IPV4_RULE,), (C.RTNLGRP_IPV6_RULE,), ()),
+    "nsid": ((), (), (C.RTNLGRP_NSID,)),
 }
-# message type -> object
-MSG_OBJECT = {16: "link", 17: "link", 20: "address", 21: "address", 24: "route", 25: "route",
-              28: "neigh", 29: "neigh", 32: "rule", 33: "rule", 88: "nsid", 89: "nsid"}
-DELETES = frozenset((17, 21, 25, 29, 33, 89))
+LOST = "events were lost (receive buffer overrun)"
 
 
 def groups_for(objects: list[str], family: int | None) -> list[int]:
@@ -53,149 +55,102 @@ def groups_for(objects: list[str], family: int | None) -> list[int]:
     chosen = list(OBJECTS) if not objects or "all" in objects else objects
     out: list[int] = []
     for name in chosen:
-        _, v4, v6, common = OBJECTS[name]
+        v4, v6, common = OBJECTS[name]
         out += common
-        if family in (None, 0, S.AF_INET):
+        if family in (None, 0, C.AF_INET):
             out += v4
-        if family in (None, 0, S.AF_INET6):
+        if family in (None, 0, C.AF_INET6):
             out += v6
     return sorted(set(out))
 
 
-# -- one line per event ------------------------------------------------------------------
+class LinkLookup:
+    """One link by index from the kernel, on a connection of the monitor's own (opened on
+    first need: a monitor may run in a thread beside the shell's own connection)."""
 
-def _flat(value: Any) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
+    def __init__(self, netns: Any) -> None:
+        self.netns = netns
+        self._ipr: Any = None
 
+    def __call__(self, index: int) -> Any:
+        from nlshell.engine.errors import NetlinkError
 
-def _words(e: dict[str, Any], spec: tuple[tuple[str, str], ...]) -> str:
-    """Keys of an ip -j entry as ip's words: ("dev", "dev") -> "dev v0"; "" -> bare."""
-    out = []
-    for key, word in spec:
-        if key in e and e[key] not in (None, "", []):
-            out.append(f"{word} {_flat(e[key])}" if word else _flat(e[key]))
-    return " ".join(out)
+        try:
+            if self._ipr is None:
+                from nlshell.engine.iproute import IPRoute
 
+                self._ipr = IPRoute(netns=self.netns)
+            found = self._ipr.get_links(index)
+        except (NetlinkError, OSError):
+            return None  # gone meanwhile: ip prints if<N> then too
+        return found[0] if found else None
 
-_ROUTE = (("type", ""), ("dst", ""), ("gateway", "via"), ("dev", "dev"), ("table", "table"),
-          ("protocol", "proto"), ("scope", "scope"), ("prefsrc", "src"), ("metric", "metric"))
-_NEIGH = (("dst", ""), ("dev", "dev"), ("lladdr", "lladdr"), ("state", ""))
-_ADDR = (("broadcast", "brd"), ("scope", "scope"), ("label", ""))
-_RULE = (("src", "from"), ("dst", "to"), ("iif", "iif"), ("oif", "oif"),
-         ("table", "lookup"), ("action", ""))
-
-
-def _name(e: dict[str, Any]) -> str:
-    """ip's ``name@link`` (``@NONE`` for a null link, ``@ifN`` in another namespace)."""
-    name = e.get("ifname", "")
-    if "link_index" in e:
-        return f"{name}@if{e['link_index']}"
-    if "link" in e:
-        return f"{name}@{e['link'] or 'NONE'}"
-    return name
-
-
-def _link_text(e: dict[str, Any]) -> str:
-    head = f"{e.get('ifindex')}: {_name(e)}: <{','.join(e.get('flags', []))}>"
-    rest = _words(e, (("mtu", "mtu"), ("master", "master"), ("operstate", "state"),
-                      ("address", "link/" + str(e.get("link_type", "ether")))))
-    return f"{head} {rest}".rstrip()
-
-
-def _addr_text(e: dict[str, Any]) -> str:
-    local = f"{e.get('local', '')}/{e.get('prefixlen', '')}"
-    return f"{e.get('ifindex')}: {e.get('dev', '')} {e.get('family', '')} {local} " \
-           + _words(e, _ADDR)
-
-
-def _rule_text(e: dict[str, Any]) -> str:
-    return f"{e.get('priority', 0)}: " + ("not " if "not" in e else "") + _words(e, _RULE)
-
-
-def _nsid_text(e: dict[str, Any]) -> str:
-    return f"nsid {e.get('nsid')}" + (f" (netns {e['name']})" if e.get("name") else "")
-
-
-TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
-    "link": _link_text, "address": _addr_text, "route": lambda e: _words(e, _ROUTE),
-    "neigh": lambda e: _words(e, _NEIGH), "rule": _rule_text, "nsid": _nsid_text,
-}
+    def close(self) -> None:
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
 
 
 class Monitor:
-    """Turns event messages into ip -j entries and lines, keeping link names current."""
+    """Event messages -> printable lines (text or -j JSON), through the one formatter."""
 
-    def __init__(self, ctx: Any, links: list[Any]) -> None:
+    def __init__(self, ctx: Any, links: list[Any], lookup: bool = True) -> None:
         self.ctx = ctx
-        self.links = {m["index"]: m for m in links}
-        self._rctx: Any = None
         self.names: Any = None  # NsidMap with all-nsid
+        self._nsids: Any = None  # NsidMap for link-netns names, made on first need
+        self.lookup = LinkLookup(ctx.netns) if lookup else None
+        opts = ctx.opts
+        self.fmt = EventFormatter(links, details=opts.details, stats=opts.stats,
+                                  family=opts.family, nsid_names=self._nsid_name,
+                                  resolve=self.lookup)
 
-    def rctx(self) -> Any:
-        if self._rctx is None:
-            from nlshell.commands.link import render_context
+    def close(self) -> None:
+        if self.lookup is not None:
+            self.lookup.close()
 
-            self._rctx = render_context(self.ctx, list(self.links.values()))
-        return self._rctx
-
-    def entry(self, obj: str, m: Any) -> dict[str, Any]:
-        from nlshell.commands.render import address, link, neighbour, route, rule
-
-        rctx = self.rctx()
-        if obj == "link":
-            return link.link_entry(m, rctx)
-        if obj == "address":
-            e = {"ifindex": m["index"], "dev": rctx.ifname(m["index"])}
-            e.update(address.addr_info(m, rctx))
-            return e
-        if obj == "route":
-            return route.route_entry(m, rctx)
-        if obj == "neigh":
-            return neighbour.neighbour_entry(m, rctx)
-        if obj == "rule":
-            return rule.rule_entry(m, rctx)
-        nsid = m.get("NETNSA_NSID")
-        e = {"nsid": nsid}
+    def _nsid_name(self, nsid: int) -> str | None:
         if self.names is not None:
-            self.names.invalidate()
-        return e
+            return self.names.name(nsid)
+        if self._nsids is None:
+            from nlshell.engine.nsmap import NsidMap
 
-    def observe_link(self, m: Any) -> None:
-        if m.nsid is not None:
-            return  # another namespace's link: its index means nothing here
-        if m.type == 17:
-            self.links.pop(m["index"], None)
-        else:
-            self.links[m["index"]] = m
-        self._rctx = None
+            self._nsids = NsidMap(where=self.ctx.netns)
+        return self._nsids.name(nsid)
 
     def line(self, m: Any) -> str | None:
-        obj = MSG_OBJECT.get(m.type)
-        if obj is None:
+        """The line to print for one message (None: nothing to print)."""
+        if m.nsid is not None and m.type in (C.RTM_NEWLINK, C.RTM_DELLINK):
+            # another namespace's link: its index means nothing here; show it, keep ours
+            f = EventFormatter(nsid_names=self._nsid_name).format(m)
+        else:
+            f = self.fmt.format(m)
+        if f is None:
             return None
-        e = self.entry(obj, m)
-        if obj == "link":
-            self.observe_link(m)
-        deleted = m.type in DELETES
-        e.pop("deleted", None)
-        stamp = _timestamp()
+        if f.obj == "nsid":
+            for names in (self.names, self._nsids):
+                if names is not None:
+                    names.invalidate()
         source = self._source(m)
+        stamp = _timestamp()
         if self.ctx.opts.json:
-            import json
-
-            head: dict[str, Any] = {"timestamp": stamp, "object": obj}
-            if deleted:
+            head: dict[str, Any] = {"timestamp": stamp, "object": f.obj}
+            if f.deleted:
                 head["deleted"] = True
             if source is not None:
                 head.update(source)
-            return json.dumps({**head, **e}, separators=(",", ":"))
-        label = OBJECTS[obj][0]
+            return json.dumps({**head, **f.entry}, separators=(",", ":"), default=str)
         where = ""
         if source is not None:
             where = f"[nsid {source['nsid']}{' ' + source['netns'] if source.get('netns') else ''}] "
-        return f"[{stamp}] {where}[{label}] " + ("Deleted " if deleted else "") + TEXT[obj](e)
+        return f"[{stamp}] {where}[{f.label}] {f.text}"
+
+    def lost(self) -> str:
+        """The notice for an overrun: a JSON object with -j, else a labelled line."""
+        stamp = _timestamp()
+        if self.ctx.opts.json:
+            return json.dumps({"timestamp": stamp, "lost": True, "reason": "overrun"},
+                              separators=(",", ":"))
+        return f"[{stamp}] [LOST] {LOST}"
 
     def _source(self, m: Any) -> dict[str, Any] | None:
         if self.names is None or m.nsid is None:
@@ -228,6 +183,7 @@ def monitor(ctx: Any, inv: Any) -> None:
 
     objects = inv.values.get("objects") or []
     sock = NetlinkSocket(netns=ctx.netns)
+    mon: Monitor | None = None
     try:
         for group in groups_for(objects, ctx.opts.family):
             sock.add_membership(group)
@@ -245,6 +201,8 @@ def monitor(ctx: Any, inv: Any) -> None:
         pass  # Ctrl-C is how a monitor ends: status 0
     finally:
         sock.close()
+        if mon is not None:
+            mon.close()
 
 
 def _loop(ctx: Any, sock: Any, mon: Monitor, overrun: type) -> None:
@@ -258,7 +216,7 @@ def _loop(ctx: Any, sock: Any, mon: Monitor, overrun: type) -> None:
         try:
             msgs = sock.recv_events(wait)
         except overrun:
-            ctx.write(f"[{_timestamp()}] [LOST] events were lost (receive buffer overrun)")
+            ctx.write(mon.lost())
             continue
         for m in msgs:
             text = mon.line(m)

@@ -53,6 +53,10 @@ RETRY_DELAY = 0.02  # first back-off after an interrupted dump; doubles up to 1 
 
 Listener = Callable[[str, str, "Message | None", "Message | None"], Any]
 
+# The identity the cache files a message under (kind, message) -> key; None for a message
+# it does not keep. Public: the watch panes key their rows by it.
+key_of = K.key_of
+
 # errors that mean "this family has nothing of that kind here" (IPv6 disabled, ...)
 _ABSENT = {errno.EAFNOSUPPORT, errno.EOPNOTSUPP, errno.EPROTONOSUPPORT}
 

@@ -1,7 +1,7 @@
 """``monitor`` in the shell: events printed above the prompt while you keep typing.
 
-The command module (nlshell.commands.monitor) owns the words and the line format; here the
-same `Monitor` formatter runs in a thread on its own multicast socket, writing each line
+The command module (nlshell.commands.monitor) owns the words and the line format (through
+nlshell.commands.events, the one event formatter); here the same `Monitor` runs in a thread on its own multicast socket, writing each line
 above the prompt (prompt_toolkit's patch_stdout), until Ctrl-C at the prompt or ``stop()``.
 The socket is opened before the thread starts, so a bad namespace or a missing permission
 is an error of the ``monitor`` line itself.
@@ -62,15 +62,12 @@ class BackgroundMonitor:
                 try:
                     msgs = self._sock.recv_events(POLL)
                 except NetlinkOverrun:
-                    self._write("[LOST] events were lost (receive buffer overrun)")
+                    self._write(self._mon.lost())
                     continue
                 for m in msgs:
                     if self._stop.is_set():
                         return
-                    try:
-                        line = self._mon.line(m)
-                    except Exception as exc:  # noqa: BLE001 - one odd event: say so, go on
-                        line = f"[?] cannot show an event: {exc}"
+                    line = self._mon.line(m)  # never raises: a bad event is one line
                     if line:
                         self._write(line)
         except OSError as exc:
@@ -83,3 +80,5 @@ class BackgroundMonitor:
             self._thread.join(timeout=2 * POLL + 1)
         with contextlib.suppress(OSError):
             self._sock.close()
+        if self._thread is not threading.current_thread():
+            self._mon.close()

@@ -1,7 +1,8 @@
 """Live watch panes: links with rates, addresses, routes, neighbours and an event log.
 
-``main(argv)`` runs ``watch [links] [addrs] [routes] [neigh] [events] [-n NS] [--interval S]
-[--all-ns] [--filter GLOB]`` (argv without the word ``watch``) and returns the exit status.
+``main(argv)`` runs ``watch [links] [addrs] [routes] [neigh] [events] [dev GLOB] [table ID]
+[-n NS] [--interval S] [--all-ns] [--filter GLOB]`` (argv without the word ``watch``) and
+returns the exit status.
 
 Modules: ``model`` / ``tables`` / ``events`` / ``state`` are pure pane models (no terminal,
 no kernel); ``source`` holds the threads that feed them; ``panes``, ``keys`` and ``app`` the

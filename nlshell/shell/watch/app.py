@@ -1,7 +1,7 @@
 """``nlshell watch``: the full-screen application and its command line.
 
-    watch [links] [addrs] [routes] [neigh] [events] [-n NS] [--interval S] [--all-ns]
-          [--filter GLOB]
+    watch [links] [addrs] [routes] [neigh] [events] [dev GLOB] [table ID] [-n NS]
+          [--interval S] [--all-ns] [--filter GLOB]
 
 Panes split the screen: links on top, addrs / routes / neigh side by side below them, the
 event log at the bottom. A background Watcher feeds the models and asks for a redraw; the UI
@@ -59,6 +59,7 @@ PANE_WORDS = {
     "events": "events", "event": "events", "monitor": "events", "e": "events",
 }
 DEFAULT_PANES = ("links", "events")
+FILTER_WORDS = ("dev", "table")  # filter words that may follow the panes
 MIN_INTERVAL = 0.05
 
 STYLE = Style.from_dict({
@@ -121,8 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log events from every named namespace too, labelled by name")
     p.add_argument("--filter", metavar="GLOB", default="",
                    help="start every pane filtered: GLOB, 'dev GLOB' or 'table ID'")
-    p.add_argument("--feed", choices=("auto", "cache", "poll"), default="auto",
-                   help=argparse.SUPPRESS)  # tests: force the fallback feed
     return p
 
 
@@ -130,15 +129,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """Parse and check ``argv``; UsageError names the bad word."""
     args = build_parser().parse_intermixed_args(argv)  # `links -n NS events` too
     panes: list[str] = []
-    for word in args.panes:
+    words: list[str] = []  # filter words after the panes: `routes dev veth* table main`
+    rest = iter(args.panes)
+    for word in rest:
+        if word in FILTER_WORDS:
+            value = next(rest, None)
+            if value is None:
+                raise UsageError(f"{word!r} needs a value")
+            words += [word, value]
+            continue
         name = PANE_WORDS.get(word)
         if name is None:
-            raise UsageError(f"unknown pane {word!r}: expected {', '.join(PANES)}")
+            raise UsageError(f"unknown pane {word!r}: expected {', '.join(PANES)}"
+                             f" (or filter words: dev GLOB, table ID)")
         if name not in panes:
             panes.append(name)
     args.panes = panes or list(DEFAULT_PANES)
+    if words and args.filter:
+        raise UsageError("give the filter once: --filter TEXT or dev GLOB / table ID words")
     try:
-        args.filter = parse_filter(args.filter)
+        args.filter = parse_filter(args.filter or " ".join(words))
     except ValueError as exc:
         raise UsageError(f"bad --filter: {exc}") from None
     if args.netns is not None:
@@ -227,6 +237,8 @@ class WatchUI:
         out: StyleAndTextTuples = []
         if self.state.paused:
             out.append(("class:status.paused", " PAUSED "))
+        if self.state.lost:
+            out.append(("class:status.paused", f" EVENTS LOST ×{self.state.lost} (re-read) "))
         if self.message:
             out.append(("class:status.msg", f" {self.message} "))
         else:
@@ -337,7 +349,7 @@ def _terminate_cleanly(ui: WatchUI) -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     label = (args.netns or DEFAULT_LABEL) if args.all_ns else None
     state = WatchState(ns_label=label)
-    watcher = Watcher(state, args.netns, args.interval, args.all_ns, args.feed)
+    watcher = Watcher(state, args.netns, args.interval, args.all_ns)
     try:
         watcher.start()
     except KeyboardInterrupt:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.codec import constants as C
+
 Clock = Callable[[], float]
 
 HIGHLIGHT_S = 3.0  # how long a changed cell stays highlighted
@@ -92,7 +94,8 @@ class Highlights:
 
 # --- filters -----------------------------------------------------------------------------
 
-TABLE_WORDS = {"main": 254, "local": 255, "default": 253, "all": 0}
+TABLE_WORDS = {"main": C.RT_TABLE_MAIN, "local": C.RT_TABLE_LOCAL,
+               "default": C.RT_TABLE_DEFAULT, "all": C.RT_TABLE_UNSPEC}
 _KEYWORDS = ("dev", "table")
 
 

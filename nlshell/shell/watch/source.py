@@ -1,13 +1,12 @@
 """Where the panes' data comes from: the background threads that talk to the kernel.
 
-* The *feed* of one namespace: ``nlshell.engine.cache.Cache`` when it exists, else
-  ``PollFeed`` (one dump, then multicast events) behind the same small interface: readers
-  ``links()``, ``addresses()``, ``routes()``, ``neighbours()``, and
-  ``subscribe(callback(kind, action, old, new))``.
-* The *sampler* (``Watcher``): one thread that applies queued events to the models and, every
-  interval, dumps links afresh for their stats64 counters (counters raise no events).
-  Events and samples go through one thread, in order, so a stale dump never resurrects a
-  link whose deletion was already applied.
+* The *feed* of one namespace is the engine's ``Cache``: its snapshot is the starting view,
+  its changes (cascades included) keep the tables current, keyed by its identities. There is
+  no other feed: the cache is always there, and nothing falls back quietly.
+* The *sampler* (``Watcher``): one thread that applies queued changes to the models and,
+  every interval, reads the links' stats64 counters (counters raise no events). Changes and
+  samples go through one thread, in order. When the cache had to re-read the kernel because
+  events were lost (an overrun), the event log says so (``LossWatch``).
 * With ``--all-ns``, ``NsFollower`` listens to every other named namespace too (a socket
   opened inside each; no nsid needs assigning) and logs their events, labelled.
 
@@ -25,164 +24,51 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from nlshell.commands.events import EventFormatter
 from nlshell.engine import netns as nsmod
+from nlshell.engine.cache import Cache
 from nlshell.engine.codec import constants as C
 from nlshell.engine.errors import NetlinkError, NetlinkOverrun
 from nlshell.engine.socket import NetlinkSocket
 
-from .events import MESSAGE_KINDS, format_event, note
+from .events import Event, event_of, note
 from .state import WatchState
 from .stats import UNSUPPORTED, StatsSampler
 
-Callback = Callable[[str, str, Any, Any], None]
-
-# what each kind is dumped with (fallback feed)
-DUMPS = {
-    "link": C.RTM_GETLINK, "address": C.RTM_GETADDR, "route": C.RTM_GETROUTE,
-    "neighbour": C.RTM_GETNEIGH, "rule": C.RTM_GETRULE,
-}
 GROUPS = C.RTMGRP_DEFAULTS | C.RTMGRP_NSID
 DEFAULT_LABEL = "default"  # the label of an unnamed namespace (the one we started in)
+LOST = "events were lost (receive buffer overrun): the panes were re-read from the kernel"
 
 
-def _dump(sock: NetlinkSocket, kind: str) -> list[Any]:
-    msgs = sock.dump(DUMPS[kind], fields={"family": C.AF_UNSPEC})
-    if kind == "route":  # cached clones are not configuration (ip route show hides them too)
-        msgs = [m for m in msgs if not (m.get("flags") or 0) & C.RTM_F_CLONED]
-    return msgs
+def _dump_links(sock: NetlinkSocket) -> list[Any]:
+    return sock.dump(C.RTM_GETLINK, fields={"family": C.AF_UNSPEC})
 
 
-class PollFeed:
-    """A stand-in for the engine's Cache: one dump at start, then the event stream.
-
-    Readers return the last full dump (taken at start and after an overrun), not live
-    state: the watch models keep live state themselves from the events. After an overrun
-    listeners get ``('resync', 'changed', None, None)`` and should re-read.
-    """
-
-    def __init__(self, netns: Any = None, rcvbuf: int | None = 4 << 20) -> None:
-        self.netns = netns
-        self._listeners: list[Callback] = []
-        self._events = NetlinkSocket(netns=netns, rcvbuf=rcvbuf)  # subscribe first ...
-        try:
-            self._events.bind(GROUPS)
-            self._sock = NetlinkSocket(netns=netns)
-        except BaseException:
-            self._events.close()
-            raise
-        self._snapshot: dict[str, list[Any]] = {}
-        self.resyncs = 0
-        self._stop = threading.Event()
-        self._wake_r, self._wake_w = os.pipe()
-        try:
-            self._redump()  # ... then dump; events queued meanwhile are applied after
-        except BaseException:
-            self.close()
-            raise
-        self._thread = threading.Thread(target=self._run, name="nlshell-watch-feed", daemon=True)
-        self._thread.start()
-
-    def _redump(self) -> None:
-        self._snapshot = {kind: _dump(self._sock, kind) for kind in DUMPS}
-
-    def links(self) -> list[Any]:
-        return list(self._snapshot.get("link", []))
-
-    def addresses(self) -> list[Any]:
-        return list(self._snapshot.get("address", []))
-
-    def routes(self) -> list[Any]:
-        return list(self._snapshot.get("route", []))
-
-    def neighbours(self) -> list[Any]:
-        return list(self._snapshot.get("neighbour", []))
-
-    def rules(self) -> list[Any]:
-        return list(self._snapshot.get("rule", []))
-
-    def subscribe(self, callback: Callback) -> None:
-        self._listeners.append(callback)
-
-    def unsubscribe(self, callback: Callback) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(callback)
-
-    def _tell(self, kind: str, action: str, old: Any, new: Any) -> None:
-        for cb in list(self._listeners):
-            cb(kind, action, old, new)
-
-    def _run(self) -> None:
-        fd = self._events.fileno()
-        while not self._stop.is_set():
-            ready, _, _ = select.select([fd, self._wake_r], [], [])
-            if self._stop.is_set():
-                break
-            if fd not in ready:
-                continue
-            try:
-                msgs = self._events.recv_events(0)
-            except NetlinkOverrun:
-                self.resyncs += 1
-                try:
-                    self._redump()
-                except (NetlinkError, OSError):
-                    continue  # try again on the next overrun or event
-                self._tell("resync", "changed", None, None)
-                continue
-            except OSError:
-                if self._stop.is_set():
-                    break
-                raise
-            for m in msgs:
-                kind_action = MESSAGE_KINDS.get(m.type)
-                if kind_action is None:
-                    continue
-                kind, action = kind_action
-                if kind == "route" and (m.get("flags") or 0) & C.RTM_F_CLONED:
-                    continue
-                if action == "deleted":
-                    self._tell(kind, action, m, None)
-                else:
-                    self._tell(kind, action, None, m)
-
-    def close(self) -> None:
-        self._stop.set()
-        with contextlib.suppress(OSError):
-            os.write(self._wake_w, b"x")
-        thread = getattr(self, "_thread", None)
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(5)
-        for sock in (self._events, getattr(self, "_sock", None)):
-            if sock is not None:
-                sock.close()
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self._wake_r = self._wake_w = -1
-
-    def __enter__(self) -> PollFeed:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+def open_feed(netns: Any = None, rcvbuf: int | None = None) -> Cache:
+    """The engine's Cache of ``netns``, ready (dumped and listening) on return."""
+    return Cache(netns=netns, rcvbuf=rcvbuf)
 
 
-def open_feed(netns: Any = None, kind: str = "auto") -> Any:
-    """The engine's Cache for ``netns`` when available (kind 'auto' or 'cache'), else
-    PollFeed ('auto' without a cache module, or 'poll'). Ready on return."""
-    if kind not in ("auto", "cache", "poll"):
-        raise ValueError(f"unknown feed {kind!r}: expected auto, cache or poll")
-    if kind != "poll":
-        try:
-            from nlshell.engine.cache import Cache
-        except ImportError:
-            if kind == "cache":
-                raise
-        else:
-            cache = Cache(netns=netns)
-            enter = getattr(cache, "__enter__", None)
-            return enter() if enter else cache
-    return PollFeed(netns)
+class LossWatch:
+    """Tells when the cache lost events (an overrun it then resynced from): ``check()``
+    gives one note when there were new overruns since the last check, else None. Counts
+    are the cache's own (``total``: since the start)."""
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+        self.seen = self._overruns()
+        self.total = 0  # overruns seen since the start (the status line shows it)
+
+    def _overruns(self) -> int:
+        return int(self.cache.resync_reasons.get("overrun", 0))
+
+    def check(self, label: str | None = None) -> Event | None:
+        now = self._overruns()
+        if now == self.seen:
+            return None
+        self.total += now - self.seen
+        self.seen = now
+        return note(LOST, "WATCH", label)
 
 
 # --- other namespaces (--all-ns) -----------------------------------------------------------
@@ -212,7 +98,7 @@ class NsFollower:
         self._watched = _ns_key(nsmod.ns_path(watched) if watched else own)
         self._own = _ns_key(own)
         self._socks: dict[str, NetlinkSocket] = {}
-        self._names: dict[str, dict[int, str]] = {}  # per namespace: ifindex -> name
+        self._fmts: dict[str, EventFormatter] = {}  # per namespace: the event lines
         self._failed: set[str] = set()
         self._stop = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
@@ -239,18 +125,18 @@ class NsFollower:
         sock = NetlinkSocket(netns=path, rcvbuf=1 << 20) if path else NetlinkSocket()
         try:
             sock.bind(GROUPS)
-            names = {m.get("index"): m.get("ifname") for m in _dump(sock, "link")}
+            fmt = EventFormatter(_dump_links(sock))
         except BaseException:
             sock.close()
             raise
         self._socks[label] = sock
-        self._names[label] = names
+        self._fmts[label] = fmt
 
     def _sync(self, announce: bool = True) -> None:
         wanted = self._wanted()
         for label in [n for n in self._socks if n not in wanted]:
             self._socks.pop(label).close()
-            self._names.pop(label, None)
+            self._fmts.pop(label, None)
             self._put(note(f"namespace {label} is gone", "NETNS", label))
         for label, path in wanted.items():
             if label in self._socks or label in self._failed:
@@ -274,22 +160,14 @@ class NsFollower:
         except NetlinkOverrun:
             self._put(note("events were lost (receive buffer overrun)", "WATCH", label))
             return
-        names = self._names.setdefault(label, {})
+        fmt = self._fmts.get(label)
+        if fmt is None:
+            fmt = self._fmts[label] = EventFormatter()
         now = time.time()
         for m in msgs:
-            kind_action = MESSAGE_KINDS.get(m.type)
-            if kind_action is None:
-                continue
-            kind, action = kind_action
-            if kind == "route" and (m.get("flags") or 0) & C.RTM_F_CLONED:
-                continue
-            ev = format_event(kind, action, m, names.get, label, now)
-            if kind == "link":  # keep names after formatting: a deleted link keeps its own
-                if action == "deleted":
-                    names.pop(m.get("index"), None)
-                else:
-                    names[m.get("index")] = m.get("ifname")
-            self._put(ev)
+            ev = event_of(fmt.format(m), label, now)
+            if ev is not None:
+                self._put(ev)
 
     def _run(self) -> None:
         next_sync = time.monotonic() + self.refresh
@@ -332,18 +210,19 @@ class Watcher:
     """Feeds a WatchState from the kernel: events as they come, link stats every interval."""
 
     def __init__(self, state: WatchState, netns: str | None = None, interval: float = 1.0,
-                 all_ns: bool = False, feed: str = "auto",
-                 on_change: Callable[[], None] | None = None) -> None:
+                 all_ns: bool = False, on_change: Callable[[], None] | None = None,
+                 rcvbuf: int | None = None) -> None:
         if not interval > 0:
             raise ValueError(f"bad interval {interval!r}: must be more than 0 seconds")
         self.state = state
         self.netns = netns
         self.interval = interval
         self.all_ns = all_ns
-        self.feed_kind = feed
         self.on_change = on_change or (lambda: None)
         self.queue: queue.Queue[Any] = queue.Queue()
-        self.feed: Any = None
+        self.feed: Cache | None = None
+        self.rcvbuf = rcvbuf  # the cache's event buffer (None: its default)
+        self.losses: LossWatch | None = None
         self.stats: NetlinkSocket | None = None
         self.sampler: StatsSampler | None = None
         self.use_getstats = True  # False: sample with RTM_GETLINK dumps (tests, old kernels)
@@ -359,9 +238,11 @@ class Watcher:
         try:
             self.stats = NetlinkSocket(netns=self.netns)
             self.sampler = StatsSampler(self.netns) if self.use_getstats else None
-            self.feed = open_feed(self.netns, self.feed_kind)
-            self.feed.subscribe(self._on_event)
-            self._load()
+            self.feed = open_feed(self.netns, self.rcvbuf)
+            self.losses = LossWatch(self.feed)
+            with self.feed.lock:  # the snapshot is the exact start of what we are told
+                self.feed.subscribe(self._on_event)
+                self._load()
             self._sample(quiet=True)
             if self.all_ns:
                 self.follower = NsFollower(self.state, self.netns, min(self.interval, 0.5),
@@ -408,11 +289,13 @@ class Watcher:
         # runs in the feed's thread: hand over, never block it
         self.queue.put((time.time(), kind, action, new if new is not None else old))
 
-    def _load(self, quiet: bool = True) -> None:
-        """The feed's whole view; ``quiet=False`` (a resync) highlights what differs."""
+    def _load(self) -> None:
+        """The cache's whole view, keyed by its identities."""
         feed = self.feed
-        self.state.load(feed.links(), {"address": feed.addresses(), "route": feed.routes(),
-                                       "neighbour": feed.neighbours()}, quiet)
+        assert feed is not None
+        snap = feed.snapshot()
+        self.state.load(feed.links(), {kind: snap[kind] for kind in
+                                       ("address", "route", "neighbour")})
 
     def _dump_links(self) -> list[Any]:
         assert self.stats is not None
@@ -439,10 +322,6 @@ class Watcher:
             self.state.add_event(item)
             return
         ts, kind, action, msg = item
-        if kind == "resync":
-            self.state.add_event(note("events were lost; state re-read from the kernel"))
-            self._load(quiet=False)
-            return
         self.state.apply(kind, action, msg, ts)
 
     def _run(self) -> None:
@@ -475,6 +354,11 @@ class Watcher:
                     next_sample += self.interval
                     if next_sample <= time.monotonic():  # stalled: no burst of catch-up samples
                         next_sample = time.monotonic() + self.interval
+                if self.losses is not None:
+                    lost = self.losses.check(self.state.ns_label)
+                    if lost is not None:
+                        self.state.add_event(lost)
+                        self.state.lost = self.losses.total
                 redraw = self.state.prune()
             except Exception as exc:  # keep watching; say what went wrong, once per failure
                 self.error = exc

@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Any
 
+from nlshell.commands.events import EventFormatter
+
 from .events import Event, EventLog, format_event
 from .model import HIGHLIGHT_S, Clock, LinksModel, link_counters, link_info
 from .tables import KINDS, ObjectTable
@@ -25,9 +27,11 @@ class WatchState:
         self.links = LinksModel(clock, hold)
         self.tables = {kind: ObjectTable(kind, clock, hold) for kind in TABLE_KINDS}
         self.log = EventLog(log_size)
+        self.formatter = EventFormatter()  # the event lines; keeps link names as they change
         self.ns_label = ns_label  # set with --all-ns: names this namespace's events
         self.paused = False
         self.samples = 0
+        self.lost = 0  # overruns the cache recovered from (events were lost): the status shows it
 
     def version(self) -> int:
         """Changes whenever something visible changes (the UI redraws only then)."""
@@ -39,9 +43,11 @@ class WatchState:
 
     # --- writers (the sampler thread) -----------------------------------------------------
 
-    def load(self, links: list[Any], tables: dict[str, list[Any]], quiet: bool = True) -> None:
-        """The starting view (or a resync): whole lists of messages per kind."""
+    def load(self, links: list[Any], tables: dict[str, Any], quiet: bool = True) -> None:
+        """The starting view: the links, and per kind the cache's ``{key: message}``
+        snapshot (or a list of messages)."""
         with self.lock:
+            self.formatter.reset(links)
             for msg in links:
                 self.links.upsert(link_info(msg), quiet)
             fresh = {msg.get("index") for msg in links}
@@ -52,17 +58,15 @@ class WatchState:
                     self.tables[kind].replace(msgs, quiet)
 
     def apply(self, kind: str, action: str, msg: Any, ts: float | None = None,
-              ns: str | None = None) -> Event:
-        """One object change in the watched namespace: update the panes, log the event."""
+              ns: str | None = None) -> Event | None:
+        """One change the cache reported (its cascades included: a link's deletion comes
+        with the deletions of its objects): update the panes, log the event."""
         with self.lock:
-            # format first: a deleted link's name is still known
-            ev = format_event(kind, action, msg, self.names, ns or self.ns_label, ts)
+            ev = format_event(kind, action, msg, self.formatter, ns or self.ns_label, ts)
             if kind == "link":
                 index = msg.get("index") or 0
                 if action == "deleted":
                     self.links.remove(index)
-                    for table in self.tables.values():
-                        table.remove_dev(index)
                 else:
                     self.links.upsert(link_info(msg))
             elif kind in self.tables:
@@ -70,7 +74,8 @@ class WatchState:
                     self.tables[kind].remove(msg)
                 else:
                     self.tables[kind].upsert(msg)
-            self.log.add(ev)
+            if ev is not None:
+                self.log.add(ev)
             return ev
 
     def add_event(self, ev: Event) -> None:
@@ -82,23 +87,15 @@ class WatchState:
                      quiet: bool = False) -> None:
         """A fresh RTM_GETLINK dump: rates from counter deltas, rows appear and leave."""
         pairs = [(link_info(m), link_counters(m)) for m in msgs]  # decode outside the lock
-        with self.lock:
-            gone = set(self.links.rows) - {info.index for info, _ in pairs}
+        with self.lock:  # the tables follow the cache, not the samples
             self.links.sample(pairs, now, quiet)
-            for index in gone:
-                for table in self.tables.values():
-                    table.remove_dev(index)
             self.samples += 1
 
     def sample_counters(self, counters: dict[int, tuple[int, ...] | None],
                         now: float | None = None) -> set[int]:
         """Counters of every link (an RTM_GETSTATS dump); returns indexes with no row yet."""
         with self.lock:
-            gone = set(self.links.rows) - set(counters)
             unknown = self.links.sample_counters(counters, now)
-            for index in gone:
-                for table in self.tables.values():
-                    table.remove_dev(index)
             self.samples += 1
             return unknown
 

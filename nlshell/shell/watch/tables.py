@@ -1,7 +1,11 @@
-"""Pane models for addresses, routes and neighbours: rows keyed by kernel identity.
+"""Pane models for addresses, routes and neighbours: rows keyed by the cache's identities.
 
-Each kind is one ``Kind`` entry (identity, device, table, cells) in ``KINDS``; ``ObjectTable``
-is the same for all of them: upsert/remove from events, highlight what changed, filter.
+Each kind is one ``Kind`` entry (device, table, cells) in ``KINDS``; ``ObjectTable`` is the
+same for all of them: upsert/remove from the cache's changes, highlight what changed, filter.
+A row's key is the engine cache's identity of the object (``Cache.key_of``: an IPv6 route's
+includes its device, every link has its own fe80::/64), so the rows are exactly the
+cache's objects; what the kernel drops without a word (a deleted link's objects, a downed
+link's IPv4 routes) the cache reports as deletions, and the rows follow.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nlshell.engine.cache import key_of
 from nlshell.engine.codec import constants as C
 
 from .model import HIGHLIGHT_S, NO_FILTER, Clock, Filter, Highlights
@@ -59,10 +64,6 @@ def _ip(addr: str | None) -> bytes:
         return addr.encode()
 
 
-def _addr_key(m: Any) -> tuple:
-    return (m.get("index"), m.get("family"), m.get("address") or m.get("local"), m.get("prefixlen"))
-
-
 def _addr_cells(m: Any) -> tuple[str, ...]:
     fam = m.get("family")
     addr = m.get("local") or m.get("address")
@@ -70,11 +71,6 @@ def _addr_cells(m: Any) -> tuple[str, ...]:
     return (_family(m), prefix_text(addr, m.get("prefixlen") or 0, fam),
             C.RT_SCOPE_NAMES.get(m.get("scope"), str(m.get("scope"))),
             flag_names(flags, C.IFA_F_NAMES), m.get("label") or "")
-
-
-def _route_key(m: Any) -> tuple:
-    return (m.get("family"), route_table(m), m.get("dst"), m.get("dst_len"), m.get("tos"),
-            m.get("priority"), m.get("type"))
 
 
 def route_gateway(m: Any) -> str:
@@ -94,10 +90,6 @@ def _route_cells(m: Any) -> tuple[str, ...]:
             "" if m.get("priority") is None else str(m.get("priority")))
 
 
-def _neigh_key(m: Any) -> tuple:
-    return (m.get("ifindex"), m.get("family"), m.get("dst"))
-
-
 def _neigh_cells(m: Any) -> tuple[str, ...]:
     return (_family(m), m.get("dst") or "", m.get("lladdr") or "",
             neigh_state(m.get("state") or 0))
@@ -106,7 +98,6 @@ def _neigh_cells(m: Any) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Kind:
     name: str  # pane name and event label
-    key: Callable[[Any], tuple]
     dev: Callable[[Any], int]  # the ifindex a row belongs to (0: none)
     table: Callable[[Any], int | None]
     cells: Callable[[Any], tuple[str, ...]]
@@ -116,19 +107,19 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "address": Kind("addrs", _addr_key, lambda m: m.get("index") or 0, lambda m: None,
+    "address": Kind("addrs", lambda m: m.get("index") or 0, lambda m: None,
                     _addr_cells,
                     lambda m: (m.get("index") or 0, m.get("family"), _ip(m.get("address")),
                                m.get("prefixlen")),
                     ("FAMILY", "ADDRESS", "SCOPE", "FLAGS", "LABEL"),
                     (6, 43, 7, 14, 15)),
-    "route": Kind("routes", _route_key, lambda m: m.get("oif") or 0, route_table, _route_cells,
+    "route": Kind("routes", lambda m: m.get("oif") or 0, route_table, _route_cells,
                   lambda m: (route_table(m) != C.RT_TABLE_MAIN, route_table(m), m.get("family"),
                              _ip(m.get("dst")),
                              m.get("dst_len"), m.get("priority") or 0),
                   ("TABLE", "DST", "GATEWAY", "PROTO", "SCOPE", "TYPE", "METRIC"),
                   (6, 43, 39, 8, 7, 11, 10)),
-    "neighbour": Kind("neigh", _neigh_key, lambda m: m.get("ifindex") or 0, lambda m: None,
+    "neighbour": Kind("neigh", lambda m: m.get("ifindex") or 0, lambda m: None,
                       _neigh_cells,
                       lambda m: (m.get("ifindex") or 0, m.get("family"), _ip(m.get("dst"))),
                       ("FAMILY", "ADDRESS", "LLADDR", "STATE"), (6, 39, 17, 24)),
@@ -140,7 +131,7 @@ KINDS: dict[str, Kind] = {
 
 @dataclass
 class Row:
-    key: tuple
+    key: Any
     dev: int
     table: int | None
     cells: tuple[str, ...]
@@ -153,53 +144,61 @@ class ObjectTable:
     def __init__(self, kind: str, clock: Clock = time.monotonic, hold: float = HIGHLIGHT_S) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown object kind {kind!r}: expected one of {', '.join(KINDS)}")
+        self.name = kind
         self.kind = KINDS[kind]
-        self.rows: dict[tuple, Row] = {}
+        self.rows: dict[Any, Row] = {}
         self.highlights = Highlights(clock, hold)
         self.version = 0
 
-    def upsert(self, msg: Any, quiet: bool = False) -> None:
+    def key(self, msg: Any) -> Any:
+        """The cache's identity of ``msg`` (None: an object the cache does not keep)."""
+        return key_of(self.name, msg)
+
+    def upsert(self, msg: Any, quiet: bool = False, key: Any = None) -> None:
         """Add or update the row of ``msg``; ``quiet`` (the first load) highlights nothing."""
+        if key is None:
+            key = self.key(msg)
+            if key is None:
+                return
         k = self.kind
-        row = Row(k.key(msg), k.dev(msg), k.table(msg), k.cells(msg), k.order(msg))
-        old = self.rows.get(row.key)
-        self.rows[row.key] = row
+        row = Row(key, k.dev(msg), k.table(msg), k.cells(msg), k.order(msg))
+        old = self.rows.get(key)
+        self.rows[key] = row
         if old is None:
             if not quiet:
-                self.highlights.mark(row.key, Highlights.ROW)
+                self.highlights.mark(key, Highlights.ROW)
         else:
             changed = [k.columns[i] for i, (a, b) in enumerate(zip(old.cells, row.cells, strict=True)) if a != b]
             if old.dev != row.dev:
                 changed.append("DEV")
             if not changed:
                 return
-            self.highlights.mark(row.key, *changed)
+            self.highlights.mark(key, *changed)
         self.version += 1
 
-    def remove(self, msg: Any) -> None:
-        key = self.kind.key(msg)
+    def remove(self, msg: Any, key: Any = None) -> None:
+        key = self.key(msg) if key is None else key
         if self.rows.pop(key, None) is not None:
             self.highlights.forget(key)
             self.version += 1
 
-    def remove_dev(self, index: int) -> None:
-        """A link went: the kernel drops its objects without telling (a cascade)."""
-        gone = [key for key, row in self.rows.items() if row.dev == index]
-        for key in gone:
-            del self.rows[key]
-            self.highlights.forget(key)
-        if gone:
-            self.version += 1
-
-    def replace(self, msgs: list[Any], quiet: bool = False) -> None:
-        """A fresh full view (start, or after a resync): highlight only what differs."""
-        fresh = {self.kind.key(m): m for m in msgs}
+    def replace(self, msgs: Any, quiet: bool = False) -> None:
+        """A fresh full view (start): ``{key: message}`` (the cache's snapshot) or a list of
+        messages. Highlights only what differs."""
+        if isinstance(msgs, dict):
+            fresh = msgs
+        else:
+            fresh = {}
+            for m in msgs:
+                key = self.key(m)
+                if key is not None:
+                    fresh[key] = m
         for key in [k for k in self.rows if k not in fresh]:
             del self.rows[key]
             self.highlights.forget(key)
             self.version += 1
-        for m in fresh.values():
-            self.upsert(m, quiet)
+        for key, m in fresh.items():
+            self.upsert(m, quiet, key)
 
     def visible(self, names: Names, flt: Filter = NO_FILTER) -> list[Row]:
         rows = [r for r in self.rows.values()

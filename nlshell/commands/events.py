@@ -1,0 +1,520 @@
+"""The one event formatter: a kernel event message -> what ``ip -o monitor`` prints for it.
+
+``nlshell monitor``, the shell's background monitor and the watch panes' event log all go
+through ``EventFormatter.format``, so one event reads the same everywhere, and the same as
+``ip -o monitor`` (one line per event: ip's continuation lines joined by ``\\``, the way
+``ip -o`` joins them; trailing blanks dropped). Callers put their timestamp and label in
+front (``[2024-05-01T12:00:00.123456] [LINK] ...``, like ``ip -ts monitor label``).
+
+The words come from the ``ip -j`` entry the renderers build (``commands.render``), so
+``-j monitor`` and the text agree. Like ip, the formatter remembers links as their events
+pass (a peer's name after ``@``, ``M-DOWN`` when that peer is down, ``master`` names).
+
+A message that cannot be rendered never stops a monitor: ``format`` returns one line naming
+the event type and what went wrong (``Formatted.error``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from nlshell.engine.codec import constants as C
+
+# message type -> (object, deleted); the object names are the monitor command's words
+MSG_OBJECT: dict[int, tuple[str, bool]] = {
+    C.RTM_NEWLINK: ("link", False), C.RTM_DELLINK: ("link", True),
+    C.RTM_NEWADDR: ("address", False), C.RTM_DELADDR: ("address", True),
+    C.RTM_NEWROUTE: ("route", False), C.RTM_DELROUTE: ("route", True),
+    C.RTM_NEWNEIGH: ("neigh", False), C.RTM_DELNEIGH: ("neigh", True),
+    C.RTM_GETNEIGH: ("neigh", False),  # an application-resolver miss ("miss ...")
+    C.RTM_NEWRULE: ("rule", False), C.RTM_DELRULE: ("rule", True),
+    C.RTM_NEWNSID: ("nsid", False), C.RTM_DELNSID: ("nsid", True),
+}
+# object -> ip's label (ip monitor label)
+LABELS = {"link": "LINK", "address": "ADDR", "route": "ROUTE", "neigh": "NEIGH",
+          "rule": "RULE", "nsid": "NSID"}
+# the cache's kind names -> the monitor's object names
+KIND_OBJECT = {"link": "link", "address": "address", "route": "route", "neighbour": "neigh",
+               "rule": "rule", "nsid": "nsid"}
+
+NL = "\\"  # ip -o's line join
+# control characters (a name may hold any byte but / and NUL) are printed escaped: one event
+# stays one line and cannot drive the terminal; ip's own tab (rules, nexthops) stays
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x09}
+
+
+@dataclass
+class Formatted:
+    """One event, ready to print: ``text`` (ip's words, ``Deleted `` in front of removals)
+    and ``entry`` (the ip -j dict, for -j). ``dev`` / ``table`` feed the panes' filters."""
+
+    obj: str
+    deleted: bool
+    text: str
+    entry: dict[str, Any]
+    dev: str | None = None
+    table: int | None = None
+    error: bool = False
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.obj, self.obj.upper())
+
+
+class LiveLinks:
+    """What renderers ask of a ``RenderContext`` (``ifname``, ``ifflags``, ``iftype``,
+    ``link``, ``index_of``, ``links``, -d/-s/-N), over links kept current event by event."""
+
+    def __init__(self, links: Iterable[Any] = (), *, details: bool = False, stats: int = 0,
+                 numeric: bool = False, resolve: Callable[[int], Any] | None = None) -> None:
+        self.details = bool(details)
+        self.stats = int(stats)
+        self.numeric = numeric
+        self.resolve = resolve  # index -> link message or None, for links not seen yet
+        self._by_index: dict[int, Any] = {}
+        self.reset(links)
+
+    def reset(self, links: Iterable[Any]) -> None:
+        self._by_index = {m["index"]: m for m in links}
+
+    def remember(self, msg: Any, deleted: bool) -> None:
+        if deleted:
+            self._by_index.pop(msg["index"], None)
+        elif msg["family"] == C.AF_UNSPEC or msg["index"] not in self._by_index:
+            self._by_index[msg["index"]] = msg  # a bridge port's message is no full link
+
+    @property
+    def links(self) -> list[Any]:
+        return list(self._by_index.values())
+
+    def _get(self, index: int) -> Any:
+        m = self._by_index.get(index)
+        if m is None and self.resolve is not None and index:
+            # an event can name a link before the link's own event (a new bridge's fdb
+            # entry): ask the kernel, as ip does
+            m = self.resolve(index)
+            if m is not None:
+                self._by_index[index] = m
+        return m
+
+    def ifname(self, index: int) -> str:
+        if not index:
+            return "*"
+        m = self._get(index)
+        name = m.get("ifname") if m is not None else None
+        return name if name is not None else f"if{index}"
+
+    def name(self, index: int) -> str | None:
+        m = self._by_index.get(index)
+        return None if m is None else m.get("ifname")
+
+    def link(self, index: int) -> Any:
+        return self._get(index)
+
+    def ifflags(self, index: int) -> int | None:
+        m = self._by_index.get(index)
+        return None if m is None else m["flags"]
+
+    def iftype(self, index: int) -> int | None:
+        m = self._by_index.get(index)
+        return None if m is None else m["ifi_type"]
+
+    def index_of(self, name: str) -> int | None:
+        for index, m in self._by_index.items():
+            if m.get("ifname") == name:
+                return index
+        return None
+
+
+# --- ip's words for each object, from the ip -j entry --------------------------------------
+
+
+def _words(parts: list[str]) -> str:
+    return "".join(parts)
+
+
+def _link_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
+    name = e["ifname"]
+    if "link_index" in e:
+        name += f"@if{e['link_index']}"
+    elif "link" in e:
+        name += f"@{e['link'] or 'NONE'}"
+    out = [f"{e['ifindex']}: {name}: <{','.join(e.get('flags', []))}> "]
+    for key, word in (("mtu", "mtu"), ("qdisc", "qdisc"), ("master", "master"),
+                      ("operstate", "state")):
+        if key in e:
+            out.append(f"{word} {e[key]} ")
+    if "operstate_index" in e:
+        out.append(f"state {e['operstate_index']:#x}")
+    if "group" in e:
+        out.append(f"group {e['group']} ")
+    if "event" in e:
+        out.append(f"event {e['event']} ")
+    if "link_type" in e:
+        out.append(f"{NL}    link/{e['link_type']} ")
+        if "address" in e:
+            out.append(str(e["address"]))
+        if "broadcast" in e:
+            out.append(" peer " if e.get("link_pointtopoint") else " brd ")
+            out.append(str(e["broadcast"]))
+        if "permaddr" in e:
+            out.append(f" permaddr {e['permaddr']}")
+    if "link_netnsid" in e:
+        nsid = e["link_netnsid"]
+        known = names(nsid) if nsid >= 0 else None
+        out.append(f" link-netns {known}" if known else f" link-netnsid {nsid}")
+    if e.get("proto_down"):
+        out.append(" protodown on ")
+    return _words(out)
+
+
+def _addr_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
+    out = [f"{e['ifindex']}: {e['dev']}"]
+    fam = e.get("family")
+    out.append(f"    {fam} " if fam is not None else f"    family {e.get('family_index')} ")
+    if "local" in e:
+        out.append(str(e["local"]))
+        if "address" in e:
+            out.append(f" peer {e['address']}")
+        out.append(f"/{e['prefixlen']} ")
+        if "metric" in e:
+            out.append(f"metric {e['metric']} ")
+    if "broadcast" in e:
+        out.append(f"brd {e['broadcast']} ")
+    if "anycast" in e:
+        out.append(f"any {e['anycast']} ")
+    out.append(f"scope {e['scope']} ")
+    for key, value in e.items():  # the flags, in the renderer's (ip's) order
+        if value is True and key not in ("deleted",):
+            out.append(f"{key} ")
+    if "ifa_flags" in e:
+        out.append(f"flags {e['ifa_flags']} ")
+    if "label" in e:
+        out.append(str(e["label"]))
+    if "valid_life_time" in e:
+        valid, pref = e["valid_life_time"], e["preferred_life_time"]
+        out.append(f"{NL}       valid_lft "
+                   + ("forever" if valid == 0xFFFFFFFF else f"{valid}sec")
+                   + " preferred_lft "
+                   + ("forever" if pref == 0xFFFFFFFF else f"{pref}sec"))
+    return _words(out)
+
+
+_ROUTE_WORDS = (("nhid", "nhid"), ("tos", "tos"), ("gateway", "via"))
+_ROUTE_MORE = (("dev", "dev"), ("table", "table"), ("protocol", "proto"), ("scope", "scope"),
+               ("prefsrc", "src"), ("metric", "metric"))
+_MX_TEXT = {"congestion": "congctl"}
+_MX_TIMES = ("rtt", "rttvar", "rto_min")
+
+
+def _realms(flow: dict[str, Any]) -> str:
+    if "from" in flow:
+        return f"realms {flow['from']}/{flow['to']} "
+    return f"realm {flow['to']} "
+
+
+def _metrics_text(mx: dict[str, Any], m: Any) -> str:
+    metrics = m.get("metrics")
+    lock = (metrics.get("RTAX_LOCK") or 0) if metrics is not None else 0
+    out = []
+    for key, value in mx.items():
+        if key == "ecn":
+            out.append("features ecn ")
+            continue
+        if key == "features":
+            if "ecn" not in mx:
+                out.append("features ")
+            out.append(f"{value} ")
+            continue
+        out.append(f"{_MX_TEXT.get(key, key)} ")
+        bit = _lock_bit(key)
+        if bit is not None and lock >> bit & 1:
+            out.append("lock ")
+        if key in _MX_TIMES:
+            out.append(f"{value / 1e3:g}s " if value >= 1000 else f"{value}ms ")
+        else:
+            out.append(f"{value} ")
+    return "".join(out)
+
+
+# the metric keys of ip -j and their RTAX_* names (the lock bit of each is its number)
+_METRIC_NAMES = {"mtu": "RTAX_MTU", "window": "RTAX_WINDOW", "rtt": "RTAX_RTT",
+                 "rttvar": "RTAX_RTTVAR", "ssthresh": "RTAX_SSTHRESH", "cwnd": "RTAX_CWND",
+                 "advmss": "RTAX_ADVMSS", "reordering": "RTAX_REORDERING",
+                 "hoplimit": "RTAX_HOPLIMIT", "initcwnd": "RTAX_INITCWND",
+                 "features": "RTAX_FEATURES", "rto_min": "RTAX_RTO_MIN",
+                 "initrwnd": "RTAX_INITRWND", "quickack": "RTAX_QUICKACK",
+                 "congestion": "RTAX_CC_ALGO", "fastopen_no_cookie": "RTAX_FASTOPEN_NO_COOKIE"}
+
+
+def _lock_bit(key: str) -> int | None:
+    from nlshell.engine.codec.route import METRICS
+
+    row = METRICS.lookup(_METRIC_NAMES.get(key, ""))
+    return None if row is None else row.type
+
+
+def _route_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
+    out = []
+    if "type" in e:
+        out.append(f"{e['type']} ")
+    out.append(f"{e['dst']} ")
+    if "from" in e:
+        out.append(f"from {e['from']} ")
+    elif "src" in e:
+        out.append(f"from {e['src']} ")
+    for key, word in _ROUTE_WORDS:
+        if key in e:
+            out.append(f"{word} {e[key]} ")
+    if "via" in e:
+        out.append(f"via {e['via']['family']} {e['via']['host']} ")
+    for key, word in _ROUTE_MORE:
+        if key in e:
+            out.append(f"{word} {e[key]} ")
+    out += [f"{f} " for f in e.get("flags", [])]
+    if "mark" in e:
+        mark = e["mark"]
+        out.append(f"mark {mark:#x} " if mark >= 16 else f"mark {mark} ")
+    if "flow" in e:
+        out.append(_realms(e["flow"]))
+    if "uid" in e:
+        out.append(f"uid {e['uid']} ")
+    for key, fmt in (("expires", "expires {}sec "), ("error", "error {} "), ("users", "users {} "),
+                     ("used", "used {} "), ("age", "age {}sec ")):
+        if key in e:
+            out.append(fmt.format(e[key]))
+    if "ipid" in e:
+        out.append(f"ipid 0x{int(e['ipid'], 16):04x} ")
+    if "ts" in e:
+        out.append(f"ts {e['ts']}tsage {e['tsage']}sec ")
+    if "metrics" in e:
+        out.append(_metrics_text(e["metrics"][0], m))
+    if "iif" in e:
+        out.append(f"iif {e['iif']} ")
+    if "pref" in e:
+        pref = e["pref"]
+        out.append(f"pref {pref}" if isinstance(pref, str) else str(pref))
+    if "ttl-propogate" in e:
+        out.append("ttl-propogate " + ("enabled" if e["ttl-propogate"] else "disabled"))
+    for hop in e.get("nexthops", ()):
+        out.append(f"{NL}\tnexthop ")
+        if "gateway" in hop:
+            out.append(f"via {hop['gateway']} ")
+        if "via" in hop:
+            out.append(f"via {hop['via']['family']} {hop['via']['host']} ")
+        if "flow" in hop:
+            out.append(_realms(hop["flow"]))
+        out.append(f"dev {hop['dev']} ")
+        if "weight" in hop:
+            out.append(f"weight {hop['weight']} ")
+        out += [f"{f} " for f in hop.get("flags", [])]
+    return _words(out)
+
+
+_NEIGH_FLAGS = ("router", "proxy", "managed", "extern_learn", "offload")
+
+
+def _neigh_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
+    out = []
+    if "miss" in e:
+        out.append("miss ")
+    if "dst" in e:
+        out.append(f"{e['dst']} ")
+    if "dev" in e:
+        out.append(f"dev {e['dev']} ")
+    if "lladdr" in e:
+        out.append(f"lladdr {e['lladdr']} ")
+    out += [f"{f} " for f in _NEIGH_FLAGS if f in e]
+    if "refcnt" in e:
+        out.append(f" ref {e['refcnt']}")
+    if "used" in e:
+        out.append(f" used {e['used']}/{e['confirmed']}/{e['updated']}")
+    if "probes" in e:
+        out.append(f"probes {e['probes']} ")
+    out += [f"{s} " for s in e.get("state", [])]
+    if "protocol" in e:
+        out.append(f"proto {e['protocol']} ")
+    return _words(out)
+
+
+def _prefix(e: dict[str, Any], key: str, lenkey: str) -> str:
+    return str(e[key]) + (f"/{e[lenkey]}" if lenkey in e else "")
+
+
+def _rule_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
+    out = [f"{e['priority']}:\t"]
+    if "not" in e:
+        out.append("not ")
+    out.append("from " + _prefix(e, "src", "srclen"))
+    if "dst" in e:
+        out.append(" to " + _prefix(e, "dst", "dstlen"))
+    if "tos" in e:
+        out.append(f" tos {e['tos']}")
+    if "fwmark" in e:
+        out.append(f" fwmark {e['fwmark']}" + (f"/{e['fwmask']}" if "fwmask" in e else ""))
+    for key, word in (("iif", "iif"), ("oif", "oif")):
+        if key in e:
+            out.append(f" {word} {e[key]}")
+            if f"{key}_detached" in e:
+                out.append(" [detached]")
+    if "l3mdev" in e:
+        out.append(" lookup [l3mdev-table]")
+    if "uid_start" in e:
+        out.append(f" uidrange {e['uid_start']}-{e['uid_end']}")
+    if "ipproto" in e:
+        out.append(f" ipproto {e['ipproto']}")
+    for port in ("sport", "dport"):
+        if port in e:
+            out.append(f" {port} {e[port]}")
+        elif f"{port}_start" in e:
+            out.append(f" {port} {e[port + '_start']}-{e[port + '_end']}")
+    if "tun_id" in e:
+        out.append(f" tun_id {e['tun_id']}")
+    if "table" in e:
+        out.append(f" lookup {e['table']}")
+    if "suppress_prefixlen" in e:
+        out.append(f" suppress_prefixlength {e['suppress_prefixlen']}")
+    if "suppress_ifgroup" in e:
+        out.append(f" suppress_ifgroup {e['suppress_ifgroup']}")
+    if "flow_to" in e:
+        out.append(f" realms {e['flow_from']}/" if "flow_from" in e else " realms ")
+        out.append(str(e["flow_to"]))
+    for key in ("masquerade", "nop"):
+        if key in e:
+            out.append(f" {key}")
+    if "goto" in e:
+        out.append(f" goto {e['goto']}")
+        if "unresolved" in e:
+            out.append(" [unresolved]")
+    if "action" in e:
+        out.append(f" {e['action']}")
+    if "protocol" in e:
+        out.append(f" proto {e['protocol']}")
+    return _words(out)
+
+
+def _nsid_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
+    nsid = e.get("nsid")
+    out = ["nsid unassigned " if nsid is None or nsid < 0 else f"nsid {nsid} "]
+    if "current-nsid" in e:
+        out.append(f"current-nsid {e['current-nsid']} ")
+    if e.get("name"):
+        out.append(f"(iproute2 netns name: {e['name']})")
+    return _words(out)
+
+
+TEXT: dict[str, Callable[[dict[str, Any], Any, Callable[[int], str | None]], str]] = {
+    "link": _link_text, "address": _addr_text, "route": _route_text, "neigh": _neigh_text,
+    "rule": _rule_text, "nsid": _nsid_text,
+}
+
+
+def _no_names(nsid: int) -> str | None:
+    return None
+
+
+class EventFormatter:
+    """Event messages -> ``Formatted`` lines; keeps the links it has seen current.
+
+    ``links``: the namespace's links at the start (a dump or the cache's); ``family``: ip's
+    -4/-6 (hides the link/ether line, as ip does); ``nsid_names``: nsid -> namespace name,
+    for ``link-netns NAME`` and nsid events (None: numbers only); ``resolve``: index ->
+    link message or None, asked for a link no event has shown yet (None: ``if<N>``).
+    """
+
+    def __init__(self, links: Iterable[Any] = (), *, details: bool = False, stats: int = 0,
+                 numeric: bool = False, family: int | None = None,
+                 nsid_names: Callable[[int], str | None] | None = None,
+                 resolve: Callable[[int], Any] | None = None) -> None:
+        self.links = LiveLinks(links, details=details, stats=stats, numeric=numeric,
+                               resolve=resolve)
+        self.family = family or 0
+        self.nsid_names = nsid_names or _no_names
+
+    def reset(self, links: Iterable[Any]) -> None:
+        """Start again from these links (after a resync)."""
+        self.links.reset(links)
+
+    def name(self, index: int) -> str | None:
+        return self.links.name(index)
+
+    def entry(self, obj: str, msg: Any) -> dict[str, Any]:
+        """The ip -j entry of one event message (``deleted`` left to the caller)."""
+        from nlshell.commands.render import address, link, neighbour, route, rule
+
+        ctx = self.links
+        if obj == "link":
+            e = link.link_entry(msg, ctx, view="addr", family=self.family)
+        elif obj == "address":
+            e = {"ifindex": msg["index"], "dev": ctx.ifname(msg["index"])}
+            e.update(address.addr_info(msg, ctx))
+        elif obj == "route":
+            e = route.route_entry(msg, ctx)
+        elif obj == "neigh":
+            e = neighbour.neighbour_entry(msg, ctx)
+        elif obj == "rule":
+            e = rule.rule_entry(msg, ctx)
+        else:
+            nsid = msg.get("NETNSA_NSID")
+            e = {"nsid": nsid}
+            current = msg.get("NETNSA_CURRENT_NSID")
+            if current is not None:
+                e["current-nsid"] = current
+            name = self.nsid_names(nsid) if isinstance(nsid, int) and nsid >= 0 else None
+            if name:
+                e["name"] = name
+        e.pop("deleted", None)
+        return e
+
+    def format(self, msg: Any, deleted: bool | None = None, obj: str | None = None
+               ) -> Formatted | None:
+        """One event; None for messages ip monitor does not print (other types, cloned
+        routes). ``deleted``/``obj`` override what the message type says (the cache
+        reports a removal with the object's last message). Never raises for a decodable
+        message: a renderer failure becomes one line naming the event type."""
+        kind = MSG_OBJECT.get(msg.type)
+        if obj is None:
+            if kind is None:
+                return None
+            obj = kind[0]
+        if deleted is None:
+            deleted = kind[1] if kind is not None else False
+        try:
+            if obj == "route" and msg["flags"] & C.RTM_F_CLONED:
+                return None
+            if obj == "link":  # ip remembers a link before printing its event
+                self.links.remember(msg, deleted)
+            e = self.entry(obj, msg)
+            text = TEXT[obj](e, msg, self.nsid_names).rstrip().translate(_ESCAPES)
+        except Exception as exc:  # noqa: BLE001 - one odd event must not stop a monitor
+            event = _type_name(msg.type)
+            reason = f"{type(exc).__name__}: {exc}"
+            return Formatted(obj, deleted, f"cannot show this {event} event ({reason})",
+                             {"event": event, "error": reason}, error=True)
+        if deleted:
+            text = "Deleted " + text
+        return Formatted(obj, deleted, text, e, _dev(obj, e), _table(obj, msg))
+
+
+def _type_name(msg_type: int) -> str:
+    """RTM_NEWROUTE for 24 (read off the constants: no second copy of the numbers)."""
+    for name, value in vars(C).items():
+        if name.startswith("RTM_") and type(value) is int and value == msg_type:
+            return name
+    return f"message type {msg_type}"
+
+
+def _dev(obj: str, e: dict[str, Any]) -> str | None:
+    if obj == "link":
+        return e.get("ifname")
+    return e.get("dev")
+
+
+def _table(obj: str, msg: Any) -> int | None:
+    if obj == "route":
+        return msg.get("table") or msg["table"]
+    if obj == "rule":
+        return msg.get("FRA_TABLE") or msg["table"]
+    return None
