@@ -10,7 +10,7 @@ import _signal  # the C module: `signal` would import enum (start-up time)
 import sys
 
 
-def _interrupted(signum: int, frame: object) -> None:
+def quiet_interrupt(signum: int, frame: object) -> None:
     raise SystemExit(130)  # quiet: SystemExit prints no traceback, even mid-import
 
 
@@ -20,7 +20,7 @@ def _interrupted(signum: int, frame: object) -> None:
 # A program that merely imports the library keeps its own SIGINT handling.
 _ARGV0 = (getattr(sys, "argv", None) or [""])[0]
 if _ARGV0 == "-m" or _ARGV0.rsplit("/", 1)[-1] == "nlshell":
-    _signal.signal(_signal.SIGINT, _interrupted)
+    _signal.signal(_signal.SIGINT, quiet_interrupt)
 
 import importlib  # noqa: E402
 from typing import Any  # noqa: E402

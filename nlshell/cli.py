@@ -196,7 +196,7 @@ def _interrupts_raise() -> None:
 
     import nlshell
 
-    if _signal.getsignal(_signal.SIGINT) is nlshell._interrupted:
+    if _signal.getsignal(_signal.SIGINT) is nlshell.quiet_interrupt:
         _signal.signal(_signal.SIGINT, _signal.default_int_handler)
 
 
