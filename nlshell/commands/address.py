@@ -90,10 +90,10 @@ address.verb("flush", "remove the addresses selected", shortcuts=["f"],
 def _broadcast(value: str, prefix: Any) -> str | None:
     """``brd +`` / ``brd -`` / ``brd ADDR`` -> the address to send (None: leave it out)."""
     if prefix.family != S.AF_INET:
-        from nlshell.commands.context import CommandError
+        from nlshell.commands.context import CommandError, quoted
 
         # as ip: IPv6 has no broadcast address
-        raise CommandError(f'broadcast "{value}": only IPv4 addresses have a broadcast '
+        raise CommandError(f'broadcast {quoted(value)}: only IPv4 addresses have a broadcast '
                            f'address ({prefix} is IPv6)')
     if value not in ("+", "-"):
         return value
@@ -108,13 +108,13 @@ def _broadcast(value: str, prefix: Any) -> str | None:
 
 def _check_label(label: str, dev: str) -> None:
     if label != dev and not label.startswith(dev + ":"):
-        from nlshell.commands.context import CommandError
+        from nlshell.commands.context import CommandError, quoted
 
-        raise CommandError(f'label "{label}" must be "{dev}" or start with "{dev}:"')
-    if len(label.encode()) > 15:
-        from nlshell.commands.context import CommandError
+        raise CommandError(f'label {quoted(label)} must be "{dev}" or start with "{dev}:"')
+    if len(label.encode("utf-8", "surrogateescape")) > 15:
+        from nlshell.commands.context import CommandError, quoted
 
-        raise CommandError(f'label "{label}" is longer than 15 bytes')
+        raise CommandError(f"label {quoted(label)} is longer than 15 bytes")
 
 
 def address_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
