@@ -69,6 +69,7 @@ def test_context_and_cache_read_only_ascii_indexes(ns: str, use_cache: bool) -> 
     ("bytes \udcff", "bytes \\xff"),
     ("Error: " + "x" * 500 + " end", "Error: " + "x" * 40 + "… end"),
     ("RTNETLINK answers: Operation not permitted", "RTNETLINK answers: Operation not permitted"),
+    ("many " + "a " * 5000, ("many " + "a " * 5000)[:1000] + "…"),
 ])
 def test_one_line(message: str, want: str) -> None:
     assert one_line(message) == want

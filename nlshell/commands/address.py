@@ -194,15 +194,15 @@ def _query(ctx: Any, v: dict[str, Any]) -> Any:
     for word in ("dev", "master"):
         if word in v:
             sel[word] = ctx.ifindex(v[word])
-    family = ctx.opts.family or 0
-    return AddressQuery(family=0 if family == AF_PACKET else family, **sel)
+    family = ctx.opts.family or C.AF_UNSPEC
+    return AddressQuery(family=C.AF_UNSPEC if family == AF_PACKET else family, **sel)
 
 
 AF_PACKET = C.AF_PACKET  # -0 / -f link: the links alone, no addresses (as ip)
 
 
 def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
-    family = ctx.opts.family or 0
+    family = ctx.opts.family or C.AF_UNSPEC
     if family == AF_PACKET:
         return ctx.ipr.get_links(), []
     links = ctx.ipr.link("dump", family=family) if family else ctx.ipr.get_links()

@@ -496,6 +496,7 @@ def _os_text(exc: Exception) -> str:
 
 
 WORD_LIMIT = 100  # a word of an error line longer than this is cut (to ECHO_LIMIT + '…')
+ERROR_LIMIT = 1000  # and the line after that (many short words): far beyond any kernel text
 
 
 def one_line(text: str) -> str:
@@ -503,8 +504,11 @@ def one_line(text: str) -> str:
     from nlshell.commands.context import printable_text
 
     text = printable_text(text)
-    if len(text) <= WORD_LIMIT or max(map(len, text.split(" "))) <= WORD_LIMIT:
+    if len(text) <= WORD_LIMIT:
         return text
-    from nlshell.commands.parser import ECHO_LIMIT
+    if max(map(len, text.split(" "))) > WORD_LIMIT:
+        from nlshell.commands.parser import ECHO_LIMIT
 
-    return " ".join(w if len(w) <= WORD_LIMIT else w[:ECHO_LIMIT] + "…" for w in text.split(" "))
+        text = " ".join(w if len(w) <= WORD_LIMIT else w[:ECHO_LIMIT] + "…"
+                        for w in text.split(" "))
+    return text if len(text) <= ERROR_LIMIT else text[:ERROR_LIMIT] + "…"
