@@ -372,7 +372,8 @@ class Context:
             self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
 
     def warn(self, text: str) -> None:
-        self.err.write(text.rstrip("\n") + "\n")
+        """One line on stderr; control characters (a path may hold them) escaped."""
+        self.err.write(printable_text(text.rstrip("\n")) + "\n")
 
 
 def kernel_message(exc: Exception) -> str:
