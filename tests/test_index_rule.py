@@ -115,3 +115,15 @@ def test_user_words_in_errors_are_one_short_line(ns: str, line: str) -> None:
     assert code in (1, 2) and text.count("\n") == 1 and len(text) < 200, text[:300]
     assert "internal error" not in text
     assert helpers.sh(ns, "link") + helpers.sh(ns, "addr") + helpers.sh(ns, "route") == before
+
+
+@pytest.mark.parametrize(("exc", "cap"), [
+    (PermissionError(1, "cannot enter network namespace 'x': Operation not permitted"),
+     "CAP_SYS_ADMIN"),
+    (PermissionError(1, "Operation not permitted"), "CAP_NET_ADMIN"),
+])
+def test_permission_errors_name_the_capability(exc: Exception, cap: str) -> None:
+    from nlshell.commands.runner import describe_error
+
+    code, text = describe_error(exc)
+    assert code == 2 and text.endswith(f"(this operation needs {cap})")
