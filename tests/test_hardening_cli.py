@@ -22,9 +22,6 @@ from nlshell.commands import slots as S
 
 pytestmark = helpers.requires_root
 
-CONTEXT_PY = ("nlshell/commands/context.py Context.ifindex reads '３'/'٣' as an index "
-              "(name.isdigit()/int()); it should use slots.index_of")
-
 
 class Case(NamedTuple):
     id: str
@@ -40,13 +37,13 @@ BIG = "x" * 120_000  # under the kernel's 128 KiB limit for one argument
 CASES = [
     # the wrong device: an index is ASCII digits only
     Case("arabic-digit-delete", ("-n", NS, "link", "delete", "٣"), 1,
-         'Cannot find device "٣"', CONTEXT_PY),
+         'Cannot find device "٣"'),
     Case("fullwidth-digit-delete", ("-n", NS, "link", "delete", "３"), 1,
-         'Cannot find device "３"', CONTEXT_PY),
+         'Cannot find device "３"'),
     Case("fullwidth-digit-set", ("-n", NS, "link", "set", "３", "mtu", "1400"), 1,
-         'Cannot find device "３"', CONTEXT_PY),
+         'Cannot find device "３"'),
     Case("fullwidth-digit-addr", ("-n", NS, "address", "add", "192.0.2.9/24", "dev", "３"), 1,
-         'Cannot find device "３"', CONTEXT_PY),
+         'Cannot find device "３"'),
     # the wrong namespace: an empty or invalid -n is a usage error, nothing runs
     Case("empty-netns", ("-n", "", "link", "add", "zz", "type", "ifb"), 1,
          'invalid namespace name ""'),
@@ -77,7 +74,7 @@ CASES = [
     Case("huge-in-c", ("-n", NS, "-c", "link set dev lo mtu " + "9" * 100000), 1, "9" * 40 + "'…"),
     # control characters and NUL-free oddities in names
     Case("newline-device", ("-n", NS, "link", "set", "v0\nx", "up"), 1, "invalid interface name"),
-    Case("tab-netns", ("-n", "a\tb", "link"), 1, "a\tb"),
+    Case("tab-netns", ("-n", "a\tb", "link"), 1, "a\\x09b"),  # control characters escaped
 ]
 
 

@@ -8,8 +8,11 @@ dropped from the bounding set (so a root process cannot hold it either).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
+from typing import Any
 
 import helpers
 import pytest
@@ -109,3 +112,170 @@ def test_batch_stops_at_the_first_refusal(world: str) -> None:
     assert proc.stderr.startswith("-:2: ") and "needs CAP_NET_ADMIN" in proc.stderr
     assert proc.stderr.count("\n") == 1
     assert "192.0.2.9" not in helpers.sh(world, "addr")
+
+
+# -- every command of the grammar, unprivileged ----------------------------------------------
+#
+# One representative line per command path of the real grammar, run without CAP_NET_ADMIN
+# and CAP_SYS_ADMIN inside the test namespace: a look (show/list/get) works; a change fails
+# with one line naming the capability it needs, a non-zero status, and nothing changed.
+# The lines run in one child process (a Context and Runner per line: each line's own status
+# and stderr), and once more as one `-b - --force` batch through the command line.
+
+SKIPPED = {  # command paths not run here, and why
+    ("monitor",): "blocks until interrupted (covered by test_cmd_monitor)",
+    ("watch",): "a full-screen program (covered by test_watch_e2e)",
+    ("exit",): "leaves the shell: no privilege involved",
+    ("help",): "prints the grammar: no privilege involved",
+}
+
+NS_WORD, SCRATCH_WORD, PID_WORD, NEW_WORD = "@NS@", "@SCRATCH@", "@PID@", "@NEW@"
+
+LOOKS = {  # path -> line; exit 0 and some output
+    ("link", "show"): "link show",
+    ("tuntap", "show"): "tuntap show",
+    ("address", "show"): "address show dev d0",
+    ("route", "show"): "route show",
+    ("route", "get"): "route get 198.51.100.1",
+    ("neighbour", "show"): "neighbour show dev d0",
+    ("neighbour", "get"): "neighbour get 192.0.2.7 dev d0",
+    ("rule", "show"): "rule show",
+    ("netns", "list"): "netns list",
+    ("netns", "identify"): "netns identify",
+    ("netns", "pids"): f"netns pids {NS_WORD}",
+    ("pwd",): "pwd",
+    ("ls",): "ls",
+}
+
+NET_ADMIN, SYS_ADMIN = "CAP_NET_ADMIN", "CAP_SYS_ADMIN"
+CHANGES_BY_PATH = {  # path -> (line, the capability its refusal must name)
+    ("link", "add"): ("link add x0 type ifb", NET_ADMIN),
+    ("link", "set"): ("link set d0 mtu 1400", NET_ADMIN),
+    ("link", "delete"): ("link delete d1", NET_ADMIN),
+    ("tuntap", "add"): ("tuntap add t0 mode tap", NET_ADMIN),
+    ("tuntap", "delete"): ("tuntap delete tp0 mode tap", NET_ADMIN),
+    ("address", "add"): ("address add 192.0.2.9/24 dev d0", NET_ADMIN),
+    ("address", "replace"): ("address replace 192.0.2.1/24 dev d0", NET_ADMIN),
+    ("address", "change"): ("address change 192.0.2.1/24 dev d0", NET_ADMIN),
+    ("address", "delete"): ("address delete 192.0.2.1/24 dev d0", NET_ADMIN),
+    ("address", "flush"): ("address flush dev d0", NET_ADMIN),
+    ("route", "flush"): ("route flush 198.51.100.0/24", NET_ADMIN),
+    ("route", "add"): ("route add 203.0.113.0/24 via 192.0.2.254", NET_ADMIN),
+    ("route", "delete"): ("route delete 198.51.100.0/24", NET_ADMIN),
+    ("route", "replace"): ("route replace 198.51.100.0/24 via 192.0.2.253", NET_ADMIN),
+    ("route", "change"): ("route change 198.51.100.0/24 via 192.0.2.253", NET_ADMIN),
+    ("route", "append"): ("route append 203.0.113.0/24 via 192.0.2.254", NET_ADMIN),
+    ("route", "prepend"): ("route prepend 203.0.113.0/24 via 192.0.2.254", NET_ADMIN),
+    ("neighbour", "flush"): ("neighbour flush dev d0 nud all", NET_ADMIN),
+    ("neighbour", "add"): ("neighbour add 192.0.2.8 lladdr 02:00:00:00:00:08 dev d0", NET_ADMIN),
+    ("neighbour", "delete"): ("neighbour delete 192.0.2.7 dev d0", NET_ADMIN),
+    ("neighbour", "change"): ("neighbour change 192.0.2.7 lladdr 02:00:00:00:00:09 dev d0",
+                              NET_ADMIN),
+    ("neighbour", "replace"): ("neighbour replace 192.0.2.7 lladdr 02:00:00:00:00:09 dev d0",
+                               NET_ADMIN),
+    ("rule", "flush"): ("rule flush", NET_ADMIN),
+    ("rule", "add"): ("rule add from 203.0.113.0/24 table 7 pref 7", NET_ADMIN),
+    ("rule", "delete"): ("rule delete pref 100", NET_ADMIN),
+    ("netns", "set"): (f"netns set {NS_WORD} 7", NET_ADMIN),
+    ("netns", "add"): (f"netns add {NEW_WORD}", SYS_ADMIN),
+    ("netns", "attach"): (f"netns attach {NEW_WORD} {PID_WORD}", SYS_ADMIN),
+    ("netns", "delete"): (f"netns delete {SCRATCH_WORD}", SYS_ADMIN),
+    ("netns", "exec"): (f"netns exec {NS_WORD} true", SYS_ADMIN),
+    ("cd",): (f"cd {NS_WORD}", SYS_ADMIN),
+}
+# entering a namespace inside a line is a change of context too
+EXTRA_CHANGES = [(f"-n {NS_WORD} link show", SYS_ADMIN)]
+
+_CHILD = r"""
+import io, json, sys
+from nlshell.commands.context import Context, Options
+from nlshell.commands.runner import Runner
+results = []
+for line in json.load(sys.stdin):
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(opts=Options(force=True), out=out, err=err)
+    try:
+        code = Runner(ctx).run_line(line)
+    finally:
+        ctx.close()
+    results.append([code, out.getvalue(), err.getvalue()])
+json.dump(results, sys.stdout)
+"""
+
+
+def without_admin_caps(ns: str) -> list[str]:
+    """argv prefix: run the rest in `ns` with CAP_NET_ADMIN and CAP_SYS_ADMIN gone."""
+    return ["ip", "netns", "exec", ns, "setpriv", "--inh-caps=-all",
+            "--bounding-set=-net_admin,-sys_admin", "--"]
+
+
+def test_every_command_path_is_covered() -> None:
+    from nlshell.commands.grammar import REGISTRY
+
+    paths = {c.path for c in REGISTRY.commands()}
+    listed = set(LOOKS) | set(CHANGES_BY_PATH) | set(SKIPPED)
+    assert paths == listed, (sorted(paths - listed), sorted(listed - paths))
+    assert not set(LOOKS) & set(CHANGES_BY_PATH)
+
+
+@pytest.fixture
+def grammar_world(world: str) -> Any:
+    helpers.batch(world, "tuntap add tp0 mode tap\n")
+    with helpers.temp_netns() as scratch, helpers.unused_ns_name() as new:
+        yield {NS_WORD: world, SCRATCH_WORD: scratch, NEW_WORD: new, PID_WORD: str(os.getpid())}
+
+
+def _filled(line: str, words: dict[str, str]) -> str:
+    for key, value in words.items():
+        line = line.replace(key, value)
+    return line
+
+
+def _netns_dir(words: dict[str, str]) -> list[bool]:
+    """Our entries of /run/netns (other runs add and remove theirs meanwhile): the test and
+    scratch namespaces still mounted, the new name never made."""
+    return [helpers.ns_exists(words[NS_WORD]), helpers.ns_exists(words[SCRATCH_WORD]),
+            helpers.mount_count(os.path.join(helpers.NETNS_DIR, words[SCRATCH_WORD])) > 0,
+            helpers.ns_exists(words[NEW_WORD])]
+
+
+def test_every_command_unprivileged(grammar_world: dict[str, str]) -> None:
+    ns = grammar_world[NS_WORD]
+    looks = [_filled(line, grammar_world) for line in LOOKS.values()]
+    changes = [(_filled(line, grammar_world), cap)
+               for line, cap in [*CHANGES_BY_PATH.values(), *EXTRA_CHANGES]]
+    lines = [*looks, *(line for line, _ in changes)]
+    before, dir_before = _state(ns), _netns_dir(grammar_world)
+
+    proc = subprocess.run([*without_admin_caps(ns), sys.executable, "-c", _CHILD],
+                          input=json.dumps(lines), capture_output=True, text=True, timeout=120,
+                          env=helpers.nlshell_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = dict(zip(lines, json.loads(proc.stdout), strict=True))
+    bad = []
+    for line in looks:
+        code, out, err = results[line]
+        if code or err or not out.strip():
+            bad.append(f"look {line!r}: status {code}, stderr {err!r}, stdout {out[:80]!r}")
+    for line, cap in changes:
+        code, out, err = results[line]
+        other = SYS_ADMIN if cap == NET_ADMIN else NET_ADMIN
+        if (code == 0 or err.count("\n") != 1 or not err.endswith("\n") or cap not in err
+                or other in err or "Traceback" in err or "internal error" in err):
+            bad.append(f"change {line!r}: status {code}, stderr {err!r} (wants {cap})")
+    assert not bad, "\n".join(bad)
+    assert _state(ns) == before
+    assert _netns_dir(grammar_world) == dir_before == [True, True, True, False]
+
+    # the same lines as one batch through the command line: each change is one numbered
+    # line on stderr, the looks print, and the batch's status is not 0
+    proc = nocap_admin(ns, "--force", "-b", "-", stdin="\n".join(lines) + "\n")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    numbered = [e.split(":", 2)[1] for e in proc.stderr.splitlines()]
+    assert numbered == [str(n) for n in range(len(looks) + 1, len(lines) + 1)], proc.stderr
+    assert _state(ns) == before
+    assert _netns_dir(grammar_world) == dir_before == [True, True, True, False]
+
+
+def nocap_admin(ns: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return helpers.run_nlshell(*args, input=stdin, wrapper=without_admin_caps(ns))

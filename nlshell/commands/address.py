@@ -90,10 +90,10 @@ address.verb("flush", "remove the addresses selected", shortcuts=["f"],
 def _broadcast(value: str, prefix: Any) -> str | None:
     """``brd +`` / ``brd -`` / ``brd ADDR`` -> the address to send (None: leave it out)."""
     if prefix.family != S.AF_INET:
-        from nlshell.commands.context import CommandError
+        from nlshell.commands.context import CommandError, quoted
 
         # as ip: IPv6 has no broadcast address
-        raise CommandError(f'broadcast "{value}": only IPv4 addresses have a broadcast '
+        raise CommandError(f'broadcast {quoted(value)}: only IPv4 addresses have a broadcast '
                            f'address ({prefix} is IPv6)')
     if value not in ("+", "-"):
         return value
@@ -108,13 +108,13 @@ def _broadcast(value: str, prefix: Any) -> str | None:
 
 def _check_label(label: str, dev: str) -> None:
     if label != dev and not label.startswith(dev + ":"):
-        from nlshell.commands.context import CommandError
+        from nlshell.commands.context import CommandError, quoted
 
-        raise CommandError(f'label "{label}" must be "{dev}" or start with "{dev}:"')
-    if len(label.encode()) > 15:
-        from nlshell.commands.context import CommandError
+        raise CommandError(f'label {quoted(label)} must be "{dev}" or start with "{dev}:"')
+    if len(label.encode("utf-8", "surrogateescape")) > 15:
+        from nlshell.commands.context import CommandError, quoted
 
-        raise CommandError(f'label "{label}" is longer than 15 bytes')
+        raise CommandError(f"label {quoted(label)} is longer than 15 bytes")
 
 
 def address_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
@@ -194,15 +194,15 @@ def _query(ctx: Any, v: dict[str, Any]) -> Any:
     for word in ("dev", "master"):
         if word in v:
             sel[word] = ctx.ifindex(v[word])
-    family = ctx.opts.family or 0
-    return AddressQuery(family=0 if family == AF_PACKET else family, **sel)
+    family = ctx.opts.family or C.AF_UNSPEC
+    return AddressQuery(family=C.AF_UNSPEC if family == AF_PACKET else family, **sel)
 
 
 AF_PACKET = C.AF_PACKET  # -0 / -f link: the links alone, no addresses (as ip)
 
 
 def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
-    family = ctx.opts.family or 0
+    family = ctx.opts.family or C.AF_UNSPEC
     if family == AF_PACKET:
         return ctx.ipr.get_links(), []
     links = ctx.ipr.link("dump", family=family) if family else ctx.ipr.get_links()

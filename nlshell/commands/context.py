@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from nlshell.engine.names import index_of
+
 # exit codes, as ip's
 EXIT_OK = 0
 EXIT_USAGE = 1  # syntax, usage and lookup errors
@@ -28,6 +30,12 @@ class CommandError(Exception):
     """A usage or lookup error found by a handler (exit code 1): one line, naming the word."""
 
     exit_code = EXIT_USAGE
+
+
+def _entry_refused(name: str, exc: OSError) -> CommandError:
+    """The one line for a namespace that exists but cannot be entered (exit code 1, as
+    for a namespace that does not exist: the command was not sent)."""
+    return CommandError(_cannot_enter(name, exc))
 
 
 @dataclass
@@ -59,13 +67,34 @@ ROOT = "/"
 MAX_OPEN = 8  # namespaces kept open at once (the current and previous ones always are)
 
 
+def quoted(word: str) -> str:
+    """A user's word as an error message echoes it: in double quotes (as ip), control
+    characters and bytes that were not UTF-8 escaped, cut after the parser's ECHO_LIMIT
+    characters with '…' (a newline in a word must not make two lines, nor 100 KB one)."""
+    from nlshell.commands.parser import ECHO_LIMIT
+
+    text = printable_text(word)
+    return '"' + text[:ECHO_LIMIT] + ("…" if len(text) > ECHO_LIMIT else "") + '"'
+
+
+def printable_text(text: str) -> str:
+    """`text` for a terminal: bytes that were not UTF-8 (lone surrogates) as \\xNN, control
+    and other unprintable characters escaped (render.safe.printable)."""
+    from nlshell.commands.render.safe import printable
+
+    if text.isprintable():  # the common case
+        return text
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return printable(text)
+
+
 def _cannot_enter(name: str, exc: OSError) -> str:
-    return (f'cannot enter network namespace "{name}": {os.strerror(exc.errno or 1)} '
+    return (f"cannot enter network namespace {quoted(name)}: {os.strerror(exc.errno or 1)} "
             "(this needs CAP_SYS_ADMIN)")
 
 
 def removed_message(name: str) -> str:
-    return f'namespace "{name}" was removed; cd / or cd NAME'
+    return f"namespace {quoted(name)} was removed; cd / or cd NAME"
 
 
 @dataclass
@@ -205,15 +234,15 @@ class Context:
             netns.validate_name(name)
             fd = netns.open_ns_fd(name)
         except FileNotFoundError:
-            raise CommandError(f'network namespace "{name}" does not exist') from None
-        except PermissionError as exc:
-            raise CommandError(_cannot_enter(name, exc)) from None
+            raise CommandError(f"network namespace {quoted(name)} does not exist") from None
         except (ValueError, TypeError) as exc:
             raise CommandError(str(exc)) from None
+        except OSError as exc:  # EPERM, EACCES (another user namespace's), ELOOP...
+            raise _entry_refused(name, exc) from None
         try:
             yield fd
-        except PermissionError as exc:  # setns refused
-            raise CommandError(_cannot_enter(name, exc)) from None
+        except OSError as exc:  # setns refused (EPERM without CAP_SYS_ADMIN), or the like
+            raise _entry_refused(name, exc) from None
         finally:
             os.close(fd)
 
@@ -307,13 +336,16 @@ class Context:
         # not cached (or not yet: the event of a link made a moment ago may still be on
         # its way): ask the kernel
         found = self.ipr.link_lookup(ifname=name)
-        if not found and name.isdigit() and int(name) <= 0x7FFFFFFF:
-            # digits are a name first (a device may be called "123"), then an index
-            found = self._index_if_present(int(name))
+        if not found:
+            # digits are a name first (a device may be called "123"), then an index;
+            # ASCII digits only (the one rule): '３' and '٣' are names, never index 3
+            index = index_of(name)
+            if index is not None:
+                found = self._index_if_present(index)
         if found:
             self._memo[name] = found[0]
             return found[0]
-        raise CommandError(f'Cannot find device "{name}"')
+        raise CommandError(f"Cannot find device {quoted(name)}")
 
     def _index_if_present(self, index: int) -> list[int]:
         cache = self.cache
@@ -340,7 +372,8 @@ class Context:
             self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
 
     def warn(self, text: str) -> None:
-        self.err.write(text.rstrip("\n") + "\n")
+        """One line on stderr; control characters (a path may hold them) escaped."""
+        self.err.write(printable_text(text.rstrip("\n")) + "\n")
 
 
 def kernel_message(exc: Exception) -> str:

@@ -334,7 +334,7 @@ def _netns_target(name: str) -> str:
 
     from nlshell.engine import netns
 
-    if name.isdigit() and not os.path.exists(os.path.join(netns.NETNS_RUN_DIR, name)):
+    if name.isascii() and name.isdigit() and not os.path.exists(os.path.join(netns.NETNS_RUN_DIR, name)):
         path = f"/proc/{name}/ns/net"
         if not os.path.exists(path):
             from nlshell.commands.context import CommandError
@@ -460,9 +460,8 @@ _BRIEF_LINK = ("link", "link_index", "ifname", "operstate", "address", "flags")
 # -- tun/tap: /dev/net/tun ioctls (the kernel makes no tun devices over rtnetlink) --------
 
 _TUNSETIFF, _TUNSETPERSIST, _TUNSETOWNER, _TUNSETGROUP = 0x400454CA, 0x400454CB, 0x400454CC, 0x400454CE
-_TUN_MODE = {"tun": 0x0001, "tap": 0x0002}
-_TUN_FLAGS = {"vnet_hdr": 0x4000, "multi_queue": 0x0100}  # parsed flag -> IFF_ bit
-_IFF_NO_PI, _IFF_TUN_EXCL = 0x1000, 0x8000
+_TUN_MODE = {"tun": C.IFF_TUN, "tap": C.IFF_TAP}
+_TUN_FLAGS = {"vnet_hdr": C.IFF_VNET_HDR, "multi_queue": C.IFF_MULTI_QUEUE}  # flag -> IFF_ bit
 
 
 def _owner_id(text: str | None, kind: str) -> int | None:
@@ -472,19 +471,19 @@ def _owner_id(text: str | None, kind: str) -> int | None:
     if text.isascii() and text.isdigit():
         value = int(text)
         if value > ID_MAX:
-            from nlshell.commands.context import CommandError
+            from nlshell.commands.context import CommandError, quoted
 
-            raise CommandError(f'{kind} "{text}": not a {kind} id (0..{ID_MAX})')
+            raise CommandError(f"{kind} {quoted(text)}: not a {kind} id (0..{ID_MAX})")
         return value
     import grp
     import pwd
 
-    from nlshell.commands.context import CommandError
+    from nlshell.commands.context import CommandError, quoted
 
     try:
         return pwd.getpwnam(text).pw_uid if kind == "user" else grp.getgrnam(text).gr_gid
-    except KeyError:
-        raise CommandError(f'{kind} "{text}" does not exist') from None
+    except (KeyError, ValueError):  # ValueError: a NUL in the word
+        raise CommandError(f"{kind} {quoted(text)} does not exist") from None
 
 
 def _c_int(value: int) -> int:
@@ -499,7 +498,7 @@ def tun_create(ctx: Any, name: str, mode: str, v: dict[str, Any]) -> None:
     from nlshell.commands.context import CommandError
 
     uid, gid = _owner_id(v.get("user"), "user"), _owner_id(v.get("group"), "group")
-    flags = _TUN_MODE[mode] | _IFF_TUN_EXCL | (0 if v.get("pi") else _IFF_NO_PI)
+    flags = _TUN_MODE[mode] | C.IFF_TUN_EXCL | (0 if v.get("pi") else C.IFF_NO_PI)
     for word, bit in _TUN_FLAGS.items():
         if v.get(word):
             flags |= bit

@@ -52,21 +52,21 @@ netns.verb("exec", "run a program inside a namespace", handler=H + "netns_exec",
 @contextlib.contextmanager
 def _errors(name: str = "") -> Iterator[None]:
     """Engine errors -> one line naming the namespace (exit 1; 2 when not permitted)."""
-    from nlshell.commands.context import CommandError
+    from nlshell.commands.context import CommandError, quoted
 
     try:
         yield
     except PermissionError as exc:
-        err = CommandError(f"{name or 'netns'}: {exc.strerror or exc} "
+        err = CommandError(f"{quoted(name) if name else 'netns'}: {exc.strerror or exc} "
                            "(this operation needs CAP_SYS_ADMIN)")
         err.exit_code = 2
         raise err from None
     except FileExistsError:
-        raise CommandError(f'namespace "{name}" already exists') from None
+        raise CommandError(f"namespace {quoted(name)} already exists") from None
     except ProcessLookupError as exc:
         raise CommandError(exc.strerror or str(exc)) from None
     except FileNotFoundError:
-        raise CommandError(f'network namespace "{name}" does not exist') from None
+        raise CommandError(f"network namespace {quoted(name)} does not exist") from None
     except ValueError as exc:
         raise CommandError(str(exc)) from None
 
@@ -152,11 +152,11 @@ def netns_exec(ctx: Any, inv: Any) -> None:
     import os
     import subprocess
 
-    from nlshell.commands.context import CommandError
+    from nlshell.commands.context import CommandError, quoted
     from nlshell.engine import nsenter
 
     name = inv.values["name"]
-    program = inv.values["argv"][0]
+    program = quoted(inv.values["argv"][0])
     with _errors(name):
         fd = nsenter.open_ns_fd(name)
     try:
@@ -191,9 +191,9 @@ def _may_enter(name: str, fd: int) -> None:
 
 
 def _refused(name: str) -> Exception:
-    from nlshell.commands.context import CommandError
+    from nlshell.commands.context import CommandError, quoted
 
-    err = CommandError(f'netns exec {name}: entering the namespace was refused '
-                       '(this needs CAP_SYS_ADMIN)')
+    err = CommandError(f"netns exec {quoted(name)}: entering the namespace was refused "
+                       "(this needs CAP_SYS_ADMIN)")
     err.exit_code = 2
     return err

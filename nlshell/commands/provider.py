@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nlshell.engine.codec.constants import RT_TABLE_LOCAL
+
 _TABLES = [("main", "table 254"), ("local", "table 255"), ("default", "table 253"),
            ("all", "every table")]
 
@@ -85,7 +87,7 @@ class LiveProvider:
     def routes(self) -> list[str]:
         seen: dict[str, None] = {}
         for m in self._route_msgs():
-            if m.get("table") == 255:
+            if m.get("table") == RT_TABLE_LOCAL:  # local/broadcast routes: not offered
                 continue
             seen[_prefix(m)] = None
         return list(seen)

@@ -82,6 +82,10 @@ def _parse_rtt(text: str) -> tuple[int, bool]:
         num, unit = low, ""
     if unit and unit not in _TIME_UNITS:
         raise ValueError(f"unknown unit {unit!r} (s or ms)")
+    # ASCII digits only ('٣' is no number: int() would read it), and short enough that the
+    # value stays finite (float('1' * 400) is inf, and int(inf) an OverflowError)
+    if not num.isascii() or "_" in num or len(num) > 20:
+        raise ValueError("not a time (e.g. 100ms, 1.5s or a plain number)")
     try:
         value = float(num) if "." in num else int(num, 0)
     except ValueError:

@@ -240,8 +240,8 @@ class Runner:
             clone = Options(**{k: getattr(ctx.opts, k) for k in ctx.opts.__dataclass_fields__})
             if inv.family is not None:
                 clone.family = inv.family
-            for key in ("json", "pretty", "brief", "details", "oneline", "resolve"):
-                if key in opts and hasattr(clone, key):
+            for key in ("json", "pretty", "brief", "details"):
+                if key in opts:
                     setattr(clone, key, opts[key])
             if "stats" in opts:
                 clone.stats = clone.stats + 1
@@ -277,7 +277,10 @@ class Runner:
         return code
 
     def report(self, message: str, where: str = "") -> None:
-        self.err.write(f"{where}{message}\n")
+        """Write one error line. Every error passes here: control characters are escaped
+        (a newline in a word must not make two lines) and overlong words cut (a 100 KB
+        word is not echoed whole); other text, the kernel's own words included, is kept."""
+        self.err.write(one_line(f"{where}{message}") + "\n")
         self.err.flush()
 
     # --- many lines ---------------------------------------------------------------
@@ -473,7 +476,10 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
     if isinstance(exc, CommandError):
         return exc.exit_code, str(exc)
     if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EPERM:
-        return EXIT_KERNEL, f"{_os_text(exc)} (this operation needs CAP_NET_ADMIN)"
+        text = _os_text(exc)
+        # entering a namespace (setns) needs CAP_SYS_ADMIN; netlink changes CAP_NET_ADMIN
+        cap = "CAP_SYS_ADMIN" if "namespace" in text else "CAP_NET_ADMIN"
+        return EXIT_KERNEL, f"{text} (this operation needs {cap})"
     if isinstance(exc, (ValueError, LookupError, FileNotFoundError, FileExistsError)):
         return EXIT_USAGE, _os_text(exc)
     if isinstance(exc, OSError):
@@ -487,3 +493,22 @@ def _os_text(exc: Exception) -> str:
         return str(exc)
     return exc.strerror + (f": {exc.filename}" if exc.filename is not None else "")
 
+
+
+WORD_LIMIT = 100  # a word of an error line longer than this is cut (to ECHO_LIMIT + '…')
+ERROR_LIMIT = 1000  # and the line after that (many short words): far beyond any kernel text
+
+
+def one_line(text: str) -> str:
+    """An error line made safe to print: one line, no terminal escapes, no huge words."""
+    from nlshell.commands.context import printable_text
+
+    text = printable_text(text)
+    if len(text) <= WORD_LIMIT:
+        return text
+    if max(map(len, text.split(" "))) > WORD_LIMIT:
+        from nlshell.commands.parser import ECHO_LIMIT
+
+        text = " ".join(w if len(w) <= WORD_LIMIT else w[:ECHO_LIMIT] + "…"
+                        for w in text.split(" "))
+    return text if len(text) <= ERROR_LIMIT else text[:ERROR_LIMIT] + "…"

@@ -49,6 +49,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from nlshell.engine.codec.constants import AF_INET, AF_INET6, AF_PACKET
+from nlshell.engine.names import IFINDEX_MAX
+from nlshell.engine.names import index_of as _index_of
 from nlshell.engine.nsenter import name_problem
 
 FOREVER = 0xFFFFFFFF  # the kernel's "infinite lifetime"
@@ -177,19 +179,14 @@ def parse_int(text: str, lo: int = 0, hi: int = U32_MAX) -> int:
     return value
 
 
-IFINDEX_MAX = 0x7FFFFFFF  # the kernel's ifindex is a positive int
-
-
 def index_of(text: str) -> int | None:
     """The interface index a device word stands for, or None when it is a name.
 
-    The one rule for reading an index from what the user typed: ASCII decimal digits only,
-    1..2**31-1. Unicode digits ('٣', '３') and other forms ('0x3', '+3', ' 3') are names, as
-    for ip (`Cannot find device "３"`), never an index."""
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 1 <= value <= IFINDEX_MAX else None
+    The one rule for reading an index from what the user typed (it lives in the engine,
+    which Cache.index shares): ASCII decimal digits only, 1..2**31-1. Unicode digits
+    ('٣', '３') and other forms ('0x3', '+3', ' 3') are names, as for ip
+    (`Cannot find device "３"`), never an index."""
+    return _index_of(text)
 
 
 def _parse_ifindex(text: str) -> int:

@@ -40,6 +40,7 @@ from .cache_store import Change, FollowUp, Store, link_names
 from .codec import constants as C
 from .codec.message import Message
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
+from .names import index_of
 from .socket import NetlinkSocket
 
 log = logging.getLogger("nlshell.cache")
@@ -546,9 +547,12 @@ class Cache:
         with self.lock:
             if isinstance(name, str):
                 found = self._store.names.get(name)
-                if found is not None or not name.isdigit():
+                if found is not None:
                     return found
-                name = int(name)
+                index = index_of(name)  # a name first, then an index (ASCII digits only)
+                if index is None:
+                    return None
+                name = index
             return name if name in self._store.objects["link"] else None
 
     def name(self, index: int) -> str | None:

@@ -97,10 +97,16 @@ def _sys_umount2(target: str, flags: int) -> None:
 
 # --- names and paths ------------------------------------------------------------------------
 
+def _said(value: object, limit: int = 60) -> str:
+    """A caller's value as a message repeats it: repr (control characters escaped), cut."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '…'
+
+
 def _name_only(name: str, new: bool = False) -> str:
     # Creating and deleting take names only: a path here would let remove() unlink anything.
     if isinstance(name, str) and name.startswith('/'):
-        raise ValueError(f'expected a network namespace name, not a path: {name!r}')
+        raise ValueError(f'expected a network namespace name, not a path: {_said(name)}')
     return os.path.join(NETNS_RUN_DIR, validate_name(name, new=new))
 
 
@@ -423,7 +429,7 @@ def set_nsid(ns: NsSpec, nsid: int, where: NsSpec | None = None) -> int:
     finally:
         os.close(fd)
     if got is None:  # the kernel acked but shows no id: say so rather than return garbage
-        raise OSError(errno.EIO, f'nsid for {ns!r} was not recorded')
+        raise OSError(errno.EIO, f'nsid for {_said(ns)} was not recorded')
     return got
 
 

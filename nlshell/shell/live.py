@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from nlshell.engine import cache_keys as K
+from nlshell.engine.names import index_of
 
 LOCAL_TABLE = 255  # local/broadcast routes: not worth offering to `route del`
 DEFAULT_LIMIT = 200  # most live values one completion request shows
@@ -264,8 +265,8 @@ class LiveIndex:
             if dev is None:
                 return sorted({a for bag in self.addrs.values() for a in bag})
             index = next((i for i, (name, _) in self.links.items() if name == dev), None)
-            if index is None and dev.isdigit():
-                index = int(dev)
+            if index is None:
+                index = index_of(dev)  # ASCII digits only: '３' is a name
             return sorted(self.addrs.get(index, ()))
 
     def route_prefixes(self, prefix: str, limit: int) -> tuple[list[str], bool]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlshell.engine.codec.constants import IFF_POINTOPOINT, IFF_UP, RTM_DELLINK, RTM_NEWLINK
+from nlshell.engine.names import index_of
 
 from . import names as N
 from .kinds import info_data
@@ -254,8 +255,8 @@ def _index(dev: int | str | None, ctx: Any, word: str) -> int | None:
     if dev is None or isinstance(dev, int):
         return dev
     index = ctx.index_of(dev) if ctx is not None else None
-    if index is None and dev.isdigit():
-        index = int(dev)  # a name first, then an index (as the grammar's IFNAME slot)
+    if index is None:
+        index = index_of(dev)  # a name first, then an index (ASCII digits only)
     if index is None:
         raise ValueError(f'{word} "{dev}": no such device')
     return index
