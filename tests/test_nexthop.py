@@ -237,3 +237,108 @@ def test_api(v0: str) -> None:
         gone = ipr.nexthop("flush", oif=idx)
         assert sorted(m.get("id") for m in gone) == [1, 2, 20]
     assert ids(v0) == [3]  # the groups of 1 and 2 went with their members
+
+
+# -- the cache ------------------------------------------------------------------------------------
+
+CACHE_KINDS = ("link", "route", "nexthop")
+
+
+def _cache_equals_kernel(cache: object, ns: str) -> bool:
+    from test_cache import differences, fresh_dump
+
+    snap = cache.snapshot()  # type: ignore[attr-defined]
+    dump = fresh_dump(ns)
+    return not any(differences(k, snap[k], dump[k]) for k in CACHE_KINDS)
+
+
+def _settled(cache: object, ns: str) -> None:
+    from test_cache import WAIT, assert_matches_kernel
+
+    cache.wait_for(lambda: _cache_equals_kernel(cache, ns), WAIT)  # type: ignore[attr-defined]
+    assert_matches_kernel(cache, ns, CACHE_KINDS)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def two_links(v0: str) -> str:
+    helpers.batch(v0, "link add v2 type veth peer name v3\nlink set v2 up\nlink set v3 up\n"
+                  "addr add 198.51.100.1/24 dev v2\n")
+    return v0
+
+
+def test_cache_follows_nexthops(two_links: str) -> None:
+    from test_cache import Recorder
+
+    from nlshell.engine.cache import Cache
+
+    ns = two_links
+    helpers.sh(ns, "nexthop", "add", "id", "1", "via", "192.0.2.9", "dev", "v0")
+    with Cache(netns=ns) as cache:
+        assert [m.get("id") for m in cache.nexthops()] == [1]
+        assert cache.counts()["nexthops"] == 1
+        rec = Recorder(cache)
+        helpers.batch(ns, "nexthop add id 2 via 198.51.100.9 dev v2\n"
+                      "nexthop add id 3 blackhole\n"
+                      "nexthop add id 10 group 1,2/2\n"
+                      "nexthop replace id 1 via 192.0.2.10 dev v0\n"
+                      "nexthop add id 4 via 192.0.2.11 dev v0\n"
+                      "nexthop del id 4\n")
+        _settled(cache, ns)
+        assert [m.get("id") for m in cache.nexthops()] == [1, 2, 3, 10]
+        assert cache.nexthops(id=1)[0].get("gateway") == "192.0.2.10"
+        assert [m.get("id") for m in cache.nexthops(oif=cache.index("v2"))] == [2]
+        rec.assert_replays_to(cache)
+
+
+def test_deleting_a_nexthop_in_use_removes_its_routes(two_links: str) -> None:
+    from test_cache import WAIT, Recorder
+
+    from nlshell.engine.cache import Cache
+
+    ns = two_links
+    helpers.batch(ns, "nexthop add id 1 via 192.0.2.9 dev v0\n"
+                  "nexthop add id 2 via 198.51.100.9 dev v2\n"
+                  "nexthop add id 10 group 1/2\n"
+                  "nexthop add id 5 via 2001:db8:1::9 dev v0\n"
+                  "route add 203.0.113.0/24 nhid 1\n"
+                  "route add 203.0.113.128/25 nhid 1 table 100\n"
+                  "route add 198.18.0.0/16 nhid 10\n"
+                  "route add 2001:db8:9::/64 nhid 5\n")
+    with Cache(netns=ns) as cache:
+        rec = Recorder(cache)
+        helpers.sh(ns, "nexthop", "del", "id", "5")  # the kernel says nothing of the route
+        assert cache.wait_for(lambda: not cache.routes(dst="2001:db8:9::/64"), WAIT)
+        helpers.sh(ns, "nexthop", "del", "id", "1")  # two routes go, group 10 shrinks
+        assert cache.wait_for(lambda: not cache.routes(dst="203.0.113.0/24")
+                              and not cache.routes(table=100), WAIT)
+        _settled(cache, ns)
+        assert cache.nexthops(id=10)[0].get("group") == [{"id": 2, "weight": 1}]
+        assert len(cache.routes(dst="198.18.0.0/16")) == 1
+        helpers.sh(ns, "nexthop", "del", "id", "2")  # the group's last member: all go
+        assert cache.wait_for(lambda: not cache.routes(dst="198.18.0.0/16")
+                              and not cache.nexthops(), WAIT)
+        _settled(cache, ns)
+        deleted = {(k, a) for k, a, _o, _n in rec.events if a == "deleted"}
+        assert ("route", "deleted") in deleted and ("nexthop", "deleted") in deleted
+        rec.assert_replays_to(cache)
+
+
+def test_a_link_taking_its_nexthops(two_links: str) -> None:
+    from test_cache import WAIT
+
+    from nlshell.engine.cache import Cache
+
+    ns = two_links
+    helpers.batch(ns, "nexthop add id 1 via 192.0.2.9 dev v0\n"
+                  "nexthop add id 2 via 198.51.100.9 dev v2\n"
+                  "nexthop add id 3 via 198.51.100.10 dev v2\n"
+                  "nexthop add id 10 group 1/2\n"
+                  "route add 203.0.113.0/24 nhid 2\n"
+                  "route add 198.18.0.0/16 nhid 10\n")
+    with Cache(netns=ns) as cache:
+        helpers.sh(ns, "link", "set", "v2", "down")  # its nexthops go, without a word
+        assert cache.wait_for(lambda: [m.get("id") for m in cache.nexthops()] == [1, 10], WAIT)
+        _settled(cache, ns)
+        helpers.sh(ns, "link", "del", "v0")
+        assert cache.wait_for(lambda: not cache.nexthops(), WAIT)
+        _settled(cache, ns)
