@@ -342,3 +342,51 @@ def test_a_link_taking_its_nexthops(two_links: str) -> None:
         helpers.sh(ns, "link", "del", "v0")
         assert cache.wait_for(lambda: not cache.nexthops(), WAIT)
         _settled(cache, ns)
+
+
+# -- completion ----------------------------------------------------------------------------------
+
+
+def test_completion_offers_nexthop_ids() -> None:
+    from nlshell.commands.grammar import REGISTRY
+    from nlshell.commands.suggest import StaticProvider, suggest
+
+    provider = StaticProvider(links=[("v0", 2, "UP")],
+                              nexthops=[(1, "via 192.0.2.1"), (10, "group 1,3/2"),
+                                        (2, "blackhole")])
+
+    def got(line: str) -> dict[str, str]:
+        return {s.text: s.meta for s in suggest(line, provider, REGISTRY)}
+
+    assert got("nexthop del id ") == {"1": "via 192.0.2.1", "10": "group 1,3/2",
+                                      "2": "blackhole"}
+    assert set(got("nh get id 1")) == {"1", "10"}
+    assert set(got("nexthop show id ")) == {"1", "10", "2"}
+    assert "1" not in got("nexthop add id ")  # a new id: nothing to offer
+    # no nexthops, or a provider without the method (older ones): the slot's hint only
+    for other in (StaticProvider(), object()):
+        assert [s.kind for s in suggest("nexthop del id ", other, REGISTRY)] == ["hint"]
+
+
+def test_complete_command_reads_the_kernel(two_links: str) -> None:
+    import subprocess
+    import sys
+
+    helpers.batch(two_links, "nexthop add id 7 via 192.0.2.7 dev v0\nnexthop add id 71 group 7\n")
+    out = subprocess.run([sys.executable, "-m", "nlshell", "--complete", "-n", two_links, "--",
+                          "nexthop", "del", "id", "7"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.split() == ["7", "71"]
+
+
+def test_shell_provider_reads_the_cache(two_links: str) -> None:
+    from nlshell.engine.cache import Cache
+    from nlshell.shell.live import LiveIndex, ShellProvider
+
+    helpers.sh(two_links, "nexthop", "add", "id", "4", "blackhole")
+    with Cache(netns=two_links) as cache:
+        index = LiveIndex(cache, background=False)
+        try:
+            assert ShellProvider(lambda: index).nexthops() == [(4, "blackhole")]
+        finally:
+            index.close()

@@ -40,7 +40,7 @@ nexthop = REGISTRY.object("nexthop", "nexthop objects (routes use them with nhid
                           shortcuts=["nh"], default="show")
 
 _SELECT = [
-    Kw("id", NHID, "this nexthop only"),
+    Kw("id", NHID, "this nexthop only", source="nexthops"),
     Kw("dev", S.IFNAME, "nexthops through this device"),
     Flag("groups", "groups only"),
     Flag("fdb", "fdb nexthops only"),
@@ -93,9 +93,11 @@ nexthop.verb("replace", "add a nexthop or change an existing one", _change_param
              shortcuts=["r", "repl"], conflicts=_CONFLICTS, check=_check_change,
              handler=H + "nexthop_change")
 nexthop.verb("delete", "delete a nexthop (routes using it go with it)",
-             [Kw("id", NHID, "the nexthop's id", required=True)], aliases=["del"],
+             [Kw("id", NHID, "the nexthop's id", required=True, source="nexthops")],
+             aliases=["del"],
              shortcuts=["d"], handler=H + "nexthop_delete")
-nexthop.verb("get", "show one nexthop", [Kw("id", NHID, "the nexthop's id", required=True)],
+nexthop.verb("get", "show one nexthop",
+             [Kw("id", NHID, "the nexthop's id", required=True, source="nexthops")],
              shortcuts=["g"], handler=H + "nexthop_get")
 
 

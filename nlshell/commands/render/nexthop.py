@@ -61,6 +61,19 @@ def nexthop_entry(m: Any, ctx: Any) -> dict[str, Any]:
     return out
 
 
+def nexthop_meta(m: Any) -> str:
+    """A short description of a nexthop for completion menus: ``via 192.0.2.1``,
+    ``group 1,3/2``, ``blackhole``, ``dev #3``."""
+    a = m.attr_dict()
+    if "NHA_GROUP" in a:
+        return "group " + group_text(_group(a["NHA_GROUP"]))
+    if a.get("NHA_BLACKHOLE"):
+        return "blackhole"
+    if "NHA_GATEWAY" in a:
+        return f"via {a['NHA_GATEWAY']}"
+    return f"dev #{a.get('NHA_OIF', 0)}"
+
+
 def nexthop_json(msgs: Iterable[Any], ctx: Any) -> list[dict[str, Any]]:
     """`ip -j nexthop show` for these messages."""
     return [nexthop_entry(m, ctx) for m in msgs if m.type in (RTM_NEWNEXTHOP, RTM_DELNEXTHOP)]
