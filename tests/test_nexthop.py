@@ -390,3 +390,25 @@ def test_shell_provider_reads_the_cache(two_links: str) -> None:
             assert ShellProvider(lambda: index).nexthops() == [(4, "blackhole")]
         finally:
             index.close()
+
+
+def test_toolbar_counts_nexthops_when_there_are_some() -> None:
+    from nlshell.shell import toolbar
+
+    def text(counts: dict[str, int]) -> str:
+        return "".join(t for _, t in toolbar.render(toolbar.ToolbarInfo("x", counts), now=0))
+
+    assert "nexthops 3" in text({"links": 1, "routes": 2, "nexthops": 3})
+    assert "nexthops" not in text({"links": 1, "routes": 2, "nexthops": 0})
+
+
+def test_cache_describes_a_nexthop(two_links: str) -> None:
+    from test_cache import WAIT
+
+    from nlshell.engine.cache import Cache
+
+    with Cache(netns=two_links) as cache:
+        helpers.sh(two_links, "nexthop", "add", "id", "42", "blackhole")
+        assert cache.wait_for(lambda: cache.last_event is not None
+                              and cache.last_event.kind == "nexthop", WAIT)
+        assert cache.last_event.describe() == "nexthop new: id 42"

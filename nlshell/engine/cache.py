@@ -100,6 +100,8 @@ def describe(kind: str, msg: Message) -> str:
             return f"{where} table {msg.get('table') or msg['table']}"
         if kind == "neighbour":
             return f"{msg.get('dst')} dev {msg['ifindex']}"
+        if kind == "nexthop":
+            return f"id {msg.get('id')}"
         return f"priority {msg.get('priority') or 0} table {msg.get('table') or msg['table']}"
     except Exception:  # a description must never break the caller
         return repr(msg.type)
