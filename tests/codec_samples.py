@@ -34,6 +34,7 @@ from nlshell.engine.codec import (
     addr,
     link,
     neigh,
+    nexthop,
     nla,
     nsid,
     route,
@@ -48,7 +49,7 @@ NLMSGHDR = struct.Struct("=IHHII")
 
 # message groups: name -> the module with TYPES / HEADER / ATTRS
 GROUPS = {"link": link, "addr": addr, "route": route, "neigh": neigh, "rule": rule,
-          "nsid": nsid, "stats": stats}
+          "nsid": nsid, "stats": stats, "nexthop": nexthop}
 
 # -- sample values ------------------------------------------------------------------------
 
@@ -213,6 +214,11 @@ def _via_samples(kind: Any, ancestors: tuple) -> list[Any]:
             {"family": C.AF_INET6, "addr": "2001:db8::77"}]
 
 
+def _nh_group_samples(kind: Any, ancestors: tuple) -> list[Any]:
+    return [[{"id": 1, "weight": 1}, {"id": 0xDEADBEEF, "weight": 256}, {"id": 7, "weight": 3}],
+            [{"id": 2, "weight": 17}], []]
+
+
 def _select_samples(kind: views.Select, ancestors: tuple) -> list[Any]:
     # only meaningful with the key as a sibling: see table_sample / iter_row_cases
     raise LookupError("a Select kind is sampled through its table")
@@ -227,6 +233,7 @@ KIND_SAMPLERS: dict[type, Callable[[Any, tuple], list[Any]]] = {
     views.ListOf: _listof_samples,
     views.Select: _select_samples,
     route.Via: _via_samples,
+    nexthop.Group: _nh_group_samples,
     link.ByFamily: _nested_samples,  # encoding uses the default (per-family) table
 }
 
@@ -262,7 +269,7 @@ def _check_fields(expected: dict, got: StructView, where: str) -> None:
 def check_value(kind: Any, expected: Any, got: Any, where: str) -> None:
     """Assert that `got` (decoded) is what `expected` (the encoded sample) means."""
     if isinstance(kind, str) or isinstance(kind, (views.Struct, views.Enum, views.ListOf,
-                                                  route.Via)):
+                                                  route.Via, nexthop.Group)):
         assert got == expected, f"{where}: decoded {got!r}, encoded {expected!r}"
         assert type(got) is type(expected) or isinstance(kind, views.Struct), where
     elif isinstance(kind, views.Nested):
@@ -469,7 +476,7 @@ NETNS_DIR = "/run/netns"
 # struct size of the request header per dump type (family is the first byte of all)
 DUMP_HEADERS = {
     C.RTM_GETLINK: 16, C.RTM_GETADDR: 8, C.RTM_GETROUTE: 12, C.RTM_GETNEIGH: 12,
-    C.RTM_GETRULE: 12, C.RTM_GETNSID: 4,
+    C.RTM_GETRULE: 12, C.RTM_GETNSID: 4, C.RTM_GETNEXTHOP: 8,
 }
 
 
@@ -555,6 +562,7 @@ DUMPS = [
     ("neigh", C.RTM_GETNEIGH, 0, b""),
     ("rule", C.RTM_GETRULE, 0, b""),
     ("nsid", C.RTM_GETNSID, 0, b""),
+    ("nexthop", C.RTM_GETNEXTHOP, 0, b""),
 ]
 
 
@@ -618,6 +626,12 @@ RICH_SETUP = [
     "rule add to 203.0.113.0/24 fwmark 0x10 lookup 100 priority 1001",
     "rule add iif v0 table 100 priority 1002",
     "-6 rule add from 2001:db8::/64 table 100 priority 2000",
+    "nexthop add id 1 via 192.0.2.50 dev v0",
+    "nexthop add id 2 via 198.51.100.50 dev br0 proto static",
+    "nexthop add id 3 blackhole",
+    "-6 nexthop add id 4 via 2001:db8::50 dev v0",
+    "nexthop add id 10 group 1,3/2",
+    "nexthop add id 11 group 1/2 type resilient buckets 8 idle_timer 60",
 ]
 
 ORACLE = {

@@ -34,6 +34,7 @@ VOLATILE = {
     "route": {"RTA_CACHEINFO", "RTA_EXPIRES"},
     "neighbour": {"NDA_CACHEINFO", "NDA_PROBES"},
     "rule": set(),
+    "nexthop": set(),
 }
 HEADER_NOISE = {"link": {"change"}}
 # bridge and bridge-port counters the kernel updates without an event (by name, or by number
@@ -77,6 +78,7 @@ def fresh_dump(ns: str) -> dict[str, dict[Any, Any]]:
             "route": ipr.get_routes(family=AF_INET) + ipr.get_routes(family=AF_INET6),
             "neighbour": ipr.get_neighbours(family=AF_INET) + ipr.get_neighbours(family=AF_INET6),
             "rule": ipr.get_rules(family=AF_INET) + ipr.get_rules(family=AF_INET6),
+            "nexthop": ipr.get_nexthops(),
         }
     return {kind: {K.key_of(kind, m): m for m in msgs if K.wanted(kind, m)}
             for kind, msgs in raw.items()}
@@ -179,7 +181,8 @@ def test_ready_when_the_block_starts(veths: str) -> None:
         assert cache.index("va") is not None and cache.index("vb") is not None
         assert [r.get("dst") for r in cache.routes(dst="198.51.100.0/24")] == ["198.51.100.0"]
         assert cache.counts()["links"] == 3
-        assert set(cache.counts()) == {"links", "addresses", "routes", "neighbours", "rules"}
+        assert set(cache.counts()) == {"links", "addresses", "routes", "neighbours", "rules",
+                                       "nexthops"}
         assert cache.resyncs == 0
         assert_matches_kernel(cache, ns, K.KINDS)
 

@@ -122,7 +122,8 @@ def corpus(capture: S.Capture) -> dict[str, list[bytes]]:
         "link": real.get("link", []) + real.get("link_bridge", []),
         "addr-route": real.get("addr", []) + real.get("route", []),
         "neigh-rule-errors": (real.get("neigh", []) + real.get("rule", [])
-                              + real.get("nsid", []) + real["errors"]),
+                              + real.get("nsid", []) + real.get("nexthop", [])
+                              + real["errors"]),
         "encoded": encoded_corpus(),
     }
     return {k: v for k, v in groups.items() if v}

@@ -324,6 +324,7 @@ def test_header_field_names() -> None:
         "rule": ("family", "dst_len", "src_len", "tos", "table", "action", "flags"),
         "nsid": ("family",),
         "stats": ("family", "ifindex", "filter_mask"),
+        "nexthop": ("family", "scope", "protocol", "resvd", "flags"),
     }.items():
         assert S.GROUPS[group].HEADER.names == names, group
 

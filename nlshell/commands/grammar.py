@@ -101,6 +101,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.route",
     "nlshell.commands.neighbour",
     "nlshell.commands.rule",
+    "nlshell.commands.nexthop",
     "nlshell.commands.netns",
     "nlshell.commands.monitor",
     "nlshell.commands.shellwords",

@@ -92,6 +92,11 @@ class LiveProvider:
             seen[_prefix(m)] = None
         return list(seen)
 
+    def nexthops(self) -> list[tuple[int, str]]:
+        from nlshell.commands.render.nexthop import nexthop_meta
+
+        return [(m.get("id"), nexthop_meta(m)) for m in self._get("get_nexthops")]
+
     def tables(self) -> list[tuple[str | int, str]]:
         extra = sorted({m.get("table") for m in self._route_msgs()} - {253, 254, 255, None})
         return [*_TABLES, *((t, "table in use") for t in extra)]

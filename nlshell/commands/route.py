@@ -468,7 +468,11 @@ def route_show(ctx: Any, inv: Any) -> None:
 
     query = _query(ctx, inv.values)
     msgs = query.select(_dump(ctx, query))
-    output(ctx, "route", msgs, render_context(ctx), query.hidden)
+    rctx = render_context(ctx)
+    if ctx.opts.details and any(m.get("RTA_NH_ID") is not None for m in msgs):
+        # ip -d shows the nexthop object of a route using one (nh_info)
+        rctx.nexthops = {m.get("NHA_ID"): m for m in ctx.ipr.get_nexthops()}
+    output(ctx, "route", msgs, rctx, query.hidden)
 
 
 def route_flush(ctx: Any, inv: Any) -> None:

@@ -67,18 +67,24 @@ class Provider(Protocol):
         """(name or number, meta) per routing table."""
         ...
 
+    def nexthops(self) -> Sequence[tuple[int, str]]:
+        """(id, meta) per nexthop object, e.g. (10, 'group 1,3/2')."""
+        ...
+
 
 class StaticProvider:
     """A `Provider` over fixed data (tests, ``--complete`` without a cache)."""
 
     def __init__(self, links: Iterable[tuple[str, int, str]] = (), netns: Iterable[str] = (),
                  addresses: Mapping[str, Sequence[str]] | None = None,
-                 routes: Iterable[str] = (), tables: Iterable[tuple[str | int, str]] = ()) -> None:
+                 routes: Iterable[str] = (), tables: Iterable[tuple[str | int, str]] = (),
+                 nexthops: Iterable[tuple[int, str]] = ()) -> None:
         self._links = list(links)
         self._netns = list(netns)
         self._addresses = {dev: list(addrs) for dev, addrs in (addresses or {}).items()}
         self._routes = list(routes)
         self._tables = list(tables)
+        self._nexthops = list(nexthops)
 
     def links(self) -> list[tuple[str, int, str]]:
         return self._links
@@ -96,6 +102,9 @@ class StaticProvider:
 
     def tables(self) -> list[tuple[str | int, str]]:
         return self._tables
+
+    def nexthops(self) -> list[tuple[int, str]]:
+        return self._nexthops
 
 
 # -- what may come next -------------------------------------------------------------------
@@ -236,6 +245,11 @@ def _live_values(exp: Expect, prefix: str, provider: Provider, walker: Walker,
         for value, meta in _safe(provider.tables):
             if str(value).startswith(prefix):
                 out.append(Suggestion(quote_word(str(value)), meta, start, "value"))
+    elif source == "nexthops":
+        # (a provider from before nexthop objects has none to offer)
+        for value, meta in _safe(getattr(provider, "nexthops", None)):
+            if str(value).startswith(prefix):
+                out.append(Suggestion(str(value), meta, start, "value"))
     return out
 
 

@@ -1,4 +1,5 @@
-"""Cache: one namespace's links, addresses, routes, neighbours and rules, kept live.
+"""Cache: one namespace's links, addresses, routes, neighbours, rules and nexthop objects,
+kept live.
 
     from nlshell.engine.cache import Cache
     with Cache(netns='sandbox') as cache:          # ready here: dumped and listening
@@ -100,6 +101,8 @@ def describe(kind: str, msg: Message) -> str:
             return f"{where} table {msg.get('table') or msg['table']}"
         if kind == "neighbour":
             return f"{msg.get('dst')} dev {msg['ifindex']}"
+        if kind == "nexthop":
+            return f"id {msg.get('id')}"
         return f"priority {msg.get('priority') or 0} table {msg.get('table') or msg['table']}"
     except Exception:  # a description must never break the caller
         return repr(msg.type)
@@ -393,6 +396,9 @@ class Cache:
         elif what == "neighbour":
             msgs = self._dump_kind("neighbour", fam, [("NDA_IFINDEX", arg)])
             kind = "neighbour"
+        elif what == "nexthop":
+            msgs = self._dump_kind("nexthop")
+            kind = "nexthop"
         else:
             assert self._dq is not None
             msgs = self._dq.request(C.RTM_GETLINK, fields={"index": arg})
@@ -403,6 +409,8 @@ class Cache:
             listeners = tuple(self._listeners)
             if kind == "route":
                 scope = store.route_scope(fam, arg)
+            elif kind == "nexthop":
+                scope = None
             elif kind == "neighbour":
                 def scope(key: Any) -> bool:
                     return key[0] == arg and key[1] == fam
@@ -427,8 +435,8 @@ class Cache:
 
     def subscribe(self, callback: Listener) -> Listener:
         """Call ``callback(kind, action, old, new)`` for every change from now on, in the
-        cache's thread: kind is 'link' | 'address' | 'route' | 'neighbour' | 'rule', action
-        'new' | 'changed' | 'deleted'. Subscribing while holding ``cache.lock`` makes the
+        cache's thread: kind is 'link' | 'address' | 'route' | 'neighbour' | 'rule' |
+        'nexthop', action 'new' | 'changed' | 'deleted'. Subscribing while holding ``cache.lock`` makes the
         state you read there the exact starting point of what the callback is told."""
         if not callable(callback):
             raise TypeError(f"subscribe(): {callback!r} is not callable")
@@ -512,6 +520,10 @@ class Cache:
     def rules(self, **filters: Any) -> list[Message]:
         return self._select("rule", filters)
 
+    def nexthops(self, **filters: Any) -> list[Message]:
+        """Nexthop objects by id; ``nexthops(id=10)``, ``nexthops(oif=3)``, ..."""
+        return sorted(self._select("nexthop", filters), key=K.nexthop_key)
+
     def get(self, kind: str, key: Any) -> Message | None:
         """One object by its identity key (see cache_keys)."""
         if kind not in K.KINDS:
@@ -525,7 +537,8 @@ class Cache:
             return {kind: dict(table) for kind, table in self._store.objects.items()}
 
     def counts(self) -> dict[str, int]:
-        """{'links': n, 'addresses': n, 'routes': n, 'neighbours': n, 'rules': n}"""
+        """{'links': n, 'addresses': n, 'routes': n, 'neighbours': n, 'rules': n,
+        'nexthops': n}"""
         with self.lock:
             return {_PLURAL[kind]: n for kind, n in self._store.counts().items()}
 
@@ -579,4 +592,4 @@ class Cache:
 
 
 _PLURAL = {"link": "links", "address": "addresses", "route": "routes",
-           "neighbour": "neighbours", "rule": "rules"}
+           "neighbour": "neighbours", "rule": "rules", "nexthop": "nexthops"}

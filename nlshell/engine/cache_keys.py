@@ -16,6 +16,7 @@ Identities (what the kernel itself treats as "the same object"):
 - neighbour: (ifindex, family, dst) -- ARP and NDP entries; not bridge FDB entries, and not
   the NOARP entries the kernel makes for multicast groups without an event
 - rule: (family, priority, the header's fields, every other attribute as (number, bytes))
+- nexthop: its id (NHA_ID)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .codec.nla import wire_attrs
 from .codec.numbers import attr_number as _n
 from .codec.route import split_nexthops
 
-KINDS = ("link", "address", "route", "neighbour", "rule")
+KINDS = ("link", "address", "route", "neighbour", "rule", "nexthop")
 
 # message type -> (kind, is a deletion)
 MSG_KINDS: dict[int, tuple[str, bool]] = {
@@ -41,6 +42,7 @@ MSG_KINDS: dict[int, tuple[str, bool]] = {
     C.RTM_NEWROUTE: ("route", False), C.RTM_DELROUTE: ("route", True),
     C.RTM_NEWNEIGH: ("neighbour", False), C.RTM_DELNEIGH: ("neighbour", True),
     C.RTM_NEWRULE: ("rule", False), C.RTM_DELRULE: ("rule", True),
+    C.RTM_NEWNEXTHOP: ("nexthop", False), C.RTM_DELNEXTHOP: ("nexthop", True),
 }
 
 # kind -> (dump request type, families to dump one by one)
@@ -50,6 +52,7 @@ DUMPS: dict[str, tuple[int, tuple[int, ...]]] = {
     "route": (C.RTM_GETROUTE, (C.AF_INET, C.AF_INET6)),
     "neighbour": (C.RTM_GETNEIGH, (C.AF_INET, C.AF_INET6)),
     "rule": (C.RTM_GETRULE, (C.AF_INET, C.AF_INET6)),
+    "nexthop": (C.RTM_GETNEXTHOP, (C.AF_UNSPEC,)),
 }
 
 # attributes that tick on their own (counters, timers, ages): not part of "changed"
@@ -59,6 +62,7 @@ VOLATILE_ATTRS: dict[str, frozenset[int]] = {
     "route": frozenset(map(_n, ("RTA_CACHEINFO", "RTA_EXPIRES"))),
     "neighbour": frozenset(map(_n, ("NDA_CACHEINFO", "NDA_PROBES"))),
     "rule": frozenset(),
+    "nexthop": frozenset(),
 }
 
 # a header field that differs between an event and a dump of the same object:
@@ -116,9 +120,16 @@ def rule_key(msg: Message) -> tuple:
     return (head[0], priority, head, tuple(rest))
 
 
+_NHA_ID = ("NHA_ID",)
+
+
+def nexthop_key(msg: Message) -> int:
+    return msg.wire_values(_NHA_ID)[0] or 0
+
+
 KEY_FUNCS: dict[str, Callable[[Message], Any]] = {
     "link": link_key, "address": address_key, "route": route_key,
-    "neighbour": neighbour_key, "rule": rule_key,
+    "neighbour": neighbour_key, "rule": rule_key, "nexthop": nexthop_key,
 }
 
 
@@ -155,8 +166,12 @@ def _wanted_neighbour(head: tuple) -> bool:
             and not head[2] & 0xFF & C.NUD_NOARP)
 
 
+def _wanted_any(head: tuple) -> bool:
+    return True
+
+
 _WANTED = {"link": _wanted_link, "address": _wanted_inet, "route": _wanted_route,
-           "neighbour": _wanted_neighbour, "rule": _wanted_inet}
+           "neighbour": _wanted_neighbour, "rule": _wanted_inet, "nexthop": _wanted_any}
 
 
 def wanted(kind: str, msg: Message) -> bool:

@@ -21,6 +21,7 @@ from . import cache_keys as K
 from .codec import addr as _addr
 from .codec import link as _link
 from .codec import neigh as _neigh
+from .codec import nexthop as _nexthop
 from .codec import route as _route
 from .codec import rule as _rule
 from .codec.message import Message
@@ -28,7 +29,7 @@ from .codec.message import Message
 Getter = Callable[[Any, Message], Any]  # (key, message) -> value
 
 _CODEC = {"link": _link, "address": _addr, "route": _route, "neighbour": _neigh,
-          "rule": _rule}
+          "rule": _rule, "nexthop": _nexthop}
 
 # identity fields: name -> position in the key (None: the key itself)
 _KEY_FIELDS: dict[str, dict[str, int | None]] = {
@@ -37,6 +38,7 @@ _KEY_FIELDS: dict[str, dict[str, int | None]] = {
     "route": {"family": 0, "table": 1, "dst_len": 3, "tos": 4, "priority": 5, "type": 6},
     "neighbour": {"ifindex": 0, "family": 1},
     "rule": {"family": 0, "priority": 1},
+    "nexthop": {"id": None},
 }
 
 

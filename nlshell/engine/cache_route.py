@@ -6,9 +6,9 @@ Reading these is most of the work of loading 100,000 routes. The codec's
 (every route of a big dump has one of a handful): addresses stay bytes, integers come
 decoded. Multipath routes (rare) read their nexthops through the codec's views.
 
-The result is ``(key, oifs, prefsrc)``, or None for routes the cache does not keep (other
-families, cloned exception routes, undecodable messages). Keys are documented in
-``cache_keys``.
+The result is ``(key, oifs, prefsrc, nh_id)``, or None for routes the cache does not keep
+(other families, cloned exception routes, undecodable messages); ``nh_id`` is the nexthop
+object the route uses (RTA_NH_ID), else None. Keys are documented in ``cache_keys``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .codec.errors import DecodeError
 
 KEPT_FAMILIES = (C.AF_INET, C.AF_INET6)
 
-Info = tuple[tuple, tuple[int, ...], "bytes | None"]
+Info = tuple[tuple, tuple[int, ...], "bytes | None", "int | None"]
 
 _PICK = ("family", "table", "dst_len", "tos", "proto", "type", "flags",
          "RTA_DST", "RTA_OIF", "RTA_PRIORITY", "RTA_TABLE", "RTA_PREFSRC", "RTA_GATEWAY",
@@ -44,7 +44,7 @@ def _hop_links(msg: Any) -> tuple[int, ...]:
 
 
 def route_info(msg: Any) -> Info | None:
-    """(key, oifs, prefsrc) of route message ``msg``; None if not kept."""
+    """(key, oifs, prefsrc, nh_id) of route message ``msg``; None if not kept."""
     try:
         (family, table, dst_len, tos, proto, rtype, flags, dst, oif, priority, rtable,
          prefsrc, gateway, nh_id, multipath) = msg.wire_values(_PICK)
@@ -61,5 +61,5 @@ def route_info(msg: Any) -> Info | None:
     else:
         oifs = (oif,) if oif is not None else ()
     if family == C.AF_INET6:
-        return key + (_ipv6_via(oifs, gateway, nh_id is not None, proto),), oifs, None
-    return key, oifs, prefsrc
+        return key + (_ipv6_via(oifs, gateway, nh_id is not None, proto),), oifs, None, nh_id
+    return key, oifs, prefsrc, nh_id

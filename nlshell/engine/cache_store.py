@@ -12,6 +12,12 @@ Follow-ups are tuples:
 - ``("neighbour", family, ifindex)`` re-dump that family's neighbours on ``ifindex``
 - ``("link", 0, ifindex)`` re-read one link
 - ``("prefsrc", AF_INET, address)`` re-dump IPv4 routes if some still prefer ``address``
+- ``("nexthop", 0, None)`` re-dump the nexthop objects
+
+Nexthop objects cascade too, without a word from the kernel: deleting one takes the routes
+using it (removed here at once) and shrinks the groups holding it (re-dumped, with the
+routes through them when there are any); replacing one changes the routes using it; a link
+going down or away takes the nexthops through it (re-dumped).
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ class Store:
         self.names: dict[str, int] = {}  # ifname and alternative names -> ifindex
         self.route_links: dict[int, set[tuple]] = {}  # ifindex -> keys of routes through it
         self.route_prefsrc: dict[bytes, set[tuple]] = {}  # IPv4 preferred source -> keys
+        self.route_nhids: dict[int, set[tuple]] = {}  # nexthop object id -> keys of routes
 
     # --- events --------------------------------------------------------------------------
 
@@ -108,11 +115,7 @@ class Store:
         return True
 
     def _other_event(self, msg: Message, followups: set[FollowUp]) -> None:
-        # routes that used a deleted (or replaced) nexthop object go without a word
-        if msg.type == C.RTM_DELNEXTHOP or (msg.type == C.RTM_NEWNEXTHOP
-                                          and msg.flags & C.NLM_F_REPLACE):
-            followups.add(("route", C.AF_INET, None))
-            followups.add(("route", C.AF_INET6, None))
+        pass  # nothing else moves the objects kept here
 
     def put(self, kind: str, msg: Message, changes: list[Change] | None,
             followups: set[FollowUp], key: Any = None, info: tuple | None = None) -> Any:
@@ -134,6 +137,9 @@ class Store:
             self._route_index(key, old, info)
         elif kind == "link":
             self._link_index(key, old, msg, followups)
+        elif kind == "nexthop" and old is not None and self._nexthop_used(key):
+            # a replaced nexthop: the routes using it (or its groups) changed quietly
+            self._redump_routes(followups)
         if old is None:
             if changes is not None:
                 changes.append((kind, "new", None, msg))
@@ -154,6 +160,8 @@ class Store:
                 followups.add(("prefsrc", C.AF_INET, key[2]))
             if changes is not None:
                 changes.append((kind, "deleted", old, None))
+            if kind == "nexthop":
+                self._nexthop_gone(key, changes, followups)
         if kind == "link":
             # even for a link we never saw: stale events may have added objects on it
             self.cascade(key, changes, followups)
@@ -165,6 +173,8 @@ class Store:
             doomed = [k for k in self.objects[kind] if k[0] == index]
             for k in doomed:
                 self.remove(kind, k, changes, followups)
+        if any(m.get("NHA_OIF") == index for m in self.objects["nexthop"].values()):
+            followups.add(("nexthop", 0, None))  # its nexthops went too (and their routes)
         routes = self.objects["route"]
         for key in list(self.route_links.get(index, ())):
             oifs = K.route_info(routes[key])[1]
@@ -212,7 +222,7 @@ class Store:
             info = route_info(msg)
             if info is None:
                 continue
-            key, oifs, prefsrc = info
+            key, oifs, prefsrc, nh_id = info
             table[key] = msg
             for oif in oifs:
                 keys = links.get(oif)
@@ -221,13 +231,21 @@ class Store:
                 keys.add(key)
             if prefsrc is not None:
                 self.route_prefsrc.setdefault(prefsrc, set()).add(key)
+            if nh_id is not None:
+                self.route_nhids.setdefault(nh_id, set()).add(key)
 
     # --- indexes -------------------------------------------------------------------------
 
     def _route_index(self, key: tuple, old: Message | None, new: tuple | None) -> None:
         """Move ``key`` in the oif and prefsrc indexes from ``old`` to ``new`` (route_info)."""
         if old is not None:
-            _key, oifs, prefsrc = K.route_info(old)
+            _key, oifs, prefsrc, nh_id = K.route_info(old)
+            if nh_id is not None:
+                keys = self.route_nhids.get(nh_id)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self.route_nhids[nh_id]
             for oif in oifs:
                 keys = self.route_links.get(oif)
                 if keys is not None:
@@ -241,11 +259,13 @@ class Store:
                     if not keys:
                         del self.route_prefsrc[prefsrc]
         if new is not None:
-            _key, oifs, prefsrc = new
+            _key, oifs, prefsrc, nh_id = new
             for oif in oifs:
                 self.route_links.setdefault(oif, set()).add(key)
             if prefsrc is not None:
                 self.route_prefsrc.setdefault(prefsrc, set()).add(key)
+            if nh_id is not None:
+                self.route_nhids.setdefault(nh_id, set()).add(key)
 
     def _link_index(self, index: int, old: Message | None, new: Message,
                     followups: set[FollowUp]) -> None:
@@ -260,6 +280,9 @@ class Store:
                     followups.add(("route", family, index))
                     if before & ~after & _ROUTE_FLAGS:  # down: neighbours are flushed
                         followups.add(("neighbour", family, index))
+                if before & ~after & _ROUTE_FLAGS and any(
+                        m.get("NHA_OIF") == index for m in self.objects["nexthop"].values()):
+                    followups.add(("nexthop", 0, None))  # down: its nexthops are flushed
         for name in new_names:
             self.names[name] = index
 
@@ -274,6 +297,39 @@ class Store:
                 if other != index and name in link_names(msg):
                     self.names[name] = other
                     break
+
+    # --- nexthop objects --------------------------------------------------------------------
+
+    def _groups_of(self, nh_id: int) -> list[int]:
+        """The ids of the cached groups holding nexthop ``nh_id``."""
+        out = []
+        for gid, m in self.objects["nexthop"].items():
+            members = m.get("NHA_GROUP")
+            if members and any(g["id"] == nh_id for g in members):
+                out.append(gid)
+        return out
+
+    def _nexthop_used(self, nh_id: int) -> bool:
+        """Routes use this nexthop, directly or through a group."""
+        nhids = self.route_nhids
+        return nh_id in nhids or any(g in nhids for g in self._groups_of(nh_id))
+
+    @staticmethod
+    def _redump_routes(followups: set[FollowUp]) -> None:
+        followups.add(("route", C.AF_INET, None))
+        followups.add(("route", C.AF_INET6, None))
+
+    def _nexthop_gone(self, nh_id: int, changes: list[Change] | None,
+                      followups: set[FollowUp]) -> None:
+        """The kernel's silent cascade of a nexthop's deletion: its routes go, its groups
+        shrink (or go, when it was their last member)."""
+        for key in list(self.route_nhids.get(nh_id, ())):
+            self.remove("route", key, changes, followups)
+        groups = self._groups_of(nh_id)
+        if groups:
+            followups.add(("nexthop", 0, None))
+            if any(g in self.route_nhids for g in groups):
+                self._redump_routes(followups)  # the groups' routes lost a hop
 
     def prefsrc_routes(self, address: bytes) -> bool:
         return bool(self.route_prefsrc.get(address))

@@ -197,6 +197,28 @@ class IPRoute:
     def bulk(self) -> Bulk:
         return Bulk(self)
 
+    def nexthop(self, cmd: str, **kw: Any) -> list[Message]:
+        """Nexthop objects: add, replace, del, get, dump/show, flush (a dump's matches
+        deleted, groups first; returns what was deleted). nlshell's own: pyroute2 has no
+        ``nexthop()``; keywords in ``requests.nexthop``."""
+        from .requests import nexthop as NH
+
+        if cmd != "flush":
+            return self._run(NH.nexthop_request(cmd, kw))
+        gone = self.nexthop("dump", **kw)
+        for nh_id in NH.flush_order(gone):
+            try:
+                self._run(NH.delete_request(nh_id))
+            except NetlinkError as exc:
+                if exc.code != _ENOENT:  # gone with its last group member: fine
+                    raise
+        return gone
+
+    def get_nexthops(self, **filters: Any) -> list[Message]:
+        """All nexthop objects (``oif``/``master``/``groups``/``fdb`` filtered by the
+        kernel, ``id``/``protocol`` here). nlshell's own: pyroute2 has none."""
+        return self.nexthop("dump", **filters)
+
 
 def _wire(req: Any) -> Any:
     """A prepared request as the socket's bulk takes it: bytes, or the tuple to encode."""
@@ -276,6 +298,11 @@ class Bulk:
 
     def rule(self, cmd: str, **kw: Any) -> None:
         self._add("rule", cmd, R.rule_request(cmd, kw), kw)
+
+    def nexthop(self, cmd: str, **kw: Any) -> None:
+        from .requests.nexthop import nexthop_request
+
+        self._add("nexthop", cmd, nexthop_request(cmd, kw), kw)
 
     def add_raw(self, msg_type: int, flags: int, fields: dict, attrs: list) -> None:
         """An already-translated request (used by batch files)."""

@@ -277,6 +277,12 @@ class LiveIndex:
         with self.lock:
             return sorted(self.tables)
 
+    def nexthop_rows(self) -> list[tuple[int, str]]:
+        """(id, meta) per nexthop object, read from the cache (there are few)."""
+        from nlshell.commands.render.nexthop import nexthop_meta
+
+        return [(m.get("id"), nexthop_meta(m)) for m in self.cache.nexthops()]
+
     def counts(self) -> dict[str, int]:
         """links / addresses / routes as the cache counts them (every table)."""
         try:
@@ -351,6 +357,10 @@ class ShellProvider:
         found, more = index.route_prefixes(self._prefix, self.limit)
         self.truncated = self.truncated or more
         return found
+
+    def nexthops(self) -> list[tuple[int, str]]:
+        index = self._index_of()
+        return index.nexthop_rows() if index is not None else []
 
     def tables(self) -> list[tuple[str | int, str]]:
         index = self._index_of()

@@ -51,6 +51,8 @@ def render(info: ToolbarInfo, now: float | None = None) -> list[tuple[str, str]]
         c = info.counts
         out.append(("class:toolbar", f" links {c.get('links', 0)} · addrs "
                                      f"{c.get('addresses', 0)} · routes {c.get('routes', 0)} "))
+        if c.get("nexthops"):  # only where nexthop objects are in use
+            out.append(("class:toolbar", f"· nexthops {c['nexthops']} "))
     for warning in info.warnings:
         out.append(("class:toolbar.warning", f" {warning} "))
     if info.monitoring:

@@ -40,8 +40,7 @@ Fields ip shows that these renderers leave out (deliberately):
     ``info_data`` of kinds other than bridge, bridge_slave, vxlan, macvlan/macvtap and tun
     (veth and ifb have none in ip either); with -6, ``txqlen`` (ip asks ioctl) and
     ``stats64`` (ip shows IPv6 SNMP counters) -- the kernel's AF_INET6 link dump has neither.
-    routes: ``encap`` (lwtunnels), ``to`` (MPLS newdst), ``nh_info`` (-d with nexthop
-    objects). rules: ``nat_gateway``.
+    routes: ``encap`` (lwtunnels), ``to`` (MPLS newdst). rules: ``nat_gateway``.
 Where ip prints an empty ``{}`` for a link or address a selector dropped (``addr show up``,
 ``addr show scope S``, ``label``), these renderers print nothing.
 """

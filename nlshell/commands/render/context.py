@@ -7,19 +7,22 @@ from typing import Any
 
 
 class RenderContext:
-    """Link lookups by index (for `dev`, `master`, `link`) and the options -d, -s, -N.
+    """Link lookups by index (for `dev`, `master`, `link`) and the options -d, -s, -N;
+    ``nexthops`` (id -> message) for the ``nh_info`` of routes using nexthop objects.
 
     ``links`` are link messages (a dump, or the cache's objects); ``names`` may add or
     override index -> name pairs (for links known without a message). ``stats`` is ip's
     count of ``-s`` (0, 1 or 2); ``True`` means 1.
     """
 
-    __slots__ = ("links", "details", "stats", "numeric", "_names", "_by_index")
+    __slots__ = ("links", "details", "stats", "numeric", "nexthops", "_names", "_by_index")
 
     def __init__(self, links: Iterable[Any] = (), *, details: bool = False,
                  stats: int | bool = 0, numeric: bool = False,
-                 names: Mapping[int, str] | None = None) -> None:
+                 names: Mapping[int, str] | None = None,
+                 nexthops: Mapping[int, Any] | None = None) -> None:
         self.links = list(links)
+        self.nexthops = nexthops or {}  # id -> nexthop message (routes' nh_info with -d)
         self.details = bool(details)
         self.stats = int(stats)
         self.numeric = numeric

@@ -206,9 +206,20 @@ def route_entry(m: Any, ctx: Any, hide: Collection[str] = ()) -> dict[str, Any]:
     if "RTA_PRIORITY" in a and "metric" not in hide:
         out["metric"] = a["RTA_PRIORITY"]
     out["flags"] = rt_flags(rflags)
+    if details and "RTA_NH_ID" in a:
+        _nh_info(out, a["RTA_NH_ID"], ctx)
     if not _COMMON.issuperset(a):  # the rarer attributes; most routes stop here
         _rare(out, a, rflags, family, cloned, rtype, ctx, hide)
     return out
+
+
+def _nh_info(out: dict[str, Any], nh_id: int, ctx: Any) -> None:
+    """ip -d: the nexthop object a route uses, as `ip -d nexthop show` prints it."""
+    nh = ctx.nexthops.get(nh_id)
+    if nh is not None:
+        from .nexthop import nexthop_entry
+
+        out["nh_info"] = nexthop_entry(nh, ctx)
 
 
 def _rare(out: dict[str, Any], a: dict[str, Any], flags: int, family: int, cloned: int,

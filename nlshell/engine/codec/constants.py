@@ -300,3 +300,6 @@ RTAX_FEATURE_ECN = 0x1
 # namespace ids
 NETNSA_NSID_NOT_ASSIGNED = -1
 RTM_F_OFFLOAD, RTM_F_TRAP, RTM_F_OFFLOAD_FAILED = 0x4000, 0x8000, 0x20000000
+
+# --- added by p3n ---
+USER_HZ = 100  # clock_t ticks per second (nexthop resilient group timers)
