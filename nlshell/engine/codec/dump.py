@@ -24,7 +24,7 @@ from typing import Any
 from . import constants as C
 from . import layout, nla
 from .errors import DecodeError
-from .message import PSEUDO_FIELDS, MESSAGE_TYPES, SCHEMAS, Message, parse
+from .message import MESSAGE_TYPES, PSEUDO_FIELDS, SCHEMAS, Message, parse
 from .views import AttrSet
 
 _NLH = struct.Struct("=IHHII")

@@ -6,8 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..codec import constants as C
+from ..codec import route as route_tables
 from . import route_defaults as defaults
-from .base import Request, check_left, named, split_prefix, table_number, take, uint, verb_of
+from .base import (
+    Request,
+    attrs_left,
+    check_left,
+    named,
+    raw_names,
+    split_prefix,
+    table_number,
+    take,
+    uint,
+    verb_of,
+)
 
 # keyword -> RTA_* attribute, in the order the attributes are packed
 _ROUTE_ATTRS = (("oif", "oif"), ("index", "oif"), ("iif", "iif"), ("priority", "priority"),
@@ -15,8 +27,10 @@ _ROUTE_ATTRS = (("oif", "oif"), ("index", "oif"), ("iif", "iif"), ("priority", "
                 ("expires", "expires"), ("pref", "pref"))
 
 
-def route_request(cmd: str, kw: dict) -> Request:
-    kw = dict(kw)
+def route_request(cmd: str, kw: dict, add_proto: int = defaults.ADD_PROTO) -> Request:
+    """``add_proto``: the protocol of an added route without one (ip's ``boot`` by default;
+    the library face passes pyroute2's ``static``, see route_defaults)."""
+    kw = raw_names(kw, route_tables.ATTRS)
     action, flags, mtype = verb_of("route", cmd)
     fields: dict[str, int] = {}
     attrs: list[tuple[str, Any]] = []
@@ -24,7 +38,7 @@ def route_request(cmd: str, kw: dict) -> Request:
     if family is not None:
         family = uint(family, "family", 255)
     dst = take(kw, "dst", "destination")
-    dst_len = take(kw, "dst_len")
+    dst_len = take(kw, "dst_len", "mask")
     fam = C.AF_UNSPEC
     if dst is not None:
         ip, plen, fam = split_prefix(dst, "dst")
@@ -96,7 +110,7 @@ def route_request(cmd: str, kw: dict) -> Request:
         if proto is not None:
             fields["proto"] = named(proto, C.RTPROT_NAMES, "protocol")
         elif action != "del":
-            fields["proto"] = defaults.default_proto(action)
+            fields["proto"] = defaults.default_proto(action, add_proto)
         if scope is None:
             direct = gateway is None and not multipath and kw.get("nh_id") is None
             scope = defaults.default_scope(action, fields["family"] or C.AF_INET, t_type,
@@ -117,6 +131,7 @@ def route_request(cmd: str, kw: dict) -> Request:
         attrs.append(("metrics", metrics))
     if action == "get":
         fields.setdefault("dst_len", dst_len or 0)
+    attrs_left(kw, route_tables.ATTRS, attrs)
     check_left("route", kw)
     if action in ("new", "set") and dst is None and not fields.get("dst_len") and not attrs:
         raise ValueError("route needs dst=")

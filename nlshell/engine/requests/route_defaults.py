@@ -6,7 +6,9 @@ through the keyword API, the command language: the three send the same header fo
 same route.
 
 - table: ``local`` for local, broadcast, nat and anycast routes, else ``main``;
-- protocol: ``boot`` for what is added (as ip), nothing for a delete;
+- protocol: ``boot`` for what is added (as ip), nothing for a delete. The protocol is a
+  parameter of the face: the command language sends ip's ``boot``, the library face
+  (``IPRoute.route('add')``) pyroute2's ``static`` (LIBRARY_PROTO);
 - scope: a delete matches any scope (``nowhere``); IPv6 routes are ``global``; IPv4 local
   and nat routes are ``host``, broadcast, multicast and anycast ones ``link``, and a
   unicast route without a gateway (nor nexthops, nor a nexthop object) is ``link``: it is
@@ -26,6 +28,7 @@ TYPE_DEFAULTS: dict[int, tuple[int, int]] = {
     C.RTN_MULTICAST: (C.RT_TABLE_MAIN, C.RT_SCOPE_LINK),
 }
 ADD_PROTO = C.RTPROT_BOOT  # what `ip route add` marks its routes with
+LIBRARY_PROTO = C.RTPROT_STATIC  # what pyroute2's IPRoute.route('add') marks them with
 DEL_SCOPE = C.RT_SCOPE_NOWHERE  # a delete without a scope matches any
 ADD_TYPE = C.RTN_UNICAST
 
@@ -50,5 +53,6 @@ def default_scope(action: str, family: int, rtype: int | None, direct: bool) -> 
     return C.RT_SCOPE_UNIVERSE
 
 
-def default_proto(action: str) -> int:
-    return ADD_PROTO if action != "del" else C.RTPROT_UNSPEC
+def default_proto(action: str, proto: int = ADD_PROTO) -> int:
+    """The protocol of a request without one: ``proto`` (the face's) for what is added."""
+    return proto if action != "del" else C.RTPROT_UNSPEC
