@@ -79,7 +79,7 @@ class IPRoute:
     def link(self, cmd: str, **kw: Any) -> list[Message]:
         """add / set / del / get / dump a link; net_ns_fd may name a namespace."""
         match = pop_match(cmd, kw)
-        with _NsFds() as fds:
+        with NsFds() as fds:
             return self._lib(R.link_request(cmd, kw, fds.resolve), match)
 
     def addr(self, cmd: str, index: int | None = None, address: str | None = None,
@@ -145,11 +145,7 @@ class IPRoute:
         try:
             return self.sock.dump(mtype, fields, attrs, flags)
         except NetlinkError as exc:
-            # the main table before the kernel made it (a fresh namespace, before its first
-            # route) is an empty table, as ip and pyroute2 show it; another table that
-            # does not exist stays an error, as with ip
-            if exc.code == _ENOENT and mtype == C.RTM_GETROUTE and \
-                    ("table", C.RT_TABLE_MAIN) in (attrs or ()):
+            if empty_main_table(exc, mtype, attrs):
                 return []
             raise
 
@@ -386,6 +382,26 @@ def wire_of(req: Any) -> bytes:
     return encode(req.msg_type, req.flags | C.NLM_F_REQUEST, 0, req.fields, req.attrs)
 
 
+def empty_main_table(exc: NetlinkError, mtype: int, attrs: Any) -> bool:
+    """The main table before the kernel made it (a fresh namespace, before its first
+    route) is an empty table, as ip and pyroute2 show it; another table that does not
+    exist stays an error, as with ip."""
+    return exc.code == _ENOENT and mtype == C.RTM_GETROUTE and \
+        ("table", C.RT_TABLE_MAIN) in (attrs or ())
+
+
+def check_netns(netns: Any, flags: int, create: bool) -> None:
+    """NetNS's argument: a name (created only when asked), a path or an fd."""
+    from . import netns as _netns
+
+    if isinstance(netns, bool) or not isinstance(netns, (str, int)):
+        raise TypeError(f"NetNS needs a namespace name, path or fd, not {netns!r}")
+    if isinstance(netns, str) and not netns.startswith("/"):
+        _netns.validate_name(netns)
+        if create or flags & os.O_CREAT:
+            _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))
+
+
 def pop_match(cmd: Any, kw: dict) -> Any:
     """pyroute2's ``match=`` (a dict of keys and values, or a callable on the message):
     taken out of ``kw``; a dump's filter only."""
@@ -469,7 +485,7 @@ def status_of(sock: NetlinkSocket) -> dict[str, Any]:
             "family": C.NETLINK_ROUTE}
 
 
-class _NsFds:
+class NsFds:
     """Namespace names resolved to fds for one request, closed after it."""
 
     def __init__(self) -> None:
@@ -485,7 +501,7 @@ class _NsFds:
         for fd in fds:
             os.close(fd)
 
-    def __enter__(self) -> _NsFds:
+    def __enter__(self) -> NsFds:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -508,7 +524,7 @@ class Bulk:
         self._ipr = ipr
         self._reqs: list[Any] = []
         self._what: list[tuple[str, str, dict]] = []
-        self._fds = _NsFds()
+        self._fds = NsFds()
         self.results: list[NetlinkError | None] = []
 
     def _add(self, obj: str, cmd: str, req: R.Request, kw: dict) -> None:
@@ -618,14 +634,7 @@ class NetNS(IPRoute):
 
     def __init__(self, netns: str | int, flags: int = 0, create: bool = False,
                  **kw: Any) -> None:
-        from . import netns as _netns
-
-        if isinstance(netns, bool) or not isinstance(netns, (str, int)):
-            raise TypeError(f"NetNS needs a namespace name, path or fd, not {netns!r}")
-        if isinstance(netns, str) and not netns.startswith("/"):
-            _netns.validate_name(netns)
-            if create or flags & os.O_CREAT:
-                _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))
+        check_netns(netns, flags, create)
         super().__init__(netns=netns, **kw)
 
     def __enter__(self) -> NetNS:

@@ -193,6 +193,21 @@ class NetlinkSocket:
             self._last_nsid = _nsid_of(anc)
         return self._view[:n].tobytes()
 
+    def recv_nowait(self) -> tuple[bytes, bool] | None:
+        """One queued datagram and whether it was multicast, else None (nothing queued
+        now): for callers driving the socket from an event loop. ENOBUFS raises
+        NetlinkOverrun."""
+        try:
+            data = self._recv_bytes(socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return None
+        return data, self._mcast
+
+    def messages(self, data: bytes) -> list[Message]:
+        """A datagram read from this socket as messages (lean views, or tagged with
+        their nsid on a socket listening to all namespaces)."""
+        return self._messages(data)
+
     def _messages(self, data: bytes) -> list[Message]:
         if not self.all_nsid:
             return lean_parse(data)
