@@ -58,7 +58,9 @@ def test_dst_forms(ns: str, ipr: IPRoute, net: dict[str, int]) -> None:
     ipr.route("add", dst="10.2.0.0", dst_len=16, oif=oif)
     ipr.route("add", dst="10.3.0.1", oif=oif)  # a host route
     assert route(ns, "10.1.0.0/16")["dev"] == "veth0"
-    assert route(ns, "10.2.0.0/16")["scope"] == "link"
+    # the library face: scope global, proto static, as pyroute2 (the command language: ip's)
+    assert "scope" not in route(ns, "10.2.0.0/16")
+    assert route(ns, "10.2.0.0/16")["protocol"] == "static"
     assert route(ns, "10.3.0.1")["dev"] == "veth0"
 
 

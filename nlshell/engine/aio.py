@@ -50,7 +50,7 @@ from .iproute import (
     status_of,
     wire_of,
 )
-from .requests.route_defaults import LIBRARY_PROTO
+from .requests.route_defaults import LIBRARY_FACE
 from .socket import DUMP_RETRIES, AckCollector, DumpCollector, NetlinkSocket
 
 _DATA = 16  # message types below this are netlink control messages
@@ -305,10 +305,10 @@ class AsyncIPRoute:
 
     async def route(self, cmd: str, **kw: Any) -> Any:
         match = pop_match(cmd, kw)
-        raw = R.fast_route(cmd, kw, LIBRARY_PROTO)
+        raw = R.fast_route(cmd, kw, LIBRARY_FACE)
         if raw is not None:
             return await self.request(raw, True)
-        return await self._lib(R.route_request(cmd, kw, LIBRARY_PROTO), match)
+        return await self._lib(R.route_request(cmd, kw, LIBRARY_FACE), match)
 
     async def neigh(self, cmd: str, **kw: Any) -> Any:
         match = pop_match(cmd, kw)

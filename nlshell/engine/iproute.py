@@ -22,7 +22,7 @@ from . import requests as R
 from .codec import constants as C
 from .codec.message import Message, encode, parse
 from .errors import DumpInterrupted, NetlinkError
-from .requests.route_defaults import LIBRARY_PROTO
+from .requests.route_defaults import LIBRARY_FACE
 from .socket import NetlinkSocket
 
 _ENODEV = errno.ENODEV
@@ -89,13 +89,15 @@ class IPRoute:
         return self._lib(R.addr_request(cmd, addr_keywords(index, address, mask, kw)), match)
 
     def route(self, cmd: str, **kw: Any) -> list[Message]:
-        """add / del / replace / change / append / get / dump routes. An added route
-        without proto= is ``static``, as with pyroute2 (the command language: ``boot``)."""
+        """add / del / replace / change / append / get / dump routes. pyroute2's defaults
+        (route_defaults.LIBRARY_FACE): an added route without proto= is ``static``, and
+        one onto its device is scope ``global`` unless scope= says otherwise (the
+        command language keeps ip's: ``boot``, ``link``)."""
         match = pop_match(cmd, kw)
-        raw = R.fast_route(cmd, kw, LIBRARY_PROTO)
+        raw = R.fast_route(cmd, kw, LIBRARY_FACE)
         if raw is not None:
             return self.sock.request_raw(raw, True)
-        return self._lib(R.route_request(cmd, kw, LIBRARY_PROTO), match)
+        return self._lib(R.route_request(cmd, kw, LIBRARY_FACE), match)
 
     def neigh(self, cmd: str, **kw: Any) -> list[Message]:
         match = pop_match(cmd, kw)
@@ -540,9 +542,9 @@ class Bulk:
         self._add("addr", cmd, R.addr_request(cmd, kw), kw)
 
     def route(self, cmd: str, **kw: Any) -> None:
-        raw = R.fast_route(cmd, kw, LIBRARY_PROTO)
+        raw = R.fast_route(cmd, kw, LIBRARY_FACE)
         if raw is None:
-            self._add("route", cmd, R.route_request(cmd, kw, LIBRARY_PROTO), kw)
+            self._add("route", cmd, R.route_request(cmd, kw, LIBRARY_FACE), kw)
         else:
             self._reqs.append(raw)
             self._what.append(("route", cmd, kw))

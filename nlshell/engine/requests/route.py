@@ -27,9 +27,9 @@ _ROUTE_ATTRS = (("oif", "oif"), ("index", "oif"), ("iif", "iif"), ("priority", "
                 ("expires", "expires"), ("pref", "pref"))
 
 
-def route_request(cmd: str, kw: dict, add_proto: int = defaults.ADD_PROTO) -> Request:
-    """``add_proto``: the protocol of an added route without one (ip's ``boot`` by default;
-    the library face passes pyroute2's ``static``, see route_defaults)."""
+def route_request(cmd: str, kw: dict, face: defaults.Face = defaults.IP_FACE) -> Request:
+    """``face``: whose defaults fill what is not given (ip's by default; the library face
+    passes pyroute2's, see route_defaults)."""
     kw = raw_names(kw, route_tables.ATTRS)
     action, flags, mtype = verb_of("route", cmd)
     fields: dict[str, int] = {}
@@ -38,7 +38,7 @@ def route_request(cmd: str, kw: dict, add_proto: int = defaults.ADD_PROTO) -> Re
     if family is not None:
         family = uint(family, "family", 255)
     dst = take(kw, "dst", "destination")
-    dst_len = take(kw, "dst_len", "mask")
+    dst_len = take(kw, "dst_len")
     fam = C.AF_UNSPEC
     if dst is not None:
         ip, plen, fam = split_prefix(dst, "dst")
@@ -110,11 +110,11 @@ def route_request(cmd: str, kw: dict, add_proto: int = defaults.ADD_PROTO) -> Re
         if proto is not None:
             fields["proto"] = named(proto, C.RTPROT_NAMES, "protocol")
         elif action != "del":
-            fields["proto"] = defaults.default_proto(action, add_proto)
+            fields["proto"] = defaults.default_proto(action, face)
         if scope is None:
             direct = gateway is None and not multipath and kw.get("nh_id") is None
             scope = defaults.default_scope(action, fields["family"] or C.AF_INET, t_type,
-                                           direct)
+                                           direct, face)
         fields["scope"] = named(scope, C.RT_SCOPE_NAMES, "scope")
     for key, attr in _ROUTE_ATTRS:
         if key in kw:
