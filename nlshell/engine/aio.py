@@ -51,7 +51,7 @@ from .iproute import (
     wire_of,
 )
 from .requests.route_defaults import LIBRARY_FACE
-from .socket import DUMP_RETRIES, AckCollector, DumpCollector, NetlinkSocket
+from .socket import DUMP_RETRIES, AckCollector, DumpCollector, NetlinkSocket, NoGC
 
 _DATA = 16  # message types below this are netlink control messages
 _U16 = struct.Struct("=H")
@@ -256,8 +256,9 @@ class AsyncIPRoute:
                 col = DumpCollector(seq, self.sock.pid, full=full)
                 feed = col.feed
                 try:
-                    while not feed(await self._reply()):
-                        pass
+                    with NoGC():  # as the synchronous dump: no GC passes over its views
+                        while not feed(await self._reply()):
+                            pass
                 except NetlinkError as exc:
                     if getattr(exc, "ended", False):
                         self._unfinished = 0

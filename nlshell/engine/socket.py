@@ -65,7 +65,7 @@ def _make_socket(protocol: int) -> socket.socket:
     return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, protocol)
 
 
-class _NoGC:
+class NoGC:
     """Pause the cyclic GC while a dump builds its objects: a dump creates hundreds of
     thousands of acyclic objects, and every young-generation pass would rescan them."""
 
@@ -315,7 +315,7 @@ class NetlinkSocket:
                 self.send(data[:8] + _U32.pack(seq) + data[12:])
                 self._unfinished = seq  # until its end is read (see _begin)
                 try:
-                    with _NoGC():
+                    with NoGC():
                         result, interrupted = collect_dump(
                             self._recv_reply, _ignore, seq, self.pid, full=self.all_nsid)
                 except NetlinkError as exc:
