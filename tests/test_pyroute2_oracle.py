@@ -371,3 +371,21 @@ def test_dump_interrupted_and_netns_import_as_pyroute2_spells_them() -> None:
 def test_bridge_and_tc_wait_for_their_issue(ipr: IPRoute, name: str) -> None:
     with pytest.raises(NotImplementedError, match="issue 14"):
         getattr(ipr, name)("dump")
+
+
+def test_ensure_a_link(ns: str, ns2: str) -> None:
+    with IPRoute(netns=ns) as ours, pyroute2.IPRoute(netns=ns2) as theirs:
+        for ipr in (ours, theirs):
+            for _ in range(2):
+                got = ipr.ensure(ipr.link, present=True, ifname="br9", kind="bridge",
+                                 state="up")
+                assert [(m.get("ifname"), m.get("state")) for m in got] == [("br9", "up")]
+        # two namespaces: MACs differ; what ensure asked for is the same
+        assert [(m.get("ifname"), m.get(("linkinfo", "kind")), m["flags"] & C.IFF_UP)
+                for m in ours.link("dump", ifname="br9")] == \
+            [(m.get("ifname"), m.get(("linkinfo", "kind")), m["flags"] & C.IFF_UP)
+             for m in theirs.link("dump", ifname="br9")]
+        for ipr in (ours, theirs):
+            for _ in range(2):
+                assert list(ipr.ensure(ipr.link, present=False, ifname="br9")) == []
+        assert ours.link_lookup(ifname="br9") == theirs.link_lookup(ifname="br9") == []
