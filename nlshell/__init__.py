@@ -2,6 +2,11 @@
 
 The library face (pyroute2-style) is resolved lazily (PEP 562), so `import nlshell`
 costs almost nothing: the engine is imported on first use of one of the names below.
+
+The netlink constants pyroute2 users import most are here too, under their kernel names
+(``from nlshell import IFF_UP, RTM_NEWLINK, NLM_F_DUMP, AF_INET, RT_SCOPE_LINK,
+RTPROT_STATIC``): every name of ``nlshell.engine.codec.constants`` that starts with one of
+``CONSTANT_PREFIXES``. ``nlshell.netns`` is a module (``from nlshell.netns import create``).
 """
 
 from __future__ import annotations
@@ -37,11 +42,21 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Netns": ("nlshell.engine.iproute", "NetNS"),
     "NETNS": ("nlshell.engine.iproute", "NetNS"),
     "NetlinkError": ("nlshell.engine.errors", "NetlinkError"),
-    "netns": ("nlshell.engine.netns", None),
+    "NetlinkDumpInterrupted": ("nlshell.engine.errors", "DumpInterrupted"),
+    "DumpInterrupted": ("nlshell.engine.errors", "DumpInterrupted"),
+    "NetlinkOverrun": ("nlshell.engine.errors", "NetlinkOverrun"),
+    "AsyncIPRoute": ("nlshell.engine.aio", "AsyncIPRoute"),
+    "AsyncNetNS": ("nlshell.engine.aio", "AsyncNetNS"),
+    "netns": ("nlshell.netns", None),
     "Cache": ("nlshell.engine.cache", "Cache"),
 }
 
 __all__ = ["__version__", *_LAZY]
+
+# the netlink constants exported at the top level (resolved on first use, from the codec)
+CONSTANT_PREFIXES = ("IFF_", "RTM_", "NLM_F_", "NLMSG_", "AF_", "RT_SCOPE_", "RTPROT_",
+                     "RTMGRP_", "RTNLGRP_", "RTN_", "RT_TABLE_", "NUD_", "NTF_", "IFA_F_",
+                     "FR_ACT_", "FIB_RULE_")
 
 
 def _resolve(name: str) -> Any:
@@ -52,6 +67,11 @@ def _resolve(name: str) -> Any:
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
+        if name.startswith(CONSTANT_PREFIXES):
+            constants = importlib.import_module("nlshell.engine.codec.constants")
+            if hasattr(constants, name):
+                value = globals()[name] = getattr(constants, name)
+                return value
         raise AttributeError(f"module 'nlshell' has no attribute {name!r}")
     value = _resolve(name)
     globals()[name] = value  # later lookups skip __getattr__

@@ -58,7 +58,9 @@ def test_dst_forms(ns: str, ipr: IPRoute, net: dict[str, int]) -> None:
     ipr.route("add", dst="10.2.0.0", dst_len=16, oif=oif)
     ipr.route("add", dst="10.3.0.1", oif=oif)  # a host route
     assert route(ns, "10.1.0.0/16")["dev"] == "veth0"
-    assert route(ns, "10.2.0.0/16")["scope"] == "link"
+    # the library face: scope global, proto static, as pyroute2 (the command language: ip's)
+    assert "scope" not in route(ns, "10.2.0.0/16")
+    assert route(ns, "10.2.0.0/16")["protocol"] == "static"
     assert route(ns, "10.3.0.1")["dev"] == "veth0"
 
 
@@ -216,7 +218,7 @@ def test_get(ns: str, ipr: IPRoute, net: dict[str, int]) -> None:
 def test_dump_filters(ns: str, ipr: IPRoute, net: dict[str, int]) -> None:
     v0, v2 = net["veth0"], net["veth2"]
     ipr.route("add", dst="10.1.0.0/16", oif=v0)
-    ipr.route("add", dst="10.2.0.0/16", oif=v2, proto="static")
+    ipr.route("add", dst="10.2.0.0/16", oif=v2, proto="boot")  # the others: static
     ipr.route("add", dst="10.3.0.0/16", oif=v0, table=1000)
     ipr.route("add", dst="2001:db8:1::/64", oif=v0)
     for _ in range(200):  # IPv6 adds the address's local route a moment later
@@ -243,8 +245,8 @@ def test_dump_filters(ns: str, ipr: IPRoute, net: dict[str, int]) -> None:
     assert [m.get("dst") for m in ipr.get_routes(table=1000)] == ["10.3.0.0"]
     on_v2 = ipr.get_routes(family=AF_INET, table="main", oif=v2)
     assert {m.get("dst") for m in on_v2} == {"10.2.0.0", "198.51.100.0"}
-    static = ipr.get_routes(family=AF_INET, proto="static")
-    assert [m.get("dst") for m in static] == ["10.2.0.0"]
+    boot = ipr.get_routes(family=AF_INET, proto="boot")
+    assert [m.get("dst") for m in boot] == ["10.2.0.0"]
     assert [m.get("dst") for m in ipr.get_routes(family=AF_INET, dst="10.1.0.0/16")] == \
         ["10.1.0.0"]
     local = ipr.get_routes(family=AF_INET, table="local", scope="host")

@@ -35,3 +35,6 @@ class DumpInterrupted(NetlinkError):
 
     def __init__(self, msg: str | None = None) -> None:
         super().__init__(errno.EINTR, msg or "dump interrupted by concurrent changes; retries exhausted")
+
+
+NetlinkDumpInterrupted = DumpInterrupted  # pyroute2's name for it

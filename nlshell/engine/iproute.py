@@ -13,17 +13,26 @@ from __future__ import annotations
 
 import errno
 import os
+import struct
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import requests as R
 from .codec import constants as C
-from .codec.message import Message
-from .errors import NetlinkError
+from .codec.message import Message, encode, parse
+from .errors import DumpInterrupted, NetlinkError
+from .requests.route_defaults import LIBRARY_FACE
 from .socket import NetlinkSocket
 
 _ENODEV = errno.ENODEV
 _ENOENT = errno.ENOENT
+_MAGIC = struct.Struct("=I")
+_DUMPS = ("dump", "show")
+# a delete that finds nothing: ensure(present=False) treats it as done
+_GONE = (errno.ENODEV, errno.ENOENT, errno.ENONET, errno.EADDRNOTAVAIL, errno.ESRCH)
+NOT_YET = ("bridge and traffic control objects: not yet in nlshell (issue 14); "
+           "{name}() comes with them")
 
 
 class IPRoute:
@@ -31,17 +40,25 @@ class IPRoute:
     name in /run/netns, a path or an fd)."""
 
     def __init__(self, netns: Any = None, all_ns: bool = False, rcvbuf: int | None = 1 << 20,
-                 create: bool = False, flags: int = 0, groups: int = 0) -> None:
+                 create: bool = False, flags: int = 0, groups: int = 0, *,
+                 ext_ack: bool = True, strict_check: bool = True, fileno: int | None = None,
+                 sndbuf: int | None = None) -> None:
         if netns is not None and isinstance(netns, str) and (create or flags & os.O_CREAT):
             from . import netns as _netns
 
             _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))  # no check-then-create race
         self.netns = netns
-        self.sock = NetlinkSocket(netns=netns, rcvbuf=rcvbuf)
+        self.sock = NetlinkSocket(netns=netns, rcvbuf=rcvbuf, ext_ack=ext_ack,
+                                  strict_check=strict_check, fileno=fileno, sndbuf=sndbuf)
         if all_ns:
             self.sock.enable_all_nsid()
         if groups:
             self.sock.bind(groups)
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """The socket's settings, under pyroute2's names."""
+        return status_of(self.sock)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -61,32 +78,41 @@ class IPRoute:
 
     def link(self, cmd: str, **kw: Any) -> list[Message]:
         """add / set / del / get / dump a link; net_ns_fd may name a namespace."""
-        with _NsFds() as fds:
-            return self._run(R.link_request(cmd, kw, fds.resolve))
+        match = pop_match(cmd, kw)
+        with NsFds() as fds:
+            return self._lib(R.link_request(cmd, kw, fds.resolve), match)
 
     def addr(self, cmd: str, index: int | None = None, address: str | None = None,
              mask: int | None = None, **kw: Any) -> list[Message]:
         """add / del / replace / dump addresses (pyroute2's positional order)."""
-        if index is not None:
-            kw["index"] = index
-        if address is not None:
-            kw["address"] = address
-        if mask is not None:
-            kw["prefixlen"] = mask
-        return self._run(R.addr_request(cmd, kw))
+        match = pop_match(cmd, kw)
+        return self._lib(R.addr_request(cmd, addr_keywords(index, address, mask, kw)), match)
 
     def route(self, cmd: str, **kw: Any) -> list[Message]:
-        """add / del / replace / change / append / get / dump routes."""
-        raw = R.fast_route(cmd, kw)
+        """add / del / replace / change / append / get / dump routes. pyroute2's defaults
+        (route_defaults.LIBRARY_FACE): an added route without proto= is ``static``, and
+        one onto its device is scope ``global`` unless scope= says otherwise (the
+        command language keeps ip's: ``boot``, ``link``)."""
+        match = pop_match(cmd, kw)
+        raw = R.fast_route(cmd, kw, LIBRARY_FACE)
         if raw is not None:
-            return self.sock.request_raw(raw)
-        return self._run(R.route_request(cmd, kw))
+            return self.sock.request_raw(raw, True)
+        return self._lib(R.route_request(cmd, kw, LIBRARY_FACE), match)
 
     def neigh(self, cmd: str, **kw: Any) -> list[Message]:
-        return self._run(R.neigh_request(cmd, kw))
+        match = pop_match(cmd, kw)
+        return self._lib(R.neigh_request(cmd, kw), match)
 
     def rule(self, cmd: str, **kw: Any) -> list[Message]:
-        return self._run(R.rule_request(cmd, kw))
+        match = pop_match(cmd, kw)
+        return self._lib(R.rule_request(cmd, kw), match)
+
+    def _lib(self, req: R.Request, match: Any) -> list[Message]:
+        """A request of the library face: a dump filtered by ``match`` too; a change
+        answers its ack (as pyroute2's do)."""
+        if req.action == "dump":
+            return apply_match(self._run(req), match)
+        return self.sock.request_raw(wire_of(req), req.action != "get")
 
     def _run(self, req: R.Request) -> list[Message]:
         if req.action == "dump":
@@ -121,11 +147,7 @@ class IPRoute:
         try:
             return self.sock.dump(mtype, fields, attrs, flags)
         except NetlinkError as exc:
-            # the main table before the kernel made it (a fresh namespace, before its first
-            # route) is an empty table, as ip and pyroute2 show it; another table that
-            # does not exist stays an error, as with ip
-            if exc.code == _ENOENT and mtype == C.RTM_GETROUTE and \
-                    ("table", C.RT_TABLE_MAIN) in (attrs or ()):
+            if empty_main_table(exc, mtype, attrs):
                 return []
             raise
 
@@ -146,30 +168,39 @@ class IPRoute:
 
     # --- readers --------------------------------------------------------------------
 
-    def get_links(self, *indexes: Any, **filters: Any) -> list[Message]:
+    def get_links(self, *indexes: Any, match: Any = None, **filters: Any) -> list[Message]:
         """The links with these indexes (each asked for), else all links (filtered)."""
         flat = [i for x in indexes for i in (x if isinstance(x, (list, tuple)) else (x,))]
         if flat:
-            return [m for i in flat for m in self.link("get", index=i)]
-        return self.link("dump", **filters)
+            return apply_match([m for i in flat for m in self.link("get", index=i)], match)
+        return self.link("dump", match=match, **filters)
 
-    def get_addr(self, family: int = 0, **filters: Any) -> list[Message]:
-        return self.addr("dump", family=family, **filters)
+    def get_addr(self, family: int = 0, match: Any = None, **filters: Any) -> list[Message]:
+        return self.addr("dump", family=family, match=match, **filters)
 
-    def get_routes(self, family: int = 0, **filters: Any) -> list[Message]:
-        return self.route("dump", family=family, **filters)
+    def get_routes(self, family: int = 0, match: Any = None, **filters: Any) -> list[Message]:
+        return self.route("dump", family=family, match=match, **filters)
 
-    def get_neighbours(self, family: int = 0, **filters: Any) -> list[Message]:
-        return self.neigh("dump", family=family, **filters)
+    def get_neighbours(self, family: int = 0, match: Any = None, **filters: Any
+                       ) -> list[Message]:
+        return self.neigh("dump", family=family, match=match, **filters)
 
     get_neighbors = get_neighbours
 
-    def get_rules(self, family: int = 0, **filters: Any) -> list[Message]:
-        return self.rule("dump", family=family, **filters)
+    def get_rules(self, family: int = 0, match: Any = None, **filters: Any) -> list[Message]:
+        return self.rule("dump", family=family, match=match, **filters)
 
-    def link_lookup(self, **attrs: Any) -> list[int]:
+    def get_default_routes(self, family: int = 0, table: Any = C.RT_TABLE_MAIN
+                           ) -> list[Message]:
+        """The default routes (no destination) of ``table`` (None: of every table)."""
+        return default_routes(self.route("dump", family=family, table=table))
+
+    def link_lookup(self, match: Any = None, **attrs: Any) -> list[int]:
         """Indexes of the links whose attributes (or header fields) equal ``attrs``:
-        ``link_lookup(ifname='eth0')``, ``(address='aa:bb:..')``, ``(operstate='UP')``."""
+        ``link_lookup(ifname='eth0')``, ``(address='aa:bb:..')``, ``(operstate='UP')``;
+        or those ``match`` (a dict, or a callable on the message) accepts."""
+        if match is not None:
+            return [m["index"] for m in self.link("dump", match=match, **attrs)]
         if not attrs:
             raise ValueError("link_lookup needs at least one attribute (ifname=, ...)")
         if set(attrs) == {"ifname"}:
@@ -180,6 +211,141 @@ class IPRoute:
                     return []
                 raise
         return [m["index"] for m in self.link("dump", **attrs)]
+
+    # --- waiting for the kernel's state -----------------------------------------------
+
+    def poll(self, method: Callable[..., list], command: str, timeout: float = 10,
+             interval: float = 0.2, **spec: Any) -> list[Message]:
+        """Call ``method(command, **spec)`` every ``interval`` seconds until it answers
+        something (returned); TimeoutError after ``timeout`` seconds."""
+        return self._poll(method, command, True, timeout, interval, spec)
+
+    def _poll(self, method: Callable[..., list], command: str, present: bool,
+              timeout: float, interval: float, spec: dict) -> list[Message]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                got = list(method(command, **spec))
+                if bool(got) == present:
+                    return got
+            except DumpInterrupted:
+                pass
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{command} {spec} did not come to pass in {timeout} s")
+            time.sleep(interval)
+
+    def ensure(self, method: Callable[..., list], present: bool = True, timeout: float = 10,
+               interval: float = 0.2, **spec: Any) -> list[Message]:
+        """Make the object of ``spec`` present (added, or set when it exists) or absent
+        (deleted), then wait until a dump shows it so: idempotent."""
+        state = method("dump", **spec)
+        if bool(state) == present:
+            return state
+        try:
+            if present:
+                try:
+                    method("add", **spec)
+                except NetlinkError as exc:
+                    if exc.code != errno.EEXIST:
+                        raise
+                    method("set", **spec)
+            else:
+                method("del", **spec)
+        except NetlinkError as exc:
+            if present or exc.code not in _GONE:
+                raise
+        return self._poll(method, "dump", present, timeout, interval, spec)
+
+    # --- flushes -------------------------------------------------------------------
+
+    def flush_routes(self, *argv: Any, **kw: Any) -> list[Message]:
+        """Delete the routes ``get_routes(*argv, **kw)`` answers; their acks."""
+        return [a for m in self.get_routes(*argv, **kw)
+                for a in self.sock.request_raw(wire_of(R.delete_of(m)), True)]
+
+    def flush_addr(self, *argv: Any, **kw: Any) -> list[Message]:
+        """Delete the addresses ``get_addr(*argv, **kw)`` answers; their acks. Once one
+        is deleted, failures are skipped (deleting a primary address takes its
+        secondaries with it)."""
+        out: list[Message] = []
+        for m in self.get_addr(*argv, **kw):
+            try:
+                out.extend(self.sock.request_raw(wire_of(R.delete_of(m)), True))
+            except NetlinkError:
+                if not out:
+                    raise
+        return out
+
+    def flush_rules(self, *argv: Any, **kw: Any) -> list[Message]:
+        """Delete the rules ``get_rules(*argv, **kw)`` answers (every family's unless
+        family= is given); their acks."""
+        return [a for m in self.get_rules(*argv, **kw)
+                for a in self.sock.request_raw(wire_of(R.delete_of(m)), True)]
+
+    # --- saved routes (the format of `ip route save`) ---------------------------------
+
+    def route_dump(self, fd: Any, family: int = 0, fmt: str = "iproute2") -> list:
+        """Write the routes of ``family`` to the file object ``fd``, as ``ip route save``
+        does (``fmt='raw'``: without iproute2's magic number first)."""
+        fd.write(route_save(self.kernel_dump("route", {"family": family}), fmt))
+        return []
+
+    def route_dumps(self, family: int = 0, fmt: str = "iproute2") -> bytes:
+        return route_save(self.kernel_dump("route", {"family": family}), fmt)
+
+    def route_load(self, fd: Any, fmt: str = "iproute2") -> list:
+        """Add (replace) the routes saved by route_dump / ``ip route save``; the first
+        refusal is raised after every route was tried."""
+        return self.route_loads(fd.read(), fmt)
+
+    def route_loads(self, data: bytes, fmt: str = "iproute2") -> list:
+        for err in self.send_pipelined(route_restore(data, fmt)):
+            if err is not None:
+                raise err
+        return []
+
+    # --- namespace ids --------------------------------------------------------------
+
+    def get_netnsid(self, nsid: int | None = None, pid: int | None = None,
+                    fd: int | None = None, target_nsid: int | None = None
+                    ) -> dict[str, Any] | None:
+        """{'nsid', 'current_nsid'} of the namespace named by nsid, pid or fd, as seen
+        from this one."""
+        msgs = self.sock.request_raw(netnsid_request(C.RTM_GETNSID, nsid, pid, fd,
+                                                     target_nsid))
+        return netnsid_answer(msgs)
+
+    def set_netnsid(self, nsid: int | None = None, pid: int | None = None,
+                    fd: int | None = None) -> list[Message]:
+        """Give the namespace of pid or fd an id here (the kernel picks one when nsid
+        is None or negative)."""
+        return self.sock.request_raw(netnsid_request(C.RTM_NEWNSID, nsid, pid, fd), True)
+
+    # --- bridge and traffic control (issue 14) -----------------------------------------
+
+    def fdb(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="fdb"))
+
+    def brport(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="brport"))
+
+    def vlan_filter(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="vlan_filter"))
+
+    def get_vlans(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="get_vlans"))
+
+    def tc(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="tc"))
+
+    def get_qdiscs(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="get_qdiscs"))
+
+    def get_classes(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="get_classes"))
+
+    def get_filters(self, *a: Any, **kw: Any) -> Any:
+        raise NotImplementedError(NOT_YET.format(name="get_filters"))
 
     # --- monitoring -----------------------------------------------------------------
 
@@ -231,7 +397,119 @@ def _wire(req: Any) -> Any:
     return req.as_tuple()
 
 
-class _NsFds:
+def wire_of(req: Any) -> bytes:
+    """A prepared request (Request or bytes) encoded (sequence number 0)."""
+    if type(req) is bytes:
+        return req
+    if req.raw is not None:
+        return req.raw
+    return encode(req.msg_type, req.flags | C.NLM_F_REQUEST, 0, req.fields, req.attrs)
+
+
+def empty_main_table(exc: NetlinkError, mtype: int, attrs: Any) -> bool:
+    """The main table before the kernel made it (a fresh namespace, before its first
+    route) is an empty table, as ip and pyroute2 show it; another table that does not
+    exist stays an error, as with ip."""
+    return exc.code == _ENOENT and mtype == C.RTM_GETROUTE and \
+        ("table", C.RT_TABLE_MAIN) in (attrs or ())
+
+
+def check_netns(netns: Any, flags: int, create: bool) -> None:
+    """NetNS's argument: a name (created only when asked), a path or an fd."""
+    from . import netns as _netns
+
+    if isinstance(netns, bool) or not isinstance(netns, (str, int)):
+        raise TypeError(f"NetNS needs a namespace name, path or fd, not {netns!r}")
+    if isinstance(netns, str) and not netns.startswith("/"):
+        _netns.validate_name(netns)
+        if create or flags & os.O_CREAT:
+            _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))
+
+
+def pop_match(cmd: Any, kw: dict) -> Any:
+    """pyroute2's ``match=`` (a dict of keys and values, or a callable on the message):
+    taken out of ``kw``; a dump's filter only."""
+    match = kw.pop("match", None)
+    if match is None:
+        return None
+    if cmd not in _DUMPS:
+        raise ValueError(f"match= filters dumps, not {cmd!r}")
+    if not (callable(match) or isinstance(match, dict)):
+        raise ValueError(f"invalid match {match!r} (a dict or a callable)")
+    return match
+
+
+def apply_match(msgs: list[Message], match: Any) -> list[Message]:
+    if match is None:
+        return msgs
+    if callable(match):
+        return [m for m in msgs if match(m)]
+    return filter_messages(msgs, match)
+
+
+def addr_keywords(index: Any, address: Any, mask: Any, kw: dict) -> dict:
+    """addr()'s positional arguments (pyroute2's order) folded into its keywords."""
+    if index is not None:
+        kw["index"] = index
+    if address is not None:
+        kw["address"] = address
+    if mask is not None:
+        kw["prefixlen"] = mask
+    return kw
+
+
+def default_routes(msgs: list[Message]) -> list[Message]:
+    return [m for m in msgs if m["dst_len"] == 0 and m.get("dst") is None]
+
+
+def route_save(msgs: Iterable[Message], fmt: str) -> bytes:
+    if fmt not in ("iproute2", "raw"):
+        raise ValueError(f"unknown route dump format {fmt!r} (iproute2 or raw)")
+    head = _MAGIC.pack(C.IPROUTE2_DUMP_MAGIC) if fmt == "iproute2" else b""
+    return head + b"".join(m.raw() for m in msgs)
+
+
+def route_restore(data: bytes, fmt: str) -> list[bytes]:
+    """Saved routes -> the requests that add them back (replacing what is there)."""
+    if fmt == "iproute2":
+        if len(data) < 4 or _MAGIC.unpack_from(data)[0] != C.IPROUTE2_DUMP_MAGIC:
+            raise ValueError("not a route dump: wrong magic number")
+        data = data[4:]
+    elif fmt != "raw":
+        raise ValueError(f"unknown route dump format {fmt!r} (iproute2 or raw)")
+    return [R.retyped(m.raw(), C.RTM_NEWROUTE, R.F_REPLACE) for m in parse(data)
+            if m.type == C.RTM_NEWROUTE]
+
+
+def netnsid_request(mtype: int, nsid: Any, pid: Any, fd: Any, target: Any = None) -> bytes:
+    attrs: list[tuple[str, Any]] = []
+    if mtype == C.RTM_NEWNSID:
+        attrs.append(("NETNSA_NSID", -1 if nsid is None or nsid < 0 else nsid))
+    elif nsid is not None:
+        attrs.append(("NETNSA_NSID", nsid))
+    for name, value in (("NETNSA_PID", pid), ("NETNSA_FD", fd),
+                        ("NETNSA_TARGET_NSID", target)):
+        if value is not None:
+            attrs.append((name, value))
+    return encode(mtype, C.NLM_F_REQUEST, 0, {"family": 0}, attrs)
+
+
+def netnsid_answer(msgs: list[Message]) -> dict[str, Any] | None:
+    for m in msgs:
+        return {"nsid": m.get_attr("NETNSA_NSID"),
+                "current_nsid": m.get_attr("NETNSA_CURRENT_NSID")}
+    return None
+
+
+def status_of(sock: NetlinkSocket) -> dict[str, Any]:
+    return {"pid": sock.pid, "netns": sock.netns, "closed": sock.closed,
+            "groups": sum(1 << (g - 1) for g in sock.groups if g <= 32),
+            "rcvbuf": sock.rcvbuf if not sock.closed else None,
+            "all_ns": sock.all_nsid, "ext_ack": sock.ext_ack, "strict_check": sock.strict,
+            "family": C.NETLINK_ROUTE}
+
+
+class NsFds:
     """Namespace names resolved to fds for one request, closed after it."""
 
     def __init__(self) -> None:
@@ -247,7 +525,7 @@ class _NsFds:
         for fd in fds:
             os.close(fd)
 
-    def __enter__(self) -> _NsFds:
+    def __enter__(self) -> NsFds:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -270,7 +548,7 @@ class Bulk:
         self._ipr = ipr
         self._reqs: list[Any] = []
         self._what: list[tuple[str, str, dict]] = []
-        self._fds = _NsFds()
+        self._fds = NsFds()
         self.results: list[NetlinkError | None] = []
 
     def _add(self, obj: str, cmd: str, req: R.Request, kw: dict) -> None:
@@ -286,9 +564,9 @@ class Bulk:
         self._add("addr", cmd, R.addr_request(cmd, kw), kw)
 
     def route(self, cmd: str, **kw: Any) -> None:
-        raw = R.fast_route(cmd, kw)
+        raw = R.fast_route(cmd, kw, LIBRARY_FACE)
         if raw is None:
-            self._add("route", cmd, R.route_request(cmd, kw), kw)
+            self._add("route", cmd, R.route_request(cmd, kw, LIBRARY_FACE), kw)
         else:
             self._reqs.append(raw)
             self._what.append(("route", cmd, kw))
@@ -385,14 +663,7 @@ class NetNS(IPRoute):
 
     def __init__(self, netns: str | int, flags: int = 0, create: bool = False,
                  **kw: Any) -> None:
-        from . import netns as _netns
-
-        if isinstance(netns, bool) or not isinstance(netns, (str, int)):
-            raise TypeError(f"NetNS needs a namespace name, path or fd, not {netns!r}")
-        if isinstance(netns, str) and not netns.startswith("/"):
-            _netns.validate_name(netns)
-            if create or flags & os.O_CREAT:
-                _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))
+        check_netns(netns, flags, create)
         super().__init__(netns=netns, **kw)
 
     def __enter__(self) -> NetNS:

@@ -65,7 +65,7 @@ def _make_socket(protocol: int) -> socket.socket:
     return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, protocol)
 
 
-class _NoGC:
+class NoGC:
     """Pause the cyclic GC while a dump builds its objects: a dump creates hundreds of
     thousands of acyclic objects, and every young-generation pass would rescan them."""
 
@@ -88,22 +88,40 @@ class NetlinkSocket:
     """A NETLINK_ROUTE socket with extended acks, strict dump checking and a large buffer."""
 
     def __init__(self, protocol: int = C.NETLINK_ROUTE, netns: Any = None,
-                 rcvbuf: int | None = 1 << 20, groups: int = 0) -> None:
-        if netns is None:
+                 rcvbuf: int | None = 1 << 20, groups: int = 0, *, ext_ack: bool = True,
+                 strict_check: bool = True, fileno: int | None = None,
+                 sndbuf: int | None = None) -> None:
+        """``fileno``: an open netlink socket to use (bound already, or bound here).
+        ``ext_ack`` and ``strict_check`` ask the kernel for its own error text and for
+        dumps filtered by the request's header and attributes (both on by default)."""
+        if fileno is not None:
+            if netns is not None:
+                raise ValueError("fileno= and netns= exclude each other")
+            sock = socket.socket(fileno=fileno)
+            if sock.family != socket.AF_NETLINK:
+                sock.detach()
+                raise ValueError(f"fileno {fileno} is not a netlink socket")
+        elif netns is None:
             sock = _make_socket(protocol)
         else:
             sock = run_in_netns(netns, _make_socket, protocol)
         self._sock = sock
         self.netns = netns
         try:
-            _setopt(sock, C.NETLINK_EXT_ACK, 1)
+            self.ext_ack = ext_ack and _setopt(sock, C.NETLINK_EXT_ACK, 1)
             _setopt(sock, C.NETLINK_CAP_ACK, 1)
-            self.strict = _setopt(sock, C.NETLINK_GET_STRICT_CHK, 1)
+            self.strict = strict_check and _setopt(sock, C.NETLINK_GET_STRICT_CHK, 1)
             if rcvbuf:
                 self.set_rcvbuf(rcvbuf)
-            sock.bind((0, 0))
+            if sndbuf:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+            if fileno is None or not sock.getsockname()[0]:
+                sock.bind((0, 0))
         except Exception:
-            sock.close()
+            if fileno is not None:
+                sock.detach()  # the caller's fd stays the caller's
+            else:
+                sock.close()
             raise
         self.pid = sock.getsockname()[0]
         self._seq = 0
@@ -174,6 +192,21 @@ class NetlinkSocket:
         if self.all_nsid:
             self._last_nsid = _nsid_of(anc)
         return self._view[:n].tobytes()
+
+    def recv_nowait(self) -> tuple[bytes, bool] | None:
+        """One queued datagram and whether it was multicast, else None (nothing queued
+        now): for callers driving the socket from an event loop. ENOBUFS raises
+        NetlinkOverrun."""
+        try:
+            data = self._recv_bytes(socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return None
+        return data, self._mcast
+
+    def messages(self, data: bytes) -> list[Message]:
+        """A datagram read from this socket as messages (lean views, or tagged with
+        their nsid on a socket listening to all namespaces)."""
+        return self._messages(data)
 
     def _messages(self, data: bytes) -> list[Message]:
         if not self.all_nsid:
@@ -253,33 +286,23 @@ class NetlinkSocket:
         flags |= C.NLM_F_REQUEST | C.NLM_F_ACK | (C.NLM_F_ECHO if echo else 0)
         return self.request_raw(encode(msg_type, flags, 0, fields, attrs))
 
-    def request_raw(self, data: bytes) -> list[Message]:
+    def request_raw(self, data: bytes, with_ack: bool = False) -> list[Message]:
         """Send one already encoded message (its seq and NLM_F_REQUEST | NLM_F_ACK are
-        set here) and wait for the ack, as ``request`` does."""
+        set here) and wait for the ack, as ``request`` does. ``with_ack``: the ack
+        message ends the list (what pyroute2's write calls return)."""
         flags = _U16.unpack_from(data, 6)[0] | C.NLM_F_REQUEST | C.NLM_F_ACK
         with self._lock:
             self._begin()
             seq = self.next_seq()
             self.send(data[:6] + _U16.pack(flags) + _U32.pack(seq) + data[12:])
-            return self._await_ack(seq, seq if flags & C.NLM_F_ECHO else 0)
+            return self._await_ack(seq, seq if flags & C.NLM_F_ECHO else 0, with_ack)
 
-    def _await_ack(self, seq: int, echo_seq: int = 0) -> list[Message]:
-        replies: list[Message] = []
-        pid = self.pid
-        while True:
-            for m in self._messages(self._recv_reply(echo_seq)):
-                if m.seq != seq or m.pid != pid:
-                    if self._probes and self._is_probe(m):
-                        raise ReplyLost(f"the receive buffer overran and the reply to "
-                                        f"request {seq} was lost")
-                    continue  # a late reply to an earlier request
-                if m.type == C.NLMSG_ERROR:
-                    if m.code:
-                        raise NetlinkError(m.code, m.msg)
-                    return replies
-                if m.type == C.NLMSG_DONE:
-                    continue  # the end of a multi-part reply; the ack follows
-                replies.append(m)
+    def _await_ack(self, seq: int, echo_seq: int = 0, with_ack: bool = False
+                   ) -> list[Message]:
+        col = AckCollector(seq, self.pid, with_ack, self._probes)
+        while not col.feed(self._messages(self._recv_reply(echo_seq))):
+            pass
+        return col.replies
 
     def dump(self, msg_type: int, fields: dict | None = None, attrs: Any = None,
              flags: int = 0) -> list[Message]:
@@ -292,7 +315,7 @@ class NetlinkSocket:
                 self.send(data[:8] + _U32.pack(seq) + data[12:])
                 self._unfinished = seq  # until its end is read (see _begin)
                 try:
-                    with _NoGC():
+                    with NoGC():
                         result, interrupted = collect_dump(
                             self._recv_reply, _ignore, seq, self.pid, full=self.all_nsid)
                 except NetlinkError as exc:
@@ -440,6 +463,42 @@ class NetlinkSocket:
                     return [m for m in self._messages(data) if m.type >= _DATA]
 
 
+class AckCollector:
+    """Sans-I/O: the replies to request ``seq`` up to its ack, fed a datagram's messages
+    at a time (the synchronous socket and the asyncio face share it). ``feed`` returns
+    True once the ack came; a refusal raises NetlinkError with the kernel's text. An ack
+    of one of ``probes`` (NOOPs sent after an overrun) first means the reply was lost."""
+
+    __slots__ = ("seq", "pid", "with_ack", "probes", "replies")
+
+    def __init__(self, seq: int, pid: int, with_ack: bool = False,
+                 probes: set[int] | None = None) -> None:
+        self.seq = seq
+        self.pid = pid
+        self.with_ack = with_ack
+        self.probes = probes
+        self.replies: list[Message] = []
+
+    def feed(self, msgs: list[Message]) -> bool:
+        seq, pid, probes = self.seq, self.pid, self.probes
+        for m in msgs:
+            if m.seq != seq or m.pid != pid:
+                if probes and m.type == C.NLMSG_ERROR and m.seq in probes:
+                    raise ReplyLost(f"the receive buffer overran and the reply to "
+                                    f"request {seq} was lost")
+                continue  # a late reply to an earlier request
+            if m.type == C.NLMSG_ERROR:
+                if m.code:
+                    raise NetlinkError(m.code, m.msg)
+                if self.with_ack:
+                    self.replies.append(m)
+                return True
+            if m.type == C.NLMSG_DONE:
+                continue  # the end of a multi-part reply; the ack follows
+            self.replies.append(m)
+        return False
+
+
 def _ignore(m: Message, started: bool) -> None:
     """Late replies met during a dump (and probe acks: a dump is never lost, the kernel
     resumes it as the socket is read)."""
@@ -461,49 +520,68 @@ def _ended(m: Any) -> NetlinkError:
 def collect_dump(recv: Callable[[], bytes], stray: Callable[[Message, bool], None],
                  seq: int, pid: int, full: bool = False) -> tuple[list[Message], bool]:
     """Read datagrams from ``recv()`` until dump ``seq`` ends: (messages, interrupted).
+    See ``DumpCollector`` (which holds the state; this is its blocking loop)."""
+    col = DumpCollector(seq, pid, stray, full)
+    feed = col.feed
+    while not feed(recv()):
+        pass
+    return col.out, col.interrupted
+
+
+class DumpCollector:
+    """Sans-I/O: the messages of dump ``seq``, fed a datagram at a time (the synchronous
+    socket and the asyncio face share it). ``feed(data)`` returns True once the dump ended.
 
     Messages of the dump become lean views; anything else (events, late acks) goes to
     ``stray(message, started)``, where ``started`` tells whether any part of the dump
-    came already. NLM_F_DUMP_INTR on any message marks the dump interrupted. An error,
+    came already. NLM_F_DUMP_INTR on any message marks the dump ``interrupted``. An error,
     in NLMSG_ERROR or in NLMSG_DONE, raises NetlinkError (an ENOBUFS error only says the
-    kernel will start the dump when there is room: reading goes on). ``full`` builds ordinary
-    messages instead (for sockets that tag messages with an nsid). Sans-I/O apart from
-    ``recv``.
+    kernel will start the dump when there is room: reading goes on). ``full`` builds
+    ordinary messages instead (for sockets that tag messages with an nsid).
     """
-    out: list[Message] = []
-    append = out.append
-    interrupted = False
-    unpack = _unpack_nlh
-    intr = C.NLM_F_DUMP_INTR
-    while True:
-        data = recv()
+
+    __slots__ = ("seq", "pid", "stray", "full", "out", "interrupted")
+
+    def __init__(self, seq: int, pid: int, stray: Callable[[Message, bool], None] = None,
+                 full: bool = False) -> None:
+        self.seq = seq
+        self.pid = pid
+        self.stray = _ignore if stray is None else stray
+        self.full = full
+        self.out: list[Message] = []
+        self.interrupted = False
+
+    def feed(self, data: Any) -> bool:
+        out = self.out
+        append = out.append
+        seq, pid, full = self.seq, self.pid, self.full
         off = 0
         n = len(data)
         while off + 16 <= n:
             # the dump's own messages, in the codec (the per-message hot loop) ...
             off, intr_seen = dump_views(data, off, seq, pid, append, full)
             if intr_seen:
-                interrupted = True
+                self.interrupted = True
             if off + 16 > n:
                 break
             # ... then one message that is not part of it
-            ln, mtype, flags, mseq, mpid = unpack(data, off)
+            ln, mtype, flags, mseq, mpid = _unpack_nlh(data, off)
             end = off + ln
             m = one_message(data, off, end)
             if mseq != seq or mpid != pid:
-                stray(m, bool(out))
+                self.stray(m, bool(out))
             elif mtype == C.NLMSG_DONE:
-                if flags & intr:
-                    interrupted = True
+                if flags & C.NLM_F_DUMP_INTR:
+                    self.interrupted = True
                 if isinstance(m, ErrorMessage) and ln >= 20 and m.code > 0:
                     raise _ended(m)
-                return out, interrupted
+                return True
             elif mtype == C.NLMSG_ERROR:
                 code = m.code
                 if code and code != errno.ENOBUFS:
                     raise _ended(m)
                 if not code:
-                    return out, interrupted  # an ack (the request asked for one)
+                    return True  # an ack (the request asked for one)
                 # ENOBUFS: no room to start the dump; the kernel resumes it as we read
             elif mtype == C.NLMSG_OVERRUN:
                 raise NetlinkOverrun()
@@ -511,3 +589,4 @@ def collect_dump(recv: Callable[[], bytes], stray: Callable[[Message, bool], Non
             off = (end + 3) & ~3
         if off < n:
             raise DecodeError(f"{n - off} trailing bytes after the last message", off)
+        return False

@@ -303,3 +303,7 @@ RTM_F_OFFLOAD, RTM_F_TRAP, RTM_F_OFFLOAD_FAILED = 0x4000, 0x8000, 0x20000000
 
 # --- added by p3n ---
 USER_HZ = 100  # clock_t ticks per second (nexthop resilient group timers)
+
+# --- added by p2c ---
+# iproute2's route dump files (`ip route save`) start with this native-endian u32
+IPROUTE2_DUMP_MAGIC = 0x45311224

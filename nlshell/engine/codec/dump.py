@@ -24,7 +24,7 @@ from typing import Any
 from . import constants as C
 from . import layout, nla
 from .errors import DecodeError
-from .message import MESSAGE_TYPES, SCHEMAS, Message, parse
+from .message import MESSAGE_TYPES, PSEUDO_FIELDS, SCHEMAS, Message, parse
 from .views import AttrSet
 
 _NLH = struct.Struct("=IHHII")
@@ -33,7 +33,7 @@ _unpack_len_type = struct.Struct("=IH").unpack_from
 _DATA = 16  # message types below this are netlink control messages
 
 _SCALAR, _COMPOSITE, _HEADER, _ABSENT = "scalar", "composite", "header", "absent"
-_UNPACK, _SLICE = "unpack", "slice"
+_UNPACK, _SLICE, _COMPUTED = "unpack", "slice", "computed"
 _ABSENT_ENTRY = (None, 0, 0, _ABSENT)
 
 # scalar kinds read by one C call, when the span is long enough for them (a short one
@@ -127,7 +127,11 @@ class LeanMessage(Message):
                 lay.memo[key] = entry
                 return entry
         i = self._spec.index.get(key)
-        entry = _ABSENT_ENTRY if i is None else (self._spec.st.unpack_from, 0, i, _HEADER)
+        if i is not None:
+            entry = (self._spec.st.unpack_from, 0, i, _HEADER)
+        else:
+            pseudo = PSEUDO_FIELDS.get(self.type, {}).get(key)
+            entry = _ABSENT_ENTRY if pseudo is None else (pseudo, 0, 0, _COMPUTED)
         lay.memo[key] = entry
         return entry
 
@@ -166,6 +170,8 @@ class LeanMessage(Message):
         if how is _COMPOSITE:
             s = self._start
             return entry[0](self, self._buf, s + entry[1], s + entry[2])
+        if how is _COMPUTED:
+            return entry[0](self)
         return default
 
     def get_attr(self, name: str, default: Any = None) -> Any:
@@ -220,7 +226,7 @@ class LeanMessage(Message):
     def _field(self, name: str) -> Any:
         get = self._hdr.get(name)
         if get is None:
-            raise KeyError(name)
+            return Message._field(self, name)  # a pseudo-field, or KeyError
         return get(self._buf, self._start)[0]
 
     def __getitem__(self, key: str) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import addr, layout, link, neigh, nexthop, nsid, route, rule, stats
 from .constants import (
+    IFF_UP,
     MESSAGE_NAMES,
     NLM_F_ACK_TLVS,
     NLM_F_CAPPED,
@@ -73,6 +74,48 @@ class Message(StructView):
         if key == "attrs":
             return self.attrs()
         return self._field(key)
+
+    # --- the Mapping protocol (pyroute2's messages are dicts) ----------------------------
+    #
+    # Keys are pyroute2's: 'attrs', 'header', the fixed header's fields, pseudo-fields
+    # ('state' of a link) and 'event'. Values are read when asked for (the view stays lazy).
+    # ``in`` is wider than the keys: a present attribute (short or full name) is in too.
+
+    def keys(self) -> list[str]:
+        return ["attrs", "header", *self._spec.names, *PSEUDO_FIELDS.get(self.type, ()), "event"]
+
+    def __iter__(self) -> Any:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._spec.names) + len(PSEUDO_FIELDS.get(self.type, ())) + 3
+
+    def values(self) -> list[Any]:
+        return [self[k] for k in self.keys()]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, self[k]) for k in self.keys()]
+
+    def __contains__(self, key: Any) -> bool:
+        if key in ("attrs", "header", "event") or key in self._spec.index:
+            return True
+        if key in PSEUDO_FIELDS.get(self.type, ()):
+            return True
+        return self.get(key) is not None
+
+    def get_nested(self, *names: str) -> Any:
+        """The value at a path of nested attributes (pyroute2's get_nested):
+        ``msg.get_nested('IFLA_LINKINFO', 'IFLA_INFO_KIND')``; None when absent."""
+        return self.get(names) if names else None
+
+    def _field(self, name: str) -> Any:
+        i = self._spec.index.get(name)
+        if i is not None:
+            return StructView._field(self, name)
+        pseudo = PSEUDO_FIELDS.get(self.type)
+        if pseudo is not None and name in pseudo:
+            return pseudo[name](self)
+        raise KeyError(name)
 
     # --- the whole message at once (see layout.py) ---------------------------------------
 
@@ -184,6 +227,14 @@ class ErrorMessage(Message):
             return None
         return _unpack_nlh(self._buf, self._start + 4)[1]
 
+
+def _link_state(msg: Message) -> str:
+    return "up" if msg["flags"] & IFF_UP else "down"
+
+
+# msg type -> {pseudo-field: reader}: values pyroute2's messages carry that are not on
+# the wire as such (read from the header on access)
+PSEUDO_FIELDS: dict[int, dict[str, Any]] = {t: {"state": _link_state} for t in link.TYPES}
 
 _RAW = (Message, StructSpec("=", ()), Table("", {}))
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from ..codec import addr as addr_tables
 from ..codec import constants as C
 from .base import (
     Request,
+    attrs_left,
     check_left,
     flag_bits,
     ip_bytes,
     named,
+    raw_names,
     split_prefix,
     take,
     uint,
@@ -25,7 +28,7 @@ def _ipv4_broadcast(raw: bytes, prefixlen: int) -> str:
 
 
 def addr_request(cmd: str, kw: dict) -> Request:
-    kw = dict(kw)
+    kw = raw_names(kw, addr_tables.ATTRS)
     action, flags, mtype = verb_of("addr", cmd)
     fields: dict[str, int] = {}
     index = take(kw, "index", "ifindex")
@@ -88,8 +91,8 @@ def addr_request(cmd: str, kw: dict) -> Request:
         aflags |= C.IFA_F_NODAD
     if aflags:
         attrs.append(("flags", aflags))
-    valid = take(kw, "valid_lft")
-    preferred = take(kw, "preferred_lft")
+    valid = take(kw, "valid_lft", "valid")
+    preferred = take(kw, "preferred_lft", "preferred")
     if valid is not None or preferred is not None:
         v = _lifetime(valid)
         p = _lifetime(preferred) if preferred is not None else v
@@ -99,6 +102,7 @@ def addr_request(cmd: str, kw: dict) -> Request:
     metric = take(kw, "metric", "priority")
     if metric is not None:
         attrs.append(("rt_priority", uint(metric, "metric")))
+    attrs_left(kw, addr_tables.ATTRS, attrs)
     check_left("addr", kw)
     return Request(mtype, flags, fields, attrs, action)
 

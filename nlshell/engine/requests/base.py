@@ -163,6 +163,32 @@ def check_left(obj: str, kw: dict) -> None:
         raise ValueError(f"unknown {obj} keyword(s): {', '.join(sorted(map(str, kw)))}")
 
 
+def raw_names(kw: dict, table: Any) -> dict:
+    """Keywords spelt as the kernel's attribute names (``FRA_FWMARK=``, ``RTA_GATEWAY=``, as
+    pyroute2 takes them) -> the short keyword of the same attribute (``fwmark=``), so one
+    translation reads both. A copy; ValueError when both spellings are given."""
+    out = dict(kw)
+    prefix = table.prefix
+    for key in kw:
+        if isinstance(key, str) and key.startswith(prefix) and key.isupper():
+            row = table.lookup(key)
+            if row is None:
+                raise ValueError(f"unknown attribute {key!r}")
+            if row.short in out:
+                raise ValueError(f"{key} and {row.short}= name the same attribute")
+            out[row.short] = out.pop(key)
+    return out
+
+
+def attrs_left(kw: dict, table: Any, attrs: list) -> None:
+    """Keywords left after a translation that name an attribute of ``table`` (short or
+    full name) are sent as that attribute, as given (the codec checks the value)."""
+    for key in list(kw):
+        row = table.lookup(key) if isinstance(key, str) else None
+        if row is not None:
+            attrs.append((row.name, kw.pop(key)))
+
+
 def flag_bits(names: Any, table: dict[int, str], what: str) -> int:
     bits = 0
     rev = {v: k for k, v in table.items()}

@@ -20,11 +20,12 @@ _TYPE_FLAGS = struct.Struct("=HH")  # nlmsg_type, nlmsg_flags (after nlmsg_len)
 _TYPE_FLAGS_SEQ_PID = struct.Struct("=HHII")
 
 
-def retyped(raw: bytes, msg_type: int) -> bytes:
-    """An encoded message as a request of another type: NLM_F_REQUEST alone (the kernel
-    ignores messages without it), sequence number and port id 0 (the socket sets them)."""
+def retyped(raw: bytes, msg_type: int, flags: int = 0) -> bytes:
+    """An encoded message as a request of another type: NLM_F_REQUEST (the kernel
+    ignores messages without it) and ``flags``, sequence number and port id 0 (the
+    socket sets them)."""
     out = bytearray(raw)
-    _TYPE_FLAGS_SEQ_PID.pack_into(out, 4, msg_type, C.NLM_F_REQUEST, 0, 0)
+    _TYPE_FLAGS_SEQ_PID.pack_into(out, 4, msg_type, C.NLM_F_REQUEST | flags, 0, 0)
     return bytes(out)
 
 

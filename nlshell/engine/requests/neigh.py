@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..codec import constants as C
-from .base import Request, check_left, split_prefix, take, uint, verb_of
+from ..codec import neigh as neigh_tables
+from .base import (
+    Request,
+    attrs_left,
+    check_left,
+    raw_names,
+    split_prefix,
+    take,
+    uint,
+    verb_of,
+)
 
 NUD_NUMBERS = {v.lower(): k for k, v in C.NUD_NAMES.items()}
 NUD_NUMBERS["none"] = C.NUD_NONE
@@ -22,7 +32,7 @@ def nud_state(value: Any) -> int:
 
 
 def neigh_request(cmd: str, kw: dict) -> Request:
-    kw = dict(kw)
+    kw = raw_names(kw, neigh_tables.ATTRS)
     action, flags, mtype = verb_of("neigh", cmd)
     fields: dict[str, int] = {}
     attrs: list[tuple[str, Any]] = []
@@ -68,6 +78,7 @@ def neigh_request(cmd: str, kw: dict) -> Request:
         fields["flags"] = uint(nflags, "flags", 255)
     if take(kw, "proxy"):
         fields["flags"] = fields.get("flags", 0) | C.NTF_PROXY
+    attrs_left(kw, neigh_tables.ATTRS, attrs)
     check_left("neigh", kw)
     if dst is None:
         raise ValueError(f"neigh {cmd} needs dst=")

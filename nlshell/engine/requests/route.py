@@ -6,8 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..codec import constants as C
+from ..codec import route as route_tables
 from . import route_defaults as defaults
-from .base import Request, check_left, named, split_prefix, table_number, take, uint, verb_of
+from .base import (
+    Request,
+    attrs_left,
+    check_left,
+    named,
+    raw_names,
+    split_prefix,
+    table_number,
+    take,
+    uint,
+    verb_of,
+)
 
 # keyword -> RTA_* attribute, in the order the attributes are packed
 _ROUTE_ATTRS = (("oif", "oif"), ("index", "oif"), ("iif", "iif"), ("priority", "priority"),
@@ -15,8 +27,10 @@ _ROUTE_ATTRS = (("oif", "oif"), ("index", "oif"), ("iif", "iif"), ("priority", "
                 ("expires", "expires"), ("pref", "pref"))
 
 
-def route_request(cmd: str, kw: dict) -> Request:
-    kw = dict(kw)
+def route_request(cmd: str, kw: dict, face: defaults.Face = defaults.IP_FACE) -> Request:
+    """``face``: whose defaults fill what is not given (ip's by default; the library face
+    passes pyroute2's, see route_defaults)."""
+    kw = raw_names(kw, route_tables.ATTRS)
     action, flags, mtype = verb_of("route", cmd)
     fields: dict[str, int] = {}
     attrs: list[tuple[str, Any]] = []
@@ -96,11 +110,11 @@ def route_request(cmd: str, kw: dict) -> Request:
         if proto is not None:
             fields["proto"] = named(proto, C.RTPROT_NAMES, "protocol")
         elif action != "del":
-            fields["proto"] = defaults.default_proto(action)
+            fields["proto"] = defaults.default_proto(action, face)
         if scope is None:
             direct = gateway is None and not multipath and kw.get("nh_id") is None
             scope = defaults.default_scope(action, fields["family"] or C.AF_INET, t_type,
-                                           direct)
+                                           direct, face)
         fields["scope"] = named(scope, C.RT_SCOPE_NAMES, "scope")
     for key, attr in _ROUTE_ATTRS:
         if key in kw:
@@ -117,6 +131,7 @@ def route_request(cmd: str, kw: dict) -> Request:
         attrs.append(("metrics", metrics))
     if action == "get":
         fields.setdefault("dst_len", dst_len or 0)
+    attrs_left(kw, route_tables.ATTRS, attrs)
     check_left("route", kw)
     if action in ("new", "set") and dst is None and not fields.get("dst_len") and not attrs:
         raise ValueError("route needs dst=")

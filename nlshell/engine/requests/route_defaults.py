@@ -11,9 +11,16 @@ same route.
   and nat routes are ``host``, broadcast, multicast and anycast ones ``link``, and a
   unicast route without a gateway (nor nexthops, nor a nexthop object) is ``link``: it is
   onto its device. Everything else is ``global``.
+
+Two faces read this table: the command language (``IP_FACE``, ip's defaults above) and the
+library (``LIBRARY_FACE``, pyroute2's: an added route is ``static``, and a route onto its
+device keeps scope ``global`` unless scope= is given). A face is a parameter of the
+translators (``route_request``, ``fast_route``), not a second table.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from ..codec import constants as C
 
@@ -30,12 +37,24 @@ DEL_SCOPE = C.RT_SCOPE_NOWHERE  # a delete without a scope matches any
 ADD_TYPE = C.RTN_UNICAST
 
 
+class Face(NamedTuple):
+    """What differs between the command language's defaults and the library's."""
+
+    proto: int  # the protocol of an added route without one
+    direct_link_scope: bool  # a route onto its device is scope link (ip), else global
+
+
+IP_FACE = Face(ADD_PROTO, True)
+LIBRARY_FACE = Face(C.RTPROT_STATIC, False)  # pyroute2's IPRoute.route('add')
+
+
 def default_table(rtype: int | None) -> int:
     """The table of a route of this type when none is given."""
     return TYPE_DEFAULTS.get(rtype or ADD_TYPE, (C.RT_TABLE_MAIN, 0))[0]
 
 
-def default_scope(action: str, family: int, rtype: int | None, direct: bool) -> int:
+def default_scope(action: str, family: int, rtype: int | None, direct: bool,
+                  face: Face = IP_FACE) -> int:
     """The scope of a request without one. ``direct``: a unicast route with no gateway,
     nexthops or nexthop object (a route onto its device)."""
     if action == "del":
@@ -45,10 +64,11 @@ def default_scope(action: str, family: int, rtype: int | None, direct: bool) -> 
     rtype = rtype or ADD_TYPE
     if rtype in TYPE_DEFAULTS:
         return TYPE_DEFAULTS[rtype][1]
-    if rtype == C.RTN_UNICAST and direct:
+    if rtype == C.RTN_UNICAST and direct and face.direct_link_scope:
         return C.RT_SCOPE_LINK
     return C.RT_SCOPE_UNIVERSE
 
 
-def default_proto(action: str) -> int:
-    return ADD_PROTO if action != "del" else C.RTPROT_UNSPEC
+def default_proto(action: str, face: Face = IP_FACE) -> int:
+    """The protocol of a request without one: the face's for what is added."""
+    return face.proto if action != "del" else C.RTPROT_UNSPEC

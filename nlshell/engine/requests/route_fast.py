@@ -43,22 +43,25 @@ _FAST_ROUTE_KEYS = frozenset(("dst", "oif", "index", "gateway", "table", "priori
                               "metric", "family"))
 
 
-def _verb_header(cmd: str) -> tuple[int, int, int, int, int, int, int, int]:
+def _verb_header(cmd: str, face: defaults.Face) -> tuple[int, int, int, int, int, int, int, int]:
     """verb -> (message type, header flags, proto, type, table, IPv4 scope without a
-    gateway, with one, IPv6 scope), from ip's defaults."""
+    gateway, with one, IPv6 scope), from the face's defaults."""
     action, flags = VERBS[cmd]
     rtype = None if action == "del" else defaults.ADD_TYPE
     return ((C.RTM_DELROUTE if action == "del" else C.RTM_NEWROUTE), flags | C.NLM_F_REQUEST,
-            (C.RTPROT_UNSPEC if action == "del" else defaults.default_proto(action)),
+            defaults.default_proto(action, face),
             rtype or 0, defaults.default_table(rtype),
-            defaults.default_scope(action, C.AF_INET, rtype, True),
-            defaults.default_scope(action, C.AF_INET, rtype, False),
-            defaults.default_scope(action, C.AF_INET6, rtype, True))
+            defaults.default_scope(action, C.AF_INET, rtype, True, face),
+            defaults.default_scope(action, C.AF_INET, rtype, False, face),
+            defaults.default_scope(action, C.AF_INET6, rtype, True, face))
 
 
-_FAST_ROUTE_VERBS = {cmd: _verb_header(cmd) for cmd in
-                     ("add", "replace", "append", "change", "prepend", "del", "delete",
-                      "remove")}
+# face -> verb -> header (see route_defaults)
+_FAST_ROUTE_VERBS = {face: {cmd: _verb_header(cmd, face) for cmd in
+                            ("add", "replace", "append", "change", "prepend", "del",
+                             "delete", "remove")}
+                     for face in (defaults.IP_FACE, defaults.LIBRARY_FACE)}
+_NO_VERBS: dict = {}
 _inet_pton = socket.inet_pton
 _AF4, _AF6 = socket.AF_INET, socket.AF_INET6
 _COMPAT = C.RT_TABLE_COMPAT
@@ -81,12 +84,12 @@ def _u32_attr(atype: int, v: Any) -> bytes | None:
     return _ATTR_U32.pack(8, atype, v)
 
 
-def fast_route(cmd: str, kw: dict) -> bytes | None:
+def fast_route(cmd: str, kw: dict, face: defaults.Face = defaults.IP_FACE) -> bytes | None:
     """The request for route add/replace/append/change/del with only dst (a prefix
     string), oif, gateway (same family), table, priority, as one encoded message with seq
     0, NLM_F_REQUEST set; None when the keywords need the general path. The bytes equal
-    ``encode(*route_request(cmd, kw).as_tuple())`` with NLM_F_REQUEST added."""
-    verb = _FAST_ROUTE_VERBS.get(cmd)
+    ``encode(*route_request(cmd, kw, face).as_tuple())`` with NLM_F_REQUEST added."""
+    verb = _FAST_ROUTE_VERBS.get(face, _NO_VERBS).get(cmd)
     if verb is None or not _FAST_ROUTE_KEYS.issuperset(kw) or None in kw.values():
         return None
     dst = kw.get("dst")

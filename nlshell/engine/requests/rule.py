@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..codec import constants as C
-from .base import Request, check_left, named, split_prefix, table_number, take, uint, verb_of
+from ..codec import rule as rule_tables
+from .base import (
+    Request,
+    attrs_left,
+    check_left,
+    named,
+    raw_names,
+    split_prefix,
+    table_number,
+    take,
+    uint,
+    verb_of,
+)
 
 ACTIONS = {v: k for k, v in C.FR_ACT_NAMES.items()}
 # keyword -> FRA_* attribute (None: a header field)
@@ -21,7 +33,7 @@ _RULE_ATTRS = (("priority", "priority"), ("pref", "priority"), ("fwmark", "fwmar
 
 
 def rule_request(cmd: str, kw: dict) -> Request:
-    kw = dict(kw)
+    kw = raw_names(kw, rule_tables.ATTRS)
     action, flags, mtype = verb_of("rule", cmd)
     fields: dict[str, int] = {}
     attrs: list[tuple[str, Any]] = []
@@ -80,5 +92,6 @@ def rule_request(cmd: str, kw: dict) -> Request:
                 fields[key] = uint(v, key, 255)
             elif v is not None:
                 attrs.append((attr, v))
+    attrs_left(kw, rule_tables.ATTRS, attrs)
     check_left("rule", kw)
     return Request(mtype, flags, fields, attrs, action)
