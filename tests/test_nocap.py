@@ -140,6 +140,8 @@ LOOKS = {  # path -> line; exit 0 and some output
     ("neighbour", "show"): "neighbour show dev d0",
     ("neighbour", "get"): "neighbour get 192.0.2.7 dev d0",
     ("rule", "show"): "rule show",
+    ("nexthop", "show"): "nexthop show",
+    ("nexthop", "get"): "nexthop get id 7",
     ("netns", "list"): "netns list",
     ("netns", "identify"): "netns identify",
     ("netns", "pids"): f"netns pids {NS_WORD}",
@@ -176,6 +178,10 @@ CHANGES_BY_PATH = {  # path -> (line, the capability its refusal must name)
     ("rule", "flush"): ("rule flush", NET_ADMIN),
     ("rule", "add"): ("rule add from 203.0.113.0/24 table 7 pref 7", NET_ADMIN),
     ("rule", "delete"): ("rule delete pref 100", NET_ADMIN),
+    ("nexthop", "add"): ("nexthop add id 8 blackhole", NET_ADMIN),
+    ("nexthop", "replace"): ("nexthop replace id 7 blackhole", NET_ADMIN),
+    ("nexthop", "delete"): ("nexthop delete id 7", NET_ADMIN),
+    ("nexthop", "flush"): ("nexthop flush", NET_ADMIN),
     ("netns", "set"): (f"netns set {NS_WORD} 7", NET_ADMIN),
     ("netns", "add"): (f"netns add {NEW_WORD}", SYS_ADMIN),
     ("netns", "attach"): (f"netns attach {NEW_WORD} {PID_WORD}", SYS_ADMIN),
@@ -220,7 +226,7 @@ def test_every_command_path_is_covered() -> None:
 
 @pytest.fixture
 def grammar_world(world: str) -> Any:
-    helpers.batch(world, "tuntap add tp0 mode tap\n")
+    helpers.batch(world, "tuntap add tp0 mode tap\nnexthop add id 7 blackhole\n")
     with helpers.temp_netns() as scratch, helpers.unused_ns_name() as new:
         yield {NS_WORD: world, SCRATCH_WORD: scratch, NEW_WORD: new, PID_WORD: str(os.getpid())}
 
