@@ -25,6 +25,7 @@ from .codec import nexthop as _nexthop
 from .codec import route as _route
 from .codec import rule as _rule
 from .codec.message import Message
+from .names import decimal_of
 
 Getter = Callable[[Any, Message], Any]  # (key, message) -> value
 
@@ -115,9 +116,10 @@ def predicate(kind: str, filters: dict[str, Any]) -> Callable[[Any, Message], bo
             continue
         if kind == "route" and name == "dst" and isinstance(want, str) and "/" in want:
             dst, _, plen = want.partition("/")
-            if not plen.isdigit():
+            length = decimal_of(plen, 128)
+            if length is None:
                 raise ValueError(f"route filter dst={want!r}: prefix length is not a number")
-            tests.append(_test(getter(kind, "dst_len"), int(plen)))
+            tests.append(_test(getter(kind, "dst_len"), length))
             want = dst
         tests.append(_test(getter(kind, name), want))
     if not tests:

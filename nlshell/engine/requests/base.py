@@ -12,6 +12,7 @@ import socket
 from typing import Any
 
 from ..codec import constants as C
+from ..names import decimal_of
 
 F_CREATE = C.NLM_F_CREATE | C.NLM_F_EXCL
 F_REPLACE = C.NLM_F_CREATE | C.NLM_F_REPLACE
@@ -140,9 +141,10 @@ def split_prefix(value: Any, what: str) -> tuple[str | None, int | None, int]:
     addr, slash, plen = value.partition("/")
     raw, fam = ip_bytes(addr, what)
     if slash:
-        if not plen.isdigit() or int(plen) > len(raw) * 8:
+        length = decimal_of(plen, len(raw) * 8)  # ASCII digits only: '٣' is no 3
+        if length is None:
             raise ValueError(f"invalid prefix length in {what} {value!r}")
-        return socket.inet_ntop(fam, raw), int(plen), fam
+        return socket.inet_ntop(fam, raw), length, fam
     return socket.inet_ntop(fam, raw), None, fam
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..codec import constants as C
 from ..codec import route as route_tables
 from ..codec.message import NLMSGHDR
+from ..names import decimal_of
 from . import route_defaults as defaults
 from .base import VERBS
 
@@ -106,11 +107,9 @@ def fast_route(cmd: str, kw: dict, face: defaults.Face = defaults.IP_FACE) -> by
     if "family" in kw and kw["family"] != fam:
         return None  # another family than the destination's: the general path decides
     if plen:
-        if not plen.isdigit():
-            return None
-        dst_len = int(plen)
-        if dst_len > maxlen:
-            return None
+        dst_len = decimal_of(plen, maxlen)  # ASCII digits only
+        if dst_len is None:
+            return None  # the general path explains what is wrong
     else:
         dst_len = maxlen
     body += raw
