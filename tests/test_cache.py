@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import fd_count, no_dad, requires_root, sh
+from support.iporacle import sh
+from support.resources import fd_count
+from support.testns import no_dad, requires_root
 
 from nlshell.engine import cache_keys as K
 from nlshell.engine.cache import Cache

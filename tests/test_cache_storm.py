@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import subprocess
 
-from helpers import no_dad, requires_root
+from support.testns import no_dad, requires_root
 from test_cache import Recorder, assert_matches_kernel, fresh_dump, main_table
 
 from nlshell.engine.cache import Cache

@@ -18,10 +18,10 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 
-import codec_samples as S
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import samples as S
 
 from nlshell.engine.codec import DecodeError, encode, parse
 from nlshell.engine.codec import constants as C

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import struct
 
-import codec_samples as S
 import pytest
+from support import samples as S
 
 from nlshell.engine.codec import (
     AttrSet,

@@ -21,7 +21,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from helpers import batch, no_dad, requires_root, sh
+from support.iporacle import batch, sh
+from support.testns import no_dad, requires_root
 
 from nlshell.commands.context import Options
 from nlshell.commands.events import EventFormatter

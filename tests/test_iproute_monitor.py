@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from helpers import batch, sh
+from support.iporacle import batch, sh
 
 from nlshell import IPRoute
 from nlshell.engine.codec import constants as C

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import created_ns, new_ns_name, requires_root
+from support.testns import created_ns, new_ns_name, requires_root
 
 from nlshell import IPRoute, NetNS, netns
 from nlshell.engine.codec import constants as C

@@ -7,7 +7,9 @@ import os
 import threading
 
 import pytest
-from helpers import NETNS_DIR, fd_count, ipj, new_ns_name, requires_root, run_threads
+from support.iporacle import ipj
+from support.resources import fd_count, run_threads
+from support.testns import NETNS_DIR, new_ns_name, requires_root
 
 import nlshell
 from nlshell import NETNS, IPRoute, NetNS, Netns, netns

@@ -1,6 +1,6 @@
 """nlshell.engine.netns against the real kernel, with `ip netns` / `ip -n` as the oracle.
 
-Every namespace is named nlt-<pid>-<n> (helpers.new_ns_name) and removed in a finally; the
+Every namespace is named nlt-<pid>-<n> (support.testns.new_ns_name) and removed in a finally; the
 session guard in conftest.py puts /run/netns back as it was found.
 """
 
@@ -13,16 +13,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from helpers import (
-    NETNS_DIR,
-    fd_count,
-    ip,
-    ipj,
-    new_ns_name,
-    process_in_ns,
-    requires_root,
-    run_threads,
-)
+from support.iporacle import ip, ipj
+from support.resources import fd_count, run_threads
+from support.testns import NETNS_DIR, new_ns_name, process_in_ns, requires_root
 
 from nlshell.engine import netns as N
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import helpers
 import pytest
+from support import iporacle, testns
 
 from nlshell.commands.render import (
     NeighbourQuery,
@@ -51,8 +51,8 @@ rule add not fwmark 0x10/0xff pref 101 blackhole
 
 @pytest.fixture(scope="module")
 def small() -> Iterator[str]:
-    with helpers.temp_netns() as ns:
-        helpers.batch(ns, SETUP)
+    with testns.temp_netns() as ns:
+        iporacle.batch(ns, SETUP)
         yield ns
 
 

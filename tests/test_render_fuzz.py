@@ -18,8 +18,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-import codec_samples as S
 import pytest
+from support import samples as S
 from test_codec_fuzz import encoded_corpus, mutate
 
 from nlshell.commands import render as R

@@ -15,7 +15,8 @@ import subprocess
 import time
 from typing import Any
 
-from helpers import batch, ipj, no_dad, requires_root
+from support.iporacle import batch, ipj
+from support.testns import no_dad, requires_root
 
 from nlshell.engine.cache import Cache
 from nlshell.shell.watch.state import WatchState
