@@ -16,11 +16,11 @@ import time
 from typing import Any, NamedTuple
 
 import pytest
-from support import iporacle, nlrun, testns
+from support import flat as helpers
 
 from nlshell.commands import slots as S
 
-pytestmark = testns.requires_root
+pytestmark = helpers.requires_root
 
 CONTEXT_PY = ("nlshell/commands/context.py Context.ifindex reads '３'/'٣' as an index "
               "(name.isdigit()/int()); it should use slots.index_of")
@@ -88,27 +88,27 @@ def _argv(case: Case, ns: str) -> list[bytes]:
 def _ns_state(ns: str) -> list[Any]:
     out = []
     for view in (("link",), ("addr",), ("route",), ("-6", "route"), ("rule",), ("neigh",)):
-        rows = iporacle.ipj(ns, *view)
+        rows = helpers.ipj(ns, *view)
         out.append([{k: v for k, v in r.items() if k not in ("stats64", "stats")} for r in rows])
     return out
 
 
 def _host_links() -> list[Any]:
-    rows = json.loads(iporacle.ip("-j", "link") or "[]")  # read-only look at the host
+    rows = json.loads(helpers.ip("-j", "link") or "[]")  # read-only look at the host
     return sorted((r["ifindex"], r["ifname"], r.get("mtu"), r.get("flags")) for r in rows)
 
 
 def run(argv: list[bytes], stdin: bytes = b"") -> subprocess.CompletedProcess:
     return subprocess.run([os.fsencode(sys.executable), b"-m", b"nlshell", *argv],
                           capture_output=True, input=stdin, timeout=60,
-                          env=nlrun.nlshell_env())
+                          env=helpers.nlshell_env())
 
 
 def _veth_ns() -> Any:
-    ctx = testns.temp_netns()
+    ctx = helpers.temp_netns()
     ns = ctx.__enter__()
-    testns.no_dad(ns)  # link-local addresses final at once: states compare equal
-    iporacle.batch(ns, iporacle.VETH_V0)
+    helpers.no_dad(ns)  # link-local addresses final at once: states compare equal
+    helpers.batch(ns, helpers.VETH_V0)
     return ctx, ns
 
 
@@ -170,13 +170,13 @@ def test_netns_without_cap_sys_admin_is_one_line(world: str) -> None:
     for args in (["-n", world, "link", "add", "zz", "type", "ifb"], ["-n", world, "-c", "link"],
                  ["-n", world]):
         proc = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-sys_admin", "--",
-                               *nlrun.nlshell_argv(*args)], capture_output=True, text=True,
-                              input="", timeout=60, env=nlrun.nlshell_env())
+                               *helpers.nlshell_argv(*args)], capture_output=True, text=True,
+                              input="", timeout=60, env=helpers.nlshell_env())
         assert proc.returncode == 1, proc
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
         assert "CAP_SYS_ADMIN" in proc.stderr and "CAP_NET_ADMIN" not in proc.stderr
         assert world in proc.stderr
-    assert "zz" not in iporacle.sh(world, "link")
+    assert "zz" not in helpers.sh(world, "link")
     assert _host_links() == host
 
 
@@ -208,7 +208,7 @@ def test_ctrl_c_at_start_up_is_quiet(stage: str) -> None:
     # sys.argv[0] says "nlshell", as for the installed console script
     code = "import sys\nsys.argv[0] = '/usr/bin/nlshell'\n" + _STAGES[stage]
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=nlrun.nlshell_env())
+                          timeout=60, env=helpers.nlshell_env())
     assert (proc.returncode, proc.stderr) == (130, "")
 
 
@@ -216,9 +216,9 @@ def test_ctrl_c_soon_after_start_never_shows_nlshell_frames() -> None:
     """SIGINT sent at many moments of a real start: never a traceback through nlshell's
     code (the interpreter's own start-up, before any nlshell code runs, is out of reach)."""
     for n in range(12):
-        proc = subprocess.Popen(nlrun.nlshell_argv("-c", "netns list"), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(helpers.nlshell_argv("-c", "netns list"), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=nlrun.nlshell_env())
+                                env=helpers.nlshell_env())
         time.sleep(0.01 * n)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -232,5 +232,5 @@ def test_library_import_keeps_the_programs_sigint_handler() -> None:
     code = ("import signal, nlshell\n"
             "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=nlrun.nlshell_env())
+                          timeout=60, env=helpers.nlshell_env())
     assert proc.returncode == 0, proc.stderr

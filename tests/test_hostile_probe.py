@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import pytest
-from support import iporacle, nlrun, testns
+from support import flat as helpers
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import (
@@ -43,7 +43,7 @@ from nlshell.commands.grammar import (
 )
 from nlshell.commands.parser import ParseError, parse, quote_word
 
-pytestmark = testns.requires_root
+pytestmark = helpers.requires_root
 
 # commands not probed: they block (monitor, watch), leave the process (exit), or act on
 # /run/netns or spawn programs, which is the host's (netns add/attach/delete/set/exec)
@@ -190,7 +190,7 @@ _VOLATILE = {"stats64", "stats", "used", "updated", "probes", "expires", "confir
 def ns_state(ns: str) -> list[Any]:
     """link, addr, route (all tables, both families), rule, neigh of `ns` from one
     `ip -j -batch` run."""
-    text = iporacle.batch(ns, "link show\naddr show\nroute show table all\nrule show\n"
+    text = helpers.batch(ns, "link show\naddr show\nroute show table all\nrule show\n"
                              "neigh show\n", "-j")
     views = [json.loads(line, strict=False) for line in text.splitlines() if line.strip()]
     for rows in views:
@@ -207,7 +207,7 @@ def settle(ns: str) -> None:
     link watch does it a moment after `up`), so that states compared later are stable."""
     deadline = time.monotonic() + 30
     while True:
-        rows = iporacle.ipj(ns, "link", "show")
+        rows = helpers.ipj(ns, "link", "show")
         if all(r.get("operstate") == "UP" for r in rows if r["ifname"] in ("v0", "v1")):
             return
         if time.monotonic() > deadline:
@@ -216,7 +216,7 @@ def settle(ns: str) -> None:
 
 
 def host_links() -> list[Any]:
-    rows = json.loads(iporacle.ip("-j", "link") or "[]")  # a read-only look at the host
+    rows = json.loads(helpers.ip("-j", "link") or "[]")  # a read-only look at the host
     return sorted((r["ifindex"], r["ifname"], r.get("mtu"), r.get("flags")) for r in rows)
 
 
@@ -336,11 +336,11 @@ def world() -> Iterator[dict[str, Any]]:
     def rebuild() -> str:
         if made:
             made.pop().__exit__(None, None, None)
-        ctx = testns.temp_netns()
+        ctx = helpers.temp_netns()
         ns = ctx.__enter__()
         made.append(ctx)
-        testns.no_dad(ns)
-        iporacle.batch(ns, iporacle.VETH_V0)
+        helpers.no_dad(ns)
+        helpers.batch(ns, helpers.VETH_V0)
         settle(ns)
         return ns
 
@@ -410,13 +410,13 @@ _ARGV_XFAIL = {8: "nlshell/commands/link.py _owner_id: uid 99999999999 -> intern
     pytest.param(w, id=str(i), marks=[pytest.mark.xfail(reason=_ARGV_XFAIL[i])] if i in _ARGV_XFAIL
                  else []) for i, w in enumerate(ARGV_SAMPLE)])
 def test_probe_argv_bytes_sample(ns: str, words: list[str | bytes]) -> None:
-    testns.no_dad(ns)
-    iporacle.batch(ns, iporacle.VETH_V0)
+    helpers.no_dad(ns)
+    helpers.batch(ns, helpers.VETH_V0)
     settle(ns)
     before = ns_state(ns)
     argv = [os.fsencode(w) if isinstance(w, str) else w for w in ["-n", ns, *words]]
     proc = subprocess.run([os.fsencode(sys.executable), b"-m", b"nlshell", *argv],
-                          capture_output=True, timeout=60, env=nlrun.nlshell_env())
+                          capture_output=True, timeout=60, env=helpers.nlshell_env())
     err = proc.stderr.decode("utf-8", "backslashreplace")
     assert "Traceback" not in err and "internal error" not in err, err
     assert proc.returncode in (0, 1, 2)

@@ -12,9 +12,9 @@ import shutil
 import subprocess
 
 import pytest
-from support import iporacle, nlrun, testns
+from support import flat as helpers
 
-pytestmark = testns.requires_root
+pytestmark = helpers.requires_root
 
 SETUP = """\
 link add d0 type veth peer name d1
@@ -30,7 +30,7 @@ rule add from 192.0.2.0/24 table 100 pref 100
 def world(ns: str) -> str:
     if shutil.which("setpriv") is None:
         pytest.skip("needs setpriv (util-linux) to drop CAP_NET_ADMIN")
-    iporacle.batch(ns, SETUP)
+    helpers.batch(ns, SETUP)
     return ns
 
 
@@ -41,7 +41,7 @@ def without_net_admin(ns: str) -> list[str]:
 
 
 def nocap(ns: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return nlrun.run_nlshell(*args, input=stdin, wrapper=without_net_admin(ns))
+    return helpers.run_nlshell(*args, input=stdin, wrapper=without_net_admin(ns))
 
 
 def test_capability_is_really_dropped(world: str) -> None:
@@ -55,7 +55,7 @@ def test_capability_is_really_dropped(world: str) -> None:
 def test_show_works(world: str, view: str) -> None:
     proc = nocap(world, "-j", *view.split())
     assert proc.returncode == 0, proc.stderr
-    mine, theirs = json.loads(proc.stdout), iporacle.ipj(world, *view.split())
+    mine, theirs = json.loads(proc.stdout), helpers.ipj(world, *view.split())
     assert len(mine) == len([r for r in theirs if r]) and mine
 
 
@@ -86,7 +86,7 @@ def _state(ns: str) -> list:
     views = [("link",), ("addr",), ("route",), ("neigh",), ("rule",)]
     out = []
     for v in views:
-        rows = iporacle.ipj(ns, *v)
+        rows = helpers.ipj(ns, *v)
         out.append([{k: x for k, x in r.items() if k not in ("stats64", "addr_info")}
                     for r in rows])
     return out
@@ -108,4 +108,4 @@ def test_batch_stops_at_the_first_refusal(world: str) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("-:2: ") and "needs CAP_NET_ADMIN" in proc.stderr
     assert proc.stderr.count("\n") == 1
-    assert "192.0.2.9" not in iporacle.sh(world, "addr")
+    assert "192.0.2.9" not in helpers.sh(world, "addr")
