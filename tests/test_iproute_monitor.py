@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from support.events import collect
 from support.iporacle import batch, sh
 
 from nlshell import IPRoute
@@ -17,15 +18,6 @@ from nlshell.engine.socket import NetlinkSocket
 
 # overrun handling gone wrong would wait forever for a reply: fail instead
 pytestmark = [pytest.mark.requires_root, pytest.mark.usefixtures("no_hang")]
-
-
-def collect(ipr: IPRoute, until: Callable[[list], bool], timeout: float = 5.0) -> list:
-    """Events until `until(events)` holds (or the time is up)."""
-    out: list = []
-    deadline = time.monotonic() + timeout
-    while not until(out) and time.monotonic() < deadline:
-        out += ipr.get(timeout=max(0.0, deadline - time.monotonic()))
-    return out
 
 
 def has(event: str, name: str) -> Callable[[list], bool]:
