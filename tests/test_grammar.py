@@ -38,6 +38,8 @@ P = S.Prefix
 V4, V6 = S.AF_INET, S.AF_INET6
 
 # -- parsing: valid lines -------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("line,path,values", PARSE_OK, ids=[c[0] for c in PARSE_OK])
 def test_parse_ok(line: str, path: tuple, values: dict) -> None:
     inv = parse(line, REGISTRY)
