@@ -41,7 +41,7 @@ def finish(proc: subprocess.Popen) -> list[str]:
 
 
 def test_all_objects(ns: str) -> None:
-    proc = start(ns, ["monitor"], seconds=1.5)
+    proc = start(ns, ["monitor"], seconds=5)  # room for a slow batch on a loaded machine
     iporacle.batch(ns, """\
 link add m0 type veth peer name m1
 link set m0 up
