@@ -64,8 +64,7 @@ def routes(ns: str, *args: str) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def rich() -> Iterator[str]:
-    with testns.temp_netns() as name:
-        iporacle.batch(name, RICH)
+    with testns.netns_with(RICH) as name:
         yield name
 
 

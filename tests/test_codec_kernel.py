@@ -3,7 +3,7 @@
 Decoding: one throwaway namespace is filled with veth/bridge/vxlan/macvlan/ifb/tap links,
 addresses, routes (gateway, metrics, multipath, other tables, blackhole/unreachable), neighbours
 and rules; raw dumps taken with a plain AF_NETLINK socket inside it are decoded and compared
-field by field with what `ip -j` says about the same namespace (codec_samples.kernel_capture).
+field by field with what `ip -j` says about the same namespace (support.samples.kernel_capture).
 
 Encoding: requests built by `encode()` are sent to the kernel in a fresh namespace (the `ns`
 fixture) and the result is read back with `ip -j`.

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from support import iporacle, testns
+from support import testns
 
 from nlshell.commands.render import (
     NeighbourQuery,
@@ -51,9 +51,8 @@ rule add not fwmark 0x10/0xff pref 101 blackhole
 
 @pytest.fixture(scope="module")
 def small() -> Iterator[str]:
-    with testns.temp_netns() as ns:
-        iporacle.batch(ns, SETUP)
-        yield ns
+    with testns.netns_with(SETUP) as name:
+        yield name
 
 
 def ip_text(ns: str, *args: str) -> str:

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.iporacle import IpError, ip, need_ns, sh
+
+from support.iporacle import IpError, batch, ip, need_ns, sh
 
 NETNS_DIR = "/run/netns"
 NS_PREFIX = f"nlt-{os.getpid()}-"  # names made by this test run (pid-tagged)
@@ -82,6 +83,15 @@ def temp_netns(lo_up: bool = True) -> Iterator[str]:
         yield name
     finally:
         ip("netns", "del", name)
+
+
+@contextlib.contextmanager
+def netns_with(setup: str) -> Iterator[str]:
+    """A fresh namespace (lo up) set up by `setup`, an `ip -batch` text; its name. Deleted
+    afterwards (the rich namespaces of module-scoped fixtures)."""
+    with temp_netns() as name:
+        batch(name, setup)
+        yield name
 
 
 @contextlib.contextmanager
