@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from support.events import collect
+from support.events import EVENT_DEADLINE, collect
 from support.iporacle import batch, sh
 
 from nlshell import IPRoute
@@ -102,7 +102,7 @@ def test_overrun_raises_netlink_overrun(ns: str) -> None:
             == 2000
         sh(ns, "route add 10.200.0.0/24 dev veth0")
         got = []
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + EVENT_DEADLINE
         while time.monotonic() < deadline and ("10.200.0.0" not in got):
             got += [m.get("dst") for m in small.get(timeout=1)]
         assert "10.200.0.0" in got

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from support.iporacle import IpError, batch, ip, need_ns, sh
+from support.wait import DEADLINE
 
 NETNS_DIR = "/run/netns"
 NS_PREFIX = f"nlt-{os.getpid()}-"  # names made by this test run (pid-tagged)
@@ -140,7 +141,7 @@ def process_in_ns(ns: str, seconds: int = 60) -> Iterator[int]:
     target = os.stat(os.path.join(NETNS_DIR, need_ns(ns))).st_ino
     proc = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", str(seconds)])
     try:
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + DEADLINE
         # ip enters the namespace, then execs sleep in place (same pid)
         while not (os.stat(f"/proc/{proc.pid}/ns/net").st_ino == target
                    and os.readlink(f"/proc/{proc.pid}/exe").endswith("sleep")):
