@@ -13,18 +13,13 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from support.iporacle import ip, ipj
+from support.iporacle import ip, ip_names, ipj
 from support.resources import fd_count, run_threads
 from support.testns import NETNS_DIR, NS_PREFIX, new_ns_name, process_in_ns, requires_root
 
 from nlshell.engine import netns as N
 
 pytestmark = requires_root
-
-
-def ip_names() -> list[str]:
-    """Names as `ip netns list` prints them ('NAME' or 'NAME (id: N)')."""
-    return [line.split()[0] for line in ip('netns', 'list').splitlines() if line.strip()]
 
 
 def thread_ns() -> int:

@@ -62,6 +62,11 @@ def ipj(ns: str, *args: Any) -> Any:
     return parse_json(ip("-j", *_words(args), ns=need_ns(ns)))
 
 
+def ip_names() -> set[str]:
+    """The names `ip netns list` shows (every run's: other runs add and remove theirs)."""
+    return {row["name"] for row in parse_json(ip("-j", "netns", "list"))}
+
+
 def batch(ns: str, text: str, *opts: str) -> str:
     """Feed `text` (newline-ended lines) to `ip -n NS [OPTS] -batch -`: test setup in one process."""
     return sh(ns, *opts, "-batch", "-", input=text)
