@@ -9,19 +9,12 @@ import threading
 import pytest
 from support.iporacle import ipj
 from support.resources import fd_count, run_threads
-from support.testns import NETNS_DIR, NS_PREFIX, new_ns_name, requires_root
+from support.testns import NETNS_DIR, new_ns_name, requires_root, run_dir
 
 import nlshell
 from nlshell import NETNS, IPRoute, NetNS, Netns, netns
 
 pytestmark = requires_root
-
-
-def run_dir() -> tuple[bool, list[str]]:
-    """/run/netns as a test here may change it: other test runs' namespaces (nlt-* but not
-    this run's) come and go meanwhile, so they are left out."""
-    return os.path.isdir(NETNS_DIR), [n for n in netns.listnetns()
-                                      if not n.startswith("nlt-") or n.startswith(NS_PREFIX)]
 
 
 def link_names(ipr: IPRoute) -> set[str]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from support.iporacle import ip, ip_names, ipj
 from support.resources import fd_count, run_threads
-from support.testns import NETNS_DIR, NS_PREFIX, new_ns_name, process_in_ns, requires_root
+from support.testns import NETNS_DIR, NS_PREFIX, new_ns_name, process_in_ns, requires_root, run_dir
 
 from nlshell.engine import netns as N
 
@@ -28,10 +28,6 @@ def thread_ns() -> int:
     return int(link[link.index('[') + 1:-1])
 
 
-def dir_state() -> tuple[bool, list[str]]:
-    return os.path.isdir(NETNS_DIR), N.listnetns()
-
-
 # -- names -----------------------------------------------------------------------------------
 
 BAD_NAMES = ['', 'a/b', '..', '.', 'x' * 300, 'a\0b', '/']
@@ -39,25 +35,25 @@ BAD_NAMES = ['', 'a/b', '..', '.', 'x' * 300, 'a\0b', '/']
 
 @pytest.mark.parametrize('bad', BAD_NAMES)
 def test_bad_names_raise_and_create_nothing(bad: str) -> None:
-    before = dir_state()
+    before = run_dir()
     for call in (N.validate_name, N.create, N.open_ns_fd, N.remove):
         with pytest.raises(ValueError) as info:
             call(bad)
         assert repr(bad) in str(info.value)
     with pytest.raises(ValueError, match='invalid|path'):
         N.attach(bad, os.getpid())
-    assert dir_state() == before
+    assert run_dir() == before
 
 
 def test_strict_only_for_new_names() -> None:
     # names someone else may have made stay reachable; we just do not make them
     assert N.ns_path('-x') == f'{NETNS_DIR}/-x'
     assert N.validate_name('x' * 255) == 'x' * 255
-    before = dir_state()
+    before = run_dir()
     for bad in ('-x', 'a\nb', 'tab\there'):
         with pytest.raises(ValueError, match='invalid network namespace name'):
             N.create(bad)
-    assert dir_state() == before
+    assert run_dir() == before
 
 
 def test_non_strings_are_type_errors() -> None:

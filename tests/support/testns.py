@@ -154,6 +154,15 @@ def process_in_ns(ns: str, seconds: int = 60) -> Iterator[int]:
         proc.wait()
 
 
+def run_dir() -> tuple[bool, list[str]]:
+    """/run/netns as a test may change it: whether it exists and its names, other test runs'
+    namespaces (nlt-* but not this run's) left out, since they come and go meanwhile."""
+    from nlshell.engine import netns  # the code under test: imported only when used
+
+    return os.path.isdir(NETNS_DIR), [n for n in netns.listnetns()
+                                      if not n.startswith("nlt-") or n.startswith(NS_PREFIX)]
+
+
 def mount_count(path: str) -> int:
     """How many mounts are stacked on `path` (`ip netns add` may mount /run/netns twice)."""
     try:
