@@ -1,10 +1,10 @@
 """Shared fixtures and the host guard.
 
 Fixtures: `ns`, `ns2` (fresh namespaces, names yielded), `sh`, `ipj` (the helpers);
-`vns` (`ns` holding helpers.VETH_V0); `made` (a namespace made by nlshell's netns.create);
+`vns` (`ns` holding iporacle.VETH_V0); `made` (a namespace made by nlshell's netns.create);
 `ipr` (an IPRoute inside `ns`) and `veth` (veth0 up with 192.0.2.1/24, through it);
 `no_hang` (a test running over 30 s fails: use with `pytest.mark.usefixtures`).
-Marker: `@pytest.mark.requires_root` (or `helpers.requires_root`).
+Marker: `@pytest.mark.requires_root` (or `testns.requires_root`).
 
 The session guard snapshots the host (links, addresses, routes, /run/netns) before the run;
 after it, it removes this run's leftover `nlt-<pid>-*` namespaces, puts /run/netns back as it
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # `import helpers` whatever the rootdir layout
+sys.path.insert(0, os.path.dirname(__file__))  # `import support` whatever the rootdir layout
 
-import helpers  # noqa: E402
+from support import hostguard, iporacle, resources, testns
 
 _guard: dict[str, Any] = {"before": None, "errors": [], "warnings": [], "notes": []}
 
@@ -34,28 +34,28 @@ _guard: dict[str, Any] = {"before": None, "errors": [], "warnings": [], "notes":
 @pytest.fixture
 def ns() -> Iterator[str]:
     """A fresh network namespace (lo up) for one test; its name. Deleted afterwards."""
-    with helpers.temp_netns() as name:
+    with testns.temp_netns() as name:
         yield name
 
 
 @pytest.fixture
 def ns2() -> Iterator[str]:
     """A second fresh namespace, for tests that need two."""
-    with helpers.temp_netns() as name:
+    with testns.temp_netns() as name:
         yield name
 
 
 @pytest.fixture
 def vns(ns: str) -> str:
-    """`ns` with the veth pair of helpers.VETH_V0 (v0 up with addresses, v1 up)."""
-    helpers.batch(ns, helpers.VETH_V0)
+    """`ns` with the veth pair of iporacle.VETH_V0 (v0 up with addresses, v1 up)."""
+    iporacle.batch(ns, iporacle.VETH_V0)
     return ns
 
 
 @pytest.fixture
 def made() -> Iterator[str]:
     """A namespace made by nlshell's netns.create (not by ip); removed afterwards."""
-    with helpers.created_ns() as name:
+    with testns.created_ns() as name:
         yield name
 
 
@@ -71,7 +71,7 @@ def ipr(ns: str) -> Iterator[Any]:
 @pytest.fixture
 def veth(ipr: Any) -> int:
     """veth0 (up, 192.0.2.1/24) and its peer veth1, made through `ipr`; veth0's index."""
-    return helpers.add_veth(ipr, address="192.0.2.1")
+    return resources.add_veth(ipr, address="192.0.2.1")
 
 
 @pytest.fixture
@@ -92,12 +92,12 @@ def no_hang() -> Iterator[None]:
 
 @pytest.fixture
 def sh() -> Callable[..., str]:
-    return helpers.sh
+    return iporacle.sh
 
 
 @pytest.fixture
 def ipj() -> Callable[..., Any]:
-    return helpers.ipj
+    return iporacle.ipj
 
 
 # -- marker -------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("requires_root"):
-        helpers.need_privileges()
+        testns.need_privileges()
 
 
 # -- host guard ---------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     try:
-        _guard["before"] = helpers.host_snapshot()
+        _guard["before"] = hostguard.host_snapshot()
     except Exception as exc:  # an unreadable host is itself a setup failure, reported at the end
         _guard["errors"].append(f"could not snapshot the host before the run: {exc}")
 
@@ -128,8 +128,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     before = _guard["before"]
     try:
         if before is not None:
-            _guard["notes"] += helpers.cleanup_run_namespaces(before["netns"])
-            errors, warnings = helpers.diff_snapshots(before, helpers.host_snapshot())
+            _guard["notes"] += testns.cleanup_run_namespaces(before["netns"])
+            errors, warnings = hostguard.diff_snapshots(before, hostguard.host_snapshot())
             _guard["errors"] += errors
             _guard["warnings"] += warnings
     except Exception as exc:

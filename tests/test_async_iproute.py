@@ -15,7 +15,8 @@ import threading
 from typing import Any
 
 import pytest
-from helpers import batch, ipj, unused_ns_name
+from support.iporacle import batch, ipj
+from support.testns import unused_ns_name
 
 from nlshell import AsyncIPRoute, AsyncNetNS, IPRoute, NetlinkError
 from nlshell.engine.codec import constants as C

@@ -13,15 +13,16 @@ from __future__ import annotations
 import os
 import pty
 import re
-import shlex
 import subprocess
-import sys
 import threading
-import time
 from typing import Any
 
 import pytest
-from helpers import REPO, batch, fd_count, ipj, nlshell_argv, nlshell_env, no_dad, requires_root, sh
+from support.iporacle import batch, ipj, sh
+from support.nlrun import nlshell_argv, nlshell_env
+from support.resources import fd_count
+from support.testns import no_dad, requires_root
+from support.tmux import Tmux, needs_tmux
 
 pytestmark = requires_root
 
@@ -149,7 +150,7 @@ def test_no_color_on_a_terminal(ns: str) -> None:
 
 
 def test_ctrl_r_and_history_suggestion(ns: str) -> None:
-    from test_shell_pipe import Session
+    from support.pipeshell import Session
 
     sh(ns, "link add veth0 type veth peer name peer0")
     s = Session(ns)
@@ -181,35 +182,16 @@ def test_ctrl_r_and_history_suggestion(ns: str) -> None:
 # -- issue 7: `nlshell watch` from the command line ---------------------------------------
 
 
-@pytest.mark.skipif(subprocess.run(["which", "tmux"], capture_output=True).returncode != 0,
-                    reason="needs tmux")
+@needs_tmux
 def test_nlshell_watch_command_line(ns: str, tmp_path: Any) -> None:
-    server, rc = str(tmp_path / "tmux.sock"), str(tmp_path / "rc")
-    cmd = shlex.join([sys.executable, "-m", "nlshell", "watch", "links", "events", "-n", ns])
-    script = (f"cd {shlex.quote(REPO)}; {cmd}; echo $? > {rc}; "
-              f"tmux -S {shlex.quote(server)} wait-for -S done; sleep 10")
-
-    def tmux(*args: str) -> str:
-        return subprocess.run(["tmux", "-S", server, *args], capture_output=True, text=True,
-                              timeout=10, check=True).stdout
-
-    subprocess.run(["tmux", "-S", server, "-f", "/dev/null", "new-session", "-d", "-s", "w",
-                    "-x", "140", "-y", "40", "sh", "-c", script], check=True,
-                   env=nlshell_env(), timeout=10)
+    term = Tmux(str(tmp_path), 140, 40)
+    term.start(["watch", "links", "events", "-n", ns])
     try:
-        def wait(pred: Any, timeout: float) -> None:
-            end = time.monotonic() + timeout
-            while not pred(tmux("capture-pane", "-p", "-t", "w")):
-                assert time.monotonic() < end, tmux("capture-pane", "-p", "-t", "w")
-                time.sleep(0.05)
-
-        wait(lambda s: re.search(r" links \(\d+\)", s) and " lo " in s, 10)
+        term.wait("the links pane", lambda s: re.search(r" links \(\d+\)", s) and " lo " in s)
         sh(ns, "link add wcli0 type ifb")
-        wait(lambda s: re.search(r"^\s*\d+\s+wcli0\s", s, re.M), 3)
-        wait(lambda s: re.search(r"\[LINK\] \d+: wcli0:", s), 3)
-        tmux("send-keys", "-t", "w", "q")
-        tmux("wait-for", "done")
-        with open(rc) as f:
-            assert f.read().strip() == "0"
+        term.wait("wcli0's row", lambda s: re.search(r"^\s*\d+\s+wcli0\s", s, re.M))
+        term.wait("wcli0's event", lambda s: re.search(r"\[LINK\] \d+: wcli0:", s))
+        term.keys("q")
+        assert term.wait_exit() == "0"
     finally:
-        subprocess.run(["tmux", "-S", server, "kill-server"], capture_output=True, timeout=10)
+        term.kill()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import helpers
 import pytest
+from support import iporacle, nlrun, testns
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 SETUP = """\
 link add d0 type veth peer name d1
@@ -117,14 +117,14 @@ def _state(ns: str) -> list[Any]:
 
     views = [("link",), ("addr",), ("route", "show", "table", "all"),
              ("-6", "route", "show", "table", "all"), ("neigh",), ("rule",), ("-6", "rule")]
-    return [clean(helpers.ipj(ns, *v)) for v in views] + [helpers.netns_dir_state()["ours"]]
+    return [clean(iporacle.ipj(ns, *v)) for v in views] + [testns.netns_dir_state()["ours"]]
 
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[str]:
-    with helpers.temp_netns() as ns:
-        helpers.no_dad(ns)
-        helpers.batch(ns, SETUP)
+    with testns.temp_netns() as ns:
+        testns.no_dad(ns)
+        iporacle.batch(ns, SETUP)
         yield ns
 
 
@@ -135,7 +135,7 @@ def test_enough_cases() -> None:
 @pytest.mark.parametrize("line, word", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(world: str, line: str, word: str) -> None:
     before = _state(world)
-    code, out, message = helpers.nl(world, line)
+    code, out, message = nlrun.nl(world, line)
     assert code == 1, (code, message)
     assert message.endswith("\n") and message.count("\n") == 1, message
     assert word in message, (word, message)
@@ -146,7 +146,7 @@ def test_bad_input(world: str, line: str, word: str) -> None:
 
 @pytest.mark.parametrize("line, word", [CASES[i] for i in (2, 21, 37, 62)])
 def test_bad_input_whole_process(world: str, line: str, word: str) -> None:
-    proc = helpers.run_nlshell("-n", world, "-c", line)
+    proc = nlrun.run_nlshell("-n", world, "-c", line)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and word in proc.stderr
 
@@ -168,6 +168,6 @@ SHAPED = [
 @pytest.mark.parametrize("good, bad, word", SHAPED, ids=[s[1] for s in SHAPED])
 def test_bad_value_after_a_good_line_of_the_same_shape(world: str, good: str, bad: str,
                                                        word: str) -> None:
-    code, _out, message = helpers.nl_batch(world, f"{good}\n{good}\n{bad}\n", check=True)
+    code, _out, message = nlrun.nl_batch(world, f"{good}\n{good}\n{bad}\n", check=True)
     assert code == 1 and message.startswith("b:3: ") and message.count("\n") == 1, message
     assert word in message

@@ -8,13 +8,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import helpers
 import pytest
-from helpers import route_dsts
+from support import iporacle, nlrun, testns
+from support.iporacle import route_dsts
 
 from nlshell.commands.runner import logical_lines
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 class Sends:
     """Counts the datagrams a socket sends (the kernel still gets every one)."""
@@ -33,7 +33,7 @@ class Sends:
 def run_file(ns: str, path: Path, force: bool = False, count: bool = False
              ) -> tuple[int, str, str, int]:
     """Run a batch file in-process: (exit status, stdout, stderr, datagrams sent)."""
-    with helpers.captured(ns, force=force) as cap:
+    with nlrun.captured(ns, force=force) as cap:
         sends = Sends(cap.ctx.ipr.sock) if count else None
         with open(path, encoding="utf-8") as fh:
             status = cap.runner.run_lines(logical_lines(fh, str(path)))
@@ -47,7 +47,7 @@ def write(tmp_path: Path, text: str, name: str = "batch.nl") -> Path:
 
 
 def cli(ns: str, *args: str, input: str = "") -> subprocess.CompletedProcess:
-    return helpers.run_nlshell("-n", ns, *args, input=input)
+    return nlrun.run_nlshell("-n", ns, *args, input=input)
 
 
 # -- the bulk path -------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def test_2000_route_adds_are_pipelined(vns: str, tmp_path: Path) -> None:
     # one request per datagram would be 2000 sends (plus the device lookup); pipelined,
     # 2000 requests fit a handful of datagrams
     assert sent <= 20, sent
-    got = {r["dst"]: r for r in helpers.ipj(vns, "route", "show", "dev", "v0")}
+    got = {r["dst"]: r for r in iporacle.ipj(vns, "route", "show", "dev", "v0")}
     for i in range(2000):
         r = got[f"10.{i >> 8}.{i & 255}.0/24"]
         assert r.get("metric", 0) == i % 7 and r["scope"] == "link"
@@ -70,7 +70,7 @@ def test_2000_route_adds_are_pipelined(vns: str, tmp_path: Path) -> None:
 
 def test_one_by_one_sends_one_datagram_per_line(vns: str) -> None:
     # the reference for the test above: the same lines through run_line
-    with helpers.captured(vns) as cap:
+    with nlrun.captured(vns) as cap:
         sends = Sends(cap.ctx.ipr.sock)
         for i in range(50):
             assert cap.runner.run_line(f"route add 10.9.{i}.0/24 dev v0") == 0
@@ -84,7 +84,7 @@ def test_neighbour_adds_in_bulk(vns: str, tmp_path: Path) -> None:
     status, _o, err, sent = run_file(vns, write(tmp_path, "\n".join(lines)), count=True)
     assert (status, err) == (0, "")
     assert sent <= 5
-    got = {n["dst"]: n for n in helpers.ipj(vns, "neigh", "show", "dev", "v0")}
+    got = {n["dst"]: n for n in iporacle.ipj(vns, "neigh", "show", "dev", "v0")}
     for i in range(10, 60):
         assert got[f"192.0.2.{i}"]["state"] == ["PERMANENT"]
         assert got[f"192.0.2.{i}"]["lladdr"] == f"02:00:00:00:00:{i:02x}"

@@ -5,7 +5,7 @@ line still leaves exactly the lines before it applied."""
 
 from __future__ import annotations
 
-import helpers
+from support import iporacle, nlrun, testns
 
 from nlshell.commands.context import Context, Options
 from nlshell.commands.parser import parse
@@ -13,7 +13,7 @@ from nlshell.commands.route import route_add_message, route_add_request
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec.message import encode
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 LINES = [
     "route add 10.0.0.0/24 via 192.0.2.254",
@@ -67,13 +67,13 @@ def test_route_add_message_is_route_add_request(vns: str) -> None:
 
 
 def run(ns: str, text: str, force: bool = False) -> tuple[int, str]:
-    code, _out, err = helpers.nl_batch(ns, text, force=force)
+    code, _out, err = nlrun.nl_batch(ns, text, force=force)
     return code, err
 
 
 def test_batch_of_each_shape_applies_as_ip_would(vns: str, ns2: str) -> None:
     # the same batch through nlshell and through ip -batch: the same routes
-    helpers.batch(ns2, helpers.VETH_V0)
+    iporacle.batch(ns2, iporacle.VETH_V0)
     lines = []
     for i in range(250):
         lines.append(f"route add 10.1.{i}.0/24 via 192.0.2.{i % 50 + 2}")
@@ -81,10 +81,10 @@ def test_batch_of_each_shape_applies_as_ip_would(vns: str, ns2: str) -> None:
         lines.append(f"route add 2001:db8:{i:x}::/64 via 2001:db8:1::2")
     text = "\n".join(lines) + "\n"
     assert run(vns, text) == (0, "")
-    helpers.batch(ns2, text)
+    iporacle.batch(ns2, text)
     for args in ((), ("-6",)):
-        mine = helpers.ipj(vns, *args, "route", "show", "table", "all")
-        theirs = helpers.ipj(ns2, *args, "route", "show", "table", "all")
+        mine = iporacle.ipj(vns, *args, "route", "show", "table", "all")
+        theirs = iporacle.ipj(ns2, *args, "route", "show", "table", "all")
         key = lambda r: (r["dst"], r.get("metric", 0), r.get("table", ""))  # noqa: E731
         strip = [dict(r, flags=[]) for r in sorted(mine, key=key)
                  if not r["dst"].startswith("fe80") and r.get("type") != "multicast"]
@@ -98,7 +98,7 @@ def test_failure_late_in_a_big_run_undoes_the_lines_after_it(vns: str) -> None:
     lines[2500] = "route add 10.3.0.7/32 dev v0"  # already there: File exists
     status, err = run(vns, "\n".join(lines) + "\n")
     assert status == 2 and err == "b:2501: RTNETLINK answers: File exists\n", err
-    got = {d for d in helpers.route_dsts(vns) if d.startswith("10.3.")}
+    got = {d for d in iporacle.route_dsts(vns) if d.startswith("10.3.")}
     assert len(got) == 2500
     assert f"10.3.{2499 >> 8}.{2499 & 255}" in got and f"10.3.{2501 >> 8}.{2501 & 255}" not in got
 
@@ -108,11 +108,11 @@ def test_parse_error_after_shapes_were_learned(vns: str) -> None:
     lines[12] = "route add 10.4.300.0/24 dev v0"
     status, err = run(vns, "\n".join(lines) + "\n")
     assert status == 1 and err.startswith("b:13: Error: invalid prefix '10.4.300.0/24'"), err
-    got = {d for d in helpers.route_dsts(vns) if d.startswith("10.4.")}
+    got = {d for d in iporacle.route_dsts(vns) if d.startswith("10.4.")}
     assert got == {f"10.4.{i}.0/24" for i in range(12)}
     more = [line.replace("10.4.", "10.5.") for line in lines]
     status, err = run(vns, "\n".join(more) + "\n", force=True)
     assert status == 1 and err.startswith("b:13: Error: invalid prefix '10.5.300.0/24'"), err
     assert err.count("\n") == 1
-    got = {d for d in helpers.route_dsts(vns) if d.startswith("10.5.")}
+    got = {d for d in iporacle.route_dsts(vns) if d.startswith("10.5.")}
     assert got == {f"10.5.{i}.0/24" for i in range(20) if i != 12}

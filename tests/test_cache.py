@@ -7,157 +7,26 @@ it uses the comparison helpers defined here.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import fd_count, no_dad, requires_root, sh
+from support.cachecheck import Recorder, assert_matches_kernel
+from support.iporacle import sh
+from support.resources import fd_count
+from support.testns import no_dad, requires_root
+from support.wait import DEADLINE
 
 from nlshell.engine import cache_keys as K
 from nlshell.engine.cache import Cache
 from nlshell.engine.codec import constants as C
+from nlshell.engine.codec.constants import AF_INET, AF_INET6
 from nlshell.engine.errors import DumpInterrupted
 from nlshell.engine.iproute import IPRoute
 
 pytestmark = requires_root
-
-AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
-WAIT = 10.0
-
-# attributes and header fields that tick on their own (counters, timers, event-only marks)
-VOLATILE = {
-    "link": {"IFLA_STATS", "IFLA_STATS64", "IFLA_AF_SPEC", "IFLA_EVENT"},
-    "address": {"IFA_CACHEINFO"},
-    "route": {"RTA_CACHEINFO", "RTA_EXPIRES"},
-    "neighbour": {"NDA_CACHEINFO", "NDA_PROBES"},
-    "rule": set(),
-    "nexthop": set(),
-}
-HEADER_NOISE = {"link": {"change"}}
-# bridge and bridge-port counters the kernel updates without an event (by name, or by number
-# while the codec has no name for them), besides their *_TIMER attributes
-BRIDGE_TICKING = {
-    "IFLA_INFO_DATA": {"IFLA_BR_FDB_N_LEARNED", "UNKNOWN_48", "IFLA_BR_MCAST_QUERIER_STATE",
-                       "UNKNOWN_47"},
-    "IFLA_INFO_SLAVE_DATA": {"IFLA_BRPORT_MCAST_N_GROUPS", "UNKNOWN_41"},
-}
-
-
-# -- comparison helpers (also used by test_cache_storm) --------------------------------------
-
-
-def comparable(kind: str, msg: Any) -> dict:
-    """A message as plain data, minus what ticks on its own: what 'equal' means here."""
-    out = msg.dump()
-    out.pop("event", None)
-    for field in HEADER_NOISE.get(kind, ()):
-        out.pop(field, None)
-    if kind == "route":
-        out["flags"] &= ~C.RTM_F_NOTIFY
-        hops = out["attrs"].get("RTA_MULTIPATH")
-        if hops:  # the same hops, listed from the newest in events, the oldest in dumps
-            out["attrs"]["RTA_MULTIPATH"] = sorted(hops, key=repr)
-    out["attrs"] = {k: v for k, v in out["attrs"].items() if k not in VOLATILE[kind]}
-    info = out["attrs"].get("IFLA_LINKINFO")
-    for part, ticking in BRIDGE_TICKING.items():
-        if isinstance(info, dict) and isinstance(info.get(part), dict):
-            info[part] = {k: v for k, v in info[part].items()
-                          if not k.endswith("_TIMER") and k not in ticking}
-    return out
-
-
-def fresh_dump(ns: str) -> dict[str, dict[Any, Any]]:
-    """{kind: {identity key: message}} straight from the kernel, through IPRoute."""
-    with IPRoute(netns=ns) as ipr:
-        raw = {
-            "link": ipr.get_links(),
-            "address": ipr.get_addr(family=AF_INET) + ipr.get_addr(family=AF_INET6),
-            "route": ipr.get_routes(family=AF_INET) + ipr.get_routes(family=AF_INET6),
-            "neighbour": ipr.get_neighbours(family=AF_INET) + ipr.get_neighbours(family=AF_INET6),
-            "rule": ipr.get_rules(family=AF_INET) + ipr.get_rules(family=AF_INET6),
-            "nexthop": ipr.get_nexthops(),
-        }
-    return {kind: {K.key_of(kind, m): m for m in msgs if K.wanted(kind, m)}
-            for kind, msgs in raw.items()}
-
-
-def main_table(objs: dict[Any, Any]) -> dict[Any, Any]:
-    return {k: m for k, m in objs.items() if k[1] == C.RT_TABLE_MAIN}
-
-
-def differences(kind: str, cached: dict[Any, Any], dumped: dict[Any, Any]) -> list[str]:
-    """What differs between two {key: message} maps, in words (empty: equal)."""
-    out = [f"{kind} only in cache: {cached[k]!r}" for k in cached.keys() - dumped.keys()]
-    out += [f"{kind} only in dump: {dumped[k]!r}" for k in dumped.keys() - cached.keys()]
-    for k in cached.keys() & dumped.keys():
-        a, b = comparable(kind, cached[k]), comparable(kind, dumped[k])
-        if a != b:
-            fields = {f: (a.get(f), b.get(f)) for f in a.keys() | b.keys()
-                      if f != "attrs" and a.get(f) != b.get(f)}
-            attrs = {n: (str(a["attrs"].get(n))[:300], str(b["attrs"].get(n))[:300])
-                     for n in a["attrs"].keys() | b["attrs"].keys()
-                     if a["attrs"].get(n) != b["attrs"].get(n)}
-            out.append(f"{kind} {k!r} differs (cache, dump): {fields} {attrs}")
-    return out
-
-
-def assert_matches_kernel(cache: Cache, ns: str, kinds: tuple[str, ...] = (
-        "link", "address", "route")) -> None:
-    snap = cache.snapshot()
-    dump = fresh_dump(ns)
-    problems = [p for kind in kinds for p in differences(kind, snap[kind], dump[kind])]
-    assert not problems, "\n".join(problems[:20]) + f"\n({len(problems)} differences)"
-
-
-class Recorder:
-    """A listener that also replays what it heard on the state it started from."""
-
-    def __init__(self, cache: Cache) -> None:
-        self.events: list[tuple[str, str, Any, Any]] = []
-        with cache.lock:  # the snapshot is exactly the state the first event applies to
-            cache.subscribe(self)
-            self.start = {kind: {k: comparable(kind, m) for k, m in table.items()}
-                          for kind, table in cache.snapshot().items()}
-
-    def __call__(self, kind: str, action: str, old: Any, new: Any) -> None:
-        self.events.append((kind, action, old, new))
-
-    def replay(self) -> tuple[dict[str, dict[Any, dict]], list[str]]:
-        """The start state with every event applied; and the events that did not fit."""
-        state = {kind: dict(table) for kind, table in self.start.items()}
-        misfits = []
-        for kind, action, old, new in self.events:
-            table = state[kind]
-            if action == "new":
-                key = K.key_of(kind, new)
-                if key in table:
-                    misfits.append(f"'new' for an existing {kind} {key!r}")
-                table[key] = comparable(kind, new)
-            elif action == "changed":
-                key = K.key_of(kind, new)
-                if table.get(key) != comparable(kind, old):
-                    misfits.append(f"'changed' whose old is not the current {kind} {key!r}")
-                table[key] = comparable(kind, new)
-            elif action == "deleted":
-                key = K.key_of(kind, old)
-                if table.pop(key, None) is None:
-                    misfits.append(f"'deleted' for a missing {kind} {key!r}")
-            else:
-                misfits.append(f"unknown action {action!r}")
-        return state, misfits
-
-    def assert_replays_to(self, cache: Cache) -> None:
-        state, misfits = self.replay()
-        assert not misfits, "\n".join(misfits[:20])
-        end = {kind: {k: comparable(kind, m) for k, m in table.items()}
-               for kind, table in cache.snapshot().items()}
-        for kind in K.KINDS:
-            assert state[kind].keys() == end[kind].keys(), kind
-            assert state[kind] == end[kind], kind
-
 
 @pytest.fixture
 def veths(ns: str) -> Iterator[str]:
@@ -237,9 +106,9 @@ def test_name_and_index_lookups_with_altnames(veths: str) -> None:
         with pytest.raises(TypeError, match="neither"):
             cache.index(["va"])
         sh(ns, "link property add dev vb altname second-alt")
-        assert cache.wait_for(lambda: cache.index("second-alt") == cache.index("vb"), WAIT)
+        assert cache.wait_for(lambda: cache.index("second-alt") == cache.index("vb"), DEADLINE)
         sh(ns, "link property del dev va altname uplink-number-one")
-        assert cache.wait_for(lambda: cache.index("uplink-number-one") is None, WAIT)
+        assert cache.wait_for(lambda: cache.index("uplink-number-one") is None, DEADLINE)
 
 
 # -- live changes ------------------------------------------------------------------------------
@@ -252,7 +121,7 @@ def test_rename_moves_name_lookups(veths: str) -> None:
         rec = Recorder(cache)
         vb = cache.index("vb")
         sh(ns, "link set vb name renamed0")
-        assert cache.wait_for(lambda: cache.index("renamed0") == vb, WAIT)
+        assert cache.wait_for(lambda: cache.index("renamed0") == vb, DEADLINE)
         assert cache.index("vb") is None
         assert cache.name(vb) == "renamed0"
         assert cache.link("renamed0").get("ifname") == "renamed0"
@@ -268,8 +137,8 @@ def test_rename_moves_name_lookups(veths: str) -> None:
         sh(ns, "link set renamed0 name va")
         sh(ns, "link set tmp0 name renamed0")
         assert cache.wait_for(lambda: cache.index("va") == vb and cache.index("renamed0") == va,
-                              WAIT)
-        assert cache.wait_quiet(0.3, WAIT)
+                              DEADLINE)
+        assert cache.wait_quiet(0.3, DEADLINE)
         assert cache.index("tmp0") is None
         assert_matches_kernel(cache, ns)
         rec.assert_replays_to(cache)
@@ -291,8 +160,8 @@ def test_link_delete_cascades(veths: str) -> None:
         assert cache.addresses(index=va) and cache.routes(oif=va) and cache.neighbours(ifindex=va)
         rec = Recorder(cache)
         sh(ns, "link del va")  # takes vb with it
-        assert cache.wait_for(lambda: cache.link(va) is None, WAIT)
-        assert cache.wait_quiet(0.3, WAIT)
+        assert cache.wait_for(lambda: cache.link(va) is None, DEADLINE)
+        assert cache.wait_quiet(0.3, DEADLINE)
         assert cache.addresses(index=va) == []
         assert cache.routes(oif=va) == []
         assert cache.neighbours(ifindex=va) == []
@@ -319,15 +188,15 @@ def test_link_down_drops_the_routes_the_kernel_flushes(veths: str) -> None:
         rec = Recorder(cache)
         sh(ns, "link set va down")  # IPv4 routes via va vanish without RTM_DELROUTE
         assert cache.wait_for(lambda: not cache.routes(oif=va, table=254, family=AF_INET),
-                              WAIT)
+                              DEADLINE)
         assert not cache.routes(table=1000)
-        assert cache.wait_quiet(0.3, WAIT)
+        assert cache.wait_quiet(0.3, DEADLINE)
         assert cache.redumps >= 1
         assert_matches_kernel(cache, ns)
         sh(ns, "link set va up")
         sh(ns, "link set vb down")  # va loses carrier: its routes get 'linkdown' quietly
-        assert cache.wait_for(lambda: cache.link("vb")["flags"] & C.IFF_UP == 0, WAIT)
-        assert cache.wait_quiet(0.3, WAIT)
+        assert cache.wait_for(lambda: cache.link("vb")["flags"] & C.IFF_UP == 0, DEADLINE)
+        assert cache.wait_quiet(0.3, DEADLINE)
         assert_matches_kernel(cache, ns)
         rec.assert_replays_to(cache)
 
@@ -339,17 +208,17 @@ def test_address_and_route_events_flow(veths: str) -> None:
         va = cache.index("va")
         before = cache.version
         sh(ns, "addr add 198.18.5.1/24 dev va")
-        assert cache.wait_for(lambda: cache.addresses(address="198.18.5.1"), WAIT)
+        assert cache.wait_for(lambda: cache.addresses(address="198.18.5.1"), DEADLINE)
         sh(ns, "route add 198.51.100.0/24 via 192.0.2.2 metric 7")
         sh(ns, "route replace 198.51.100.0/24 via 192.0.2.3 metric 7")
         assert cache.wait_for(lambda: [r.get("gateway") for r in cache.routes(
-            dst="198.51.100.0/24")] == ["192.0.2.3"], WAIT)
+            dst="198.51.100.0/24")] == ["192.0.2.3"], DEADLINE)
         assert cache.routes(priority=7, table=254)
         sh(ns, "route del 198.51.100.0/24 metric 7")
-        assert cache.wait_for(lambda: not cache.routes(dst="198.51.100.0/24"), WAIT)
+        assert cache.wait_for(lambda: not cache.routes(dst="198.51.100.0/24"), DEADLINE)
         sh(ns, "addr del 198.18.5.1/24 dev va")
-        assert cache.wait_for(lambda: not cache.addresses(address="198.18.5.1"), WAIT)
-        assert cache.wait_quiet(0.3, WAIT)
+        assert cache.wait_for(lambda: not cache.addresses(address="198.18.5.1"), DEADLINE)
+        assert cache.wait_quiet(0.3, DEADLINE)
         assert cache.version > before and cache.changed.is_set()
         assert cache.last_event is not None and cache.last_event.describe()
         actions = {(k, a) for k, a, o, n in rec.events}
@@ -365,7 +234,7 @@ def test_unchanged_replay_is_not_a_change(veths: str) -> None:
     ns = veths
     with Cache(netns=ns) as cache:
         rec = Recorder(cache)
-        assert cache.resync(timeout=WAIT)
+        assert cache.resync(timeout=DEADLINE)
         assert cache.resyncs == 1 and cache.resync_reasons["requested"] == 1
         # a re-dump of an unchanged namespace tells listeners nothing (multicast
         # neighbours the kernel makes without an event are the one exception)
@@ -392,8 +261,8 @@ def test_overrun_resyncs_and_reconciles(ns: str) -> None:
                 for i in range(100):
                     bulk.route("del", dst=f"10.1.0.{i}/32", oif=va)
             assert not bulk.errors
-        assert cache.wait_for(lambda: cache.resyncs >= 1, WAIT)
-        assert cache.wait_quiet(0.5, WAIT)
+        assert cache.wait_for(lambda: cache.resyncs >= 1, DEADLINE)
+        assert cache.wait_quiet(0.5, DEADLINE)
         assert cache.resync_reasons["overrun"] >= 1
         assert len(cache.routes(oif=va, dst_len=32)) == 2900
         assert_matches_kernel(cache, ns)
@@ -414,7 +283,7 @@ def test_interrupted_dump_is_retried(veths: str) -> None:
 
         cache._dq.dump = flaky  # inject the failure; the dumps themselves are real
         sh(ns, "addr add 198.18.7.1/24 dev va")
-        assert cache.resync(timeout=WAIT)
+        assert cache.resync(timeout=DEADLINE)
         assert cache.resync_reasons["interrupted"] == 1
         assert cache.addresses(address="198.18.7.1")
         assert_matches_kernel(cache, ns, K.KINDS)
@@ -432,7 +301,7 @@ def test_start_during_a_burst(ns: str) -> None:
         proc.stdin.close()  # type: ignore[union-attr]
         with Cache(netns=ns) as cache:  # subscribe, dump, apply what came in between
             assert proc.wait(30) == 0
-            assert cache.wait_quiet(0.5, WAIT)
+            assert cache.wait_quiet(0.5, DEADLINE)
             assert_matches_kernel(cache, ns)
     finally:
         if proc.poll() is None:
@@ -480,7 +349,7 @@ def test_close_from_a_listener_and_failing_listeners(veths: str) -> None:
     sh(ns, "addr add 198.18.9.1/24 dev va")
     thread = cache._thread
     assert thread is not None
-    thread.join(WAIT)
+    thread.join(DEADLINE)
     assert not thread.is_alive() and seen
     assert fd_count() == fds and threading.active_count() == threads
 
@@ -495,12 +364,12 @@ def test_unsubscribe_stops_events(veths: str) -> None:
 
         cache.subscribe(listener)
         sh(ns, "addr add 198.18.10.1/24 dev va")
-        assert cache.wait_for(lambda: bool(got), WAIT)
+        assert cache.wait_for(lambda: bool(got), DEADLINE)
         assert cache.unsubscribe(listener)
         count = len(got)
         sh(ns, "addr add 198.18.11.1/24 dev va")
-        assert cache.wait_for(lambda: cache.addresses(address="198.18.11.1"), WAIT)
-        assert cache.wait_quiet(0.2, WAIT)
+        assert cache.wait_for(lambda: cache.addresses(address="198.18.11.1"), DEADLINE)
+        assert cache.wait_quiet(0.2, DEADLINE)
         assert len(got) == count
 
 
@@ -527,8 +396,8 @@ def test_bridge_port_state_is_reread(veths: str) -> None:
         sh(ns, "link set br0 up")
         # the port's state moves on (announced as an AF_BRIDGE message only)
         assert cache.wait_for(lambda: cache.link("vb").get(
-            ("linkinfo", "slave_data", "IFLA_BRPORT_STATE")) == 3, WAIT)
-        assert cache.wait_quiet(0.3, WAIT)
+            ("linkinfo", "slave_data", "IFLA_BRPORT_STATE")) == 3, DEADLINE)
+        assert cache.wait_quiet(0.3, DEADLINE)
         assert_matches_kernel(cache, ns, ("link",))
 
 
@@ -551,7 +420,7 @@ def test_ipv6_multipath_merges_and_splits(veths: str) -> None:
         ]
         for step in steps:
             sh(ns, step)
-            assert cache.wait_quiet(0.2, WAIT)
+            assert cache.wait_quiet(0.2, DEADLINE)
             assert_matches_kernel(cache, ns, ("route",))
         rec.assert_replays_to(cache)
 
@@ -563,6 +432,6 @@ def test_routes_preferring_a_deleted_address_go(veths: str) -> None:
     with Cache(netns=ns) as cache:
         assert cache.routes(dst="203.0.113.0/24")
         sh(ns, "addr del 198.18.1.1/24 dev va")  # the route goes without RTM_DELROUTE
-        assert cache.wait_for(lambda: not cache.routes(dst="203.0.113.0/24"), WAIT)
-        assert cache.wait_quiet(0.2, WAIT)
+        assert cache.wait_for(lambda: not cache.routes(dst="203.0.113.0/24"), DEADLINE)
+        assert cache.wait_quiet(0.2, DEADLINE)
         assert_matches_kernel(cache, ns)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import subprocess
 
-from helpers import no_dad, requires_root
-from test_cache import Recorder, assert_matches_kernel, fresh_dump, main_table
+from support.cachecheck import Recorder, assert_matches_kernel, fresh_dump, main_table
+from support.testns import no_dad, requires_root
 
 from nlshell.engine.cache import Cache
 

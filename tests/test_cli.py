@@ -7,18 +7,18 @@ import json
 import subprocess
 from pathlib import Path
 
-import helpers
 import pytest
+from support import iporacle, nlrun, testns
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 
 def nlshell(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return helpers.run_nlshell(*args, input=stdin if stdin is not None else "")
+    return nlrun.run_nlshell(*args, input=stdin if stdin is not None else "")
 
 
 def links(ns: str) -> list[str]:
-    return [row["ifname"] for row in helpers.ipj(ns, "link", "show")]
+    return [row["ifname"] for row in iporacle.ipj(ns, "link", "show")]
 
 
 def write(tmp_path: Path, text: str, name: str = "cmds.nl") -> str:
@@ -94,7 +94,7 @@ def test_c_stops_at_the_first_error(ns: str) -> None:
 def test_argv_words_are_one_command(ns: str) -> None:
     proc = nlshell("-n", ns, "link", "add", "w0", "alias", "two words", "type", "ifb")
     assert proc.returncode == 0, proc.stderr
-    assert helpers.ipj(ns, "link", "show", "w0")[0]["ifalias"] == "two words"
+    assert iporacle.ipj(ns, "link", "show", "w0")[0]["ifalias"] == "two words"
 
 
 def test_exit_codes(ns: str) -> None:
@@ -119,9 +119,9 @@ def test_check_applies_nothing(ns: str) -> None:
 
 
 def test_output_options(ns: str) -> None:
-    helpers.sh(ns, "link", "add", "o0", "type", "ifb")
+    iporacle.sh(ns, "link", "add", "o0", "type", "ifb")
     brief = nlshell("-n", ns, "-br", "link", "show", "dev", "o0").stdout
-    assert brief == helpers.sh(ns, "-br", "link", "show", "dev", "o0")
+    assert brief == iporacle.sh(ns, "-br", "link", "show", "dev", "o0")
     pretty = nlshell("-n", ns, "-j", "-p", "link", "show", "dev", "o0").stdout
     assert pretty.startswith("[\n    {") and json.loads(pretty)[0]["ifname"] == "o0"
     coloured = nlshell("-n", ns, "--color=always", "-br", "link", "show", "dev", "o0").stdout
@@ -149,7 +149,7 @@ link add b1 type ifb
 def test_batch_file(ns: str, tmp_path: Path) -> None:
     proc = nlshell("-n", ns, "-b", write(tmp_path, BATCH))
     assert proc.returncode == 0, proc.stderr
-    row = helpers.ipj(ns, "link", "show", "b0")[0]
+    row = iporacle.ipj(ns, "link", "show", "b0")[0]
     assert row["ifalias"] == "quoted # not a comment" and "UP" in row["flags"]
     assert "b1" in links(ns)
 

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import json
 
-import helpers
 import pytest
-from helpers import nl, ok
+from support import iporacle, nlrun, testns
+from support.nlrun import nl, ok
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 AF_INET, AF_INET6 = 2, 10
 
 
 def addrs(ns: str, dev: str = "d0", *extra: str) -> dict[str, dict]:
     """local -> addr_info entry, as ip -j sees them on `dev`."""
-    rows = helpers.ipj(ns, *extra, "addr", "show", "dev", dev)
+    rows = iporacle.ipj(ns, *extra, "addr", "show", "dev", dev)
     return {a["local"]: a for r in rows for a in r.get("addr_info", [])}
 
 
 @pytest.fixture
 def dev(ns: str) -> str:
     # no duplicate address detection: link-local addresses must not change while compared
-    helpers.no_dad(ns)
-    helpers.batch(ns, "link add d0 type veth peer name d1\nlink set d0 up\nlink set d1 up\n")
+    testns.no_dad(ns)
+    iporacle.batch(ns, "link add d0 type veth peer name d1\nlink set d0 up\nlink set d1 up\n")
     return ns
 
 
@@ -38,7 +38,7 @@ addr add 10.9.0.1 peer 10.9.0.2/32 dev d1
 
 @pytest.fixture
 def rich(dev: str) -> str:
-    helpers.batch(dev, SETUP)
+    iporacle.batch(dev, SETUP)
     return dev
 
 
@@ -59,7 +59,7 @@ def test_show_json_equals_ip(rich: str, args: str) -> None:
     words = args.split()
     opts = [w for w in words if w.startswith("-")]
     sel = [w for w in words if not w.startswith("-")]
-    theirs = helpers.ipj(rich, *opts, "addr", "show", *sel)
+    theirs = iporacle.ipj(rich, *opts, "addr", "show", *sel)
     family = {"-4": AF_INET, "-6": AF_INET6}.get(opts[0]) if opts else None
     mine = json.loads(ok(rich, " ".join(["address", "show", *sel]), json=True, family=family))
     assert _flat(mine) == _flat(theirs) and _flat(mine)
@@ -72,9 +72,9 @@ def test_show_json_equals_ip(rich: str, args: str) -> None:
 
 
 def test_show_brief_equals_ip(rich: str) -> None:
-    assert ok(rich, "a", brief=True) == helpers.sh(rich, "-br", "addr")
+    assert ok(rich, "a", brief=True) == iporacle.sh(rich, "-br", "addr")
     assert json.loads(ok(rich, "addr show dev d0", brief=True, json=True)) == \
-        helpers.ipj(rich, "-br", "addr", "show", "dev", "d0")
+        iporacle.ipj(rich, "-br", "addr", "show", "dev", "d0")
 
 
 def test_show_table(rich: str) -> None:
@@ -190,6 +190,6 @@ def test_flush_needs_selector(rich: str) -> None:
 
 def test_batch_address_adds(dev: str) -> None:
     lines = [f"addr add 10.{i // 250}.{i % 250}.1/32 dev d0" for i in range(300)]
-    code, _out, err = helpers.nl_batch(dev, "\n".join(lines) + "\n")
+    code, _out, err = nlrun.nl_batch(dev, "\n".join(lines) + "\n")
     assert code == 0, err
     assert len([a for a in addrs(dev) if a.startswith("10.")]) == 300

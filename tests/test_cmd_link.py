@@ -7,16 +7,16 @@ import re
 import subprocess
 from typing import Any
 
-import helpers
 import pytest
-from helpers import nl, ok
+from support import iporacle, nlrun, testns
+from support.nlrun import nl, ok
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def link(ns: str, name: str, details: bool = True) -> dict:
-    rows = helpers.ipj(ns, *(["-d"] if details else []), "link", "show", "dev", name)
+    rows = iporacle.ipj(ns, *(["-d"] if details else []), "link", "show", "dev", name)
     assert len(rows) == 1
     return rows[0]
 
@@ -39,7 +39,7 @@ link set v1 up
 
 @pytest.fixture
 def rich(ns: str) -> str:
-    helpers.batch(ns, SETUP)
+    iporacle.batch(ns, SETUP)
     return ns
 
 
@@ -55,7 +55,7 @@ def _same_fields(mine: list[dict], theirs: list[dict], skip: tuple[str, ...] = (
 
 @pytest.mark.parametrize("opts", [[], ["-d"]], ids=["plain", "details"])
 def test_show_json_equals_ip(rich: str, opts: list[str]) -> None:
-    theirs = helpers.ipj(rich, *opts, "link", "show")
+    theirs = iporacle.ipj(rich, *opts, "link", "show")
     mine = json.loads(ok(rich, " ".join([*opts, "link", "show"]), json=True))
     _same_fields(mine, theirs)
     assert {"ifindex", "ifname", "flags", "mtu", "operstate", "address"} <= set(mine[1])
@@ -65,16 +65,16 @@ def test_show_json_equals_ip(rich: str, opts: list[str]) -> None:
     "dev v0", "up", "type bridge", "type veth", "master br0", "type bridge_slave", "nomaster",
 ])
 def test_show_selectors(rich: str, selector: str) -> None:
-    theirs = helpers.ipj(rich, "link", "show", *selector.split())
+    theirs = iporacle.ipj(rich, "link", "show", *selector.split())
     mine = json.loads(ok(rich, f"link show {selector}", json=True))
     assert names(mine) == names(theirs) and mine
 
 
 def test_show_brief_equals_ip(rich: str) -> None:
     assert ok(rich, "link show", brief=True).split("\n") == \
-        helpers.sh(rich, "-br", "link", "show").split("\n")
+        iporacle.sh(rich, "-br", "link", "show").split("\n")
     mine = json.loads(ok(rich, "link", brief=True, json=True))
-    theirs = helpers.ipj(rich, "-br", "link")
+    theirs = iporacle.ipj(rich, "-br", "link")
     assert mine == theirs
 
 
@@ -113,8 +113,8 @@ def test_add_veth_peer_options(ns: str, ns2: str) -> None:
 def test_add_in_another_namespace(ns: str, ns2: str) -> None:
     ok(ns, f"link add far0 netns {ns2} alias there type ifb")
     assert link(ns2, "far0")["ifalias"] == "there"
-    assert "far0" in names(helpers.ipj(ns2, "link")) and "far0" not in names(
-        helpers.ipj(ns, "link"))
+    assert "far0" in names(iporacle.ipj(ns2, "link")) and "far0" not in names(
+        iporacle.ipj(ns, "link"))
 
 
 def test_add_bridge(ns: str) -> None:
@@ -173,7 +173,7 @@ def test_add_tuntap(ns: str, line: str, mode: str) -> None:
     assert shown.startswith(f"tp0: {mode}") and "persist" in shown
     assert json.loads(ok(ns, "tuntap show", json=True))[0]["ifname"] == "tp0"
     ok(ns, "tuntap del tp0 mode " + mode)
-    assert helpers.ipj(ns, "link", "show") and "tp0" not in names(helpers.ipj(ns, "link"))
+    assert iporacle.ipj(ns, "link", "show") and "tp0" not in names(iporacle.ipj(ns, "link"))
 
 
 def test_tuntap_errors(ns: str) -> None:
@@ -188,7 +188,7 @@ def test_tuntap_errors(ns: str) -> None:
     res = nl(ns, "tuntap del tp0 mode tun")
     assert res.code == 1 and "not in mode tun" in res.err
     ok(ns, "link delete tp0")
-    assert "tp0" not in names(helpers.ipj(ns, "link"))
+    assert "tp0" not in names(iporacle.ipj(ns, "link"))
 
 
 MISSING_KINDS = [
@@ -207,7 +207,7 @@ def test_missing_kinds_kernel_error(ns: str, line: str, kind: str) -> None:
         pytest.skip(f"this kernel has {kind}: the kernel step succeeded")
     assert res.code == 2
     assert res.err.strip() == "RTNETLINK answers: Unknown device type"
-    assert line.split()[2] not in names(helpers.ipj(ns, "link"))
+    assert line.split()[2] not in names(iporacle.ipj(ns, "link"))
 
 
 class _FakeCtx:
@@ -290,8 +290,8 @@ def test_set_flags_on_off(ns: str) -> None:
 
 def test_set_name(ns: str) -> None:
     ok(ns, "link add ifb1 type ifb", "link set ifb1 name renamed0")
-    assert names(helpers.ipj(ns, "link")) >= {"renamed0"}
-    assert "ifb1" not in names(helpers.ipj(ns, "link"))
+    assert names(iporacle.ipj(ns, "link")) >= {"renamed0"}
+    assert "ifb1" not in names(iporacle.ipj(ns, "link"))
 
 
 def test_set_master_nomaster(ns: str) -> None:
@@ -304,14 +304,14 @@ def test_set_master_nomaster(ns: str) -> None:
 
 def test_set_netns(ns: str, ns2: str) -> None:
     ok(ns, "link add va type veth peer name vb", f"link set vb netns {ns2}")
-    assert "vb" not in names(helpers.ipj(ns, "link"))
-    assert "vb" in names(helpers.ipj(ns2, "link"))
+    assert "vb" not in names(iporacle.ipj(ns, "link"))
+    assert "vb" in names(iporacle.ipj(ns2, "link"))
 
 
 def test_set_netns_of_a_process(ns: str, ns2: str) -> None:
-    with helpers.process_in_ns(ns2, 30) as pid:
+    with testns.process_in_ns(ns2, 30) as pid:
         ok(ns, "link add va type veth peer name vb", f"link set vb netns {pid}")
-    assert "vb" in names(helpers.ipj(ns2, "link"))
+    assert "vb" in names(iporacle.ipj(ns2, "link"))
     res = nl(ns, "link set va netns 4194000")
     assert res.code == 1 and "4194000" in res.err
 
@@ -341,14 +341,14 @@ def test_set_kernel_refusal(ns: str) -> None:
 def test_delete(ns: str, line: str) -> None:
     ok(ns, "link add ifb1 type ifb")
     ok(ns, line)
-    assert "ifb1" not in names(helpers.ipj(ns, "link"))
+    assert "ifb1" not in names(iporacle.ipj(ns, "link"))
 
 
 def test_delete_type_mismatch(ns: str) -> None:
     ok(ns, "link add ifb1 type ifb")
     res = nl(ns, "link delete ifb1 type bridge")
     assert res.code == 1 and "not of type bridge" in res.err
-    assert "ifb1" in names(helpers.ipj(ns, "link"))
+    assert "ifb1" in names(iporacle.ipj(ns, "link"))
 
 
 def test_delete_missing(ns: str) -> None:
@@ -361,11 +361,11 @@ def test_delete_missing(ns: str) -> None:
 
 def test_cli_json_and_exit_codes(rich: str) -> None:
     def run(*args: str) -> subprocess.CompletedProcess:
-        return helpers.run_nlshell("-n", rich, *args)
+        return nlrun.run_nlshell("-n", rich, *args)
 
     proc = run("-j", "link", "show", "dev", "br0")
     assert proc.returncode == 0
-    _same_fields(json.loads(proc.stdout), helpers.ipj(rich, "link", "show", "dev", "br0"))
+    _same_fields(json.loads(proc.stdout), iporacle.ipj(rich, "link", "show", "dev", "br0"))
     proc = run("-c", "link add br0 type bridge")
     assert proc.returncode == 2 and proc.stderr.strip() == "RTNETLINK answers: File exists"
     proc = run("-c", "link set nosuch up")

@@ -14,19 +14,19 @@ import subprocess
 import time
 from collections.abc import Sequence
 
-import helpers
 import pytest
+from support import iporacle, nlrun, testns
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 STAMP = r"\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\]"
 
 
 def start(ns: str, args: Sequence[str], count: int | None = None,
           seconds: float = 20) -> subprocess.Popen:
-    env = helpers.nlshell_env(NLSHELL_MONITOR_READY="1", NLSHELL_MONITOR_SECONDS=str(seconds))
+    env = nlrun.nlshell_env(NLSHELL_MONITOR_READY="1", NLSHELL_MONITOR_SECONDS=str(seconds))
     if count is not None:
         env["NLSHELL_MONITOR_COUNT"] = str(count)
-    proc = subprocess.Popen(helpers.nlshell_argv("-n", ns, *args),
+    proc = subprocess.Popen(nlrun.nlshell_argv("-n", ns, *args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stderr is not None
     line = proc.stderr.readline()
@@ -41,8 +41,8 @@ def finish(proc: subprocess.Popen) -> list[str]:
 
 
 def test_all_objects(ns: str) -> None:
-    proc = start(ns, ["monitor"], seconds=1.5)
-    helpers.batch(ns, """\
+    proc = start(ns, ["monitor"], seconds=5)  # room for a slow batch on a loaded machine
+    iporacle.batch(ns, """\
 link add m0 type veth peer name m1
 link set m0 up
 addr add 192.0.2.1/24 dev m0
@@ -65,21 +65,21 @@ link del m0
 
 def test_selected_object_and_count(ns: str) -> None:
     proc = start(ns, ["monitor", "address"], count=2)
-    helpers.sh(ns, "link", "add", "m0", "type", "ifb")
-    helpers.sh(ns, "addr", "add", "192.0.2.1/24", "dev", "m0")
-    helpers.sh(ns, "addr", "add", "2001:db8::1/64", "dev", "m0", "nodad")
+    iporacle.sh(ns, "link", "add", "m0", "type", "ifb")
+    iporacle.sh(ns, "addr", "add", "192.0.2.1/24", "dev", "m0")
+    iporacle.sh(ns, "addr", "add", "2001:db8::1/64", "dev", "m0", "nodad")
     lines = finish(proc)  # ends by itself after two events
     assert len(lines) == 2 and all("[ADDR]" in line for line in lines)
     assert "inet6 2001:db8::1/64" in lines[1]
 
 
 def test_family_and_json(ns: str) -> None:
-    helpers.no_dad(ns)
-    helpers.sh(ns, "link", "add", "m0", "type", "ifb")
-    helpers.sh(ns, "link", "set", "m0", "up")  # its own IPv6 routes come before the monitor
+    testns.no_dad(ns)
+    iporacle.sh(ns, "link", "add", "m0", "type", "ifb")
+    iporacle.sh(ns, "link", "set", "m0", "up")  # its own IPv6 routes come before the monitor
     proc = start(ns, ["-6", "-j", "monitor", "route"], count=1)
-    helpers.sh(ns, "route", "add", "192.0.2.0/24", "dev", "m0")  # IPv4: not heard
-    helpers.sh(ns, "route", "add", "2001:db8:5::/64", "dev", "m0")
+    iporacle.sh(ns, "route", "add", "192.0.2.0/24", "dev", "m0")  # IPv4: not heard
+    iporacle.sh(ns, "route", "add", "2001:db8:5::/64", "dev", "m0")
     (line,) = finish(proc)
     event = json.loads(line)
     assert event["object"] == "route" and re.fullmatch(STAMP[2:-2], event["timestamp"])
@@ -87,16 +87,16 @@ def test_family_and_json(ns: str) -> None:
 
 
 def test_all_nsid(ns: str, ns2: str) -> None:
-    helpers.sh(ns, "netns", "set", ns2, "11")  # ns gives ns2 the id 11
+    iporacle.sh(ns, "netns", "set", ns2, "11")  # ns gives ns2 the id 11
     proc = start(ns, ["monitor", "link", "all-nsid"], count=1)
-    helpers.sh(ns2, "link", "add", "far0", "type", "ifb")
+    iporacle.sh(ns2, "link", "add", "far0", "type", "ifb")
     (line,) = finish(proc)
     assert f"[nsid 11 {ns2}] [LINK]" in line and "far0" in line
 
 
 def test_nsid_events(ns: str, ns2: str) -> None:
     proc = start(ns, ["monitor", "nsid"], count=1)
-    helpers.sh(ns, "netns", "set", ns2, "12")
+    iporacle.sh(ns, "netns", "set", ns2, "12")
     (line,) = finish(proc)
     assert "[NSID] nsid 12" in line
 
@@ -119,6 +119,6 @@ def test_timeout_without_events(ns: str) -> None:
 
 @pytest.mark.parametrize("line", ["monitor bogus", "monitor link all-nsid extra"])
 def test_bad_words(ns: str, line: str) -> None:
-    proc = helpers.run_nlshell("-n", ns, "-c", line)
+    proc = nlrun.run_nlshell("-n", ns, "-c", line)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
     assert line.split()[-1] in proc.stderr

@@ -9,14 +9,14 @@ import json
 import subprocess
 from collections.abc import Iterator
 
-import helpers
 import pytest
-from helpers import nl, nlj, ok
+from support import iporacle, testns
+from support.nlrun import nl, nlj, ok
 
 from nlshell.commands.context import Context
 from nlshell.commands.parser import parse
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 RICH_NEIGH = """\
 neigh add 192.0.2.10 lladdr 02:00:00:00:00:10 dev v0
@@ -39,9 +39,9 @@ def same(ns: str, line: str) -> None:
     two dumps agree around nlshell's)."""
     key = lambda e: json.dumps(e, sort_keys=True)  # noqa: E731 - the kernel's order varies
     for _ in range(5):
-        before = sorted(map(key, helpers.ipj(ns, *line.split())))
+        before = sorted(map(key, iporacle.ipj(ns, *line.split())))
         mine = sorted(map(key, nlj(ns, line)))
-        after = sorted(map(key, helpers.ipj(ns, *line.split())))
+        after = sorted(map(key, iporacle.ipj(ns, *line.split())))
         if before == after:
             assert mine == before
             return
@@ -52,11 +52,11 @@ def same(ns: str, line: str) -> None:
 def pair() -> Iterator[tuple[str, str]]:
     """Two namespaces joined by a veth, with traffic between them (REACHABLE entries on
     both sides), plus the rich set of entries in the first."""
-    with helpers.temp_netns() as a, helpers.temp_netns() as b:
-        helpers.batch(a, helpers.VETH_V0 + RICH_NEIGH +
+    with testns.temp_netns() as a, testns.temp_netns() as b:
+        iporacle.batch(a, iporacle.VETH_V0 + RICH_NEIGH +
                       f"link add a0 type veth peer name b0 netns {b}\n"
                       "link set a0 up\naddr add 198.51.100.1/24 dev a0\n")
-        helpers.batch(b, "link set b0 up\naddr add 198.51.100.2/24 dev b0\n")
+        iporacle.batch(b, "link set b0 up\naddr add 198.51.100.2/24 dev b0\n")
         subprocess.run(["ip", "netns", "exec", a, "ping", "-c", "1", "-W", "2",
                         "198.51.100.2"], check=True, capture_output=True, timeout=30)
         yield a, b
@@ -80,7 +80,7 @@ def test_traffic_made_reachable_entries(pair: tuple[str, str]) -> None:
     for ns, peer in ((a, "198.51.100.2"), (b, "198.51.100.1")):
         entry = by_dst(nlj(ns, "neigh show"))[peer]
         assert entry["state"][0] in ("REACHABLE", "STALE", "DELAY")  # ages from reachable
-        assert by_dst(helpers.ipj(ns, "neigh", "show"))[peer]["lladdr"] == entry["lladdr"]
+        assert by_dst(iporacle.ipj(ns, "neigh", "show"))[peer]["lladdr"] == entry["lladdr"]
     same(b, "neigh show")
 
 
@@ -129,7 +129,7 @@ ADDS = [
 def test_add(vns: str, line: str, show: tuple, expect: dict) -> None:
     ok(vns, line)
     addr = [w for w in line.split() if w[0].isdigit()][0]
-    got = by_dst(helpers.ipj(vns, *show))[addr]
+    got = by_dst(iporacle.ipj(vns, *show))[addr]
     assert {k: got.get(k, "missing") for k in expect} == expect
     assert got.get("dev", "v0") == "v0"
 
@@ -158,12 +158,12 @@ def test_add_errors(vns: str) -> None:
     assert code == 1 and "address" in err
     code, _o, err = nl(vns, "-6 neigh add 192.0.2.33 lladdr 02:00:00:00:00:33 dev v0")
     assert code == 1 and "192.0.2.33" in err
-    got = by_dst(helpers.ipj(vns, "neigh", "show", "nud", "all"))
+    got = by_dst(iporacle.ipj(vns, "neigh", "show", "nud", "all"))
     assert got["192.0.2.30"]["lladdr"] == "02:00:00:00:00:30" and "192.0.2.31" not in got
 
 
 def test_delete(vns: str) -> None:
-    helpers.batch(vns, (
+    iporacle.batch(vns, (
         "neigh add 192.0.2.40 lladdr 02:00:00:00:00:40 dev v0\n"
         "neigh add 192.0.2.41 lladdr 02:00:00:00:00:41 dev v0\n"
         "neigh add 2001:db8:1::40 lladdr 02:00:00:00:01:40 dev v0\n"
@@ -171,9 +171,9 @@ def test_delete(vns: str) -> None:
     ok(vns, "neigh del 192.0.2.40 dev v0")
     ok(vns, "neighbour delete 2001:db8:1::40 dev v0")
     ok(vns, "neigh del proxy 192.0.2.42 dev v0")
-    got = by_dst(helpers.ipj(vns, "neigh", "show"))
+    got = by_dst(iporacle.ipj(vns, "neigh", "show"))
     assert "192.0.2.40" not in got and "2001:db8:1::40" not in got and "192.0.2.41" in got
-    assert helpers.ipj(vns, "neigh", "show", "proxy") == []
+    assert iporacle.ipj(vns, "neigh", "show", "proxy") == []
     code, _o, err = nl(vns, "neigh del 192.0.2.40 dev v0")
     assert code == 2 and err.startswith("RTNETLINK answers: ")
 
@@ -181,13 +181,13 @@ def test_delete(vns: str) -> None:
 def test_change_and_replace(vns: str) -> None:
     ok(vns, "neigh add 192.0.2.50 lladdr 02:00:00:00:00:50 dev v0")
     ok(vns, "neigh change 192.0.2.50 lladdr 02:00:00:00:00:51 dev v0")
-    assert by_dst(helpers.ipj(vns, "neigh", "show"))["192.0.2.50"]["lladdr"] == \
+    assert by_dst(iporacle.ipj(vns, "neigh", "show"))["192.0.2.50"]["lladdr"] == \
         "02:00:00:00:00:51"
     code, _o, err = nl(vns, "neigh change 192.0.2.59 lladdr 02:00:00:00:00:59 dev v0")
     assert code == 2 and err.startswith("RTNETLINK answers: ")
     ok(vns, "neigh replace 192.0.2.50 lladdr 02:00:00:00:00:52 dev v0 nud stale")
     ok(vns, "neigh replace 192.0.2.53 lladdr 02:00:00:00:00:53 dev v0")  # creates
-    got = by_dst(helpers.ipj(vns, "neigh", "show"))
+    got = by_dst(iporacle.ipj(vns, "neigh", "show"))
     assert got["192.0.2.50"]["lladdr"] == "02:00:00:00:00:52"
     assert got["192.0.2.50"]["state"] == ["STALE"]
     assert got["192.0.2.53"]["state"] == ["PERMANENT"]
@@ -197,29 +197,29 @@ def test_change_and_replace(vns: str) -> None:
 
 
 def test_flush(vns: str) -> None:
-    helpers.batch(vns, "".join(
+    iporacle.batch(vns, "".join(
         f"neigh add 192.0.2.{i} lladdr 02:00:00:00:00:{i:02x} dev v0 nud stale\n"
         for i in range(100, 140)) + (
         "neigh add 192.0.2.60 lladdr 02:00:00:00:00:60 dev v0\n"
         "neigh add 2001:db8:1::60 lladdr 02:00:00:00:01:60 dev v0 nud stale\n"))
     ok(vns, "neigh flush dev v0")  # not the permanent ones
-    got = by_dst(helpers.ipj(vns, "neigh", "show"))
+    got = by_dst(iporacle.ipj(vns, "neigh", "show"))
     assert set(got) == {"192.0.2.60"}, got
     ok(vns, "neigh flush dev v0 nud permanent")
-    assert helpers.ipj(vns, "neigh", "show") == []
+    assert iporacle.ipj(vns, "neigh", "show") == []
 
 
 def test_flush_stats_family_and_selector(vns: str) -> None:
-    helpers.batch(vns, (
+    iporacle.batch(vns, (
         "neigh add 192.0.2.70 lladdr 02:00:00:00:00:70 dev v0 nud stale\n"
         "neigh add 192.0.2.71 lladdr 02:00:00:00:00:71 dev v0 nud stale\n"
         "neigh add 2001:db8:1::70 lladdr 02:00:00:00:01:70 dev v0 nud stale\n"))
     out = ok(vns, "-s -4 neigh flush to 192.0.2.70")
     assert "deleting 1 entries" in out
-    got = by_dst(helpers.ipj(vns, "neigh", "show"))
+    got = by_dst(iporacle.ipj(vns, "neigh", "show"))
     assert set(got) == {"192.0.2.71", "2001:db8:1::70"}
     assert ok(vns, "-6 neigh flush dev v0") == ""
-    assert set(by_dst(helpers.ipj(vns, "neigh", "show"))) == {"192.0.2.71"}
+    assert set(by_dst(iporacle.ipj(vns, "neigh", "show"))) == {"192.0.2.71"}
     code, _o, err = nl(vns, "neigh flush")
     assert code == 1 and "selector" in err
 
@@ -227,7 +227,7 @@ def test_flush_stats_family_and_selector(vns: str) -> None:
 def test_get(pair: tuple[str, str]) -> None:
     a, _b = pair
     for addr in ("192.0.2.10", "2001:db8:1::10"):
-        want = by_dst(helpers.ipj(a, "neigh", "show", "dev", "v0"))[addr]
+        want = by_dst(iporacle.ipj(a, "neigh", "show", "dev", "v0"))[addr]
         assert nlj(a, f"neigh get {addr} dev v0") == [{"dst": addr, "dev": "v0", **want}]
     text = ok(a, "neigh get 192.0.2.10 dev v0")
     assert "192.0.2.10" in text and "PERMANENT" in text

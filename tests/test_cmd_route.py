@@ -8,14 +8,14 @@ import json
 import subprocess
 from collections.abc import Iterator
 
-import helpers
 import pytest
-from helpers import nl, nlj, ok
+from support import iporacle, nlrun, testns
+from support.nlrun import nl, nlj, ok
 
 from nlshell.commands.context import Context, Options
 from nlshell.commands.parser import parse
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 BASE = """\
 link add v0 type veth peer name v1
@@ -57,21 +57,20 @@ route add 2001:db8:100::/48 via 2001:db8:1::2 table 100 mtu 1400
 def routes(ns: str, *args: str) -> dict[str, dict]:
     """ip's routes by destination (the first of each)."""
     out: dict[str, dict] = {}
-    for r in helpers.ipj(ns, *args):
+    for r in iporacle.ipj(ns, *args):
         out.setdefault(r["dst"], r)
     return out
 
 
 @pytest.fixture(scope="module")
 def rich() -> Iterator[str]:
-    with helpers.temp_netns() as name:
-        helpers.batch(name, RICH)
+    with testns.netns_with(RICH) as name:
         yield name
 
 
 @pytest.fixture
 def vns(ns: str) -> str:
-    helpers.batch(ns, BASE)
+    iporacle.batch(ns, BASE)
     return ns
 
 
@@ -104,13 +103,13 @@ SHOWS = [
 
 @pytest.mark.parametrize("line", SHOWS)
 def test_show_equals_ip(rich: str, line: str) -> None:
-    assert nlj(rich, line) == helpers.ipj(rich, *line.split())
+    assert nlj(rich, line) == iporacle.ipj(rich, *line.split())
 
 
 def test_route_show_details_and_stats_equal_ip(rich: str) -> None:
     for opts in (["-d"], ["-s"], ["-d", "-s"]):
         line = " ".join([*opts, "route", "show", "table", "all"])
-        assert nlj(rich, line) == helpers.ipj(rich, *line.split())
+        assert nlj(rich, line) == iporacle.ipj(rich, *line.split())
 
 
 def test_rich_state_is_what_the_oracle_needs(rich: str) -> None:
@@ -210,19 +209,19 @@ def test_add(vns: str, line: str, show: tuple, expect: dict) -> None:
 
 def test_add_equals_what_ip_adds(vns: str, ns2: str) -> None:
     """The same lines through nlshell and ip give identical tables."""
-    helpers.batch(ns2, BASE)
+    iporacle.batch(ns2, BASE)
     lines = [a[0] for a in ADDS]
     for line in lines:
         ok(vns, line)
     # ip's batch takes no per-line -6 (its addresses say the family)
-    helpers.batch(ns2, "\n".join(x.removeprefix("-6 ") for x in lines) + "\n")
+    iporacle.batch(ns2, "\n".join(x.removeprefix("-6 ") for x in lines) + "\n")
     for args in (("route", "show", "table", "all"), ("-6", "route", "show", "table", "all")):
         assert _stable(vns, args) == _stable(ns2, args)
 
 
 def _stable(ns: str, args: tuple) -> list[str]:
     # link-local routes differ between namespaces (random MACs) and come in any order
-    return sorted(json.dumps(r, sort_keys=True) for r in helpers.ipj(ns, *args)
+    return sorted(json.dumps(r, sort_keys=True) for r in iporacle.ipj(ns, *args)
                   if not r["dst"].startswith("fe80") and r.get("type") != "multicast")
 
 
@@ -265,7 +264,7 @@ def test_add_errors(vns: str) -> None:
 
 
 def test_delete(vns: str) -> None:
-    helpers.batch(vns, (
+    iporacle.batch(vns, (
         "route add 10.50.0.0/16 via 192.0.2.2\n"
         "route add 10.51.0.0/16 via 192.0.2.2 metric 5\n"
         "route add 10.51.0.0/16 via 192.0.2.3 metric 6\n"
@@ -282,8 +281,8 @@ def test_delete(vns: str) -> None:
     main = routes(vns, "route", "show")
     assert "10.50.0.0/16" not in main and "10.52.0.0/16" not in main
     assert "default" not in main
-    assert [r["metric"] for r in helpers.ipj(vns, "route", "show", "10.51.0.0/16")] == [5]
-    assert helpers.ipj(vns, "route", "show", "table", "100") == []
+    assert [r["metric"] for r in iporacle.ipj(vns, "route", "show", "10.51.0.0/16")] == [5]
+    assert iporacle.ipj(vns, "route", "show", "table", "100") == []
     assert "2001:db8:50::/48" not in routes(vns, "-6", "route", "show")
     assert nl(vns, "route del 10.50.0.0/16") == (2, "", "RTNETLINK answers: No such process\n")
 
@@ -291,7 +290,7 @@ def test_delete(vns: str) -> None:
 def test_replace(vns: str) -> None:
     ok(vns, "route replace 10.60.0.0/16 via 192.0.2.2")  # creates
     ok(vns, "route replace 10.60.0.0/16 via 192.0.2.3 proto static")  # replaces
-    assert helpers.ipj(vns, "route", "show", "10.60.0.0/16") == [
+    assert iporacle.ipj(vns, "route", "show", "10.60.0.0/16") == [
         {"dst": "10.60.0.0/16", "gateway": "192.0.2.3", "dev": "v0", "protocol": "static",
          "flags": []}]
 
@@ -299,7 +298,7 @@ def test_replace(vns: str) -> None:
 def test_change(vns: str) -> None:
     ok(vns, "route add 10.61.0.0/16 via 192.0.2.2")
     ok(vns, "route change 10.61.0.0/16 via 192.0.2.4")
-    assert [r["gateway"] for r in helpers.ipj(vns, "route", "show", "10.61.0.0/16")] == [
+    assert [r["gateway"] for r in iporacle.ipj(vns, "route", "show", "10.61.0.0/16")] == [
         "192.0.2.4"]
     code, _o, err = nl(vns, "route change 10.62.0.0/16 via 192.0.2.4")
     assert code == 2 and err.startswith("RTNETLINK answers: ")
@@ -310,7 +309,7 @@ def test_append_and_prepend(vns: str) -> None:
     ok(vns, "route add 10.63.0.0/16 via 192.0.2.2")
     ok(vns, "route append 10.63.0.0/16 via 192.0.2.3")
     ok(vns, "route prepend 10.63.0.0/16 via 192.0.2.4")
-    assert [r["gateway"] for r in helpers.ipj(vns, "route", "show", "10.63.0.0/16")] == [
+    assert [r["gateway"] for r in iporacle.ipj(vns, "route", "show", "10.63.0.0/16")] == [
         "192.0.2.4", "192.0.2.2", "192.0.2.3"]
 
 
@@ -333,7 +332,7 @@ GETS = [
 
 @pytest.mark.parametrize("line", GETS)
 def test_get_equals_ip(rich: str, line: str) -> None:
-    assert nlj(rich, line) == helpers.ipj(rich, *line.split())
+    assert nlj(rich, line) == iporacle.ipj(rich, *line.split())
 
 
 def test_get_connected(rich: str) -> None:
@@ -354,7 +353,7 @@ def test_get_errors(rich: str) -> None:
 
 
 def test_flush(vns: str) -> None:
-    helpers.batch(vns, "".join(
+    iporacle.batch(vns, "".join(
         f"route add 10.70.{i}.0/24 via 192.0.2.2 proto static\n" for i in range(40)) + (
         "route add 10.71.0.0/16 dev br0\n"
         "route add 10.72.0.0/16 dev v0 table 100\n"
@@ -370,13 +369,13 @@ def test_flush(vns: str) -> None:
     assert "10.71.0.0/16" not in main and "10.74.0.0/16" not in main
     assert "192.0.2.0/24" in main  # v0's routes stay
     ok(vns, "route flush table 100")
-    assert helpers.ipj(vns, "route", "show", "table", "100") == []
+    assert iporacle.ipj(vns, "route", "show", "table", "100") == []
     ok(vns, "-6 route flush proto static")
     assert "2001:db8:70::/48" not in routes(vns, "-6", "route", "show")
 
 
 def test_flush_root_and_stats(vns: str) -> None:
-    helpers.batch(vns, "".join(
+    iporacle.batch(vns, "".join(
         f"route add 10.80.{i}.0/24 dev v0\n" for i in range(5)) + "route add 10.81.0.0/24 dev v0\n")
     out = ok(vns, "-s route flush root 10.80.0.0/16")
     assert "deleting 5 entries" in out and "Flush is complete after 1 round" in out
@@ -395,7 +394,7 @@ def test_flush_needs_a_selector(vns: str) -> None:
 
 
 def cli(ns: str, *args: str) -> subprocess.CompletedProcess:
-    return helpers.run_nlshell("-n", ns, *args)
+    return nlrun.run_nlshell("-n", ns, *args)
 
 
 def test_cli(vns: str) -> None:
@@ -404,8 +403,8 @@ def test_cli(vns: str) -> None:
     assert proc.returncode == 2 and "File exists" in proc.stderr
     proc = cli(vns, "-j", "route", "show", "10.90.0.0/16")
     assert proc.returncode == 0
-    assert json.loads(proc.stdout) == helpers.ipj(vns, "route", "show", "10.90.0.0/16")
+    assert json.loads(proc.stdout) == iporacle.ipj(vns, "route", "show", "10.90.0.0/16")
     proc = cli(vns, "-6", "-j", "route", "show")
-    assert json.loads(proc.stdout) == helpers.ipj(vns, "-6", "route", "show")
+    assert json.loads(proc.stdout) == iporacle.ipj(vns, "-6", "route", "show")
     proc = cli(vns, "route", "add", "10.91.0.0/16", "dev", "nosuch0")
     assert (proc.returncode, proc.stderr) == (1, 'Cannot find device "nosuch0"\n')

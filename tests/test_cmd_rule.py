@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import helpers
 import pytest
-from helpers import nl, nlj, ok
+from support import iporacle, testns
+from support.nlrun import nl, nlj, ok
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 RULES = """\
 link add v0 type veth peer name v1
@@ -32,24 +32,24 @@ rule add to 2001:db8:1::/48 prohibit pref 1000
 
 
 def add_rules(ns: str, links: bool = True) -> None:
-    helpers.batch(ns, RULES if links else RULES.split("\n", 1)[1])
-    helpers.batch(ns, RULES6, "-6")
+    iporacle.batch(ns, RULES if links else RULES.split("\n", 1)[1])
+    iporacle.batch(ns, RULES6, "-6")
 
 
 def by_pref(ns: str, *args: str) -> dict[int, dict]:
-    return {r["priority"]: r for r in helpers.ipj(ns, *args, "rule", "show")}
+    return {r["priority"]: r for r in iporacle.ipj(ns, *args, "rule", "show")}
 
 
 @pytest.fixture(scope="module")
 def rich() -> Iterator[str]:
-    with helpers.temp_netns() as name:
+    with testns.temp_netns() as name:
         add_rules(name)
         yield name
 
 
 @pytest.fixture
 def vns(ns: str) -> str:
-    helpers.sh(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
+    iporacle.sh(ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
     return ns
 
 
@@ -63,7 +63,7 @@ SHOWS = ["rule show", "-4 rule show", "-6 rule show", "rule", "rule list", "-d r
 
 @pytest.mark.parametrize("line", SHOWS)
 def test_show_equals_ip(rich: str, line: str) -> None:
-    assert nlj(rich, line) == helpers.ipj(rich, *line.split())
+    assert nlj(rich, line) == iporacle.ipj(rich, *line.split())
 
 
 def test_human_table(rich: str) -> None:
@@ -106,12 +106,12 @@ def test_add(vns: str, line: str, expect: dict) -> None:
 
 
 def test_add_equals_what_ip_adds(vns: str, ns2: str) -> None:
-    helpers.sh(ns2, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
+    iporacle.sh(ns2, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
     lines = [a[0] for a in ADDS]
     for line in lines:
         ok(vns, line)
-    helpers.batch(ns2, "\n".join(lines) + "\n")
-    assert helpers.ipj(vns, "-d", "rule", "show") == helpers.ipj(ns2, "-d", "rule", "show")
+    iporacle.batch(ns2, "\n".join(lines) + "\n")
+    assert iporacle.ipj(vns, "-d", "rule", "show") == iporacle.ipj(ns2, "-d", "rule", "show")
 
 
 def test_add_without_priority_and_ipv6(vns: str) -> None:
@@ -139,12 +139,12 @@ def test_add_errors(vns: str) -> None:
 
 
 def test_delete(vns: str) -> None:
-    helpers.batch(vns, (
+    iporacle.batch(vns, (
         "rule add from 10.30.0.0/16 table 100 pref 700\n"
         "rule add from 10.31.0.0/16 table 100 pref 701\n"
         "rule add blackhole pref 702\n"
         "rule add fwmark 0x5 table 5 pref 703\n"))
-    helpers.sh(vns, "-6", "rule", "add", "from", "2001:db8:30::/48", "table", "100", "pref", "704")
+    iporacle.sh(vns, "-6", "rule", "add", "from", "2001:db8:30::/48", "table", "100", "pref", "704")
     ok(vns, "rule del pref 700")
     ok(vns, "rule delete from 10.31.0.0/16 table 100")
     ok(vns, "rule del blackhole")
@@ -162,23 +162,23 @@ def test_delete(vns: str) -> None:
 def test_flush_as_ip(vns: str, ns2: str) -> None:
     """Flush removes every rule with a priority -- main and default too -- and only of the
     family asked for: the same rules as ip's flush leaves."""
-    helpers.sh(ns2, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
+    iporacle.sh(ns2, "link", "add", "v0", "type", "veth", "peer", "name", "v1")
     for ns in (vns, ns2):
         add_rules(ns, links=False)
     ok(vns, "rule flush")
-    helpers.sh(ns2, "rule", "flush")
-    assert helpers.ipj(vns, "rule", "show") == helpers.ipj(ns2, "rule", "show") == [
+    iporacle.sh(ns2, "rule", "flush")
+    assert iporacle.ipj(vns, "rule", "show") == iporacle.ipj(ns2, "rule", "show") == [
         {"priority": 0, "src": "all", "table": "local"}]
-    assert helpers.ipj(vns, "-6", "rule", "show") == helpers.ipj(ns2, "-6", "rule", "show")
-    assert len(helpers.ipj(vns, "-6", "rule", "show")) == 4  # IPv6 untouched
+    assert iporacle.ipj(vns, "-6", "rule", "show") == iporacle.ipj(ns2, "-6", "rule", "show")
+    assert len(iporacle.ipj(vns, "-6", "rule", "show")) == 4  # IPv6 untouched
     out = ok(vns, "-s -6 rule flush")
     assert "Deleted 3 rules" in out
-    assert helpers.ipj(vns, "-6", "rule", "show") == [
+    assert iporacle.ipj(vns, "-6", "rule", "show") == [
         {"priority": 0, "src": "all", "table": "local"}]
 
 
 def test_flush_with_selector(vns: str) -> None:
-    helpers.batch(vns, (
+    iporacle.batch(vns, (
         "rule add from 10.40.0.0/16 table 100 pref 800\n"
         "rule add from 10.41.0.0/16 table 200 pref 801\n"))
     ok(vns, "rule flush table 100")

@@ -3,7 +3,7 @@
 Decoding: one throwaway namespace is filled with veth/bridge/vxlan/macvlan/ifb/tap links,
 addresses, routes (gateway, metrics, multipath, other tables, blackhole/unreachable), neighbours
 and rules; raw dumps taken with a plain AF_NETLINK socket inside it are decoded and compared
-field by field with what `ip -j` says about the same namespace (codec_samples.kernel_capture).
+field by field with what `ip -j` says about the same namespace (support.samples.kernel_capture).
 
 Encoding: requests built by `encode()` are sent to the kernel in a fresh namespace (the `ns`
 fixture) and the result is read back with `ip -j`.
@@ -17,9 +17,9 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-import codec_samples as S
-import helpers
 import pytest
+from support import iporacle
+from support import samples as S
 
 from nlshell.engine.codec import ErrorMessage, Message, encode, parse
 from nlshell.engine.codec import constants as C
@@ -436,7 +436,7 @@ def ok(ack: ErrorMessage) -> None:
 
 
 def ifindex(ns: str, name: str) -> int:
-    return helpers.ipj(ns, "link", "show", name)[0]["ifindex"]
+    return iporacle.ipj(ns, "link", "show", name)[0]["ifindex"]
 
 
 def test_encode_veth_with_peer(ns: str, nl: socket.socket) -> None:
@@ -447,7 +447,7 @@ def test_encode_veth_with_peer(ns: str, nl: socket.socket) -> None:
     # an alias is only taken by a change of an existing link
     ok(request(nl, C.RTM_NEWLINK, flags=C.NLM_F_REQUEST | C.NLM_F_ACK,
                fields={"index": ifindex(ns, "nlt-p0")}, attrs=[("ifalias", "an alias")]))
-    p0, p1 = helpers.ipj(ns, "-d", "link", "show", "nlt-p0")[0], helpers.ipj(
+    p0, p1 = iporacle.ipj(ns, "-d", "link", "show", "nlt-p0")[0], iporacle.ipj(
         ns, "-d", "link", "show", "nlt-p1")[0]
     assert p0["mtu"] == 1480 and p0["ifalias"] == "an alias"
     assert p1["mtu"] == 1400 and p1["address"] == "02:00:00:00:aa:01"
@@ -470,10 +470,10 @@ def test_encode_bridge_and_port(ns: str, nl: socket.socket) -> None:
                fields={"index": ifindex(ns, "nlt-p0")},
                attrs=[("linkinfo", [("slave_kind", "bridge"), ("slave_data", [
                    ("brport_priority", 9), ("brport_cost", 77), ("brport_learning", 0)])])]))
-    data = helpers.ipj(ns, "-d", "link", "show", "nlt-br")[0]["linkinfo"]["info_data"]
+    data = iporacle.ipj(ns, "-d", "link", "show", "nlt-br")[0]["linkinfo"]["info_data"]
     assert (data["forward_delay"], data["priority"], data["ageing_time"]) == (800, 4096, 12300)
     assert data["group_addr"] == "01:80:c2:00:00:0e"
-    port = helpers.ipj(ns, "-d", "link", "show", "nlt-p0")[0]
+    port = iporacle.ipj(ns, "-d", "link", "show", "nlt-p0")[0]
     assert port["master"] == "nlt-br"
     slave = port["linkinfo"]["info_slave_data"]
     assert (slave["priority"], slave["cost"], slave["learning"]) == (9, 77, False)
@@ -485,7 +485,7 @@ def test_encode_vxlan(ns: str, nl: socket.socket) -> None:
             ("vxlan_id", 4242), ("vxlan_port", 4790), ("vxlan_local", "192.0.2.9"),
             ("vxlan_ttl", 33), ("vxlan_learning", 0), ("vxlan_ageing", 99),
             ("vxlan_port_range", {"low": 5000, "high": 6000})])])]))
-    data = helpers.ipj(ns, "-d", "link", "show", "nlt-vx")[0]["linkinfo"]["info_data"]
+    data = iporacle.ipj(ns, "-d", "link", "show", "nlt-vx")[0]["linkinfo"]["info_data"]
     assert (data["id"], data["port"], data["local"], data["ttl"]) == (4242, 4790, "192.0.2.9", 33)
     assert data["learning"] is False and data["ageing"] == 99
     assert data["port_range"] == {"low": 5000, "high": 6000}
@@ -509,7 +509,7 @@ def test_encode_macvlan_source_addresses(ns: str, nl: socket.socket) -> None:
     assert data.get("macvlan_mode") == "source"
     assert data.get("macvlan_macaddr_count") == 2
     assert sorted(data.get("macvlan_macaddr_data")) == macs
-    info = helpers.ipj(ns, "-d", "link", "show", "nlt-mv")[0]["linkinfo"]["info_data"]
+    info = iporacle.ipj(ns, "-d", "link", "show", "nlt-mv")[0]["linkinfo"]["info_data"]
     assert info["mode"] == "source"
 
 
@@ -522,7 +522,7 @@ def test_encode_address(ns: str, nl: socket.socket) -> None:
                       ("cacheinfo", {"ifa_valid": 4000, "ifa_preferred": 3000})]))
     ok(request(nl, C.RTM_NEWADDR, fields={"family": C.AF_INET6, "prefixlen": 64, "index": idx},
                attrs=[("local", "2001:db8:7::5"), ("flags", C.IFA_F_NODAD)]))
-    info = {a["local"]: a for a in helpers.ipj(ns, "addr", "show", "nlt-if")[0]["addr_info"]}
+    info = {a["local"]: a for a in iporacle.ipj(ns, "addr", "show", "nlt-if")[0]["addr_info"]}
     v4 = info["192.0.2.5"]
     assert (v4["prefixlen"], v4["broadcast"], v4["label"]) == (24, "192.0.2.255", "nlt-if:x")
     assert 3990 <= v4["valid_life_time"] <= 4000 and 2990 <= v4["preferred_life_time"] <= 3000
@@ -533,10 +533,10 @@ def test_encode_routes(ns: str, nl: socket.socket) -> None:
     ok(request(nl, C.RTM_NEWLINK, attrs=[
         ("ifname", "nlt-p0"), ("linkinfo", [("kind", "veth"), ("data", [
             ("peer", {"attrs": [("ifname", "nlt-p1")]})])])]))
-    helpers.sh(ns, "link set nlt-p0 up")
-    helpers.sh(ns, "link set nlt-p1 up")
-    helpers.sh(ns, "addr add 192.0.2.1/24 dev nlt-p0")
-    helpers.sh(ns, "addr add 198.51.100.1/24 dev nlt-p1")
+    iporacle.sh(ns, "link set nlt-p0 up")
+    iporacle.sh(ns, "link set nlt-p1 up")
+    iporacle.sh(ns, "addr add 192.0.2.1/24 dev nlt-p0")
+    iporacle.sh(ns, "addr add 198.51.100.1/24 dev nlt-p1")
     p0, p1 = ifindex(ns, "nlt-p0"), ifindex(ns, "nlt-p1")
     base = {"family": C.AF_INET, "table": C.RT_TABLE_MAIN, "proto": 4, "scope": 0,
             "type": C.RTN_UNICAST}
@@ -549,7 +549,7 @@ def test_encode_routes(ns: str, nl: socket.socket) -> None:
             {"oif": p1, "hops": 4, "attrs": [("gateway", "198.51.100.10")]}])]))
     ok(request(nl, C.RTM_NEWROUTE, fields={**base, "type": 6, "dst_len": 24}, attrs=[
         ("dst", "198.19.5.0")]))
-    routes = {r["dst"]: r for r in helpers.ipj(ns, "-d", "route", "show", "table", "all")}
+    routes = {r["dst"]: r for r in iporacle.ipj(ns, "-d", "route", "show", "table", "all")}
     via = routes["203.0.113.0/24"]
     assert (via["gateway"], via["dev"], via["metric"], via["protocol"]) == (
         "192.0.2.254", "nlt-p0", 33, "static")
@@ -567,7 +567,7 @@ def test_encode_neighbour(ns: str, nl: socket.socket) -> None:
     ok(request(nl, C.RTM_NEWNEIGH, fields={"family": C.AF_INET, "ifindex": idx,
                                            "state": 0x80}, attrs=[
         ("dst", "192.0.2.44"), ("lladdr", "02:00:00:00:00:44")]))
-    (entry,) = helpers.ipj(ns, "neigh", "show", "dev", "nlt-if", "nud", "permanent")
+    (entry,) = iporacle.ipj(ns, "neigh", "show", "dev", "nlt-if", "nud", "permanent")
     assert (entry["dst"], entry["lladdr"], entry["state"]) == (
         "192.0.2.44", "02:00:00:00:00:44", ["PERMANENT"])
 
@@ -577,7 +577,7 @@ def test_encode_rule(ns: str, nl: socket.socket) -> None:
                                           "table": 0}, attrs=[
         ("src", "192.0.2.0"), ("priority", 1234), ("table", 1000), ("fwmark", 0x42),
         ("fwmask", 0xFF), ("iifname", "lo")]))
-    rule = next(r for r in helpers.ipj(ns, "rule", "show") if r["priority"] == 1234)
+    rule = next(r for r in iporacle.ipj(ns, "rule", "show") if r["priority"] == 1234)
     assert (rule["src"], rule["srclen"], rule["table"], rule["fwmark"], rule["fwmask"],
             rule["iif"]) == ("192.0.2.0", 24, "1000", "0x42", "0xff", "lo")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import struct
 
-import codec_samples as S
-import helpers
 import pytest
+from support import iporacle
+from support import samples as S
 
 from nlshell import IPRoute
 from nlshell.commands import render as R
@@ -86,7 +86,7 @@ def test_a_big_dump_learns_each_shape_once(ns: str) -> None:
     """Dump, select, JSON, table, cache keys: one layout per shape of route, learnt once."""
     lines = [f"route add 10.{i >> 8}.{i & 255}.0/24 dev lo" for i in range(2000)]
     lines += [f"route add 10.200.{i}.0/24 via 127.0.0.1 metric {i + 1}" for i in range(50)]
-    helpers.batch(ns, "".join(line + "\n" for line in lines))
+    iporacle.batch(ns, "".join(line + "\n" for line in lines))
     with IPRoute(netns=ns) as ipr:
         ctx = R.RenderContext(ipr.get_links())  # (learns the links' layouts)
         before = layout.learnt()

@@ -2,15 +2,15 @@
 
 Pure codec tests (no kernel): every row of every table reachable from a message type gets
 sample values for its kind (a new row is covered automatically; a new kind without a sample
-generator in codec_samples fails `test_every_kind_has_samples`).
+generator in support/samples.py fails `test_every_kind_has_samples`).
 """
 
 from __future__ import annotations
 
 import struct
 
-import codec_samples as S
 import pytest
+from support import samples as S
 
 from nlshell.engine.codec import (
     AttrSet,

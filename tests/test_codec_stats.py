@@ -11,8 +11,8 @@ from __future__ import annotations
 import socket
 import struct
 
-import helpers
 import pytest
+from support import iporacle, testns
 
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec import encode, parse
@@ -43,9 +43,9 @@ def _send_frames(ifname: str, count: int) -> None:
 
 @pytest.fixture
 def busy_ns(ns: str) -> str:
-    helpers.ns_sysctl(ns, "net.ipv6.conf.all.disable_ipv6=1",
+    testns.ns_sysctl(ns, "net.ipv6.conf.all.disable_ipv6=1",
                       "net.ipv6.conf.default.disable_ipv6=1")
-    helpers.batch(ns, "link add st0 type veth peer name st1\n"
+    iporacle.batch(ns, "link add st0 type veth peer name st1\n"
                       "link set st0 up\nlink set st1 up\n")
     run_in_netns(ns, _send_frames, "st0", 7)
     return ns
@@ -53,7 +53,7 @@ def busy_ns(ns: str) -> str:
 
 def _ip_counters(ns: str) -> dict[int, dict[str, int]]:
     out = {}
-    for link in helpers.ipj(ns, "-s", "link", "show"):
+    for link in iporacle.ipj(ns, "-s", "link", "show"):
         stats = link["stats64"]
         out[link["ifindex"]] = {ours: stats[d][theirs]
                                 for d, keys in IP_KEYS.items() for theirs, ours in keys.items()}
@@ -89,7 +89,7 @@ def test_raw_getstats_dump_decodes_to_ip_counters(busy_ns: str) -> None:
     assert [name for name, _ in replies[0]["attrs"]] == ["IFLA_STATS_LINK_64"]
     theirs = _ip_counters(busy_ns)
     assert ours == theirs
-    by_name = {link["ifname"]: link["ifindex"] for link in helpers.ipj(busy_ns, "link")}
+    by_name = {link["ifname"]: link["ifindex"] for link in iporacle.ipj(busy_ns, "link")}
     assert ours[by_name["st0"]]["tx_packets"] == 7
     assert ours[by_name["st1"]]["rx_packets"] == 7
     assert ours[by_name["st1"]]["rx_bytes"] == sum(60 + i for i in range(7))

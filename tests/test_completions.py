@@ -13,10 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import helpers
 import pytest
+from support import iporacle, nlrun
 
-ROOT = Path(helpers.REPO)
+ROOT = Path(nlrun.REPO)
 COMPLETIONS = ROOT / "completions"
 
 
@@ -27,7 +27,7 @@ def path_env(tmp_path: Path) -> dict[str, str]:
     shim.parent.mkdir()
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m nlshell "$@"\n')
     shim.chmod(0o755)
-    return helpers.nlshell_env(PATH=f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+    return nlrun.nlshell_env(PATH=f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
 
 
 def need(shell: str) -> str:
@@ -50,8 +50,8 @@ def bash_complete(env: dict[str, str], words: list[str], cwd: Path | None = None
 
 @pytest.mark.requires_root
 def test_bash_offers_a_live_interface(ns: str, path_env: dict[str, str]) -> None:
-    helpers.sh(ns, "link", "add", "tcomp0", "type", "ifb")
-    helpers.sh(ns, "link", "add", "tcomp1", "type", "ifb")
+    iporacle.sh(ns, "link", "add", "tcomp0", "type", "ifb")
+    iporacle.sh(ns, "link", "add", "tcomp1", "type", "ifb")
     got = bash_complete(path_env, ["nlshell", "-n", ns, "link", "set", "dev", "tc"])
     assert got == ["tcomp0", "tcomp1"]
     got = bash_complete(path_env, ["nlshell", "-n", ns, "-c", "x", "link", "set", ""])
@@ -97,7 +97,7 @@ def test_fish_syntax() -> None:
 @pytest.mark.requires_root
 def test_fish_offers_a_live_interface(ns: str, path_env: dict[str, str]) -> None:
     fish = need("fish")
-    helpers.sh(ns, "link", "add", "fcomp0", "type", "ifb")
+    iporacle.sh(ns, "link", "add", "fcomp0", "type", "ifb")
     script = (f"source '{COMPLETIONS / 'nlshell.fish'}'\n"
               f"complete -C 'nlshell -n {ns} link set dev fc'\n")
     proc = subprocess.run([fish, "--no-config", "-c", script], capture_output=True,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import itertools
 import struct
 
-import helpers
 import pytest
+from support import iporacle, testns
 
 from nlshell.commands import runner
 from nlshell.commands.context import Context, Options
@@ -123,9 +123,9 @@ def test_undo_of_a_request() -> None:
         "add", {"dst": "10.0.0.0/8", "oif": 1}))) is not None
 
 
-@helpers.requires_root
+@testns.requires_root
 def test_delete_of_dumped_objects_removes_them(vns: str) -> None:
-    helpers.batch(vns, "route add 10.9.0.0/16 dev v0\nneigh add 192.0.2.9 lladdr "
+    iporacle.batch(vns, "route add 10.9.0.0/16 dev v0\nneigh add 192.0.2.9 lladdr "
                        "02:00:00:00:00:09 dev v0\nrule add from 10.9.0.0/16 table 9 pref 9")
     with IPRoute(netns=vns) as ipr:
         routes = [m for m in ipr.kernel_dump("route", {"family": C.AF_INET})
@@ -139,10 +139,10 @@ def test_delete_of_dumped_objects_removes_them(vns: str) -> None:
         chosen = routes + neighs + rules + addrs
         assert len(chosen) == 4
         assert ipr.send_pipelined([ipr.delete_of(m) for m in chosen]) == [None] * 4
-    assert not helpers.route_dsts(vns) & {"10.9.0.0/16"}
-    assert "192.0.2.9" not in helpers.sh(vns, "neigh", "show")
-    assert "lookup 9" not in helpers.sh(vns, "rule", "show")
-    assert "192.0.2.1/" not in helpers.sh(vns, "addr", "show")
+    assert not iporacle.route_dsts(vns) & {"10.9.0.0/16"}
+    assert "192.0.2.9" not in iporacle.sh(vns, "neigh", "show")
+    assert "lookup 9" not in iporacle.sh(vns, "rule", "show")
+    assert "192.0.2.1/" not in iporacle.sh(vns, "addr", "show")
 
 
 def test_delete_of_refuses_other_messages() -> None:

@@ -21,7 +21,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from helpers import batch, no_dad, requires_root, sh
+from support.iporacle import batch, sh
+from support.testns import no_dad, requires_root
+from support.wait import DEADLINE
 
 from nlshell.commands.context import Options
 from nlshell.commands.events import EventFormatter
@@ -30,7 +32,6 @@ from nlshell.engine.codec import constants as C
 from nlshell.engine.codec import parse
 from nlshell.engine.socket import NetlinkSocket
 
-DEADLINE = 30.0
 OBJECTS = ["link", "address", "route", "neigh"]
 
 SCENARIO = """\

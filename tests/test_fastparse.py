@@ -14,7 +14,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_grammar import PARSE_ERR, PARSE_OK
+from support.parse_cases import PARSE_ERR, PARSE_OK
 
 from nlshell.commands import slots as S
 from nlshell.commands.fastparse import ShapeCache, converter, shape_key

@@ -13,6 +13,7 @@ import textwrap
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.parse_cases import PARSE_ERR, PARSE_OK
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import (
@@ -37,111 +38,6 @@ P = S.Prefix
 V4, V6 = S.AF_INET, S.AF_INET6
 
 # -- parsing: valid lines -------------------------------------------------------------------
-
-PARSE_OK = [
-    # abbreviations, shortcuts, default verbs
-    ("l", ("link", "show"), {}),
-    ("li", ("link", "show"), {}),
-    ("link", ("link", "show"), {}),
-    ("link lst", ("link", "show"), {}),
-    ("link sh dev veth0", ("link", "show"), {"dev": "veth0"}),
-    ("link show veth0 up type veth", ("link", "show"), {"dev": "veth0", "up": True, "type": "veth"}),
-    ("a", ("address", "show"), {}),
-    ("addr", ("address", "show"), {}),
-    ("r", ("route", "show"), {}),
-    ("ro", ("route", "show"), {}),
-    ("ru", ("rule", "show"), {}),
-    ("n", ("neighbour", "show"), {}),
-    ("neigh", ("neighbour", "show"), {}),
-    ("ls", ("ls",), {}),
-    ("netns", ("netns", "list"), {}),
-    ("exit", ("exit",), {}),
-    ("quit", ("exit",), {}),
-    # link: positional dev with optional keyword, any order, aliases, choices
-    ("link set veth0 up mtu 1400", ("link", "set"), {"dev": "veth0", "state": "up", "mtu": 1400}),
-    ("link set mtu 1400 dev veth0 down", ("link", "set"), {"dev": "veth0", "state": "down", "mtu": 1400}),
-    ("link se veth0 txqlen 500", ("link", "set"), {"dev": "veth0", "txqueuelen": 500}),
-    ("link set veth0 txq 0x10", ("link", "set"), {"dev": "veth0", "txqueuelen": 16}),
-    ("link set veth0 address 2:0:0:0:0:A", ("link", "set"), {"dev": "veth0", "address": "02:00:00:00:00:0a"}),
-    ("link set veth0 arp off", ("link", "set"), {"dev": "veth0", "arp": False}),
-    ("link set veth0 brd ff:ff:ff:ff:ff:ff", ("link", "set"), {"dev": "veth0", "broadcast": "ff:ff:ff:ff:ff:ff"}),
-    ("link del veth0", ("link", "delete"), {"dev": "veth0"}),
-    ("link del dev veth0", ("link", "delete"), {"dev": "veth0"}),
-    ("link d veth0", ("link", "delete"), {"dev": "veth0"}),
-    ("link set 'veth0' up", ("link", "set"), {"dev": "veth0", "state": "up"}),
-    ('link set veth0 alias "uplink to \\"core\\""', ("link", "set"), {"dev": "veth0", "alias": 'uplink to "core"'}),
-    ("link set veth0 alias it\\'s", ("link", "set"), {"dev": "veth0", "alias": "it's"}),
-    ("link set dev up", ("link", "set"), {"dev": "up"}),  # a keyword's value is taken verbatim
-    # link add: sub-grammars keyed by type
-    ("link add v0 type veth peer name v1", ("link", "add"), {"name": "v0", "type": "veth", "peer": {"name": "v1"}}),
-    ("link add name v0 type veth", ("link", "add"), {"name": "v0", "type": "veth"}),
-    ("link add type veth v0", ("link", "add"), {"name": "v0", "type": "veth"}),
-    ("link add v0 type veth peer name v1 mtu 1400 txqlen 5", ("link", "add"),
-     {"name": "v0", "type": "veth", "peer": {"name": "v1", "mtu": 1400}, "txqueuelen": 5}),
-    ("link add vx0 type vxlan id 42 dstport 4789 local 192.0.2.1 dev eth0 nolearning", ("link", "add"),
-     {"name": "vx0", "type": "vxlan", "id": 42, "dstport": 4789, "local": "192.0.2.1",
-      "vxlan_dev": "eth0", "learning": False}),
-    ("link add mv0 link eth0 type macvlan mode bridge", ("link", "add"),
-     {"name": "mv0", "link": "eth0", "type": "macvlan", "mode": "bridge"}),
-    ("link add br0 type bridge stp_state 1", ("link", "add"), {"name": "br0", "type": "bridge", "stp_state": 1}),
-    ("link add ifb0 ty ifb", ("link", "add"), {"name": "ifb0", "type": "ifb"}),
-    # address
-    ("a add 192.0.2.1/24 dev eth0", ("address", "add"), {"local": P("192.0.2.1", 24, V4), "dev": "eth0"}),
-    ("a add dev eth0 local 192.0.2.1/24", ("address", "add"), {"local": P("192.0.2.1", 24, V4), "dev": "eth0"}),
-    ("a add 192.0.2.1/24 dev eth0 brd +", ("address", "add"), {"broadcast": "+"}),
-    ("a add 192.0.2.1/24 dev eth0 brd", ("address", "add"), {"broadcast": "+"}),
-    ("a add 192.0.2.1/24 brd dev eth0", ("address", "add"), {"broadcast": "+", "dev": "eth0"}),
-    ("a add 192.0.2.1/24 dev eth0 broadcast 192.0.2.255", ("address", "add"), {"broadcast": "192.0.2.255"}),
-    ("a add 2001:DB8::1/64 dev eth0 nodad valid_lft forever preferred_lft 60sec", ("address", "add"),
-     {"local": P("2001:db8::1", 64, V6), "nodad": True, "valid_lft": S.FOREVER, "preferred_lft": 60}),
-    ("a del 192.0.2.1/24 dev eth0", ("address", "delete"), {"local": P("192.0.2.1", 24, V4)}),
-    ("a flush dev eth0 scope link permanent", ("address", "flush"), {"dev": "eth0", "scope": 253, "kind": "permanent"}),
-    # route: leading optional type, any order, aliases, groups
-    ("r a 10/8 via 192.0.2.1 dev eth0 metric 5", ("route", "add"),
-     {"prefix": P("10.0.0.0", 8, V4), "via": {"addr": "192.0.2.1"}, "dev": "eth0", "metric": 5}),
-    ("route add via 192.0.2.1 10.0.0.0/8", ("route", "add"),
-     {"prefix": P("10.0.0.0", 8, V4), "via": {"addr": "192.0.2.1"}}),
-    ("route add dev eth0 metric 10 to 10/8", ("route", "add"), {"prefix": P("10.0.0.0", 8, V4), "metric": 10}),
-    ("route add blackhole 10/8", ("route", "add"), {"type": 6, "prefix": P("10.0.0.0", 8, V4)}),
-    ("route add unreachable default", ("route", "add"), {"type": 7, "prefix": P(None, None, None, "default")}),
-    ("route add 2001:db8::/32 oif eth0 preference 7", ("route", "add"),
-     {"prefix": P("2001:db8::", 32, V6), "dev": "eth0", "metric": 7}),
-    ("route add 10/8 dev eth0 priority 7 proto static scope link table 100", ("route", "add"),
-     {"metric": 7, "proto": 4, "scope": 253, "table": 100}),
-    ("route add 10.1.2.3 dev eth0 table main", ("route", "add"), {"prefix": P("10.1.2.3", None, V4), "table": 254}),
-    ("route add default nexthop via 192.0.2.1 dev eth0 weight 2 nexthop via 192.0.2.2 dev eth1", ("route", "add"),
-     {"nexthop": [{"via": "192.0.2.1", "dev": "eth0", "weight": 2}, {"via": "192.0.2.2", "dev": "eth1"}]}),
-    ("route add 10/8 nexthop dev eth0 nexthop dev eth1 onlink table 7", ("route", "add"),
-     {"nexthop": [{"dev": "eth0"}, {"dev": "eth1", "onlink": True}], "table": 7}),
-    ("route add nexthop dev eth0 10/8", ("route", "add"), {"nexthop": [{"dev": "eth0"}], "prefix": P("10.0.0.0", 8, V4)}),
-    ("route show root 10/8 table all", ("route", "show"), {"root": P("10.0.0.0", 8, V4), "table": 0}),
-    ("route show to all", ("route", "show"), {"to": {"prefix": P(None, None, None, "all")}}),
-    ("route list table custom", ("route", "show"), {"table": "custom"}),
-    ("route get 192.0.2.1 from 192.0.2.2 iif eth0 mark 0x10", ("route", "get"),
-     {"to": "192.0.2.1", "from": "192.0.2.2", "iif": "eth0", "mark": 16}),
-    # neighbour, rule
-    ("n add 192.0.2.9 dev eth0 lladdr 02:00:00:00:00:01 nud permanent", ("neighbour", "add"),
-     {"to": "192.0.2.9", "lladdr": "02:00:00:00:00:01", "nud": 0x80}),
-    ("neigh show nud all", ("neighbour", "show"), {"nud": ["all"]}),
-    ("ru add not from 10/8 lookup 100 priority 10", ("rule", "add"),
-     {"not": True, "from": P("10.0.0.0", 8, V4), "table": 100, "priority": 10}),
-    ("rule add from all fwmark 0x1 table main", ("rule", "add"),
-     {"from": P(None, None, None, "all"), "fwmark": (1, None), "table": 254}),
-    # netns, shell words, rest-of-line
-    ("netns add blue", ("netns", "add"), {"name": "blue"}),
-    ("netns attach blue 1234", ("netns", "attach"), {"name": "blue", "pid": 1234}),
-    ("netns exec blue ip -br link show dev x", ("netns", "exec"),
-     {"name": "blue", "argv": ["ip", "-br", "link", "show", "dev", "x"]}),
-    ("cd sandbox", ("cd",), {"name": "sandbox"}),
-    ("cd /", ("cd",), {"name": "/"}),
-    ("cd -", ("cd",), {"name": "-"}),
-    ("help", ("help",), {}),
-    ("help route add", ("help",), {"topic": ["route", "add"]}),
-    ("watch links routes", ("watch",), {"panes": ["links", "routes"]}),
-    ("watch interval 2 route", ("watch",), {"interval": 2, "panes": ["route"]}),
-    ("monitor", ("monitor",), {}),
-    ("monitor link route all-nsid", ("monitor",), {"objects": ["link", "route"], "all_nsid": True}),
-]
 
 
 @pytest.mark.parametrize("line,path,values", PARSE_OK, ids=[c[0] for c in PARSE_OK])
@@ -182,63 +78,6 @@ def test_parse_accepts_words_and_tokens() -> None:
 
 
 # -- parsing: errors ------------------------------------------------------------------------
-
-# (line, message fragment, word index, column (None: not checked), candidates that must be offered)
-PARSE_ERR = [
-    ("route add 300.1.1.1/24", "invalid prefix '300.1.1.1/24'", 2, 10, []),
-    ("route add 10/33", "bad prefix length", 2, 10, []),
-    ("route add 10/8 via 300.1.1.1", "invalid address '300.1.1.1'", 4, 19, []),
-    ("route add 10/8 via 192.0.2", "invalid address '192.0.2'", 4, 19, []),
-    ("link set veth0 address 02:00:00:00:00", "invalid MAC address '02:00:00:00:00'", 4, 23, []),
-    ("link set veth0 address zz:00:00:00:00:01", "bad octet 'zz'", 4, 23, []),
-    ("link set veth0 mtu 99999999999", "mtu: invalid number '99999999999'", 4, 19, []),
-    ("link set veth0 txqueuelen 4294967296", "out of range 0..4294967295", 4, 26, []),
-    ("link set veth0 mtu 1e3", "invalid number '1e3'", 4, 19, []),
-    ("link set veth0 mtu", "missing MTU after 'mtu'", 4, 18, []),
-    ("route add 10/8 via", "route add: missing via: ADDR", 4, None, []),
-    ("link set veth0 mtu 1400 mtu 1500", "duplicate 'mtu'", 5, 24, []),
-    ("route add 10/8 metric 1 priority 2", "duplicate 'priority' (already given as 'metric')", 5, None, []),
-    ("link set veth0 up down", "'down' conflicts with 'up'", 4, 18, []),
-    ("link set veth0 master br0 nomaster", "'nomaster' cannot be used with 'master'", 5, None, []),
-    ("route add 10/8 via 192.0.2.1 nexthop dev eth0", "'nexthop' cannot be used with 'via'", 5, None, []),
-    ('link set veth0 alias "abc', 'unterminated " quote starting at column 21', 4, 21, []),
-    ("link set 'veth0", "unterminated ' quote starting at column 9", 2, 9, []),
-    ("link set veth0\\", "dangling backslash", 2, None, []),
-    ("route add 10/8 m 5", "ambiguous 'm' for route add: metric, mtu", 3, 15, ["metric", "mtu"]),
-    ("netns a blue", "ambiguous netns verb 'a': add, attach", 1, 6, ["add", "attach"]),
-    ("neigh add 192.0.2.9 dev eth0 nud p", "ambiguous neighbour state 'p': permanent, probe", 6, None, []),
-    ("lnk", "unknown command 'lnk' (did you mean: link?)", 0, 0, ["link"]),
-    ("xyzzy show", "unknown command 'xyzzy'", 0, 0, []),
-    ("route zz", "unknown route verb 'zz' (one of: show, flush, add", 1, 6, ["show", "add"]),
-    ("link shwo", "did you mean: show?", 1, 5, ["show"]),
-    ("route add 10/8 viaa 192.0.2.1", "unknown word 'viaa' for route add (did you mean: via?)", 3, 15, ["via"]),
-    ("route add blakhole 10/8", "invalid prefix 'blakhole'", 2, 10, ["blackhole"]),
-    ("link show veth0 veth1", "unknown word 'veth1' for link show", 3, 16, []),
-    ("link set", "link set: missing IFNAME", 2, 8, []),
-    ("route add", "route add: missing PREFIX", 2, 9, []),
-    ("address add 192.0.2.1/24", "missing dev IFNAME", 3, None, []),
-    ("link add x", "missing type KIND", 3, None, []),
-    ("link add x type veth peer", "missing peer: name NAME", 6, 25, []),
-    ("link add vx type vxlan", "missing id VNI", 5, 22, []),
-    ("link add x type foo", "type: invalid type 'foo' (one of: veth, bridge, vxlan", 4, 16, []),
-    ("route add 10/8 nexthop weight 2", "nexthop: nexthop needs via or dev", 6, None, []),
-    ("link set a/b up", "invalid interface name 'a/b': contains '/'", 2, 9, []),
-    ("link set abcdefghijklmnop up", "longer than 15 bytes", 2, 9, []),
-    ("link set . up", "reserved name", 2, 9, []),
-    ("cd a/b", "invalid namespace name 'a/b'", 1, 3, []),
-    ("route get 192.0.2.1 mark 1/zz", "mark: invalid number '1/zz'", 4, None, []),
-    ("route add 10/8 scope 300", "out of range 0..255", 4, None, []),
-    ("route add 10/8 table foo bar", "unknown word 'bar'", 5, None, []),
-    ("a add 192.0.2.1/24 dev eth0 valid_lft soon", "invalid lifetime 'soon'", 6, None, []),
-    ("netns attach blue 0", "out of range 1..4194304", 3, None, []),
-    ("netns exec blue", "missing COMMAND", 3, None, []),
-    ("-x link", 'unknown option "-x"', 0, 0, []),
-    ("-n", "missing NETNS after option -netns", 1, None, []),
-    ("-4", "missing command", 1, None, []),
-    ("", "empty command", 0, 0, []),
-    ("   ", "empty command", 0, 0, []),
-]
-
 
 @pytest.mark.parametrize("line,message,index,column,candidates", PARSE_ERR,
                          ids=[c[0] or "<empty>" for c in PARSE_ERR])

@@ -15,12 +15,14 @@ import sys
 import time
 from typing import Any, NamedTuple
 
-import helpers
 import pytest
+from support.iporacle import VETH_V0, batch, ip, ipj, sh
+from support.nlrun import nlshell_argv, nlshell_env
+from support.testns import no_dad, requires_root, temp_netns
 
 from nlshell.commands import slots as S
 
-pytestmark = helpers.requires_root
+pytestmark = requires_root
 
 
 class Case(NamedTuple):
@@ -85,27 +87,27 @@ def _argv(case: Case, ns: str) -> list[bytes]:
 def _ns_state(ns: str) -> list[Any]:
     out = []
     for view in (("link",), ("addr",), ("route",), ("-6", "route"), ("rule",), ("neigh",)):
-        rows = helpers.ipj(ns, *view)
+        rows = ipj(ns, *view)
         out.append([{k: v for k, v in r.items() if k not in ("stats64", "stats")} for r in rows])
     return out
 
 
 def _host_links() -> list[Any]:
-    rows = json.loads(helpers.ip("-j", "link") or "[]")  # read-only look at the host
+    rows = json.loads(ip("-j", "link") or "[]")  # read-only look at the host
     return sorted((r["ifindex"], r["ifname"], r.get("mtu"), r.get("flags")) for r in rows)
 
 
 def run(argv: list[bytes], stdin: bytes = b"") -> subprocess.CompletedProcess:
     return subprocess.run([os.fsencode(sys.executable), b"-m", b"nlshell", *argv],
                           capture_output=True, input=stdin, timeout=60,
-                          env=helpers.nlshell_env())
+                          env=nlshell_env())
 
 
 def _veth_ns() -> Any:
-    ctx = helpers.temp_netns()
+    ctx = temp_netns()
     ns = ctx.__enter__()
-    helpers.no_dad(ns)  # link-local addresses final at once: states compare equal
-    helpers.batch(ns, helpers.VETH_V0)
+    no_dad(ns)  # link-local addresses final at once: states compare equal
+    batch(ns, VETH_V0)
     return ctx, ns
 
 
@@ -167,13 +169,13 @@ def test_netns_without_cap_sys_admin_is_one_line(world: str) -> None:
     for args in (["-n", world, "link", "add", "zz", "type", "ifb"], ["-n", world, "-c", "link"],
                  ["-n", world]):
         proc = subprocess.run(["setpriv", "--inh-caps=-all", "--bounding-set=-sys_admin", "--",
-                               *helpers.nlshell_argv(*args)], capture_output=True, text=True,
-                              input="", timeout=60, env=helpers.nlshell_env())
+                               *nlshell_argv(*args)], capture_output=True, text=True,
+                              input="", timeout=60, env=nlshell_env())
         assert proc.returncode == 1, proc
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
         assert "CAP_SYS_ADMIN" in proc.stderr and "CAP_NET_ADMIN" not in proc.stderr
         assert world in proc.stderr
-    assert "zz" not in helpers.sh(world, "link")
+    assert "zz" not in sh(world, "link")
     assert _host_links() == host
 
 
@@ -205,7 +207,7 @@ def test_ctrl_c_at_start_up_is_quiet(stage: str) -> None:
     # sys.argv[0] says "nlshell", as for the installed console script
     code = "import sys\nsys.argv[0] = '/usr/bin/nlshell'\n" + _STAGES[stage]
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=helpers.nlshell_env())
+                          timeout=60, env=nlshell_env())
     assert (proc.returncode, proc.stderr) == (130, "")
 
 
@@ -213,9 +215,9 @@ def test_ctrl_c_soon_after_start_never_shows_nlshell_frames() -> None:
     """SIGINT sent at many moments of a real start: never a traceback through nlshell's
     code (the interpreter's own start-up, before any nlshell code runs, is out of reach)."""
     for n in range(12):
-        proc = subprocess.Popen(helpers.nlshell_argv("-c", "netns list"), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(nlshell_argv("-c", "netns list"), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=helpers.nlshell_env())
+                                env=nlshell_env())
         time.sleep(0.01 * n)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -229,5 +231,5 @@ def test_library_import_keeps_the_programs_sigint_handler() -> None:
     code = ("import signal, nlshell\n"
             "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=helpers.nlshell_env())
+                          timeout=60, env=nlshell_env())
     assert proc.returncode == 0, proc.stderr

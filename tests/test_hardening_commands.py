@@ -12,18 +12,18 @@ import sys
 import tempfile
 from collections.abc import Iterator
 
-import helpers
 import pytest
+from support import iporacle, nlrun, testns
 
 from nlshell.engine.iproute import IPRoute
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 
 @pytest.fixture
 def fresh() -> Iterator[str]:
     """A namespace exactly as `ip netns add` leaves it: lo down, no main table yet."""
-    with helpers.temp_netns(lo_up=False) as name:
+    with testns.temp_netns(lo_up=False) as name:
         yield name
 
 
@@ -38,7 +38,7 @@ FIRST_SHOWS = [
 
 @pytest.mark.parametrize("line,out", FIRST_SHOWS)
 def test_first_route_show_in_a_fresh_namespace(fresh: str, line: str, out: str) -> None:
-    proc = helpers.run_nlshell("-n", fresh, *line.split())
+    proc = nlrun.run_nlshell("-n", fresh, *line.split())
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, out, "")
 
 
@@ -49,7 +49,7 @@ def test_get_routes_of_a_missing_main_table_is_empty(fresh: str) -> None:
 
 
 def test_another_missing_table_is_still_the_kernels_error(fresh: str) -> None:
-    res = helpers.nl(fresh, "route show table 55")  # as ip: exit 2, the kernel's words
+    res = nlrun.nl(fresh, "route show table 55")  # as ip: exit 2, the kernel's words
     assert res.code == 2 and "FIB table does not exist" in res.err
 
 
@@ -71,21 +71,21 @@ BAD_LINES = [
 
 @pytest.mark.parametrize("line,code,words", BAD_LINES)
 def test_bad_input_is_one_line(vns: str, line: str, code: int, words: tuple[str, ...]) -> None:
-    before = helpers.ipj(vns, "-d", "link", "show"), helpers.ipj(vns, "addr", "show")
-    proc = helpers.run_nlshell("-n", vns, *line.split())
+    before = iporacle.ipj(vns, "-d", "link", "show"), iporacle.ipj(vns, "addr", "show")
+    proc = nlrun.run_nlshell("-n", vns, *line.split())
     lines = proc.stderr.splitlines()
     assert proc.returncode == code and len(lines) == 1, proc.stderr
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
     for word in words:
         assert word in lines[0], (word, lines[0])
-    after = helpers.ipj(vns, "-d", "link", "show"), helpers.ipj(vns, "addr", "show")
+    after = iporacle.ipj(vns, "-d", "link", "show"), iporacle.ipj(vns, "addr", "show")
     assert [x["ifname"] for x in after[0]] == [x["ifname"] for x in before[0]]
     assert after[1] == before[1]
 
 
 def test_tun_owner_up_to_the_largest_id(ns: str) -> None:
-    helpers.ok(ns, "link add t3 type tun user 4294967294")
-    assert "user 4294967294" in helpers.ok(ns, "tuntap show")
+    nlrun.ok(ns, "link add t3 type tun user 4294967294")
+    assert "user 4294967294" in nlrun.ok(ns, "tuntap show")
 
 
 # -- batch lines: bounded length -------------------------------------------------------
@@ -113,7 +113,7 @@ def _max_rss_kb(argv: list[str], stdin_path: str | None = None) -> tuple[int, st
             "sys.stdout.write(p.stderr.decode())\n")
     proc = subprocess.run([sys.executable, "-c", code, stdin_path or "", *argv],
                           capture_output=True, text=True, timeout=90,
-                          env=helpers.nlshell_env())
+                          env=nlrun.nlshell_env())
     first, _, err = proc.stdout.partition("\n")
     rc, rss = first.split()
     return int(rc), err, int(rss)
@@ -121,7 +121,7 @@ def _max_rss_kb(argv: list[str], stdin_path: str | None = None) -> tuple[int, st
 
 @pytest.mark.parametrize("how", ["file", "stdin", "check"])
 def test_batch_line_too_long(ns: str, long_batch: str, how: str) -> None:
-    base = helpers.nlshell_argv("-n", ns)
+    base = nlrun.nlshell_argv("-n", ns)
     if how == "file":
         argv, stdin, where = [*base, "-b", long_batch], None, f"{long_batch}:2"
     elif how == "stdin":
@@ -134,8 +134,8 @@ def test_batch_line_too_long(ns: str, long_batch: str, how: str) -> None:
 
 
 def test_batch_line_too_long_with_force_goes_on(ns: str, long_batch: str) -> None:
-    proc = subprocess.run([*helpers.nlshell_argv("-n", ns, "--force", "-j", "-b", long_batch)],
-                          capture_output=True, text=True, timeout=60, env=helpers.nlshell_env())
+    proc = subprocess.run([*nlrun.nlshell_argv("-n", ns, "--force", "-j", "-b", long_batch)],
+                          capture_output=True, text=True, timeout=60, env=nlrun.nlshell_env())
     assert proc.returncode == 1 and proc.stderr == f"{long_batch}:2: line too long\n"
     assert [len(json.loads(x)) for x in proc.stdout.splitlines()] == [1, 1]  # lo, twice
 
@@ -144,7 +144,7 @@ def test_batch_of_continued_lines_too_long(ns: str) -> None:
     from nlshell.commands.runner import LINE_LIMIT
 
     text = "link show \\\n" + ("x" * 1000 + " \\\n") * (LINE_LIMIT // 1000 + 1) + "\n"
-    res = helpers.nl_batch(ns, text, source="b")
+    res = nlrun.nl_batch(ns, text, source="b")
     assert res.code == 1 and res.err == "b:1: line too long\n"
 
 
@@ -165,8 +165,8 @@ NETNS_REFUSED = [
 @pytest.mark.parametrize("line,words", NETNS_REFUSED)
 def test_netns_refusals_name_the_capability(ns: str, line: str, words: tuple[str, ...]
                                             ) -> None:
-    proc = subprocess.run([*_unprivileged(), *helpers.nlshell_argv(*line.format(ns=ns).split())],
-                          capture_output=True, text=True, timeout=60, env=helpers.nlshell_env())
+    proc = subprocess.run([*_unprivileged(), *nlrun.nlshell_argv(*line.format(ns=ns).split())],
+                          capture_output=True, text=True, timeout=60, env=nlrun.nlshell_env())
     lines = proc.stderr.splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "internal error" not in lines[0] and "no process" not in lines[0]
@@ -176,5 +176,5 @@ def test_netns_refusals_name_the_capability(ns: str, line: str, words: tuple[str
 
 
 def test_netns_exec_still_runs_with_the_privilege(ns: str) -> None:
-    proc = helpers.run_nlshell("netns", "exec", ns, "ip", "-br", "link", "show", "lo")
+    proc = nlrun.run_nlshell("netns", "exec", ns, "ip", "-br", "link", "show", "lo")
     assert proc.returncode == 0 and proc.stdout.startswith("lo"), proc.stderr

@@ -14,16 +14,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from helpers import (
-    fd_count,
-    ip,
-    ipj,
-    new_ns_name,
-    nl_batch,
-    ns_exists,
-    requires_root,
-    run_nlshell,
-)
+from support.iporacle import ip, ipj
+from support.nlrun import nl_batch, run_nlshell
+from support.resources import fd_count
+from support.testns import new_ns_name, ns_exists, requires_root
 
 from nlshell.commands.context import MAX_OPEN, Context, Options
 from nlshell.commands.runner import Runner

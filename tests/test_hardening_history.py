@@ -404,7 +404,7 @@ def shell_env(home: Home, monkeypatch: pytest.MonkeyPatch) -> Home:
 
 @pytest.mark.parametrize("case", list(SHELL_CASES))
 def test_shell_starts(shell_env: Home, ns: str, case: str) -> None:
-    from test_shell_pipe import Session
+    from support.pipeshell import Session
 
     home = shell_env
     plants, expected = SHELL_CASES[case]
@@ -429,7 +429,7 @@ def test_shell_starts(shell_env: Home, ns: str, case: str) -> None:
 
 
 def test_shell_history_write_failure_mid_session(shell_env: Home, ns: str) -> None:
-    from test_shell_pipe import Session
+    from support.pipeshell import Session
 
     home = shell_env
     s = Session(ns, real_files=True)
@@ -449,7 +449,7 @@ def test_shell_history_write_failure_mid_session(shell_env: Home, ns: str) -> No
 
 def test_no_thread_left_waiting_on_a_fifo(shell_env: Home, ns: str) -> None:
     """The FIFO cases open nothing that blocks: no thread stays behind."""
-    from test_shell_pipe import Session
+    from support.pipeshell import Session
 
     _fifo(shell_env)
     _cfg_fifo(shell_env)

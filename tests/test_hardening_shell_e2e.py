@@ -13,31 +13,24 @@ import shlex
 import subprocess
 
 import pytest
-from helpers import ip, nlshell_argv
-from test_shell_e2e import Terminal, pytestmark  # noqa: F401 - root and tmux required
+from support.iporacle import ip
+from support.testns import requires_root
+from support.tmux import Terminal, needs_tmux
+
+pytestmark = [requires_root, needs_tmux]
 
 ROUTES = 30_000
 
 
 class Recorded(Terminal):
-    """A Terminal whose script also records the terminal's settings after nlshell left."""
+    """A Terminal whose script also records the terminal's settings before nlshell and after
+    it left (complete once its exit status is written)."""
 
     def start(self, argv: list[str]) -> None:
-        cmd = shlex.join(nlshell_argv(*argv))
-        stty = os.path.join(self.tmp, "stty")
+        stty = shlex.quote(os.path.join(self.tmp, "stty"))
         # (the script outlives a Ctrl-C; its handler is reset to the default in nlshell)
-        script = (f"trap true INT; cd {shlex.quote(self.tmp)}; stty -a > {stty}.before; {cmd}; "
-                  f"echo $? > {self.rc_file}; stty -a > {stty}.after; sleep 30")
-        subprocess.run(["tmux", "-L", self.server, "-f", "/dev/null", "new-session", "-d",
-                        "-s", "t", "-x", "120", "-y", "40", "sh", "-c", script],
-                       check=True, env=self.env, timeout=10)
-
-    def rc(self) -> str | None:
-        try:
-            with open(self.rc_file) as fh:
-                return fh.read().strip() or None
-        except FileNotFoundError:
-            return None
+        super().start(argv, before=f"trap true INT; stty -a > {stty}.before;",
+                      after=f"stty -a > {stty}.after;")
 
 
 @pytest.fixture
@@ -78,8 +71,7 @@ def test_ctrl_d_after_a_long_command_leaves(term: Recorded, routes_ns: str, case
     term.wait("routes scrolling", lambda s: "/24" in s and "v0" in s, timeout=30)
     for key in CASES[case]:
         term.keys(key)
-    term.wait("nlshell to leave", lambda s: term.rc() is not None, timeout=60)
-    assert term.rc() == "0"
+    assert term.wait_exit() == "0"
     screen = term.screen()
     assert "Traceback" not in screen
     before = open(os.path.join(term.tmp, "stty.before")).read()
@@ -101,5 +93,4 @@ def test_keys_typed_while_a_command_runs_are_kept(term: Recorded, routes_ns: str
     term.wait("pwd typed ahead at the next prompt", lambda s: f"{prompt} pwd" in s, timeout=60)
     term.keys("C-d")  # text on the line: Ctrl-D deletes under the cursor, does not leave
     term.keys("C-u", "C-d")
-    term.wait("nlshell to leave", lambda s: term.rc() is not None, timeout=60)
-    assert term.rc() == "0"
+    assert term.wait_exit() == "0"

@@ -7,20 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from helpers import (
-    NETNS_DIR,
-    NS_PREFIX,
-    REPO,
-    IpError,
-    diff_snapshots,
-    host_snapshot,
-    ipj,
-    nlshell_env,
-    ns_exists,
-    requires_root,
-    sh,
-    temp_netns,
-)
+from support.hostguard import diff_snapshots, host_snapshot
+from support.iporacle import IpError, ipj, sh
+from support.nlrun import REPO, nlshell_env
+from support.testns import NETNS_DIR, NS_PREFIX, ns_exists, requires_root, temp_netns
 
 _seen: list[str] = []  # names handed out by `ns`, checked by the next test
 

@@ -25,8 +25,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-import helpers
 import pytest
+from support.iporacle import VETH_V0, batch, ip, ipj
+from support.nlrun import nlshell_env
+from support.testns import no_dad, requires_root, temp_netns
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import (
@@ -43,7 +45,7 @@ from nlshell.commands.grammar import (
 )
 from nlshell.commands.parser import ParseError, parse, quote_word
 
-pytestmark = helpers.requires_root
+pytestmark = requires_root
 
 # commands not probed: they block (monitor, watch), leave the process (exit), or act on
 # /run/netns or spawn programs, which is the host's (netns add/attach/delete/set/exec)
@@ -196,7 +198,7 @@ _VOLATILE = {"stats64", "stats", "used", "updated", "probes", "expires", "confir
 def ns_state(ns: str) -> list[Any]:
     """link, addr, route (all tables, both families), rule, neigh of `ns` from one
     `ip -j -batch` run."""
-    text = helpers.batch(ns, "link show\naddr show\nroute show table all\nrule show\n"
+    text = batch(ns, "link show\naddr show\nroute show table all\nrule show\n"
                              "neigh show\n", "-j")
     views = [json.loads(line, strict=False) for line in text.splitlines() if line.strip()]
     for rows in views:
@@ -213,7 +215,7 @@ def settle(ns: str) -> None:
     link watch does it a moment after `up`), so that states compared later are stable."""
     deadline = time.monotonic() + 30
     while True:
-        rows = helpers.ipj(ns, "link", "show")
+        rows = ipj(ns, "link", "show")
         if all(r.get("operstate") == "UP" for r in rows if r["ifname"] in ("v0", "v1")):
             return
         if time.monotonic() > deadline:
@@ -222,7 +224,7 @@ def settle(ns: str) -> None:
 
 
 def host_links() -> list[Any]:
-    rows = json.loads(helpers.ip("-j", "link") or "[]")  # a read-only look at the host
+    rows = json.loads(ip("-j", "link") or "[]")  # a read-only look at the host
     return sorted((r["ifindex"], r["ifname"], r.get("mtu"), r.get("flags")) for r in rows)
 
 
@@ -327,11 +329,11 @@ def world() -> Iterator[dict[str, Any]]:
     def rebuild() -> str:
         if made:
             made.pop().__exit__(None, None, None)
-        ctx = helpers.temp_netns()
+        ctx = temp_netns()
         ns = ctx.__enter__()
         made.append(ctx)
-        helpers.no_dad(ns)
-        helpers.batch(ns, helpers.VETH_V0)
+        no_dad(ns)
+        batch(ns, VETH_V0)
         settle(ns)
         return ns
 
@@ -395,13 +397,13 @@ ARGV_SAMPLE = [
 
 @pytest.mark.parametrize("words", [pytest.param(w, id=str(i)) for i, w in enumerate(ARGV_SAMPLE)])
 def test_probe_argv_bytes_sample(ns: str, words: list[str | bytes]) -> None:
-    helpers.no_dad(ns)
-    helpers.batch(ns, helpers.VETH_V0)
+    no_dad(ns)
+    batch(ns, VETH_V0)
     settle(ns)
     before = ns_state(ns)
     argv = [os.fsencode(w) if isinstance(w, str) else w for w in ["-n", ns, *words]]
     proc = subprocess.run([os.fsencode(sys.executable), b"-m", b"nlshell", *argv],
-                          capture_output=True, timeout=60, env=helpers.nlshell_env())
+                          capture_output=True, timeout=60, env=nlshell_env())
     err = proc.stderr.decode("utf-8", "backslashreplace")
     assert "Traceback" not in err and "internal error" not in err, err
     assert proc.returncode in (0, 1, 2)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 
-import helpers
 import pytest
+from support.iporacle import VETH_V0, batch, sh
+from support.testns import requires_root
 
 from nlshell.commands import slots as S
 from nlshell.commands.context import Context, Options, quoted
@@ -40,10 +41,10 @@ def test_render_selector_does_not_read_unicode_digits(text: str) -> None:
     assert select_links(msgs, None, dev="3") == []  # ASCII: an index, none listed here
 
 
-@helpers.requires_root
+@requires_root
 @pytest.mark.parametrize("use_cache", [False, True], ids=["ipr", "cache"])
 def test_context_and_cache_read_only_ascii_indexes(ns: str, use_cache: bool) -> None:
-    helpers.batch(ns, helpers.VETH_V0)
+    batch(ns, VETH_V0)
     ctx = Context(netns=ns, opts=Options(), out=io.StringIO(), err=io.StringIO())
     ctx.use_cache = use_cache
     try:
@@ -88,7 +89,7 @@ def test_report_is_one_line() -> None:
     assert err.getvalue() == "f:1: bad " + ("\\x0a" + "z" * 36) + "…\n"  # one word, cut
 
 
-@helpers.requires_root
+@requires_root
 @pytest.mark.parametrize("line", [
     "tuntap add tq0 mode tap user 'a\nb'",
     "tuntap add tq0 mode tap group 'a\nb'",
@@ -103,8 +104,8 @@ def test_report_is_one_line() -> None:
     "route add 198.51.100.0/24 dev v0 rtt " + "1" * 400 + ".0",
 ])
 def test_user_words_in_errors_are_one_short_line(ns: str, line: str) -> None:
-    helpers.batch(ns, helpers.VETH_V0)
-    before = helpers.sh(ns, "link") + helpers.sh(ns, "addr") + helpers.sh(ns, "route")
+    batch(ns, VETH_V0)
+    before = sh(ns, "link") + sh(ns, "addr") + sh(ns, "route")
     err = io.StringIO()
     ctx = Context(netns=ns, opts=Options(), out=io.StringIO(), err=err)
     try:
@@ -114,7 +115,7 @@ def test_user_words_in_errors_are_one_short_line(ns: str, line: str) -> None:
     text = err.getvalue()
     assert code in (1, 2) and text.count("\n") == 1 and len(text) < 200, text[:300]
     assert "internal error" not in text
-    assert helpers.sh(ns, "link") + helpers.sh(ns, "addr") + helpers.sh(ns, "route") == before
+    assert sh(ns, "link") + sh(ns, "addr") + sh(ns, "route") == before
 
 
 @pytest.mark.parametrize(("exc", "cap"), [

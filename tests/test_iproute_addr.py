@@ -7,7 +7,8 @@ import socket
 from typing import Any
 
 import pytest
-from helpers import add_veth, ipj
+from support.iporacle import ipj
+from support.resources import add_veth
 
 from nlshell import IPRoute, NetlinkError
 

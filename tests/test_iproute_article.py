@@ -7,7 +7,7 @@ Also the article's point: without `link('set', ..., state='up')` the route add f
 from __future__ import annotations
 
 import pytest
-from helpers import ipj
+from support.iporacle import ipj
 
 import nlshell
 from nlshell import IPRoute, Iproute, NetlinkError

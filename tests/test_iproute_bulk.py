@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 
 import pytest
-from helpers import ipj
+from support.iporacle import ipj
 
 from nlshell import IPRoute, NetlinkError
 

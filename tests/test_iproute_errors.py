@@ -7,7 +7,7 @@ import errno
 from typing import Any
 
 import pytest
-from helpers import ipj
+from support.iporacle import ipj
 
 from nlshell import IPRoute, NetlinkError
 from nlshell.engine import requests as R

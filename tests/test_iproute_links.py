@@ -11,7 +11,9 @@ import os
 from typing import Any
 
 import pytest
-from helpers import add_veth, ipj, process_in_ns, sh
+from support.iporacle import ipj, sh
+from support.resources import add_veth
+from support.testns import process_in_ns
 
 from nlshell import IPRoute, NetlinkError
 from nlshell.engine import requests as R

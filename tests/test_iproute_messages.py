@@ -9,7 +9,7 @@ import struct
 from typing import Any
 
 import pytest
-from helpers import batch, sh
+from support.iporacle import batch, sh
 
 from nlshell import IPRoute
 from nlshell.engine.codec import DecodeError, Message, encode, parse

@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 
 import pytest
-from helpers import batch, sh
+from support.events import EVENT_DEADLINE, collect
+from support.iporacle import batch, sh
 
 from nlshell import IPRoute
 from nlshell.engine.codec import constants as C
@@ -17,15 +18,6 @@ from nlshell.engine.socket import NetlinkSocket
 
 # overrun handling gone wrong would wait forever for a reply: fail instead
 pytestmark = [pytest.mark.requires_root, pytest.mark.usefixtures("no_hang")]
-
-
-def collect(ipr: IPRoute, until: Callable[[list], bool], timeout: float = 5.0) -> list:
-    """Events until `until(events)` holds (or the time is up)."""
-    out: list = []
-    deadline = time.monotonic() + timeout
-    while not until(out) and time.monotonic() < deadline:
-        out += ipr.get(timeout=max(0.0, deadline - time.monotonic()))
-    return out
 
 
 def has(event: str, name: str) -> Callable[[list], bool]:
@@ -113,7 +105,7 @@ def test_overrun_raises_netlink_overrun(ns: str) -> None:
             == 2000
         sh(ns, "route add 10.200.0.0/24 dev veth0")
         got = []
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + EVENT_DEADLINE
         while time.monotonic() < deadline and ("10.200.0.0" not in got):
             got += [m.get("dst") for m in small.get(timeout=1)]
         assert "10.200.0.0" in got

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from helpers import ipj
+from support.iporacle import ipj
 
 from nlshell import IPRoute, NetlinkError
 

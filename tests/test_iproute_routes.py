@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from helpers import batch, ipj
+from support.iporacle import batch, ipj
 
 from nlshell import IPRoute, NetlinkError
 from nlshell.engine import requests as R

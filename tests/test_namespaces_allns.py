@@ -3,11 +3,11 @@ the nsid -> name helpers (netns.nsid_map, nsmap.NsidMap) name it."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
-from helpers import created_ns, new_ns_name, requires_root
+from support.events import wait_for
+from support.testns import created_ns, new_ns_name, requires_root
 
 from nlshell import IPRoute, NetNS, netns
 from nlshell.engine.codec import constants as C
@@ -21,18 +21,6 @@ def three() -> Iterator[tuple[str, str, str]]:
     """Namespaces A (the listener's), B and C, made by netns.create and removed after."""
     with created_ns() as a, created_ns() as b, created_ns() as c:
         yield a, b, c
-
-
-def wait_for(ipr: IPRoute, want, timeout: float = 5.0) -> list:
-    """Events until one satisfies ``want``; all of them, the match last."""
-    seen: list = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for msg in ipr.get(timeout=max(0.0, deadline - time.monotonic())):
-            seen.append(msg)
-            if want(msg):
-                return seen
-    raise AssertionError(f'no matching event within {timeout}s; saw {[m.event for m in seen]}')
 
 
 def new_link(name: str):

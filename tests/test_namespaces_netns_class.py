@@ -7,16 +7,14 @@ import os
 import threading
 
 import pytest
-from helpers import NETNS_DIR, fd_count, ipj, new_ns_name, requires_root, run_threads
+from support.iporacle import ipj
+from support.resources import fd_count, run_threads
+from support.testns import NETNS_DIR, new_ns_name, requires_root, run_dir
 
 import nlshell
 from nlshell import NETNS, IPRoute, NetNS, Netns, netns
 
 pytestmark = requires_root
-
-
-def run_dir() -> tuple[bool, list[str]]:
-    return os.path.isdir(NETNS_DIR), netns.listnetns()
 
 
 def link_names(ipr: IPRoute) -> set[str]:

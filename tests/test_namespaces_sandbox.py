@@ -15,7 +15,9 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from helpers import NETNS_DIR, fd_count, ipj, requires_root, unused_ns_name
+from support.iporacle import ipj
+from support.resources import fd_count
+from support.testns import NETNS_DIR, requires_root, unused_ns_name
 
 from nlshell import NetNS, netns
 

@@ -1,6 +1,6 @@
 """nlshell.engine.netns against the real kernel, with `ip netns` / `ip -n` as the oracle.
 
-Every namespace is named nlt-<pid>-<n> (helpers.new_ns_name) and removed in a finally; the
+Every namespace is named nlt-<pid>-<n> (support.testns.new_ns_name) and removed in a finally; the
 session guard in conftest.py puts /run/netns back as it was found.
 """
 
@@ -13,35 +13,19 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from helpers import (
-    NETNS_DIR,
-    fd_count,
-    ip,
-    ipj,
-    new_ns_name,
-    process_in_ns,
-    requires_root,
-    run_threads,
-)
+from support.iporacle import ip, ip_names, ipj
+from support.resources import fd_count, run_threads
+from support.testns import NETNS_DIR, NS_PREFIX, new_ns_name, process_in_ns, requires_root, run_dir
 
 from nlshell.engine import netns as N
 
 pytestmark = requires_root
 
 
-def ip_names() -> list[str]:
-    """Names as `ip netns list` prints them ('NAME' or 'NAME (id: N)')."""
-    return [line.split()[0] for line in ip('netns', 'list').splitlines() if line.strip()]
-
-
 def thread_ns() -> int:
     """Inode of the calling thread's net namespace, read the way the kernel prints it."""
     link = os.readlink('/proc/thread-self/ns/net')  # 'net:[4026532177]'
     return int(link[link.index('[') + 1:-1])
-
-
-def dir_state() -> tuple[bool, list[str]]:
-    return os.path.isdir(NETNS_DIR), N.listnetns()
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -51,25 +35,25 @@ BAD_NAMES = ['', 'a/b', '..', '.', 'x' * 300, 'a\0b', '/']
 
 @pytest.mark.parametrize('bad', BAD_NAMES)
 def test_bad_names_raise_and_create_nothing(bad: str) -> None:
-    before = dir_state()
+    before = run_dir()
     for call in (N.validate_name, N.create, N.open_ns_fd, N.remove):
         with pytest.raises(ValueError) as info:
             call(bad)
         assert repr(bad) in str(info.value)
     with pytest.raises(ValueError, match='invalid|path'):
         N.attach(bad, os.getpid())
-    assert dir_state() == before
+    assert run_dir() == before
 
 
 def test_strict_only_for_new_names() -> None:
     # names someone else may have made stay reachable; we just do not make them
     assert N.ns_path('-x') == f'{NETNS_DIR}/-x'
     assert N.validate_name('x' * 255) == 'x' * 255
-    before = dir_state()
+    before = run_dir()
     for bad in ('-x', 'a\nb', 'tab\there'):
         with pytest.raises(ValueError, match='invalid network namespace name'):
             N.create(bad)
-    assert dir_state() == before
+    assert run_dir() == before
 
 
 def test_non_strings_are_type_errors() -> None:
@@ -151,6 +135,11 @@ def test_remove_missing_is_file_not_found_naming_it(made: str) -> None:
         N.remove(missing)
 
 
+def ours(names: list[str]) -> list[str]:
+    """The namespaces of this test run: other runs on the machine add and remove theirs."""
+    return [n for n in names if n.startswith(NS_PREFIX)]
+
+
 def test_failed_create_leaves_nothing(made: str, monkeypatch: pytest.MonkeyPatch) -> None:
     name = new_ns_name()
     before = N.listnetns()
@@ -167,7 +156,7 @@ def test_failed_create_leaves_nothing(made: str, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(N, '_sys_unshare', refuse)
     with pytest.raises(PermissionError):
         N.create(name)
-    assert N.listnetns() == before
+    assert ours(N.listnetns()) == ours(before)
 
 
 def test_half_made_namespace_is_refused_and_removable(made: str) -> None:
@@ -415,7 +404,7 @@ def test_attach(sleeper: tuple[str, int]) -> None:
         N.attach(alias, nobody)
     with pytest.raises(ValueError, match='pid'):
         N.attach(alias, -1)
-    assert N.listnetns() == before
+    assert ours(N.listnetns()) == ours(before)
 
 
 # -- nsid ------------------------------------------------------------------------------------

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import helpers
 import pytest
-from helpers import nl, nlj, ok
+from support.iporacle import VETH_V0, batch, ipj, sh
+from support.nlrun import nl, nlj, ok
+from support.testns import no_dad, requires_root, temp_netns
 
-pytestmark = helpers.requires_root
+pytestmark = requires_root
 
-SETUP = helpers.VETH_V0 + """\
+SETUP = VETH_V0 + """\
 link add v2 type veth peer name v3
 link set v2 up
 link set v3 up
@@ -35,14 +36,14 @@ route add 2001:db8:9::/64 nhid 5
 
 @pytest.fixture(scope="module")
 def rich() -> Iterator[str]:
-    with helpers.temp_netns() as name:
-        helpers.no_dad(name)
-        helpers.batch(name, SETUP)
+    with temp_netns() as name:
+        no_dad(name)
+        batch(name, SETUP)
         yield name
 
 
 def ids(ns: str, *args: str) -> list[int]:
-    return [e["id"] for e in helpers.ipj(ns, "nexthop", "show", *args)]
+    return [e["id"] for e in ipj(ns, "nexthop", "show", *args)]
 
 
 # -- the codec ------------------------------------------------------------------------------
@@ -53,7 +54,7 @@ def test_codec_reads_what_ip_shows(rich: str) -> None:
 
     with IPRoute(netns=rich) as ipr:
         msgs = {m.get("id"): m for m in ipr.get_nexthops()}
-    want = {e["id"]: e for e in helpers.ipj(rich, "-d", "nexthop", "show")}
+    want = {e["id"]: e for e in ipj(rich, "-d", "nexthop", "show")}
     assert set(msgs) == set(want)
     for nh_id, e in want.items():
         m = msgs[nh_id]
@@ -82,21 +83,21 @@ SHOWS = ["nexthop show", "nexthop", "nh", "nh list", "-d nexthop show", "nexthop
 def test_show_equals_ip(rich: str, line: str) -> None:
     # `nh` is nlshell's shortcut (ip 6.1 knows only `nexthop`)
     words = ["nexthop" if w == "nh" else w for w in line.split()]
-    assert nlj(rich, line) == helpers.ipj(rich, *words)
+    assert nlj(rich, line) == ipj(rich, *words)
 
 
 @pytest.mark.parametrize("line", ["-d route show", "-d -6 route show",
                                   "-d route show 198.18.0.0/16", "route show"])
 def test_route_nh_info_equals_ip(rich: str, line: str) -> None:
     got = nlj(rich, line)
-    assert got == helpers.ipj(rich, *line.split())
+    assert got == ipj(rich, *line.split())
     if line.startswith("-d"):
         assert any("nh_info" in r for r in got)
 
 
 def test_brief_lines_are_ips_text(rich: str) -> None:
     text = ok(rich, "nexthop show", brief=True)
-    want = helpers.sh(rich, "nexthop", "show")
+    want = sh(rich, "nexthop", "show")
     assert text.split("\n") == [line.rstrip() for line in want.split("\n")]
 
 
@@ -113,36 +114,36 @@ def test_table(rich: str) -> None:
 
 @pytest.fixture
 def v0(ns: str) -> str:
-    helpers.batch(ns, helpers.VETH_V0)
+    batch(ns, VETH_V0)
     return ns
 
 
 def test_add_replace_get_del(v0: str) -> None:
     ok(v0, "nexthop add id 20 via 192.0.2.20 dev v0 proto bgp")
-    assert helpers.ipj(v0, "nexthop", "show", "id", "20") == [
+    assert ipj(v0, "nexthop", "show", "id", "20") == [
         {"id": 20, "gateway": "192.0.2.20", "dev": "v0", "scope": "link", "protocol": "bgp",
          "flags": []}]
     ok(v0, "nh replace id 20 via 192.0.2.21 dev v0")
-    assert helpers.ipj(v0, "nexthop", "show", "id", "20")[0]["gateway"] == "192.0.2.21"
+    assert ipj(v0, "nexthop", "show", "id", "20")[0]["gateway"] == "192.0.2.21"
     ok(v0, "nexthop add id 21 via 203.0.113.1 dev v0 onlink", "-6 nexthop add id 22 blackhole",
        "nexthop add id 23 via 192.0.2.23 fdb")
-    assert helpers.ipj(v0, "nexthop", "show", "id", "21")[0]["flags"] == ["onlink"]
-    assert helpers.ipj(v0, "nexthop", "show", "id", "22")[0]["blackhole"] is None
-    assert "fdb" in helpers.ipj(v0, "nexthop", "show", "id", "23")[0]
+    assert ipj(v0, "nexthop", "show", "id", "21")[0]["flags"] == ["onlink"]
+    assert ipj(v0, "nexthop", "show", "id", "22")[0]["blackhole"] is None
+    assert "fdb" in ipj(v0, "nexthop", "show", "id", "23")[0]
     ok(v0, "nexthop add id 30 group 20,5/21",
        "nexthop add id 31 group 20/21 type resilient buckets 16 idle_timer 30")
-    assert helpers.ipj(v0, "nexthop", "show", "id", "30")[0]["group"] == [
+    assert ipj(v0, "nexthop", "show", "id", "30")[0]["group"] == [
         {"id": 20, "weight": 5}, {"id": 21}]
-    res = helpers.ipj(v0, "nexthop", "show", "id", "31")[0]
+    res = ipj(v0, "nexthop", "show", "id", "31")[0]
     assert res["type"] == "resilient" and res["resilient_args"]["buckets"] == 16
     assert res["resilient_args"]["idle_timer"] == 30
-    assert nlj(v0, "nexthop get id 30") == helpers.ipj(v0, "nexthop", "get", "id", "30")
+    assert nlj(v0, "nexthop get id 30") == ipj(v0, "nexthop", "get", "id", "30")
     ok(v0, "nexthop del id 30", "nh delete id 31")
     assert ids(v0) == [20, 21, 22, 23]
 
 
 def test_flush(v0: str) -> None:
-    helpers.batch(v0, "link add v2 type veth peer name v3\nlink set v2 up\nlink set v3 up\n"
+    batch(v0, "link add v2 type veth peer name v3\nlink set v2 up\nlink set v3 up\n"
                   "nexthop add id 1 via 192.0.2.9 dev v0\nnexthop add id 2 dev v2\n"
                   "nexthop add id 3 group 1/2\nnexthop add id 4 blackhole\n")
     assert ok(v0, "nexthop flush dev v2") == "Flushed 1 nexthops\n"
@@ -154,10 +155,10 @@ def test_flush(v0: str) -> None:
 
 def test_route_with_nhid(v0: str) -> None:
     ok(v0, "nexthop add id 5 via 192.0.2.5 dev v0", "route add 203.0.113.0/24 nhid 5")
-    route = helpers.ipj(v0, "-d", "route", "show", "203.0.113.0/24")[0]
+    route = ipj(v0, "-d", "route", "show", "203.0.113.0/24")[0]
     assert route["nhid"] == 5 and route["nh_info"]["gateway"] == "192.0.2.5"
     ok(v0, "nexthop del id 5")  # the kernel takes the route with it
-    assert helpers.ipj(v0, "route", "show", "203.0.113.0/24") == []
+    assert ipj(v0, "route", "show", "203.0.113.0/24") == []
 
 
 BAD = [
@@ -183,12 +184,12 @@ BAD = [
 
 @pytest.mark.parametrize(("line", "word"), BAD, ids=[b[0] for b in BAD])
 def test_bad_input_one_line_nothing_applied(v0: str, line: str, word: str) -> None:
-    helpers.sh(v0, "nexthop", "add", "id", "1", "dev", "v0")
-    before = helpers.ipj(v0, "nexthop", "show")
+    sh(v0, "nexthop", "add", "id", "1", "dev", "v0")
+    before = ipj(v0, "nexthop", "show")
     code, out, err = nl(v0, line)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and word in err, err
-    assert helpers.ipj(v0, "nexthop", "show") == before
+    assert ipj(v0, "nexthop", "show") == before
 
 
 def test_kernel_refusal_is_rtnetlink_answers(v0: str) -> None:
@@ -245,7 +246,7 @@ CACHE_KINDS = ("link", "route", "nexthop")
 
 
 def _cache_equals_kernel(cache: object, ns: str) -> bool:
-    from test_cache import differences, fresh_dump
+    from support.cachecheck import differences, fresh_dump
 
     snap = cache.snapshot()  # type: ignore[attr-defined]
     dump = fresh_dump(ns)
@@ -253,7 +254,8 @@ def _cache_equals_kernel(cache: object, ns: str) -> bool:
 
 
 def _settled(cache: object, ns: str) -> None:
-    from test_cache import WAIT, assert_matches_kernel
+    from support.cachecheck import assert_matches_kernel
+    from support.wait import DEADLINE as WAIT
 
     cache.wait_for(lambda: _cache_equals_kernel(cache, ns), WAIT)  # type: ignore[attr-defined]
     assert_matches_kernel(cache, ns, CACHE_KINDS)  # type: ignore[arg-type]
@@ -261,23 +263,23 @@ def _settled(cache: object, ns: str) -> None:
 
 @pytest.fixture
 def two_links(v0: str) -> str:
-    helpers.batch(v0, "link add v2 type veth peer name v3\nlink set v2 up\nlink set v3 up\n"
+    batch(v0, "link add v2 type veth peer name v3\nlink set v2 up\nlink set v3 up\n"
                   "addr add 198.51.100.1/24 dev v2\n")
     return v0
 
 
 def test_cache_follows_nexthops(two_links: str) -> None:
-    from test_cache import Recorder
+    from support.cachecheck import Recorder
 
     from nlshell.engine.cache import Cache
 
     ns = two_links
-    helpers.sh(ns, "nexthop", "add", "id", "1", "via", "192.0.2.9", "dev", "v0")
+    sh(ns, "nexthop", "add", "id", "1", "via", "192.0.2.9", "dev", "v0")
     with Cache(netns=ns) as cache:
         assert [m.get("id") for m in cache.nexthops()] == [1]
         assert cache.counts()["nexthops"] == 1
         rec = Recorder(cache)
-        helpers.batch(ns, "nexthop add id 2 via 198.51.100.9 dev v2\n"
+        batch(ns, "nexthop add id 2 via 198.51.100.9 dev v2\n"
                       "nexthop add id 3 blackhole\n"
                       "nexthop add id 10 group 1,2/2\n"
                       "nexthop replace id 1 via 192.0.2.10 dev v0\n"
@@ -291,12 +293,13 @@ def test_cache_follows_nexthops(two_links: str) -> None:
 
 
 def test_deleting_a_nexthop_in_use_removes_its_routes(two_links: str) -> None:
-    from test_cache import WAIT, Recorder
+    from support.cachecheck import Recorder
+    from support.wait import DEADLINE as WAIT
 
     from nlshell.engine.cache import Cache
 
     ns = two_links
-    helpers.batch(ns, "nexthop add id 1 via 192.0.2.9 dev v0\n"
+    batch(ns, "nexthop add id 1 via 192.0.2.9 dev v0\n"
                   "nexthop add id 2 via 198.51.100.9 dev v2\n"
                   "nexthop add id 10 group 1/2\n"
                   "nexthop add id 5 via 2001:db8:1::9 dev v0\n"
@@ -306,15 +309,15 @@ def test_deleting_a_nexthop_in_use_removes_its_routes(two_links: str) -> None:
                   "route add 2001:db8:9::/64 nhid 5\n")
     with Cache(netns=ns) as cache:
         rec = Recorder(cache)
-        helpers.sh(ns, "nexthop", "del", "id", "5")  # the kernel says nothing of the route
+        sh(ns, "nexthop", "del", "id", "5")  # the kernel says nothing of the route
         assert cache.wait_for(lambda: not cache.routes(dst="2001:db8:9::/64"), WAIT)
-        helpers.sh(ns, "nexthop", "del", "id", "1")  # two routes go, group 10 shrinks
+        sh(ns, "nexthop", "del", "id", "1")  # two routes go, group 10 shrinks
         assert cache.wait_for(lambda: not cache.routes(dst="203.0.113.0/24")
                               and not cache.routes(table=100), WAIT)
         _settled(cache, ns)
         assert cache.nexthops(id=10)[0].get("group") == [{"id": 2, "weight": 1}]
         assert len(cache.routes(dst="198.18.0.0/16")) == 1
-        helpers.sh(ns, "nexthop", "del", "id", "2")  # the group's last member: all go
+        sh(ns, "nexthop", "del", "id", "2")  # the group's last member: all go
         assert cache.wait_for(lambda: not cache.routes(dst="198.18.0.0/16")
                               and not cache.nexthops(), WAIT)
         _settled(cache, ns)
@@ -324,22 +327,22 @@ def test_deleting_a_nexthop_in_use_removes_its_routes(two_links: str) -> None:
 
 
 def test_a_link_taking_its_nexthops(two_links: str) -> None:
-    from test_cache import WAIT
+    from support.wait import DEADLINE as WAIT
 
     from nlshell.engine.cache import Cache
 
     ns = two_links
-    helpers.batch(ns, "nexthop add id 1 via 192.0.2.9 dev v0\n"
+    batch(ns, "nexthop add id 1 via 192.0.2.9 dev v0\n"
                   "nexthop add id 2 via 198.51.100.9 dev v2\n"
                   "nexthop add id 3 via 198.51.100.10 dev v2\n"
                   "nexthop add id 10 group 1/2\n"
                   "route add 203.0.113.0/24 nhid 2\n"
                   "route add 198.18.0.0/16 nhid 10\n")
     with Cache(netns=ns) as cache:
-        helpers.sh(ns, "link", "set", "v2", "down")  # its nexthops go, without a word
+        sh(ns, "link", "set", "v2", "down")  # its nexthops go, without a word
         assert cache.wait_for(lambda: [m.get("id") for m in cache.nexthops()] == [1, 10], WAIT)
         _settled(cache, ns)
-        helpers.sh(ns, "link", "del", "v0")
+        sh(ns, "link", "del", "v0")
         assert cache.wait_for(lambda: not cache.nexthops(), WAIT)
         _settled(cache, ns)
 
@@ -372,7 +375,7 @@ def test_complete_command_reads_the_kernel(two_links: str) -> None:
     import subprocess
     import sys
 
-    helpers.batch(two_links, "nexthop add id 7 via 192.0.2.7 dev v0\nnexthop add id 71 group 7\n")
+    batch(two_links, "nexthop add id 7 via 192.0.2.7 dev v0\nnexthop add id 71 group 7\n")
     out = subprocess.run([sys.executable, "-m", "nlshell", "--complete", "-n", two_links, "--",
                           "nexthop", "del", "id", "7"], capture_output=True, text=True,
                          timeout=60, check=True).stdout
@@ -383,7 +386,7 @@ def test_shell_provider_reads_the_cache(two_links: str) -> None:
     from nlshell.engine.cache import Cache
     from nlshell.shell.live import LiveIndex, ShellProvider
 
-    helpers.sh(two_links, "nexthop", "add", "id", "4", "blackhole")
+    sh(two_links, "nexthop", "add", "id", "4", "blackhole")
     with Cache(netns=two_links) as cache:
         index = LiveIndex(cache, background=False)
         try:
@@ -403,12 +406,12 @@ def test_toolbar_counts_nexthops_when_there_are_some() -> None:
 
 
 def test_cache_describes_a_nexthop(two_links: str) -> None:
-    from test_cache import WAIT
+    from support.wait import DEADLINE as WAIT
 
     from nlshell.engine.cache import Cache
 
     with Cache(netns=two_links) as cache:
-        helpers.sh(two_links, "nexthop", "add", "id", "42", "blackhole")
+        sh(two_links, "nexthop", "add", "id", "42", "blackhole")
         assert cache.wait_for(lambda: cache.last_event is not None
                               and cache.last_event.kind == "nexthop", WAIT)
         assert cache.last_event.describe() == "nexthop new: id 42"

@@ -14,10 +14,19 @@ import subprocess
 import sys
 from typing import Any
 
-import helpers
 import pytest
+from support.iporacle import batch, ipj, sh
+from support.nlrun import nlshell_env, run_nlshell
+from support.testns import (
+    NETNS_DIR,
+    mount_count,
+    ns_exists,
+    requires_root,
+    temp_netns,
+    unused_ns_name,
+)
 
-pytestmark = helpers.requires_root
+pytestmark = requires_root
 
 SETUP = """\
 link add d0 type veth peer name d1
@@ -33,7 +42,7 @@ rule add from 192.0.2.0/24 table 100 pref 100
 def world(ns: str) -> str:
     if shutil.which("setpriv") is None:
         pytest.skip("needs setpriv (util-linux) to drop CAP_NET_ADMIN")
-    helpers.batch(ns, SETUP)
+    batch(ns, SETUP)
     return ns
 
 
@@ -44,7 +53,7 @@ def without_net_admin(ns: str) -> list[str]:
 
 
 def nocap(ns: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return helpers.run_nlshell(*args, input=stdin, wrapper=without_net_admin(ns))
+    return run_nlshell(*args, input=stdin, wrapper=without_net_admin(ns))
 
 
 def test_capability_is_really_dropped(world: str) -> None:
@@ -58,7 +67,7 @@ def test_capability_is_really_dropped(world: str) -> None:
 def test_show_works(world: str, view: str) -> None:
     proc = nocap(world, "-j", *view.split())
     assert proc.returncode == 0, proc.stderr
-    mine, theirs = json.loads(proc.stdout), helpers.ipj(world, *view.split())
+    mine, theirs = json.loads(proc.stdout), ipj(world, *view.split())
     assert len(mine) == len([r for r in theirs if r]) and mine
 
 
@@ -89,7 +98,7 @@ def _state(ns: str) -> list:
     views = [("link",), ("addr",), ("route",), ("neigh",), ("rule",)]
     out = []
     for v in views:
-        rows = helpers.ipj(ns, *v)
+        rows = ipj(ns, *v)
         out.append([{k: x for k, x in r.items() if k not in ("stats64", "addr_info")}
                     for r in rows])
     return out
@@ -111,7 +120,7 @@ def test_batch_stops_at_the_first_refusal(world: str) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("-:2: ") and "needs CAP_NET_ADMIN" in proc.stderr
     assert proc.stderr.count("\n") == 1
-    assert "192.0.2.9" not in helpers.sh(world, "addr")
+    assert "192.0.2.9" not in sh(world, "addr")
 
 
 # -- every command of the grammar, unprivileged ----------------------------------------------
@@ -226,8 +235,8 @@ def test_every_command_path_is_covered() -> None:
 
 @pytest.fixture
 def grammar_world(world: str) -> Any:
-    helpers.batch(world, "tuntap add tp0 mode tap\nnexthop add id 7 blackhole\n")
-    with helpers.temp_netns() as scratch, helpers.unused_ns_name() as new:
+    batch(world, "tuntap add tp0 mode tap\nnexthop add id 7 blackhole\n")
+    with temp_netns() as scratch, unused_ns_name() as new:
         yield {NS_WORD: world, SCRATCH_WORD: scratch, NEW_WORD: new, PID_WORD: str(os.getpid())}
 
 
@@ -240,9 +249,9 @@ def _filled(line: str, words: dict[str, str]) -> str:
 def _netns_dir(words: dict[str, str]) -> list[bool]:
     """Our entries of /run/netns (other runs add and remove theirs meanwhile): the test and
     scratch namespaces still mounted, the new name never made."""
-    return [helpers.ns_exists(words[NS_WORD]), helpers.ns_exists(words[SCRATCH_WORD]),
-            helpers.mount_count(os.path.join(helpers.NETNS_DIR, words[SCRATCH_WORD])) > 0,
-            helpers.ns_exists(words[NEW_WORD])]
+    return [ns_exists(words[NS_WORD]), ns_exists(words[SCRATCH_WORD]),
+            mount_count(os.path.join(NETNS_DIR, words[SCRATCH_WORD])) > 0,
+            ns_exists(words[NEW_WORD])]
 
 
 def test_every_command_unprivileged(grammar_world: dict[str, str]) -> None:
@@ -255,7 +264,7 @@ def test_every_command_unprivileged(grammar_world: dict[str, str]) -> None:
 
     proc = subprocess.run([*without_admin_caps(ns), sys.executable, "-c", _CHILD],
                           input=json.dumps(lines), capture_output=True, text=True, timeout=120,
-                          env=helpers.nlshell_env())
+                          env=nlshell_env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = dict(zip(lines, json.loads(proc.stdout), strict=True))
     bad = []
@@ -284,4 +293,4 @@ def test_every_command_unprivileged(grammar_world: dict[str, str]) -> None:
 
 
 def nocap_admin(ns: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return helpers.run_nlshell(*args, input=stdin, wrapper=without_admin_caps(ns))
+    return run_nlshell(*args, input=stdin, wrapper=without_admin_caps(ns))

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import batch, ipj, nl_batch, ok
+from support.iporacle import batch, ipj
+from support.nlrun import nl_batch, ok
 
 from nlshell import IPRoute
 from nlshell.engine import requests as R

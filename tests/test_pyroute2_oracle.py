@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import batch, ipj
 
 pyroute2 = pytest.importorskip("pyroute2", reason="pyroute2 (the oracle) is not installed: "
                                "pip install .[test]")
+
+from support.iporacle import batch, ipj  # noqa: E402
 
 import nlshell  # noqa: E402
 from nlshell import IPRoute, NetlinkError  # noqa: E402
@@ -42,7 +43,7 @@ PADDING = {"__align", "__pad", "res1", "res2"}
 @pytest.fixture
 def both(vns: str) -> Iterator[tuple[Any, Any]]:
     """(nlshell's IPRoute, pyroute2's IPRoute), both inside `vns` (veth v0/v1 with
-    addresses: see helpers.VETH_V0)."""
+    addresses: see VETH_V0)."""
     with IPRoute(netns=vns) as ours, pyroute2.IPRoute(netns=vns) as theirs:
         yield ours, theirs
 

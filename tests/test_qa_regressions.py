@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import helpers
 import pytest
+from support import iporacle, nlrun, testns
 
 from nlshell.cli import complete_words, parse_argv
 from nlshell.commands import slots as S
@@ -65,63 +65,63 @@ def test_os_errors_lose_the_errno_prefix() -> None:
 # --- with the kernel -------------------------------------------------------------------------
 
 
-@helpers.requires_root
+@testns.requires_root
 def test_link_table_keeps_up_when_state_does_not_say_it(ns: str) -> None:
     # lo up is operstate UNKNOWN: dropping UP from FLAGS hid whether it was up at all
-    out = helpers.ok(ns, "link show lo")
+    out = nlrun.ok(ns, "link show lo")
     assert "UNKNOWN" in out and "LOOPBACK,UP,LOWER_UP" in out
-    helpers.sh(ns, "link add qa0 type veth peer name qa1")
-    helpers.sh(ns, "link set qa0 up")  # its peer is down: LOWERLAYERDOWN, but admin up
-    row = next(line for line in helpers.ok(ns, "link show qa0").splitlines() if "qa0" in line)
+    iporacle.sh(ns, "link add qa0 type veth peer name qa1")
+    iporacle.sh(ns, "link set qa0 up")  # its peer is down: LOWERLAYERDOWN, but admin up
+    row = next(line for line in nlrun.ok(ns, "link show qa0").splitlines() if "qa0" in line)
     assert "LOWERLAYERDOWN" in row and ",UP" in row
 
 
-@helpers.requires_root
+@testns.requires_root
 def test_digit_names_are_names_first_then_indexes(ns: str) -> None:
-    helpers.sh(ns, "link add 123 type ifb")
-    helpers.ok(ns, "link set 123 up", "link set dev 1 mtu 65000")  # a name, then lo's index
-    assert helpers.ipj(ns, "link show dev 123")[0]["flags"].count("UP") == 1
-    assert helpers.ipj(ns, "link show dev lo")[0]["mtu"] == 65000
-    res = helpers.nl(ns, "link set 999 up")  # neither: a lookup error, not the kernel's ENODEV
+    iporacle.sh(ns, "link add 123 type ifb")
+    nlrun.ok(ns, "link set 123 up", "link set dev 1 mtu 65000")  # a name, then lo's index
+    assert iporacle.ipj(ns, "link show dev 123")[0]["flags"].count("UP") == 1
+    assert iporacle.ipj(ns, "link show dev lo")[0]["mtu"] == 65000
+    res = nlrun.nl(ns, "link set 999 up")  # neither: a lookup error, not the kernel's ENODEV
     assert res.code == 1 and 'Cannot find device "999"' in res.err
-    helpers.ok(ns, "link del 123")
-    assert "123" not in [r["ifname"] for r in helpers.ipj(ns, "link show")]
+    nlrun.ok(ns, "link del 123")
+    assert "123" not in [r["ifname"] for r in iporacle.ipj(ns, "link show")]
 
 
-@helpers.requires_root
+@testns.requires_root
 def test_link_set_netns_missing_message(ns: str) -> None:
-    res = helpers.nl(ns, "link set lo netns nlt-qa-no-such-ns")
+    res = nlrun.nl(ns, "link set lo netns nlt-qa-no-such-ns")
     assert res.code == 1 and "[Errno" not in res.err and "nlt-qa-no-such-ns" in res.err
 
 
-@helpers.requires_root
+@testns.requires_root
 def test_netns_exec_passes_the_exit_status_on(ns: str) -> None:
     # as `ip netns exec`: scripts test the program's status, not a flat 1
-    proc = helpers.run_nlshell("netns", "exec", ns, "sh", "-c", "exit 3")
+    proc = nlrun.run_nlshell("netns", "exec", ns, "sh", "-c", "exit 3")
     assert proc.returncode == 3
-    assert helpers.run_nlshell("netns", "exec", ns, "true").returncode == 0
+    assert nlrun.run_nlshell("netns", "exec", ns, "true").returncode == 0
 
 
-@helpers.requires_root
+@testns.requires_root
 def test_alias_takes_255_bytes_and_refuses_more_before_creating(ns: str) -> None:
     # sent with a NUL, 255 bytes failed policy validation; 256 created the link, then failed
-    helpers.sh(ns, "link add qa0 type ifb")
-    helpers.ok(ns, f"link set qa0 alias {'y' * 255}")
-    assert helpers.ipj(ns, "link show qa0")[0]["ifalias"] == "y" * 255
-    helpers.ok(ns, "link set qa0 alias ''")
-    assert "ifalias" not in helpers.ipj(ns, "link show qa0")[0]
-    res = helpers.nl(ns, f"link add qa1 alias {'x' * 256} type ifb")
+    iporacle.sh(ns, "link add qa0 type ifb")
+    nlrun.ok(ns, f"link set qa0 alias {'y' * 255}")
+    assert iporacle.ipj(ns, "link show qa0")[0]["ifalias"] == "y" * 255
+    nlrun.ok(ns, "link set qa0 alias ''")
+    assert "ifalias" not in iporacle.ipj(ns, "link show qa0")[0]
+    res = nlrun.nl(ns, f"link add qa1 alias {'x' * 256} type ifb")
     assert res.code == 1 and "alias" in res.err and "255 bytes" in res.err
-    assert "qa1" not in [r["ifname"] for r in helpers.ipj(ns, "link show")]
+    assert "qa1" not in [r["ifname"] for r in iporacle.ipj(ns, "link show")]
 
 
 @pytest.mark.parametrize("line", ["link show", "address show", "route show"])
 def test_table_format_from_the_config_reaches_every_table(ns: str, line: str) -> None:
     """The shell's `table_format` (Options.table_format) is used by the human tables."""
-    helpers.sh(ns, "link add tf0 type veth peer name tf1")
-    helpers.sh(ns, "address add 192.0.2.1/24 dev tf0")
-    helpers.sh(ns, "link set tf0 up")
-    helpers.sh(ns, "link set tf1 up")
-    grid = helpers.ok(ns, line, table_format="grid")
+    iporacle.sh(ns, "link add tf0 type veth peer name tf1")
+    iporacle.sh(ns, "address add 192.0.2.1/24 dev tf0")
+    iporacle.sh(ns, "link set tf0 up")
+    iporacle.sh(ns, "link set tf1 up")
+    grid = nlrun.ok(ns, line, table_format="grid")
     assert grid.splitlines()[0].startswith("+-"), grid
-    assert not helpers.ok(ns, line).splitlines()[0].startswith("+-")
+    assert not nlrun.ok(ns, line).splitlines()[0].startswith("+-")

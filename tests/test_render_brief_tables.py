@@ -7,8 +7,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import helpers
 import pytest
+from support import testns
 
 from nlshell.commands.render import (
     NeighbourQuery,
@@ -51,9 +51,8 @@ rule add not fwmark 0x10/0xff pref 101 blackhole
 
 @pytest.fixture(scope="module")
 def small() -> Iterator[str]:
-    with helpers.temp_netns() as ns:
-        helpers.batch(ns, SETUP)
-        yield ns
+    with testns.netns_with(SETUP) as name:
+        yield name
 
 
 def ip_text(ns: str, *args: str) -> str:

@@ -1,6 +1,6 @@
 """Fuzzing the renderers: odd but decodable messages never crash them.
 
-Random and mutated real datagrams (the corpus and mutations of test_codec_fuzz) go through
+Random and mutated real datagrams (the corpus and mutations of support/mutations.py) go through
 every renderer of ``commands.render``: ip -j JSON, -br lines, tables and the selectors, for
 links, addresses, routes, neighbours and rules, with and without -d/-s. The codec may refuse
 a message (DecodeError, which the callers report); anything else is a renderer bug, shown
@@ -18,9 +18,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-import codec_samples as S
 import pytest
-from test_codec_fuzz import encoded_corpus, mutate
+from support import samples as S
+from support.mutations import encoded_corpus, mutate
 
 from nlshell.commands import render as R
 from nlshell.commands.render.address import addr_info

@@ -22,8 +22,8 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
-import helpers
 import pytest
+from support import iporacle, testns
 
 from nlshell.commands.render import (
     AddressQuery,
@@ -40,7 +40,7 @@ from nlshell.commands.render import (
 )
 from nlshell.engine.iproute import IPRoute
 
-pytestmark = helpers.requires_root
+pytestmark = testns.requires_root
 
 AF_INET, AF_INET6 = 2, 10
 
@@ -120,10 +120,10 @@ TIMERS = {"gc_timer", "hello_timer", "tcn_timer", "topology_change_timer", "hold
 @pytest.fixture(scope="module")
 def rich() -> Iterator[str]:
     """The rich namespace (and its peer namespace for the cross-namespace veth)."""
-    with helpers.temp_netns() as ns, helpers.temp_netns() as peer:
-        helpers.batch(ns, SETUP)
-        helpers.sh(ns, "-6", "rule", "add", "from", "2001:db8::/32", "table", "100", "pref", "120")
-        helpers.sh(ns, "link", "add", "vp0", "type", "veth", "peer", "name", "vp1",
+    with testns.temp_netns() as ns, testns.temp_netns() as peer:
+        iporacle.batch(ns, SETUP)
+        iporacle.sh(ns, "-6", "rule", "add", "from", "2001:db8::/32", "table", "100", "pref", "120")
+        iporacle.sh(ns, "link", "add", "vp0", "type", "veth", "peer", "name", "vp1",
                    "netns", peer)
         yield ns
 

@@ -11,8 +11,8 @@ import json
 import subprocess
 import sys
 
-import helpers
 import pytest
+from support import iporacle
 
 from nlshell.commands import render as R
 from nlshell.commands.render.safe import printable
@@ -93,8 +93,8 @@ def test_human_output_of_fake_messages_is_escaped() -> None:
 def test_a_real_link_named_with_an_escape(ns: str) -> None:
     name = "e\x1bx"  # the kernel takes it (dev_valid_name refuses only '/', ':', blanks)
     try:
-        helpers.sh(ns, "link", "add", name, "type", "veth", "peer", "name", "p\x07q")
-    except helpers.IpError as exc:
+        iporacle.sh(ns, "link", "add", name, "type", "veth", "peer", "name", "p\x07q")
+    except iporacle.IpError as exc:
         pytest.skip(f"this kernel refuses the name: {exc}")
     for args in (["link", "show"], ["-br", "link", "show"], ["address", "show"],
                  ["-br", "address", "show"], ["--color=always", "link", "show"],

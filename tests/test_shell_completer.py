@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
-from shell_fakes import FakeCache, addr_msg, link_msg, route_msg
+from support.fakes import FakeCache, addr_msg, link_msg, route_msg
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Pos, Registry

@@ -1,96 +1,22 @@
 """The interactive shell end to end in a real terminal: tmux at 120x40, real namespaces.
 
 `python -m nlshell -n NS` runs in a private tmux server with HOME and the XDG directories in
-a temporary directory; the screen is read with `tmux capture-pane` and polled with timeouts.
+a temporary directory; the screen is read with `tmux capture-pane` and polled with generous
+deadlines (support/tmux.py).
 """
 
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
 import stat
-import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from helpers import ipj, nlshell_argv, nlshell_env, requires_root, sh
+from support.iporacle import ipj, sh
+from support.testns import requires_root
+from support.tmux import Terminal, needs_tmux, prompt_after
 
-pytestmark = [
-    requires_root,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux for a real terminal"),
-]
-
-
-class Terminal:
-    def __init__(self, tmpdir: str) -> None:
-        self.server = f"nlt-shell-{os.getpid()}-{os.path.basename(tmpdir)}"
-        self.tmp = tmpdir
-        self.rc_file = os.path.join(tmpdir, "rc")
-        self.env = nlshell_env(
-            HOME=tmpdir,
-            XDG_STATE_HOME=os.path.join(tmpdir, "state"),
-            XDG_DATA_HOME=os.path.join(tmpdir, "data"),
-            XDG_CONFIG_HOME=os.path.join(tmpdir, "config"),
-        )
-        self.env.pop("NO_COLOR", None)
-
-    def tmux(self, *args: str) -> str:
-        proc = subprocess.run(["tmux", "-L", self.server, *args], capture_output=True,
-                              text=True, timeout=10)
-        if proc.returncode != 0:
-            raise RuntimeError(f"tmux {' '.join(args)}: {proc.stderr.strip()}")
-        return proc.stdout
-
-    def start(self, argv: list[str]) -> None:
-        cmd = shlex.join(nlshell_argv(*argv))
-        script = (f"cd {shlex.quote(self.tmp)}; {cmd}; echo $? > {self.rc_file}; "
-                  f"tmux -L {self.server} wait-for -S done; sleep 10")
-        subprocess.run(["tmux", "-L", self.server, "-f", "/dev/null", "new-session", "-d",
-                        "-s", "t", "-x", "120", "-y", "40", "sh", "-c", script],
-                       check=True, env=self.env, timeout=10)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "t")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "t", *keys)
-
-    def type(self, text: str) -> None:
-        self.tmux("send-keys", "-t", "t", "-l", text)
-
-    def wait(self, what: str, pred: Callable[[str], object], timeout: float = 10.0) -> str:
-        start = time.monotonic()
-        while True:
-            text = self.screen()
-            if pred(text):
-                return text
-            if time.monotonic() - start > timeout:
-                pytest.fail(f"timed out after {timeout}s waiting for {what}; screen:\n{text}")
-            time.sleep(0.05)
-
-    def run(self, line: str, prompt: str, then: str | None = None) -> str:
-        """Type a line at `prompt`, Enter, and wait for an empty prompt (`then`, if the
-        line changes it) after it."""
-        marker = f"{prompt}{line}"
-        self.type(line)
-        self.wait(f"{line!r} typed", lambda s: marker in s)
-        self.keys("Enter")
-        return self.wait(f"the prompt after {line!r}",
-                         lambda s: _prompt_after(s, marker, then or prompt))
-
-    def kill(self) -> None:
-        subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True,
-                       timeout=10)
-
-
-def _prompt_after(screen: str, marker: str, prompt: str) -> bool:
-    lines = screen.splitlines()
-    idx = max((i for i, line in enumerate(lines) if marker in line), default=None)
-    if idx is None:
-        return False
-    return any(line.rstrip() == prompt.rstrip() for line in lines[idx + 1:])
+pytestmark = [requires_root, needs_tmux]
 
 
 @pytest.fixture
@@ -119,7 +45,7 @@ def test_shell_session(term: Terminal, ns: str, ns2: str) -> None:
     term.type(" up")
     term.wait("the whole line", lambda s: f"{p1}link set dev veth0 up" in s)
     term.keys("Enter")
-    term.wait("the next prompt", lambda s: _prompt_after(s, f"{p1}link set dev veth0 up", p1))
+    term.wait("the next prompt", lambda s: prompt_after(s, f"{p1}link set dev veth0 up", p1))
     assert "UP" in ipj(ns, "link show dev veth0")[0]["flags"]
 
     # cd into another namespace: the prompt changes and commands run there
@@ -139,9 +65,7 @@ def test_shell_session(term: Terminal, ns: str, ns2: str) -> None:
 
     # Ctrl-D leaves with 0
     term.keys("C-d")
-    term.tmux("wait-for", "done")
-    with open(term.rc_file) as f:
-        assert f.read().strip() == "0"
+    assert term.wait_exit() == "0"
 
     history = os.path.join(term.tmp, "state", "nlshell", "history")
     assert stat.S_IMODE(os.stat(history).st_mode) == 0o600

@@ -7,110 +7,16 @@ StringIO. State is polled with timeouts, never fixed sleeps.
 
 from __future__ import annotations
 
-import io
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from helpers import ip, ipj, new_ns_name, ns_exists, requires_root, sh
-from prompt_toolkit.history import InMemoryHistory
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
-
-from nlshell.commands.context import Context, Options
-from nlshell.shell.config import ShellConfig
-from nlshell.shell.repl import Shell
+from support.iporacle import ip, ipj, sh
+from support.pipeshell import Session
+from support.testns import new_ns_name, ns_exists, requires_root
 
 pytestmark = requires_root
-
-
-class Recorder(io.StringIO):
-    """A terminal stand-in for PlainTextOutput (text only, fixed size)."""
-
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        raise io.UnsupportedOperation("no fd")
-
-
-class Session:
-    def __init__(self, netns: str | None, real_files: bool = False) -> None:
-        """`real_files`: the config and history files of the environment (XDG_*), as
-        `nlshell` uses them; else defaults and a history in memory."""
-        self.out, self.err, self.screen = io.StringIO(), io.StringIO(), Recorder()
-        self.above: list[str] = []
-        self.ctx = Context(netns=netns, opts=Options(), out=self.out, err=self.err)
-        self._pipe = create_pipe_input()
-        self.input = self._pipe.__enter__()
-        self.shell = Shell(self.ctx, input=self.input, output=PlainTextOutput(self.screen),
-                           config=None if real_files else ShellConfig(),
-                           history=None if real_files else InMemoryHistory(),
-                           above=self.above.append)
-        self.rc: list[int] = []
-        self.lines_run = 0
-        self._run_line = self.shell.run_line
-        self.shell.run_line = self._count  # type: ignore[method-assign]
-        self.thread = threading.Thread(target=lambda: self.rc.append(self.shell.run()),
-                                       daemon=True)
-        self.thread.start()
-        self.wait("the prompt", lambda: self.app.is_running and self.shell.current_index()
-                  is not None and self.shell.current_index().ready.is_set())
-
-    @property
-    def app(self) -> Any:
-        return self.shell.session.app
-
-    @property
-    def text(self) -> str:
-        return self.app.current_buffer.text
-
-    def menu(self) -> list[str]:
-        state = self.app.current_buffer.complete_state
-        return [c.text for c in state.completions] if state else []
-
-    def keys(self, data: str) -> None:
-        self.input.send_text(data)
-
-    def wait(self, what: str, pred: Callable[[], Any], timeout: float = 5.0) -> float:
-        start = time.monotonic()
-        while not pred():
-            if time.monotonic() - start > timeout:
-                pytest.fail(f"timed out waiting for {what}; line {self._line()!r}, "
-                            f"stdout {self.out.getvalue()!r}, stderr {self.err.getvalue()!r}")
-            time.sleep(0.01)
-        return time.monotonic() - start
-
-    def _line(self) -> str:
-        try:
-            return self.text
-        except Exception:  # noqa: BLE001
-            return "?"
-
-    def run(self, line: str) -> None:
-        """Type a line and Enter; wait until it ran and the next prompt is up."""
-        self.wait("an empty line", lambda: self.app.is_running and self.text == "")
-        count = self.lines_run
-        self.keys(line + "\r")
-        self.wait(f"{line!r} to run", lambda: self.lines_run > count)
-        self.wait("the next prompt", lambda: self.app.is_running and self.text == "")
-
-    def _count(self, line: str) -> int:
-        try:
-            return self._run_line(line)
-        finally:
-            self.lines_run += 1
-
-    def close(self) -> int:
-        if self.thread.is_alive():
-            self.keys("\x15\x04")  # clear the line, then Ctrl-D
-            self.thread.join(10)
-        self._pipe.__exit__(None, None, None)
-        self.ctx.close()
-        assert not self.thread.is_alive(), "the shell did not leave on Ctrl-D"
-        return self.rc[0]
 
 
 @pytest.fixture
@@ -135,9 +41,8 @@ def test_new_link_is_offered_without_typing(session: Session, ns: str) -> None:
     session.keys("link set dev ve")
     session.wait("the menu", lambda: session.menu() == ["veth0"])
     sh(ns, "link add vethnew type veth peer name peernew")  # from outside the shell
-    took = session.wait("the new name in the open menu", lambda: "vethnew" in session.menu(),
-                        timeout=1.0)
-    assert took < 1.0
+    took = session.wait("the new name in the open menu", lambda: "vethnew" in session.menu())
+    assert took < 1.0  # the one latency pinned: a live menu, not a poll
     assert session.text == "link set dev ve"  # nothing was typed
     # and typing on narrows from both ("ve" + "t": both names still match)
     session.keys("t")
@@ -149,10 +54,9 @@ def test_renamed_and_deleted_links_leave_the_menu(session: Session, ns: str) -> 
     session.keys("link set dev v")
     session.wait("vold offered", lambda: "vold" in session.menu())
     sh(ns, "link set vold name vnew")
-    session.wait("the rename", lambda: "vnew" in session.menu() and "vold" not in session.menu(),
-                 timeout=1.0)
+    session.wait("the rename", lambda: "vnew" in session.menu() and "vold" not in session.menu())
     sh(ns, "link del vnew")
-    session.wait("the deletion", lambda: "vnew" not in session.menu(), timeout=1.0)
+    session.wait("the deletion", lambda: "vnew" not in session.menu())
 
 
 def test_commands_run_and_errors_never_end_the_session(session: Session, ns: str) -> None:
@@ -297,7 +201,7 @@ def test_output_colour_follows_the_option(ns: str) -> None:
 def test_two_hundred_cds_keep_fds_and_threads_bounded() -> None:
     """Each context visited used to keep its sockets, cache thread and index for the life
     of the shell; now at most MAX_OPEN stay open (fds, threads flat after warm-up)."""
-    from helpers import fd_count
+    from support.resources import fd_count
 
     from nlshell.commands.context import MAX_OPEN
 

@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from helpers import batch, sh
+from support.iporacle import batch, sh
 
 from nlshell.engine import socket as S
 from nlshell.engine.codec import DecodeError, encode

@@ -12,17 +12,17 @@ A cache overrun (tiny receive buffer, a burst of route adds) shows up in the eve
 from __future__ import annotations
 
 import subprocess
-import time
 from typing import Any
 
-from helpers import batch, ipj, no_dad, requires_root
+from support.iporacle import batch, ipj
+from support.testns import no_dad, requires_root
+from support.wait import DEADLINE, until
 
 from nlshell.engine.cache import Cache
 from nlshell.shell.watch.state import WatchState
 
 pytestmark = requires_root
 
-DEADLINE = 30.0
 LINKS = """\
 link add vw0 type veth peer name vw0p
 link add xb1 type ifb
@@ -60,13 +60,6 @@ def kernel_fe80(ns: str) -> list[str]:
                   if r["dst"] == "fe80::/64" and r["dev"] != "vw0p")
 
 
-def wait(pred: Any, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not pred():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def test_ipv6_link_routes_one_row_per_device_and_link_down(ns: str) -> None:
     no_dad(ns)
     with Cache(netns=ns) as cache:
@@ -74,14 +67,14 @@ def test_ipv6_link_routes_one_row_per_device_and_link_down(ns: str) -> None:
         follow(cache, state)
         batch(ns, LINKS)
         want = ["vw0", "xb1", "xb2"]
-        wait(lambda: kernel_fe80(ns) == want, "the kernel's three fe80::/64 routes")
+        until("the kernel's three fe80::/64 routes", lambda: kernel_fe80(ns) == want)
         assert cache.wait_quiet(0.3, timeout=DEADLINE)
-        wait(lambda: fe80_rows(state) == want, "three fe80::/64 rows")
+        until("three fe80::/64 rows", lambda: fe80_rows(state) == want)
 
         batch(ns, "link set xb1 down\n")
-        wait(lambda: kernel_fe80(ns) == ["vw0", "xb2"], "the kernel to drop xb1's fe80::/64")
+        until("the kernel to drop xb1's fe80::/64", lambda: kernel_fe80(ns) == ["vw0", "xb2"])
         assert cache.wait_quiet(0.3, timeout=DEADLINE)
-        wait(lambda: fe80_rows(state) == ["vw0", "xb2"], "two fe80::/64 rows after xb1 down")
+        until("two fe80::/64 rows after xb1 down", lambda: fe80_rows(state) == ["vw0", "xb2"])
 
 
 def test_link_deletion_cascades_through_the_cache(ns: str) -> None:
@@ -92,13 +85,13 @@ def test_link_deletion_cascades_through_the_cache(ns: str) -> None:
         batch(ns, LINKS + "address add 192.0.2.1/24 dev xb1\n"
                   "route add 198.51.100.0/24 via 192.0.2.9 dev xb1\n")
         assert cache.wait_quiet(0.3, timeout=DEADLINE)
-        wait(lambda: any(r.cells[1] == "198.51.100.0/24"
-                         for r in state.tables["route"].visible(state.names)), "the route row")
+        until("the route row", lambda: any(r.cells[1] == "198.51.100.0/24"
+                         for r in state.tables["route"].visible(state.names)))
         index = cache.index("xb1")
         batch(ns, "link del xb1\n")
         assert cache.wait_quiet(0.3, timeout=DEADLINE)
-        wait(lambda: not any(r.dev == index for t in state.tables.values()
-                             for r in t.rows.values()), "xb1's rows to go")
+        until("xb1's rows to go", lambda: not any(r.dev == index for t in state.tables.values()
+                             for r in t.rows.values()))
         assert fe80_rows(state) == ["vw0", "xb2"]
 
 
@@ -130,10 +123,10 @@ def test_overrun_is_shown_in_the_events_pane(ns: str) -> None:
                 return state.lost == overruns and any(
                     "[WATCH] events were lost" in e.line() for e in state.log.events)
 
-        wait(told, "the events pane to say events were lost")
+        until("the events pane to say events were lost", told)
         index = watcher.feed.index("xb1")
-        wait(lambda: len([r for r in list(state.tables["route"].rows.values())
-                          if r.dev == index]) == len(watcher.feed.routes(oif=index)),
-             "the routes pane to equal the cache after the resync")
+        until("the routes pane to equal the cache after the resync",
+              lambda: len([r for r in list(state.tables["route"].rows.values())
+                           if r.dev == index]) == len(watcher.feed.routes(oif=index)))
     finally:
         watcher.stop()

@@ -26,8 +26,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import helpers  # the suite's shared helpers (tests/helpers.py)
-
 from nlshell.engine.codec import (
     AttrSet,
     StructView,
@@ -44,6 +42,7 @@ from nlshell.engine.codec import (
 )
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec.message import MESSAGE_TYPES, ErrorMessage
+from support import iporacle, testns
 
 NLMSGHDR = struct.Struct("=IHHII")
 
@@ -662,27 +661,27 @@ def populate(ns: str) -> None:
     """Fill a namespace with the links, addresses, routes, neighbours and rules above."""
     # no DAD: link-local addresses and their routes exist at once (stable oracle)
     # and no router solicitations: fewer neighbour entries appearing while we look
-    helpers.ns_sysctl(ns, "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.accept_dad=0",
+    testns.ns_sysctl(ns, "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.accept_dad=0",
                       "net.ipv6.conf.default.router_solicitations=0", check=False)
     for words in RICH_SETUP:
-        helpers.sh(ns, words)
+        iporacle.sh(ns, words)
 
 
 @functools.lru_cache(maxsize=1)
 def kernel_capture() -> Capture:
     """Real dumps, taken once per session (namespace when privileged, else host read-only)."""
-    if helpers.missing_caps():
+    if testns.missing_caps():
         sock = open_route_socket()
         with contextlib.closing(sock):
             return Capture(_capture_dumps(sock), [], None, "host (read-only)")
-    with helpers.temp_netns() as ns:
+    with testns.temp_netns() as ns:
         populate(ns)
         sock = open_route_socket(ns)
         capped = open_route_socket(ns, cap_ack=True)
         with contextlib.closing(sock), contextlib.closing(capped):
             for attempt in range(8):  # a dump and `ip -j` must see the same state
                 dumps = _capture_dumps(sock)
-                oracle = {k: helpers.ipj(ns, *args) for k, args in ORACLE.items()}
+                oracle = {k: iporacle.ipj(ns, *args) for k, args in ORACLE.items()}
                 if _stable(sock, dumps):
                     break
                 time.sleep(0.1 * (attempt + 1))  # multicast joins still settling
