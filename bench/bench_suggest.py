@@ -1,7 +1,7 @@
 """Completion speed: `suggest()` and `roles()` per call with 1,000 links in the provider.
 
 In-process timing (no kernel): the target is < 2 ms per call, so that completion and
-colouring never lag a keystroke. Uses the sample grammar of tests/grammar_sample.py.
+colouring never lag a keystroke. Uses the real grammar (the registry every reader uses).
 
     python3 bench/bench_suggest.py      (or bench/run suggest)
 """
@@ -15,10 +15,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "tests")]
+sys.path[:0] = [os.path.dirname(HERE)]
 
-from grammar_sample import SAMPLE  # noqa: E402
-
+from nlshell.commands.grammar import REGISTRY  # noqa: E402
 from nlshell.commands.suggest import StaticProvider, roles, suggest  # noqa: E402
 
 try:
@@ -52,11 +51,11 @@ CASES = [
 
 def measure(kind: str, line: str) -> tuple[float, float, int]:
     fn = suggest if kind == "suggest" else roles
-    count = len(fn(line, PROVIDER, SAMPLE))  # warm-up (also loads lazily compiled scopes)
+    count = len(fn(line, PROVIDER, REGISTRY))  # warm-up (also loads lazily compiled scopes)
     times = []
     for _ in range(CALLS):
         start = time.perf_counter()
-        fn(line, PROVIDER, SAMPLE)
+        fn(line, PROVIDER, REGISTRY)
         times.append(time.perf_counter() - start)
     return statistics.median(times), max(times), count
 
