@@ -327,6 +327,8 @@ def wire_reader(schema: Schema, lay: Layout, names: tuple[str, ...]
 
 def wire(schema: Schema, lay: Layout, names: tuple[str, ...], buf: Any, start: int) -> tuple:
     """``Message.wire_values``: the reader of ``names`` for this layout, compiled once."""
+    if lay.check is None:  # a one-off layout (a link): read directly, compile nothing
+        return wire_direct(schema, lay, names, buf, start)
     w = lay.wire.get(id(names))
     if w is None or w[0] is not names:
         w = wire_reader(schema, lay, names)
@@ -335,3 +337,39 @@ def wire(schema: Schema, lay: Layout, names: tuple[str, ...], buf: Any, start: i
                 lay.wire.clear()
             lay.wire[id(names)] = w
     return w[3](w[1](buf, start) + _ABSENT)
+
+
+_UNPACKERS: dict[str, Callable] = {}
+
+
+def wire_direct(schema: Schema, lay: Layout, names: tuple[str, ...], buf: Any, start: int
+                ) -> tuple:
+    """``wire`` for a layout seen once: each value read by itself, no struct compiled (a
+    compiled reader costs more than it saves when it is used once)."""
+    head = None
+    out = []
+    for name in names:
+        h = schema.spec.index.get(name)
+        if h is not None:
+            if head is None:
+                head = schema.spec.st.unpack_from(buf, start)
+            out.append(head[h])
+            continue
+        row = schema.table.lookup(name)
+        if row is None:
+            raise ValueError(f"{name!r} is neither a header field nor an attribute of"
+                             f" the {schema.table.prefix}* table")
+        span = first_span(lay.index, row.type)
+        if span is None:
+            out.append(None)
+            continue
+        a, b = span
+        code = _value_code(row, b - a)
+        if code is None:
+            out.append(bytes(buf[start + a:start + b]))
+            continue
+        unpack = _UNPACKERS.get(code)
+        if unpack is None:
+            unpack = _UNPACKERS[code] = struct.Struct("=" + code).unpack_from
+        out.append(unpack(buf, start + a)[0])
+    return tuple(out)
