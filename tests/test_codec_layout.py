@@ -102,3 +102,29 @@ def test_a_big_dump_learns_each_shape_once(ns: str) -> None:
                 K.route_info(m)
                 m.get("dst")
         assert layout.learnt() - before <= len(shapes) < 20
+
+
+def test_one_off_layouts_read_wire_values_like_compiled_ones(ns: str) -> None:
+    """A link (over LAYOUT_MAX_ATTRS attributes) is read directly, without a compiled
+    reader: the values are the ones a compiled reader gives."""
+    names = ("index", "flags", "IFLA_IFNAME", "IFLA_MTU", "IFLA_ADDRESS", "IFLA_MASTER",
+             "IFLA_LINKINFO", "IFLA_TXQLEN")
+    iporacle.batch(ns, "link add a0 type veth peer name a1\nlink add br0 type bridge\n"
+                       "link set a0 master br0\n")
+    with IPRoute(netns=ns) as ipr:
+        links = ipr.get_links()
+    assert len(links) == 4
+    for m in links:
+        schema, start = layout_schema(m), m._start
+        lay = layout.learn(schema, m._buf, start, m._end)
+        assert lay.check is None  # a one-off: nothing compiled, nothing kept
+        _names, unpack, _headers, pick = layout.wire_reader(schema, lay, names)
+        compiled = pick(unpack(m._buf, start) + (None,))
+        assert layout.wire_direct(schema, lay, names, m._buf, start) == compiled
+        assert m.wire_values(names) == compiled
+
+
+def layout_schema(m: object) -> layout.Schema:
+    from nlshell.engine.codec.message import SCHEMAS
+
+    return SCHEMAS[m.type]
