@@ -132,6 +132,7 @@ SKIPPED = {  # command paths not run here, and why
 NS_WORD, SCRATCH_WORD, PID_WORD, NEW_WORD = "@NS@", "@SCRATCH@", "@PID@", "@NEW@"
 
 LOOKS = {  # path -> line; exit 0 and some output
+    ("save",): "save",
     ("link", "show"): "link show",
     ("tuntap", "show"): "tuntap show",
     ("address", "show"): "address show dev d0",

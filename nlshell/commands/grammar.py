@@ -105,6 +105,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.netns",
     "nlshell.commands.monitor",
     "nlshell.commands.shellwords",
+    "nlshell.commands.save",
 )
 
 
