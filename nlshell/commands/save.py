@@ -49,6 +49,15 @@ def save(ctx: Any, inv: Any) -> None:
 
 
 def save_lines(ipr: Any, objects: set[str]) -> Iterator[str]:
+    """The lines of `save` for these objects."""
+    return (line for _key, line in saved_objects(ipr, objects))
+
+
+def saved_objects(ipr: Any, objects: set[str] | None = None) -> Iterator[tuple[tuple, str]]:
+    """(identity, line) for each line `save` prints: the identity names the object or
+    setting the line makes (("link", name), ("up", name), ("route", family, table, dst,
+    ...)...); a comment's is ("#", text)."""
+    objects = set(OBJECTS) if objects is None else objects
     links = sorted(ipr.kernel_dump("link"), key=lambda m: m["index"])
     names = {m["index"]: m.get("ifname") for m in links}
     macs = {m["index"]: m.get("address") for m in links}
@@ -88,27 +97,30 @@ _KIND_WORDS: dict[str, tuple[tuple[str, str, Any], ...]] = {
 }
 
 
-def _links(links: list[Any], names: dict[int, str]) -> Iterator[str]:
+def _links(links: list[Any], names: dict[int, str]) -> Iterator[tuple[tuple, str]]:
     done: set[int] = set()
     by_index = {m["index"]: m for m in links}
     # lower devices first: a macvlan or vxlan names its lower device
     order = sorted(links, key=lambda m: (m.get("link") in by_index
                                          and by_index[m.get("link")].get("link") is None
                                          and _kind(m) not in ("veth",), m["index"]))
-    later: list[str] = []
+    later: list[tuple[tuple, str]] = []
     for msg in order:
-        index, name = msg["index"], msg.get("ifname")
         kind = _kind(msg)
+        lower = msg.get("link")
+        if kind == "veth" and lower in by_index and msg.get("link_netnsid") is None and \
+                by_index[lower].get("ifname") < msg.get("ifname"):
+            msg = by_index[lower]  # a pair is written from the end whose name sorts first
+        index, name = msg["index"], msg.get("ifname")
         if index in done:
             continue
         done.add(index)
         if name == "lo":
             if msg.get("mtu") not in (None, 65536):
-                later.append(f"link set lo mtu {msg.get('mtu')}")
+                later.append((("mtu", "lo"), f"link set lo mtu {msg.get('mtu')}"))
         elif kind not in _KIND_WORDS:
-            yield (f"# link {name}: a {kind or 'physical'} device; nlshell cannot create it "
-                   "(its settings follow and need it to exist)")
-            later.extend(_link_set(msg, names))
+            yield ("#", f"# link {name}: a {kind or 'physical'} device; nlshell cannot "
+                   "create it (its settings follow and need it to exist)")
         else:
             words = ["link", "add", name, *_basic(msg), "type", kind]
             data = msg.get(("linkinfo", "data"))
@@ -122,7 +134,7 @@ def _links(links: list[Any], names: dict[int, str]) -> Iterator[str]:
             if kind == "veth":
                 peer = by_index.get(lower) if lower else None
                 if peer is None or msg.get("link_netnsid") is not None:
-                    yield (f"# link {name}: its veth peer is in another namespace; "
+                    yield ("#", f"# link {name}: its veth peer is in another namespace; "
                            "a peer is made here instead")
                     words += ["peer", "name", f"{name}-peer"[:15]]
                 else:
@@ -131,12 +143,12 @@ def _links(links: list[Any], names: dict[int, str]) -> Iterator[str]:
                     later.extend(_link_set(peer, names))
             elif lower and kind in ("macvlan", "macvtap"):
                 words[3:3] = ["link", names.get(lower, str(lower))]
-            yield " ".join(words)
+            yield ("link", name), " ".join(words)
         later.extend(_link_set(msg, names))
-    yield from (line for line in later if line)
+    yield from later
     for msg in links:  # up last: a port is enslaved while down, as ip does it
         if msg["flags"] & C.IFF_UP:
-            yield f"link set {msg.get('ifname')} up"
+            yield ("up", msg.get("ifname")), f"link set {msg.get('ifname')} up"
 
 
 def _vxlan_words(data: Any, names: dict[int, str], words: list[str]) -> None:
@@ -163,10 +175,11 @@ def _basic(msg: Any) -> list[str]:
     return words
 
 
-def _link_set(msg: Any, names: dict[int, str]) -> list[str]:
+def _link_set(msg: Any, names: dict[int, str]) -> list[tuple[tuple, str]]:
     master = msg.get("master")
     if master:
-        return [f"link set {msg.get('ifname')} master {names.get(master, str(master))}"]
+        name = msg.get("ifname")
+        return [(("master", name), f"link set {name} master {names.get(master, str(master))}")]
     return []
 
 
@@ -184,7 +197,8 @@ def _eui64(mac: str | None) -> str | None:
     return str(ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + iid))
 
 
-def _address(msg: Any, names: dict[int, str], macs: dict[int, str]) -> Iterator[str]:
+def _address(msg: Any, names: dict[int, str], macs: dict[int, str]
+             ) -> Iterator[tuple[tuple, str]]:
     family = msg["family"]
     local = msg.get("local") or msg.get("address")
     plen = msg["prefixlen"]
@@ -215,17 +229,17 @@ def _address(msg: Any, names: dict[int, str], macs: dict[int, str]) -> Iterator[
         words += ["scope", C.RT_SCOPE_NAMES.get(scope, str(scope))]
     if family == C.AF_INET6:
         words.append("nodad")  # the saved address was already checked (DAD) once
-    yield " ".join(words)
+    yield ("address", name, f"{local}/{plen}"), " ".join(words)
 
 
 # --- routes -------------------------------------------------------------------------------
 
 
-def _route(msg: Any, names: dict[int, str]) -> Iterator[str]:
+def _route(msg: Any, names: dict[int, str]) -> Iterator[tuple[tuple, str]]:
     if msg["proto"] in (C.RTPROT_KERNEL, C.RTPROT_RA):
         return  # made by the kernel with addresses and links, or learnt from routers
     if msg.get("RTA_CACHEINFO") and msg.get(("RTA_CACHEINFO", "rta_expires")):
-        yield f"# route {_dst(msg)}: expires; saved without its lifetime"
+        yield ("#", f"# route {_dst(msg)}: expires; saved without its lifetime")
     rtype = msg["type"]
     words = ["route", "add"]
     if rtype != C.RTN_UNICAST:
@@ -270,8 +284,10 @@ def _route(msg: Any, names: dict[int, str]) -> Iterator[str]:
             if word in _ROUTE_METRICS:
                 words += [word, str(value)]
             else:
-                yield f"# route {_dst(msg)}: metric {attr} {value} not saved"
-    yield " ".join(words)
+                yield ("#", f"# route {_dst(msg)}: metric {attr} {value} not saved")
+    key = ("route", msg["family"], table, _dst(msg), msg["tos"], msg.get("priority"),
+           src and f"{src}/{msg['src_len']}")
+    yield key, " ".join(words)
 
 
 _ROUTE_METRICS = ("mtu", "advmss", "window", "hoplimit", "initcwnd", "initrwnd", "ssthresh",
@@ -291,7 +307,7 @@ _RULE_ACTIONS = {C.FR_ACT_BLACKHOLE: "blackhole", C.FR_ACT_UNREACHABLE: "unreach
                  C.FR_ACT_PROHIBIT: "prohibit", C.FR_ACT_NOP: "nop"}
 
 
-def _rule(msg: Any, names: dict[int, str]) -> Iterator[str]:
+def _rule(msg: Any, names: dict[int, str]) -> Iterator[tuple[tuple, str]]:
     if msg.get("FRA_PROTOCOL") == C.RTPROT_KERNEL:
         return  # the default rules
     words = ["rule", "add"]
@@ -327,18 +343,19 @@ def _rule(msg: Any, names: dict[int, str]) -> Iterator[str]:
     proto = msg.get("FRA_PROTOCOL")
     if proto:
         words += ["proto", C.RTPROT_NAMES.get(proto, str(proto))]
-    yield " ".join(words)
+    line = " ".join(words)
+    yield ("rule", line), line
 
 
 # --- neighbours ---------------------------------------------------------------------------
 
 
-def _neighbour(msg: Any, names: dict[int, str]) -> Iterator[str]:
+def _neighbour(msg: Any, names: dict[int, str]) -> Iterator[tuple[tuple, str]]:
     if msg["family"] not in (C.AF_INET, C.AF_INET6):
         return
     dev = names.get(msg["ifindex"], str(msg["ifindex"]))
     if msg["flags"] & C.NTF_PROXY:
-        yield f"neighbour add proxy {msg.get('dst')} dev {dev}"
+        yield ("proxy", dev, msg.get("dst")), f"neighbour add proxy {msg.get('dst')} dev {dev}"
         return
     if not msg["state"] & C.NUD_PERMANENT:
         return  # learnt entries come back with traffic
@@ -348,4 +365,4 @@ def _neighbour(msg: Any, names: dict[int, str]) -> Iterator[str]:
     words += ["dev", dev, "nud", "permanent"]
     if msg["flags"] & C.NTF_ROUTER:
         words.append("router")
-    yield " ".join(words)
+    yield ("neighbour", dev, msg.get("dst")), " ".join(words)
