@@ -106,6 +106,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.monitor",
     "nlshell.commands.shellwords",
     "nlshell.commands.save",
+    "nlshell.commands.apply",
 )
 
 
