@@ -219,3 +219,19 @@ def test_sigkill_before_the_undo_leaves_the_applied_lines(ns: str) -> None:
     assert proc.returncode == -signal.SIGKILL
     k0 = [e for e in ipj(ns, "link", "show") if e["ifname"] == "k0"]
     assert k0 and "UP" in k0[0]["flags"]  # applied, never undone
+
+
+def test_library_transaction_rolls_back_on_an_exception(rich: str) -> None:
+    from nlshell import IPRoute
+    from nlshell.engine.journal import Transaction
+
+    before = dumps(rich)
+    with IPRoute(netns=rich) as ipr:
+        with pytest.raises(KeyError), Transaction(ipr) as tx:
+            ipr.link("add", ifname="t9", kind="ifb")
+            ipr.link("del", index=ipr.link_lookup(ifname="v2")[0])
+            raise KeyError("boom")
+        assert tx.notes == [] and tx.sent > 0
+    after = settled_equal(rich, before)
+    for kind in before:
+        assert after[kind] == before[kind], kind

@@ -235,3 +235,35 @@ def restore(ipr: Any, before: State) -> tuple[int, list[str]]:
     job = _Restore(ipr, before)
     notes = job.run()
     return job.sent, notes
+
+
+class Transaction:
+    """Changes that can be taken back, as a context manager: the before-image is captured
+    on entry; an exception leaving the block rolls the namespace back to it (and goes on).
+
+        with IPRoute(netns='sandbox') as ipr, Transaction(ipr) as tx:
+            ipr.link('add', ifname='v0', kind='veth', peer='v1')
+            ...                        # an exception here: v0/v1 are gone again
+        tx.rollback()                  # or roll back by hand; tx.notes: what is not exact
+    """
+
+    def __init__(self, ipr: Any) -> None:
+        self.ipr = ipr
+        self.before: State | None = None
+        self.sent = 0
+        self.notes: list[str] = []
+
+    def __enter__(self) -> Transaction:
+        self.before = capture(self.ipr)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.rollback()
+
+    def rollback(self) -> list[str]:
+        """Back to the state captured on entry; returns what could not be made exact."""
+        if self.before is None:
+            raise RuntimeError("rollback() outside the transaction's block")
+        self.sent, self.notes = restore(self.ipr, self.before)
+        return self.notes
