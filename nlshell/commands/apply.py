@@ -82,6 +82,8 @@ def stated_macs(path: str) -> set[str]:
     names: set[str] = set()
     with open(path, encoding="utf-8", errors="replace") as fh:
         for line in logical_lines(fh, path):
+            if "address" not in line.text or not line.text.lstrip().startswith(("l", "-")):
+                continue  # only link lines (and options before one) can state a MAC
             try:
                 inv = parse(line.text)
             except Exception:  # noqa: BLE001 - the scratch run already accepted the file
