@@ -235,3 +235,26 @@ def test_library_transaction_rolls_back_on_an_exception(rich: str) -> None:
     after = settled_equal(rich, before)
     for kind in before:
         assert after[kind] == before[kind], kind
+
+
+def test_ctrl_c_undoes_an_atomic_batch(ns: str) -> None:
+    proc = subprocess.Popen(nlshell_argv("-n", ns, "-b", "-", "--atomic"),
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=nlshell_env())
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("link add k0 type ifb\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 30
+        while "k0" not in {e["ifname"] for e in ipj(ns, "link", "show")}:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert "atomic: batch undone" in err, err
+    assert "k0" not in {e["ifname"] for e in ipj(ns, "link", "show")}

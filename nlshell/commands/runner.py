@@ -309,12 +309,15 @@ class Runner:
         before = self._before_image() if self.atomic and not self.ctx.opts.check else None
         gc_was_on = gc.isenabled()
         gc.disable()
+        finished = False
         try:
             status = self._run_lines(lines, gc_was_on)
+            finished = True
         finally:
             if gc_was_on:
                 gc.enable()
-            if before is not None and self.status != EXIT_OK:
+            # a failed line, or an interruption (Ctrl-C): an atomic batch is undone
+            if before is not None and (self.status != EXIT_OK or not finished):
                 self._roll_back(*before)
         return status
 
