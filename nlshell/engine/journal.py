@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 from typing import Any
 
+from .cache import describe
 from .cache_keys import key_of, same_state, wanted
 from .codec import constants as C
 from .errors import NetlinkError
@@ -114,7 +115,7 @@ class _Restore:
                                    not same_state(kind, old, msg)):
                     if old is None and kernel_made(kind, msg):
                         continue
-                    self.send(delete_of(msg), f"{kind} {key}", _GONE)
+                    self.send(delete_of(msg), f"{kind} {describe(kind, msg)}", _GONE)
         # 2. links the batch added (a veth's peer goes with it)
         for index in now["link"]:
             if index not in before["link"]:
@@ -134,7 +135,7 @@ class _Restore:
                 cur = now[kind].get(key)
                 if kernel_made(kind, old) or (cur is not None and same_state(kind, old, cur)):
                     continue
-                self.send(self.readd(kind, old), f"{kind} {key}", {_EEXIST})
+                self.send(self.readd(kind, old), f"{kind} {describe(kind, old)}", {_EEXIST})
         self.verify()
         return self.notes
 
@@ -214,10 +215,10 @@ class _Restore:
                     elif _link_settings(old) != _link_settings(cur):
                         self.notes.append(f"link {old.get('ifname')}: settings differ")
                 elif cur is None and not kernel_made(kind, old):
-                    self.notes.append(f"{kind} {key} is missing")
+                    self.notes.append(f"{kind} {describe(kind, old)} is missing")
             for key, cur in now[kind].items():
                 if key not in table and not kernel_made(kind, cur):
-                    self.notes.append(f"{kind} {key} is left over")
+                    self.notes.append(f"{kind} {describe(kind, cur)} is left over")
 
 
 def _basic(msg: Any) -> dict[str, Any]:
