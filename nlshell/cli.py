@@ -142,6 +142,9 @@ def parse_argv(argv: Sequence[str]) -> dict:
     if st["words"] and st["batch"] is not None:
         raise UsageError(f'unexpected words with -b: "{_shown(st["words"][0])}" (give the '
                          f'commands in the batch file)')
+    if st["flags"].get("atomic") and st["flags"].get("force"):
+        raise UsageError("--atomic and --force cannot be used together (an atomic "
+                         "batch stops and is undone at its first error)")
     if st["words"][:1] == ["watch"]:
         st["watch"] = st["words"][1:]
     return st
@@ -225,6 +228,7 @@ def _main(argv: list[str]) -> int:
 
     ctx = make_context(st)
     runner = Runner(ctx)
+    runner.atomic = bool(st["flags"].get("atomic"))
     try:
         if st["netns"] is not None:
             try:
@@ -273,7 +277,7 @@ def netns_entry_error(name: str, exc: OSError) -> str:
 def _run_listed(runner, lines) -> int:
     """-c commands and argv words: like a batch, but errors carry no FILE:LINE prefix
     for a single command."""
-    if len(lines) == 1:
+    if len(lines) == 1 and not runner.atomic:
         runner.run_line(lines[0].text)
         return runner.status
     return runner.run_lines(lines)

@@ -136,11 +136,14 @@ SKIPPED = {  # command paths not run here, and why
     ("watch",): "a full-screen program (covered by test_watch_e2e)",
     ("exit",): "leaves the shell: no privilege involved",
     ("help",): "prints the grammar: no privilege involved",
+    ("diff",): "needs a file and a scratch namespace (covered by test_apply)",
+    ("apply",): "needs a file and a scratch namespace (covered by test_apply)",
 }
 
 NS_WORD, SCRATCH_WORD, PID_WORD, NEW_WORD = "@NS@", "@SCRATCH@", "@PID@", "@NEW@"
 
 LOOKS = {  # path -> line; exit 0 and some output
+    ("save",): "save",
     ("link", "show"): "link show",
     ("tuntap", "show"): "tuntap show",
     ("address", "show"): "address show dev d0",

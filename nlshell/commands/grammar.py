@@ -105,6 +105,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.netns",
     "nlshell.commands.monitor",
     "nlshell.commands.shellwords",
+    "nlshell.commands.save",
+    "nlshell.commands.apply",
 )
 
 

@@ -62,6 +62,8 @@ OPTIONS: tuple[GlobalOption, ...] = (
                  help="run the commands of FILE ('-' for stdin)"),
     GlobalOption("-force", ("--force",), "force", where="cli",
                  help="go on after errors in a batch (exit non-zero at the end)"),
+    GlobalOption("-atomic", ("--atomic",), "atomic", where="cli",
+                 help="a batch that fails is undone: the namespace ends as it started"),
     GlobalOption("-check", ("--check",), "check", where="cli", help="parse only; apply nothing"),
     GlobalOption("-color", ("--color", "--colour", "-colour"), "color", "always", takes="WHEN",
                  where="cli", value_optional=True,

@@ -221,6 +221,9 @@ class Runner:
         self.err = err or ctx.err
         self.status = EXIT_OK
         self._shapes: Any = None  # fastparse.ShapeCache, made for the first batch
+        # --atomic: a batch that fails is undone (the namespace it started in comes back
+        # to its before-image, see engine.journal)
+        self.atomic = False
 
     # --- one line -----------------------------------------------------------------
 
@@ -303,13 +306,50 @@ class Runner:
         # waiting to be sent survive into the old generations and make it scan every
         # live object again and again (a fifth of a 100,000-line batch). That path makes
         # no reference cycles; the commands run one by one run with the GC as it was.
+        before = self._before_image() if self.atomic and not self.ctx.opts.check else None
         gc_was_on = gc.isenabled()
         gc.disable()
+        finished = False
         try:
-            return self._run_lines(lines, gc_was_on)
+            status = self._run_lines(lines, gc_was_on)
+            finished = True
         finally:
             if gc_was_on:
                 gc.enable()
+            # a failed line, or an interruption (Ctrl-C): an atomic batch is undone
+            if before is not None and (self.status != EXIT_OK or not finished):
+                self._roll_back(*before)
+        return status
+
+    def _before_image(self) -> tuple[str, Any]:
+        from nlshell.engine.journal import capture
+
+        return self.ctx.current, capture(self.ctx.ipr)
+
+    def _roll_back(self, where: str, before: Any) -> None:
+        """Undo a failed atomic batch: its namespace back to the before-image; one line
+        says so, and one line names each object that could not be made exact."""
+        from nlshell.engine.journal import restore
+
+        ctx = self.ctx
+        here = ctx.current
+        try:
+            if here != where:
+                ctx.cd(where)
+            sent, notes = restore(ctx.ipr, before)
+        except Exception as exc:  # noqa: BLE001 - the undo itself failed: say so, loudly
+            _code, message = describe_error(exc)
+            self.report(f"atomic: the undo failed: {message}; the namespace is left "
+                        "partly changed")
+            return
+        finally:
+            if ctx.current != here:
+                ctx.cd(here)
+        state = "as before" if not notes else "not exactly as before"
+        self.report(f"atomic: batch undone ({sent} changes sent back); the namespace is "
+                    f"{state}")
+        for note in notes:
+            self.report(f"atomic: not exact: {note}")
 
     def _run_lines(self, lines: Iterable[Line], gc_was_on: bool) -> int:
         check_bulk_builders()  # a broken builder name stops the batch before its first line
