@@ -42,6 +42,80 @@ def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> N
                                         fmt=ctx.opts.table_format))
 
 
+INTERRUPTED = "Dump was interrupted and may be inconsistent."  # ip's words, on stderr
+
+
+class JsonStream:
+    """One JSON array written as its items come (ip -j's compact form, or -p's indented
+    one): ``[``, the items joined by commas, ``]`` -- valid JSON however many batches."""
+
+    def __init__(self, write: Callable[[str], Any], pretty: bool = False) -> None:
+        import json
+
+        self.write, self.pretty, self.started = write, pretty, False
+        self._dumps = (json.JSONEncoder(indent=4).encode if pretty else
+                       json.JSONEncoder(separators=(",", ":")).encode)
+
+    def feed(self, items: list[Any]) -> None:
+        if not items:
+            return
+        text = self._dumps(items)
+        if self.pretty:  # "[\n    {...},\n    {...}\n]": keep the indented items
+            body = text[2:-2]
+            self.write((",\n" if self.started else "[\n") + body)
+        else:
+            self.write(("," if self.started else "[") + text[1:-1])
+        self.started = True
+
+    def close(self) -> None:
+        if not self.started:
+            self.write("[]\n")
+        else:
+            self.write("\n]\n" if self.pretty else "]\n")
+
+
+def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
+                  rctx: Any, hide: Any = ()) -> None:
+    """Routes printed as the dump arrives (``dump``: ``IPRoute.kernel_dump_iter``'s
+    batches): ip's JSON array with -j, else the human table (its columns settled by the
+    first rows, see ``TableStream``). Memory stays flat with the table's size. A dump the
+    kernel marked inconsistent is not taken back: ip's warning goes to stderr at the end."""
+    write = ctx.out.write
+    opts = ctx.opts
+    if opts.json:
+        from nlshell.commands.render.route import route_entry
+
+        sink: Any = JsonStream(write, opts.pretty)
+        hide = frozenset(hide)
+
+        def render(msgs: list[Any]) -> list[Any]:
+            return [route_entry(m, rctx, hide) for m in msgs]
+    elif opts.table_format != "simple":  # tabulate's other layouts need every row at once
+        from nlshell.commands.render import route_table
+
+        chosen = [m for batch in dump for m in select(batch)]
+        ctx.write(route_table(chosen, rctx, hide, color=opts.color, fmt=opts.table_format))
+        _said_interrupted(ctx, dump)
+        return
+    else:
+        from nlshell.commands.render.route import ROUTE_HEADERS, RouteRows
+        from nlshell.commands.render.tables import TableStream
+
+        sink = TableStream(list(ROUTE_HEADERS), write)
+        render = RouteRows(rctx, hide, opts.color).rows
+    feed = sink.feed
+    for batch in dump:
+        feed(render(select(batch)))
+    sink.close()
+    _said_interrupted(ctx, dump)
+
+
+def _said_interrupted(ctx: Any, dump: Any) -> None:
+    if dump.interrupted:
+        ctx.out.flush()
+        ctx.warn(INTERRUPTED)
+
+
 def brief_json(entry: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """ip -br -j keeps only the fields its brief line shows."""
     return {k: entry[k] for k in keys if k in entry}

@@ -255,6 +255,116 @@ def route_json(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = ()
     return [route_entry(m, ctx, hide) for m in msgs if m.type in (RTM_NEWROUTE, RTM_DELROUTE)]
 
 
+# --- table rows, straight from the messages -----------------------------------------
+
+# the human table's columns (tables.ROUTE_COLUMNS has the same headers, read from the
+# JSON rows: the way every route this fast path does not take goes)
+ROUTE_HEADERS = ("TYPE", "DESTINATION", "GATEWAY", "DEV", "TABLE", "PROTO", "SCOPE", "SRC",
+                 "METRIC", "METRICS", "PREF", "EXPIRES", "FLAGS")
+_FAST = _COMMON - {"RTA_VIA"}  # routes whose row needs nothing but these attributes
+
+
+class RouteRows:
+    """The route table's rows, one per route message, formatted from the header tuple
+    and the attribute values (no JSON dict): the header's cells (type, table, protocol,
+    scope, flags) are worked out once per distinct header, the device's once per index.
+    A route with rarer attributes (metrics, multipath, via, expires...) takes the general
+    way, through ``route_entry`` and ``tables.ROUTE_COLUMNS``: the same cells."""
+
+    def __init__(self, ctx: Any, hide: Collection[str] = (), color: bool = False) -> None:
+        from . import colors
+
+        self.ctx, self.hide, self.color = ctx, frozenset(hide), color
+        self._heads: dict[tuple, tuple[str, str, str, str, str]] = {}
+        self._devs: dict[int, str] = {}
+        self._paint = colors.paint
+        self._colors = colors
+        self._show_gw = "gateway" not in self.hide
+        self._show_dev = "dev" not in self.hide
+        self._show_src = "prefsrc" not in self.hide
+        self._show_metric = "metric" not in self.hide
+
+    def _head_cells(self, head: tuple, table: int | None
+                    ) -> tuple[str, str, str, str, str]:
+        from .tables import _text
+
+        family, dst_len, src_len, tos, rtable, proto, scope, rtype, rflags = head
+        ctx, hide, on, paint = self.ctx, self.hide, self.color, self._paint
+        details, numeric = ctx.details, ctx.numeric
+        tname = ""
+        if rtype != RTN_UNICAST or details:
+            tname = N.rtn_type_name(rtype, numeric)
+            tname = paint(tname, self._colors.ROUTE_TYPE.get(tname), on)
+        tb = rtable if table is None else table
+        tcell = ""
+        if tb and (tb != N.RT_TABLE_MAIN or details) and "table" not in hide:
+            tcell = _text(N.table_name(tb, numeric))
+        pcell = scell = ""
+        if not rflags & RTM_F_CLONED:
+            if (proto != RTPROT_BOOT or details) and "protocol" not in hide:
+                pcell = _text(N.proto_name(proto, numeric))
+            if (scope or details) and "scope" not in hide:
+                scell = _text(N.scope_name(scope, numeric))
+        cells = (tname, tcell, pcell, scell, ",".join(rt_flags(rflags)))
+        self._heads[head, table] = cells
+        return cells
+
+    def _dev(self, index: int) -> str:
+        from .tables import _text
+
+        cell = self._paint(_text(self.ctx.ifname(index)), self._colors.IFNAME, self.color)
+        self._devs[index] = cell
+        return cell
+
+    def rows(self, msgs: Iterable[Any]) -> list[list[str]]:
+        out = []
+        append = out.append
+        heads, devs, on = self._heads, self._devs, self.color
+        fast, host = _FAST, N.HOST_BITS
+        show_gw, show_dev = self._show_gw, self._show_dev
+        show_src, show_metric = self._show_src, self._show_metric
+        for m in msgs:
+            mtype = m.type
+            if mtype != RTM_NEWROUTE:
+                if mtype == RTM_DELROUTE:
+                    out.extend(self._general((m,)))
+                continue
+            head, a = m.whole()
+            if not fast.issuperset(a):
+                out.extend(self._general((m,)))
+                continue
+            get = a.get
+            key = (head, get("RTA_TABLE"))
+            hc = heads.get(key) or self._head_cells(*key)
+            dst = get("RTA_DST")
+            dst_len = head[1]
+            if dst is None:
+                dst = f"0/{dst_len} " if dst_len else "default"
+            elif dst_len != host.get(head[0], 0):
+                dst = f"{dst}/{dst_len}"
+            gw = get("RTA_GATEWAY") if show_gw else None
+            oif = get("RTA_OIF") if show_dev else None
+            src = get("RTA_PREFSRC") if show_src else None
+            metric = get("RTA_PRIORITY") if show_metric else None
+            if on:
+                dst = self._paint(dst, self._colors.family_code(
+                    dst if dst != "default" else None), on)
+                if gw is not None:
+                    gw = self._paint(gw, self._colors.family_code(gw), on)
+            append([hc[0], dst, gw or "",
+                    "" if oif is None else (devs.get(oif) or self._dev(oif)),
+                    hc[1], hc[2], hc[3], src or "",
+                    "" if metric is None else str(metric), "", "", "", hc[4]])
+        return out
+
+    def _general(self, msgs: Iterable[Any]) -> list[list[str]]:
+        from .tables import ROUTE_COLUMNS
+
+        on = self.color
+        return [[cell(r, on) for _h, cell in ROUTE_COLUMNS]
+                for r in route_json(msgs, self.ctx, self.hide)]
+
+
 # --- selection ---------------------------------------------------------------------
 
 

@@ -15,7 +15,6 @@ from . import colors as C
 from .address import AddressQuery, address_json
 from .link import link_json
 from .neighbour import neighbour_json
-from .route import route_json
 from .rule import rule_json
 from .safe import printable
 
@@ -89,6 +88,107 @@ def simple(rows: list[list[str]], headers: list[str]) -> str:
         else:
             out.append(line(row))
     return "\n".join(out)
+
+
+WINDOW = 200  # rows a streamed table reads before it settles its columns and widths
+
+
+class TableStream:
+    """tabulate's "simple" table, written as rows come (a dump being read): the first
+    ``window`` rows settle which columns show (those not empty in every one of them) and
+    their widths, then every row is written at once. A later cell wider than its column
+    is written whole (that row's next cells move right: nothing is cut); a later row with
+    a value in a column the window left out starts a new block (a blank line, then the
+    header again with that column). A table of at most ``window`` rows is exactly
+    ``simple(rows, headers)``."""
+
+    def __init__(self, headers: list[str], write: Callable[[str], Any],
+                 window: int = WINDOW) -> None:
+        self.headers, self.write, self.window = headers, write, window
+        self._pending: list[list[str]] | None = []
+        self._keep: list[int] = []
+        self._widths: list[int] = []
+        self._dropped: list[int] = []
+
+    def feed(self, rows: list[list[str]]) -> None:
+        pending = self._pending
+        if pending is not None:
+            pending.extend(rows)
+            if len(pending) < self.window:
+                return
+            self._pending = None
+            self._start(pending)
+            return
+        keep, widths = self._keep, self._widths
+        dropped = self._dropped
+        out = []
+        for row in rows:
+            if dropped and any(row[i] for i in dropped):
+                if out:
+                    self.write("\n".join(out) + "\n")
+                    out = []
+                self._restart(row)
+                keep, widths, dropped = self._keep, self._widths, self._dropped
+                continue
+            cells = [row[i] for i in keep]
+            if _plain(cells):
+                out.append("  ".join([c.ljust(w) for c, w in zip(cells, widths, strict=True)]).rstrip())
+            else:
+                out.append(self._lines(cells))
+        if out:
+            self.write("\n".join(out) + "\n")
+
+    def close(self) -> None:
+        """The end of the rows: a table shorter than the window is written now."""
+        if self._pending is not None:
+            rows, self._pending = self._pending, None
+            if rows:
+                self._start(rows)
+
+    def _start(self, rows: list[list[str]]) -> None:
+        n = len(self.headers)
+        self._settle([i for i in range(n) if any(r[i] for r in rows)], rows)
+        self.write(simple([[r[i] for i in self._keep] for r in rows],
+                          [self.headers[i] for i in self._keep]) + "\n")
+
+    def _settle(self, keep: list[int], rows: list[list[str]]) -> None:
+        old = dict(zip(self._keep, self._widths, strict=True))
+        self._keep = keep
+        self._dropped = [i for i in range(len(self.headers)) if i not in keep]
+        widths = [max(old.get(i, 0), len(self.headers[i]) + 2) for i in keep]
+        for row in rows:
+            for k, i in enumerate(keep):
+                w = _width(row[i]) if row[i] else 0
+                if w > widths[k]:
+                    widths[k] = w
+        self._widths = widths
+
+    def _restart(self, row: list[str]) -> None:
+        self._settle(sorted(set(self._keep) | {i for i, c in enumerate(row) if c}), [row])
+        heads = [self.headers[i] for i in self._keep]
+        lines = ["", "  ".join(h.ljust(w) for h, w in zip(heads, self._widths, strict=True)).rstrip(),
+                 "  ".join("-" * w for w in self._widths),
+                 self._lines([row[i] for i in self._keep])]
+        self.write("\n".join(lines) + "\n")
+
+    def _lines(self, cells: list[str]) -> str:
+        widths = self._widths
+        parts = [c.split("\n") for c in cells]
+        height = max(len(p) for p in parts)
+        out = []
+        for k in range(height):
+            line = [p[k] if k < len(p) else "" for p in parts]
+            out.append("  ".join(c + " " * max(0, w - _width(c)) if c else " " * w
+                                 for c, w in zip(line, widths, strict=True)).rstrip())
+        return "\n".join(out)
+
+
+def _plain(cells: list[str]) -> bool:
+    """No newline nor colour in any cell: widths are lengths."""
+    for c in cells:
+        if "\n" in c or "\x1b" in c:
+            return False
+    return True
 
 
 def _table(items: Iterable[Row], columns: list[tuple[str, Cell]], color: bool,
@@ -237,7 +337,9 @@ ROUTE_COLUMNS: list[tuple[str, Cell]] = [
 def route_table(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = (), *,
                 color: bool = False, fmt: str = TABLEFMT) -> str:
     """`route show` for people; `hide` as for route_json (a selected dev is not repeated)."""
-    return _table(route_json(msgs, ctx, hide), ROUTE_COLUMNS, color, fmt)
+    from .route import ROUTE_HEADERS, RouteRows
+
+    return draw(RouteRows(ctx, hide, color).rows(msgs), list(ROUTE_HEADERS), fmt=fmt)
 
 
 # --- neighbours --------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Streamed `show` output: the table and JSON writers fed in batches give what the whole
+rendering gives (a table within its window is `simple()` exactly; later rows are written at
+once, a wider cell whole, a late column as a new block), and `route show` of a table larger
+than one datagram and than the window streams the same routes ip shows."""
+
+from __future__ import annotations
+
+import json
+
+import helpers
+import pytest
+from helpers import ok
+
+from nlshell.commands.render.tables import TableStream, simple
+from nlshell.commands.show import JsonStream
+
+HEADERS = ["A", "B", "C"]
+
+
+def _stream(rows: list[list[str]], window: int, batch: int = 3) -> str:
+    out: list[str] = []
+    t = TableStream(HEADERS, out.append, window)
+    for i in range(0, len(rows), batch):
+        t.feed(rows[i:i + batch])
+    t.close()
+    return "".join(out)
+
+
+def test_table_within_window_is_simple() -> None:
+    rows = [[f"r{i}", "x" * (i % 4), ""] for i in range(7)]
+    assert _stream(rows, window=10) == simple([r[:2] for r in rows], HEADERS[:2]) + "\n"
+    assert _stream([], window=10) == ""
+
+
+def test_table_after_window_keeps_widths_and_cuts_nothing() -> None:
+    rows = [["a", "b", ""]] * 4 + [["a-much-wider-cell", "b", ""]]
+    lines = _stream(rows, window=4, batch=1).splitlines()
+    assert lines[:3] == ["A    B", "---  ---", "a    b"]
+    assert lines[-1] == "a-much-wider-cell  b"  # whole; the next cell moves right
+    assert len(lines) == 2 + 5
+
+
+def test_table_late_column_starts_a_new_block() -> None:
+    rows = [["a", "b", ""]] * 4 + [["a", "b", "late"], ["a", "", ""]]
+    text = _stream(rows, window=4, batch=1)
+    head, _, tail = text.partition("\n\n")
+    assert "C" not in head.splitlines()[0]
+    assert tail.splitlines() == ["A    B    C", "---  ---  ----", "a    b    late", "a"]
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_json_stream_is_one_array(pretty: bool) -> None:
+    items = [{"dst": f"10.0.0.{i}", "flags": []} for i in range(5)]
+    for batches in ([], [items], [items[:2], [], items[2:3], items[3:]]):
+        out: list[str] = []
+        js = JsonStream(out.append, pretty)
+        for b in batches:
+            js.feed(b)
+        js.close()
+        whole = [x for b in batches for x in b]
+        want = (json.dumps(whole, indent=4) if pretty else
+                json.dumps(whole, separators=(",", ":"))) + "\n"
+        assert "".join(out) == want
+
+
+COUNT = 1500  # several datagrams, several times the table's window
+
+
+@pytest.fixture
+def many(ns: str) -> str:
+    lines = ["link add v0 type veth peer name v1", "link set v0 up", "link set v1 up",
+             "addr add 192.0.2.1/24 dev v0"]
+    lines += [f"route add 10.9.{i >> 8}.{i & 255}/32 via 192.0.2.{2 + i % 3}"
+              f"{' metric 7' if i % 500 == 499 else ''}" for i in range(COUNT)]
+    helpers.batch(ns, "\n".join(lines) + "\n")
+    return ns
+
+
+@helpers.requires_root
+def test_route_show_streams_what_ip_shows(many: str) -> None:
+    assert json.loads(ok(many, "route show", json=True)) == helpers.ipj(many, "route", "show")
+    lines = ok(many, "route show").splitlines()
+    # the connected route (proto, scope, src) comes after the window: a new block
+    rows = [ln for ln in lines if ln.startswith(("10.9.", "192.0.2."))]
+    assert len(rows) == COUNT + 1
+    assert sum(1 for ln in rows if ln.rstrip().endswith(" 7")) == COUNT // 500
+    assert "\n\nDESTINATION" in "\n".join(lines)
+
+
+@helpers.requires_root
+def test_dump_iter_batches_and_abandon(many: str) -> None:
+    from nlshell import IPRoute
+
+    with IPRoute(netns=many) as ipr:
+        it = ipr.kernel_dump_iter("route", {"family": 2}, [("table", 254)])
+        batches = [len(b) for b in it]
+        assert len(batches) > 1 and sum(batches) >= COUNT and not it.interrupted
+        for _first in ipr.kernel_dump_iter("route", {"family": 2}, [("table", 254)]):
+            break  # left half read: the next request still works
+        assert len(ipr.kernel_dump("route", {"family": 2}, [("table", 254)])) == sum(batches)
