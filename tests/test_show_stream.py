@@ -98,3 +98,34 @@ def test_dump_iter_batches_and_abandon(many: str) -> None:
         for _first in ipr.kernel_dump_iter("route", {"family": 2}, [("table", 254)]):
             break  # left half read: the next request still works
         assert len(ipr.kernel_dump("route", {"family": 2}, [("table", 254)])) == sum(batches)
+
+
+@helpers.requires_root
+def test_plain_route_way_equals_route_entry(ns: str) -> None:
+    """RouteFast (wire_values, header parts memoised) gives route_entry's dicts and the
+    general table cells, route by route, whatever the header says."""
+    from nlshell import IPRoute
+    from nlshell.commands.render.context import RenderContext
+    from nlshell.commands.render.route import RouteFast, RouteRows, route_entry
+    from nlshell.commands.render.tables import ROUTE_COLUMNS
+
+    helpers.batch(ns, "link add v0 type veth peer name v1\nlink set v0 up\nlink set v1 up\n"
+                      "addr add 192.0.2.1/24 dev v0\naddr add 2001:db8::1/64 dev v0 nodad\n"
+                      "route add 10.1.0.0/16 via 192.0.2.2 metric 10 proto static\n"
+                      "route add 10.2.0.0/16 dev v0 tos 0x10 table 100 proto 99\n"
+                      "route add blackhole 10.3.0.0/16 table 7\n"
+                      "route add unreachable 10.4.0.1\n"
+                      "route add 10.5.0.0/16 dev v0 src 192.0.2.1 scope link\n"
+                      "route add 2001:db8:9::/48 via 2001:db8::2\n")
+    with IPRoute(netns=ns) as ipr:
+        ctx = RenderContext(ipr.get_links())
+        msgs = ipr.kernel_dump("route")
+        assert len(msgs) > 8
+        for details in (False, True):
+            ctx.details = details
+            for hide in ((), ("dev", "table", "protocol", "scope", "metric", "gateway")):
+                fast, rows = RouteFast(ctx, hide), RouteRows(ctx, hide)
+                for m in msgs:
+                    want = route_entry(m, ctx, frozenset(hide))
+                    assert fast.entry(m) == want
+                    assert rows.rows([m]) == [[c(want, False) for _h, c in ROUTE_COLUMNS]]

@@ -83,13 +83,13 @@ def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
     write = ctx.out.write
     opts = ctx.opts
     if opts.json:
-        from nlshell.commands.render.route import route_entry
+        from nlshell.commands.render.route import RouteFast
 
         sink: Any = JsonStream(write, opts.pretty)
-        hide = frozenset(hide)
+        entry = RouteFast(rctx, hide).entry
 
         def render(msgs: list[Any]) -> list[Any]:
-            return [route_entry(m, rctx, hide) for m in msgs]
+            return [entry(m) for m in msgs]
     elif opts.table_format != "simple":  # tabulate's other layouts need every row at once
         from nlshell.commands.render import route_table
 

@@ -251,8 +251,122 @@ def _rare(out: dict[str, Any], a: dict[str, Any], flags: int, family: int, clone
 def route_json(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = ()
                ) -> list[dict[str, Any]]:
     """`ip -j route show` for these route messages (select them first with RouteQuery)."""
-    hide = frozenset(hide)
-    return [route_entry(m, ctx, hide) for m in msgs if m.type in (RTM_NEWROUTE, RTM_DELROUTE)]
+    entry = RouteFast(ctx, hide).entry
+    return [entry(m) for m in msgs if m.type in (RTM_NEWROUTE, RTM_DELROUTE)]
+
+
+# --- the common route, read in one call ---------------------------------------------
+
+# What a plain route's JSON and row need, read by ``wire_values`` (one struct call that
+# also recognises the message's layout); the _RARE attributes must all be absent for
+# this way (anything else route_entry renders), else route_entry reads the message.
+_RARE = ("RTA_SRC", "RTA_NH_ID", "RTA_VIA", "RTA_MARK", "RTA_FLOW", "RTA_UID",
+         "RTA_CACHEINFO", "RTA_METRICS", "RTA_IIF", "RTA_PREF", "RTA_TTL_PROPAGATE",
+         "RTA_MULTIPATH")
+READ = (*_HEADER, "RTA_TABLE", "RTA_DST", "RTA_GATEWAY", "RTA_OIF", "RTA_PREFSRC",
+        "RTA_PRIORITY", *_RARE)
+_NONE = (None,) * len(_RARE)
+_NRARE = len(READ) - len(_RARE)
+_TEXT = {4: socket.inet_ntoa, 16: lambda b: socket.inet_ntop(socket.AF_INET6, b)}
+
+
+class RouteFast:
+    """JSON entries and table cells of plain routes (main-table style: dst, gateway, dev,
+    prefsrc, metric), formatted from ``wire_values``; the parts a header decides (type,
+    table, protocol, scope, flags) worked out once per distinct header, the device's name
+    once per index. ``read(m)`` is None for a route it does not take (route_entry's)."""
+
+    def __init__(self, ctx: Any, hide: Collection[str] = ()) -> None:
+        self.ctx, self.hide = ctx, frozenset(hide)
+        self._heads: dict[tuple, tuple] = {}
+        self.devs: dict[int, str] = {}
+
+    def read(self, m: Any) -> tuple | None:
+        """(head parts, dst text, gateway, oif, prefsrc, metric, tos) of a plain route."""
+        v = m.wire_values(READ)
+        if v[_NRARE:] != _NONE or v[8] & RTM_F_CLONED or m.type != RTM_NEWROUTE:
+            return None
+        dst, gw, oif, src, metric = v[10:15]
+        if oif is not None and oif.__class__ is not int or \
+                metric is not None and metric.__class__ is not int or \
+                v[9] is not None and v[9].__class__ is not int:
+            return None
+        dst_len = v[1]
+        if dst is None:
+            dst = f"0/{dst_len} " if dst_len else "default"
+        else:
+            text = _TEXT.get(len(dst))
+            if text is None:
+                return None
+            dst = text(dst)
+            if dst_len != N.HOST_BITS.get(v[0], 0):
+                dst = f"{dst}/{dst_len}"
+        if gw is not None:
+            text = _TEXT.get(len(gw))
+            if text is None:
+                return None
+            gw = text(gw)
+        if src is not None:
+            text = _TEXT.get(len(src))
+            if text is None:
+                return None
+            src = text(src)
+        key = v[:10]
+        head = self._heads.get(key) or self._head(key)
+        return head, dst, gw, oif, src, metric
+
+    def _head(self, key: tuple) -> tuple:
+        family, dst_len, src_len, tos, rtable, proto, scope, rtype, rflags, table = key
+        ctx, hide = self.ctx, self.hide
+        details, numeric = ctx.details, ctx.numeric
+        tname = N.rtn_type_name(rtype, numeric) if rtype != RTN_UNICAST or details else None
+        tb = rtable if table is None else table
+        tbname = (N.table_name(tb, numeric) if tb and (tb != N.RT_TABLE_MAIN or details)
+                  and "table" not in hide else None)
+        pname = (N.proto_name(proto, numeric) if (proto != RTPROT_BOOT or details)
+                 and "protocol" not in hide else None)
+        sname = (N.scope_name(scope, numeric) if (scope or details) and "scope" not in hide
+                 else None)
+        tosname = N.dsfield_name(tos, numeric) if tos and "tos" not in hide else None
+        src = f"0/{src_len}" if src_len else None
+        head = (tname, tbname, pname, sname, rt_flags(rflags), tosname, src)
+        self._heads[key] = head
+        return head
+
+    def entry(self, m: Any) -> dict[str, Any]:
+        """route_entry(m) (the same dict), the plain way when the route takes it."""
+        r = self.read(m)
+        if r is None:
+            return route_entry(m, self.ctx, self.hide)
+        (tname, tbname, pname, sname, flags, tosname, src), dst, gw, oif, psrc, metric = r
+        hide = self.hide
+        out: dict[str, Any] = {"type": tname, "dst": dst} if tname is not None else \
+            {"dst": dst}
+        if src is not None:
+            out["src"] = src
+        if tosname is not None:
+            out["tos"] = tosname
+        if gw is not None and "gateway" not in hide:
+            out["gateway"] = gw
+        if oif is not None and "dev" not in hide:
+            dev = self.devs.get(oif)
+            out["dev"] = dev if dev is not None else self._dev(oif)
+        if tbname is not None:
+            out["table"] = tbname
+        if pname is not None:
+            out["protocol"] = pname
+        if sname is not None:
+            out["scope"] = sname
+        if psrc is not None and "prefsrc" not in hide:
+            out["prefsrc"] = psrc
+        if metric is not None and "metric" not in hide:
+            out["metric"] = metric
+        out["flags"] = list(flags)
+        return out
+
+    def _dev(self, index: int) -> str:
+        name = self.devs[index] = self.ctx.ifname(index)
+        return name
 
 
 # --- table rows, straight from the messages -----------------------------------------
@@ -261,58 +375,38 @@ def route_json(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = ()
 # JSON rows: the way every route this fast path does not take goes)
 ROUTE_HEADERS = ("TYPE", "DESTINATION", "GATEWAY", "DEV", "TABLE", "PROTO", "SCOPE", "SRC",
                  "METRIC", "METRICS", "PREF", "EXPIRES", "FLAGS")
-_FAST = _COMMON - {"RTA_VIA"}  # routes whose row needs nothing but these attributes
 
 
 class RouteRows:
-    """The route table's rows, one per route message, formatted from the header tuple
-    and the attribute values (no JSON dict): the header's cells (type, table, protocol,
-    scope, flags) are worked out once per distinct header, the device's once per index.
-    A route with rarer attributes (metrics, multipath, via, expires...) takes the general
-    way, through ``route_entry`` and ``tables.ROUTE_COLUMNS``: the same cells."""
+    """The route table's rows, one per route message: a plain route's cells straight from
+    ``RouteFast.read`` (the header's cells made once per distinct header, the device's
+    once per index); any other route the general way, through ``route_entry`` and
+    ``tables.ROUTE_COLUMNS``: the same cells."""
 
     def __init__(self, ctx: Any, hide: Collection[str] = (), color: bool = False) -> None:
         from . import colors
 
+        self.fast = RouteFast(ctx, hide)
         self.ctx, self.hide, self.color = ctx, frozenset(hide), color
-        self._heads: dict[tuple, tuple[str, str, str, str, str]] = {}
+        self._heads: dict[int, tuple[str, str, str, str, str]] = {}
         self._devs: dict[int, str] = {}
-        self._paint = colors.paint
         self._colors = colors
-        self._show_gw = "gateway" not in self.hide
-        self._show_dev = "dev" not in self.hide
-        self._show_src = "prefsrc" not in self.hide
-        self._show_metric = "metric" not in self.hide
 
-    def _head_cells(self, head: tuple, table: int | None
-                    ) -> tuple[str, str, str, str, str]:
+    def _head_cells(self, head: tuple) -> tuple[str, str, str, str, str]:
         from .tables import _text
 
-        family, dst_len, src_len, tos, rtable, proto, scope, rtype, rflags = head
-        ctx, hide, on, paint = self.ctx, self.hide, self.color, self._paint
-        details, numeric = ctx.details, ctx.numeric
-        tname = ""
-        if rtype != RTN_UNICAST or details:
-            tname = N.rtn_type_name(rtype, numeric)
-            tname = paint(tname, self._colors.ROUTE_TYPE.get(tname), on)
-        tb = rtable if table is None else table
-        tcell = ""
-        if tb and (tb != N.RT_TABLE_MAIN or details) and "table" not in hide:
-            tcell = _text(N.table_name(tb, numeric))
-        pcell = scell = ""
-        if not rflags & RTM_F_CLONED:
-            if (proto != RTPROT_BOOT or details) and "protocol" not in hide:
-                pcell = _text(N.proto_name(proto, numeric))
-            if (scope or details) and "scope" not in hide:
-                scell = _text(N.scope_name(scope, numeric))
-        cells = (tname, tcell, pcell, scell, ",".join(rt_flags(rflags)))
-        self._heads[head, table] = cells
+        tname, tbname, pname, sname, flags = head[:5]
+        c, on = self._colors, self.color
+        cells = (c.paint(tname, c.ROUTE_TYPE.get(tname), on) if tname else "",
+                 _text(tbname), _text(pname), _text(sname), ",".join(flags))
+        self._heads[id(head)] = cells
         return cells
 
     def _dev(self, index: int) -> str:
         from .tables import _text
 
-        cell = self._paint(_text(self.ctx.ifname(index)), self._colors.IFNAME, self.color)
+        c = self._colors
+        cell = c.paint(_text(self.ctx.ifname(index)), c.IFNAME, self.color)
         self._devs[index] = cell
         return cell
 
@@ -320,41 +414,30 @@ class RouteRows:
         out = []
         append = out.append
         heads, devs, on = self._heads, self._devs, self.color
-        fast, host = _FAST, N.HOST_BITS
-        show_gw, show_dev = self._show_gw, self._show_dev
-        show_src, show_metric = self._show_src, self._show_metric
+        read = self.fast.read
+        hide = self.hide
+        show_gw, show_dev = "gateway" not in hide, "dev" not in hide
+        show_src, show_metric = "prefsrc" not in hide, "metric" not in hide
         for m in msgs:
-            mtype = m.type
-            if mtype != RTM_NEWROUTE:
-                if mtype == RTM_DELROUTE:
+            r = read(m)
+            if r is None:
+                if m.type == RTM_NEWROUTE or m.type == RTM_DELROUTE:
                     out.extend(self._general((m,)))
                 continue
-            head, a = m.whole()
-            if not fast.issuperset(a):
-                out.extend(self._general((m,)))
-                continue
-            get = a.get
-            key = (head, get("RTA_TABLE"))
-            hc = heads.get(key) or self._head_cells(*key)
-            dst = get("RTA_DST")
-            dst_len = head[1]
-            if dst is None:
-                dst = f"0/{dst_len} " if dst_len else "default"
-            elif dst_len != host.get(head[0], 0):
-                dst = f"{dst}/{dst_len}"
-            gw = get("RTA_GATEWAY") if show_gw else None
-            oif = get("RTA_OIF") if show_dev else None
-            src = get("RTA_PREFSRC") if show_src else None
-            metric = get("RTA_PRIORITY") if show_metric else None
+            head, dst, gw, oif, src, metric = r
+            hc = heads.get(id(head)) or self._head_cells(head)
+            if not show_gw:
+                gw = None
             if on:
-                dst = self._paint(dst, self._colors.family_code(
-                    dst if dst != "default" else None), on)
+                c = self._colors
+                dst = c.paint(dst, c.family_code(dst if dst != "default" else None), on)
                 if gw is not None:
-                    gw = self._paint(gw, self._colors.family_code(gw), on)
+                    gw = c.paint(gw, c.family_code(gw), on)
             append([hc[0], dst, gw or "",
-                    "" if oif is None else (devs.get(oif) or self._dev(oif)),
-                    hc[1], hc[2], hc[3], src or "",
-                    "" if metric is None else str(metric), "", "", "", hc[4]])
+                    "" if oif is None or not show_dev else (devs.get(oif) or self._dev(oif)),
+                    hc[1], hc[2], hc[3], src if src is not None and show_src else "",
+                    "" if metric is None or not show_metric else str(metric),
+                    "", "", "", hc[4]])
         return out
 
     def _general(self, msgs: Iterable[Any]) -> list[list[str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
+from operator import itemgetter
 from typing import Any
 
 from . import colors as C
@@ -109,6 +110,9 @@ class TableStream:
         self._keep: list[int] = []
         self._widths: list[int] = []
         self._dropped: list[int] = []
+        self._fmt = ""
+        self._cells: Callable[[list[str]], tuple[str, ...]] = tuple
+        self._late: Callable[[list[str]], tuple[str, ...]] | None = None
 
     def feed(self, rows: list[list[str]]) -> None:
         pending = self._pending
@@ -119,22 +123,21 @@ class TableStream:
             self._pending = None
             self._start(pending)
             return
-        keep, widths = self._keep, self._widths
-        dropped = self._dropped
         out = []
+        fmt, late, cells_of = self._fmt, self._late, self._cells
         for row in rows:
-            if dropped and any(row[i] for i in dropped):
+            if late is not None and "".join(late(row)):
                 if out:
                     self.write("\n".join(out) + "\n")
                     out = []
                 self._restart(row)
-                keep, widths, dropped = self._keep, self._widths, self._dropped
+                fmt, late, cells_of = self._fmt, self._late, self._cells
                 continue
-            cells = [row[i] for i in keep]
-            if _plain(cells):
-                out.append("  ".join([c.ljust(w) for c, w in zip(cells, widths, strict=True)]).rstrip())
-            else:
-                out.append(self._lines(cells))
+            cells = cells_of(row)
+            line = fmt % cells
+            if "\n" in line or "\x1b" in line:
+                line = self._lines(list(cells))
+            out.append(line.rstrip())
         if out:
             self.write("\n".join(out) + "\n")
 
@@ -162,6 +165,10 @@ class TableStream:
                 if w > widths[k]:
                     widths[k] = w
         self._widths = widths
+        # one row is one %-format of the kept cells: "%-Ws" pads, and cuts nothing
+        self._fmt = "  ".join(f"%-{w}s" for w in widths)
+        self._cells = _getter(keep)
+        self._late = _getter(self._dropped) if self._dropped else None
 
     def _restart(self, row: list[str]) -> None:
         self._settle(sorted(set(self._keep) | {i for i, c in enumerate(row) if c}), [row])
@@ -183,12 +190,12 @@ class TableStream:
         return "\n".join(out)
 
 
-def _plain(cells: list[str]) -> bool:
-    """No newline nor colour in any cell: widths are lengths."""
-    for c in cells:
-        if "\n" in c or "\x1b" in c:
-            return False
-    return True
+def _getter(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """row -> the cells at these indexes, as a tuple (one C call)."""
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda row: (row[i],)
+    return itemgetter(*indexes)
 
 
 def _table(items: Iterable[Row], columns: list[tuple[str, Cell]], color: bool,
