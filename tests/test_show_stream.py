@@ -128,4 +128,6 @@ def test_plain_route_way_equals_route_entry(ns: str) -> None:
                 for m in msgs:
                     want = route_entry(m, ctx, frozenset(hide))
                     assert fast.entry(m) == want
+                    assert json.loads(fast.json_text(m)) == want
+                    assert fast.json_text(m) == json.dumps(want, separators=(",", ":"))
                     assert rows.rows([m]) == [[c(want, False) for _h, c in ROUTE_COLUMNS]]

@@ -67,6 +67,12 @@ class JsonStream:
             self.write(("," if self.started else "[") + text[1:-1])
         self.started = True
 
+    def feed_text(self, texts: list[str]) -> None:
+        """Items already encoded (compact form only)."""
+        if texts:
+            self.write(("," if self.started else "[") + ",".join(texts))
+            self.started = True
+
     def close(self) -> None:
         if not self.started:
             self.write("[]\n")
@@ -86,10 +92,19 @@ def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
         from nlshell.commands.render.route import RouteFast
 
         sink: Any = JsonStream(write, opts.pretty)
-        entry = RouteFast(rctx, hide).entry
+        fast = RouteFast(rctx, hide)
+        if opts.pretty:
+            entry = fast.entry
 
-        def render(msgs: list[Any]) -> list[Any]:
-            return [entry(m) for m in msgs]
+            def render(msgs: list[Any]) -> list[Any]:
+                return [entry(m) for m in msgs]
+        else:  # compact: each route written as its JSON text, without a dict
+            text = fast.json_text
+            feed = sink.feed_text
+
+            def render(msgs: list[Any]) -> list[Any]:
+                return [text(m) for m in msgs]
+            sink.feed = feed
     elif opts.table_format != "simple":  # tabulate's other layouts need every row at once
         from nlshell.commands.render import route_table
 

@@ -9,6 +9,7 @@ a 100,000-route table: one attribute walk per message, no per-field lookups.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Collection, Iterable
@@ -266,6 +267,7 @@ _RARE = ("RTA_SRC", "RTA_NH_ID", "RTA_VIA", "RTA_MARK", "RTA_FLOW", "RTA_UID",
 READ = (*_HEADER, "RTA_TABLE", "RTA_DST", "RTA_GATEWAY", "RTA_OIF", "RTA_PREFSRC",
         "RTA_PRIORITY", *_RARE)
 _NONE = (None,) * len(_RARE)
+_dumps = json.JSONEncoder(separators=(",", ":")).encode  # ip -j's compact form
 _NRARE = len(READ) - len(_RARE)
 _TEXT = {4: socket.inet_ntoa, 16: lambda b: socket.inet_ntop(socket.AF_INET6, b)}
 
@@ -280,6 +282,8 @@ class RouteFast:
         self.ctx, self.hide = ctx, frozenset(hide)
         self._heads: dict[tuple, tuple] = {}
         self.devs: dict[int, str] = {}
+        self._frags: dict[int, tuple] = {}  # id(head parts) -> JSON fragments
+        self._jdevs: dict[int, str] = {}
 
     def read(self, m: Any) -> tuple | None:
         """(head parts, dst text, gateway, oif, prefsrc, metric, tos) of a plain route."""
@@ -367,6 +371,51 @@ class RouteFast:
     def _dev(self, index: int) -> str:
         name = self.devs[index] = self.ctx.ifname(index)
         return name
+
+    def json_text(self, m: Any) -> str:
+        """``entry(m)`` as ip -j's compact JSON text (what json.dumps gives), written
+        from fragments: the header's parts and each device's made once."""
+        r = self.read(m)
+        if r is None:
+            return _dumps(route_entry(m, self.ctx, self.hide))
+        head, dst, gw, oif, psrc, metric = r
+        frags = self._frags.get(id(head)) or self._fragments(head)
+        parts = [frags[0], dst, frags[1]]
+        if gw is not None and frags[4]:
+            parts += (',"gateway":"', gw, '"')
+        if oif is not None and frags[5]:
+            dev = self._jdevs.get(oif)
+            parts.append(dev if dev is not None else self._jdev(oif))
+        parts.append(frags[2])
+        if psrc is not None and frags[6]:
+            parts += (',"prefsrc":"', psrc, '"')
+        if metric is not None and frags[7]:
+            parts += (',"metric":', str(metric))
+        parts.append(frags[3])
+        return "".join(parts)
+
+    def _fragments(self, head: tuple) -> tuple:
+        tname, tbname, pname, sname, flags, tosname, src = head
+        pre = '{"type":' + _dumps(tname) + ',"dst":"' if tname is not None else '{"dst":"'
+        mid = '"'  # closes dst; then src and tos
+        if src is not None:
+            mid += ',"src":' + _dumps(src)
+        if tosname is not None:
+            mid += ',"tos":' + _dumps(tosname)
+        late = ""
+        for key, value in (("table", tbname), ("protocol", pname), ("scope", sname)):
+            if value is not None:
+                late += f',"{key}":' + _dumps(value)
+        end = ',"flags":' + _dumps(flags) + "}"
+        hide = self.hide
+        frags = (pre, mid, late, end, "gateway" not in hide, "dev" not in hide,
+                 "prefsrc" not in hide, "metric" not in hide)
+        self._frags[id(head)] = frags
+        return frags
+
+    def _jdev(self, index: int) -> str:
+        text = self._jdevs[index] = ',"dev":' + _dumps(self.ctx.ifname(index))
+        return text
 
 
 # --- table rows, straight from the messages -----------------------------------------
