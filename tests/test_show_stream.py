@@ -131,3 +131,14 @@ def test_plain_route_way_equals_route_entry(ns: str) -> None:
                     assert json.loads(fast.json_text(m)) == want
                     assert fast.json_text(m) == json.dumps(want, separators=(",", ":"))
                     assert rows.rows([m]) == [[c(want, False) for _h, c in ROUTE_COLUMNS]]
+
+
+@helpers.requires_root
+def test_neighbour_show_streams_what_ip_shows(ns: str) -> None:
+    lines = ["link add v0 type veth peer name v1", "link set v0 up", "link set v1 up"]
+    lines += [f"neigh add 192.0.2.{i % 250 + 1} lladdr 02:00:00:00:{i >> 8:02x}:{i & 255:02x}"
+              f" dev v{i // 250} nud permanent" for i in range(500)]
+    helpers.batch(ns, "\n".join(lines) + "\n")
+    assert json.loads(ok(ns, "neighbour show", json=True)) == helpers.ipj(ns, "neigh", "show")
+    rows = [ln for ln in ok(ns, "neighbour show").splitlines() if ln.startswith("192.0.2.")]
+    assert len(rows) == 500

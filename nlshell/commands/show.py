@@ -125,6 +125,36 @@ def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
     _said_interrupted(ctx, dump)
 
 
+def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
+                      rctx: Any, hide: Any = ()) -> None:
+    """Neighbours printed as the dump arrives, as ``stream_routes`` prints routes."""
+    from nlshell.commands.render.neighbour import neighbour_json
+
+    write, opts = ctx.out.write, ctx.opts
+    if opts.table_format != "simple" and not opts.json:
+        from nlshell.commands.render import neighbour_table
+
+        chosen = [m for batch in dump for m in select(batch)]
+        ctx.write(neighbour_table(chosen, rctx, hide, color=opts.color,
+                                  fmt=opts.table_format))
+        _said_interrupted(ctx, dump)
+        return
+    if opts.json:
+        sink: Any = JsonStream(write, opts.pretty)
+        for batch in dump:
+            sink.feed(neighbour_json(select(batch), rctx, hide))
+    else:
+        from nlshell.commands.render.tables import NEIGH_COLUMNS, TableStream
+
+        sink = TableStream([h for h, _c in NEIGH_COLUMNS], write)
+        on = opts.color
+        for batch in dump:
+            sink.feed([[cell(r, on) for _h, cell in NEIGH_COLUMNS]
+                       for r in neighbour_json(select(batch), rctx, hide)])
+    sink.close()
+    _said_interrupted(ctx, dump)
+
+
 def _said_interrupted(ctx: Any, dump: Any) -> None:
     if dump.interrupted:
         ctx.out.flush()
