@@ -12,11 +12,9 @@ from collections.abc import Callable, Collection, Iterable
 from operator import itemgetter
 from typing import Any
 
+# (each object's JSON renderer is imported by its table function: `link show` loads no
+# route, rule or neighbour renderer)
 from . import colors as C
-from .address import AddressQuery, address_json
-from .link import link_json
-from .neighbour import neighbour_json
-from .rule import rule_json
 from .safe import printable
 
 Row = dict[str, Any]
@@ -260,6 +258,8 @@ LINK_COLUMNS: list[tuple[str, Cell]] = [
 def link_table(msgs: Iterable[Any], ctx: Any, *, color: bool = False,
                fmt: str = TABLEFMT) -> str:
     """`link show` for people: index, name, state, MTU, MAC, master, kind, flags (+ -d/-s)."""
+    from .link import link_json
+
     return _table(link_json(msgs, ctx), LINK_COLUMNS, color, fmt)
 
 
@@ -276,10 +276,12 @@ def _lifetime(v: Any) -> str:
     return "forever" if v == 0xFFFFFFFF else f"{v}s"
 
 
-def address_table(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = None, *,
+def address_table(addrs: Iterable[Any], ctx: Any, query: Any = None, *,
                   color: bool = False, fmt: str = TABLEFMT) -> str:
     """`addr show` for people: one row per address (a link without one gets one row)."""
     rows = []
+    from .address import address_json
+
     for link in address_json(addrs, ctx, query):
         head = [_name(link, color), _state(link, color)]
         infos = link["addr_info"] or [{}]
@@ -370,6 +372,8 @@ NEIGH_COLUMNS: list[tuple[str, Cell]] = [
 def neighbour_table(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = (), *,
                     color: bool = False, fmt: str = TABLEFMT) -> str:
     """`neigh show` for people: address, device, link-layer address, state, flags."""
+    from .neighbour import neighbour_json
+
     return _table(neighbour_json(msgs, ctx, hide), NEIGH_COLUMNS, color, fmt)
 
 
@@ -429,4 +433,6 @@ RULE_COLUMNS: list[tuple[str, Cell]] = [
 def rule_table(msgs: Iterable[Any], ctx: Any, *, color: bool = False,
                fmt: str = TABLEFMT) -> str:
     """`rule show` for people: priority, selector, action."""
+    from .rule import rule_json
+
     return _table(rule_json(msgs, ctx), RULE_COLUMNS, color, fmt)
