@@ -7,7 +7,8 @@ from the start of `nlshell route show` to its first line on a pipe (the table st
 its columns are settled by its first rows, then every row is printed as its datagram
 arrives). Goal: <= 2x ip, peak RSS <= 40 MB, whatever N.
 
-    BENCH_SHOW=N overrides the number of routes (default 100000).
+    BENCH_SHOW=N overrides the number of routes (default 100000); BENCH_SHOW_CACHE=1 adds
+    the live cache on the same table: ready time, RSS growth per route.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 
 from common import (
     ENV,
+    PYTHON,
     RUNS,
     compile_nlshell,
     emit,
@@ -26,13 +28,11 @@ from common import (
     make_ns,
     nlshell_argv,
     ns_name,
-    route_lines,
     timed_process,
     veth_lines,
 )
 
 COUNT = int(os.environ.get("BENCH_SHOW", "100000"))
-SETUP_CHUNK = 200_000  # batch lines per `ip -batch` while setting up
 
 
 def first_line(argv: list[str]) -> float:
@@ -50,14 +50,61 @@ def first_line(argv: list[str]) -> float:
     return took
 
 
+def fill(ns: str, count: int) -> None:
+    """`count` /32 routes on b0, written to `ip -batch` by a child: this process stays
+    small (a child spawned from it starts with its size: ru_maxrss would count it)."""
+    gen = ("import sys\n"
+           f"for i in range({count}):\n"
+           "    sys.stdout.write(f'route add 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32"
+           " dev b0\\n')\n")
+    with subprocess.Popen([PYTHON, "-c", gen], stdout=subprocess.PIPE) as src:
+        subprocess.run(["ip", "-n", ns, "-batch", "-"], stdin=src.stdout, check=True,
+                       timeout=1800)
+    if src.returncode != 0:
+        raise RuntimeError("route generator failed")
+
+
+CACHE_CHILD = """
+import json, os, time
+from nlshell.engine.cache import Cache
+def rss():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+before = rss()
+start = time.perf_counter()
+cache = Cache(netns={ns!r})
+ready = time.perf_counter() - start
+routes = cache.counts()['routes']
+print(json.dumps({{'ready_s': ready, 'bytes': rss() - before, 'routes': routes}}))
+cache.close()
+"""
+
+
+def cache_figures(ns: str) -> None:
+    """The live cache on this table: time to ready against `ip -j route show table all`,
+    and its RSS growth per route (BENCH_SHOW_CACHE=1)."""
+    import json
+
+    ipj = timed_process(["ip", "-n", ns, "-j", "route", "show", "table", "all"])
+    runs = []
+    for _ in range(max(RUNS, 1)):
+        out = subprocess.run([PYTHON, "-c", CACHE_CHILD.format(ns=ns)], capture_output=True,
+                             text=True, env=ENV, timeout=1800, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    ready = [r["ready_s"] for r in runs]
+    per_route = statistics.median(r["bytes"] / max(r["routes"], 1) for r in runs)
+    emit(f"show: cache ready with {COUNT} routes vs ip -j route show table all",
+         {"median_s": statistics.median(ready), "min_s": min(ready), "max_s": max(ready),
+          "peak_rss_kb": statistics.median(r["bytes"] for r in runs) / 1024}, ipj,
+         note=f"(peak RSS column: the cache's growth) {per_route:.0f} bytes per route; "
+              f"ready min/max {min(ready):.2f}/{max(ready):.2f} s")
+
+
 def main() -> None:
     compile_nlshell()
     with make_ns(ns_name("show")) as ns:
         ip_batch(ns, veth_lines("b0", "b1"))
-        lines = route_lines(COUNT, "b0")
-        for i in range(0, COUNT, SETUP_CHUNK):
-            ip_batch(ns, lines[i:i + SETUP_CHUNK])
-        del lines
+        fill(ns, COUNT)
         note = f"{COUNT} routes, output to /dev/null"
         ip = timed_process(["ip", "-n", ns, "route", "show"])
         ipj = timed_process(["ip", "-n", ns, "-j", "route", "show"])
@@ -74,6 +121,8 @@ def main() -> None:
         print(f'{{"name": "show: first line of nlshell route show", "first_line_s": '
               f'{statistics.median(firsts):.4f}, "min_s": {min(firsts):.4f}, '
               f'"max_s": {max(firsts):.4f}, "note": "{COUNT} routes"}}', flush=True)
+        if os.environ.get("BENCH_SHOW_CACHE"):
+            cache_figures(ns)
 
 
 if __name__ == "__main__":
