@@ -142,3 +142,19 @@ def test_neighbour_show_streams_what_ip_shows(ns: str) -> None:
     assert json.loads(ok(ns, "neighbour show", json=True)) == helpers.ipj(ns, "neigh", "show")
     rows = [ln for ln in ok(ns, "neighbour show").splitlines() if ln.startswith("192.0.2.")]
     assert len(rows) == 500
+
+
+@helpers.requires_root
+@pytest.mark.parametrize("opt", [[], ["-j"]])
+def test_reader_gone_ends_quietly(many: str, opt: list[str]) -> None:
+    """`nlshell route show | head -1`: the rest is dropped, no error, exit 0 (as ip)."""
+    import subprocess
+
+    proc = subprocess.Popen(helpers.nlshell_argv("-n", many, *opt, "-c", "route show"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=helpers.nlshell_env())
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and err == b""

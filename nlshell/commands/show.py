@@ -119,10 +119,7 @@ def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
         sink = TableStream(list(ROUTE_HEADERS), write)
         render = RouteRows(rctx, hide, opts.color).rows
     feed = sink.feed
-    for batch in dump:
-        feed(render(select(batch)))
-    sink.close()
-    _said_interrupted(ctx, dump)
+    _pump(ctx, dump, lambda batch: feed(render(select(batch))), sink)
 
 
 def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
@@ -141,18 +138,47 @@ def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[An
         return
     if opts.json:
         sink: Any = JsonStream(write, opts.pretty)
-        for batch in dump:
-            sink.feed(neighbour_json(select(batch), rctx, hide))
-    else:
-        from nlshell.commands.render.tables import NEIGH_COLUMNS, TableStream
+        _pump(ctx, dump, lambda batch: sink.feed(neighbour_json(select(batch), rctx, hide)),
+              sink)
+        return
+    from nlshell.commands.render.tables import NEIGH_COLUMNS, TableStream
 
-        sink = TableStream([h for h, _c in NEIGH_COLUMNS], write)
-        on = opts.color
-        for batch in dump:
-            sink.feed([[cell(r, on) for _h, cell in NEIGH_COLUMNS]
-                       for r in neighbour_json(select(batch), rctx, hide)])
-    sink.close()
+    table = TableStream([h for h, _c in NEIGH_COLUMNS], write)
+    on = opts.color
+    _pump(ctx, dump, lambda batch: table.feed([
+        [cell(r, on) for _h, cell in NEIGH_COLUMNS]
+        for r in neighbour_json(select(batch), rctx, hide)]), table)
+
+
+def _pump(ctx: Any, dump: Any, each: Callable[[list[Any]], None], sink: Any) -> None:
+    """Feed every batch of the dump, close the sink, say an interrupted dump. A reader
+    gone (`| head`): the dump is left (the socket drops its rest before its next request)
+    and the output goes to /dev/null from then on, as a closed pipe ends ip quietly."""
+    batches = iter(dump)
+    try:
+        for batch in batches:
+            each(batch)
+        sink.close()
+    except BrokenPipeError:
+        batches.close()  # type: ignore[attr-defined]
+        _drop_output(ctx)
+        return
     _said_interrupted(ctx, dump)
+
+
+def _drop_output(ctx: Any) -> None:
+    import os
+
+    fileno = getattr(ctx.out, "fileno", None)
+    if fileno is None:
+        return
+    try:
+        fd = fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def _said_interrupted(ctx: Any, dump: Any) -> None:
