@@ -158,3 +158,25 @@ def test_reader_gone_ends_quietly(many: str, opt: list[str]) -> None:
     proc.stdout.close()
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0 and err == b""
+
+
+class _Dump(list):
+    interrupted = True  # as the kernel marks a dump that changed while it was read
+
+
+def test_interrupted_dump_is_said_after_the_output() -> None:
+    """A streamed dump cannot be taken back: ip's warning comes on stderr at the end."""
+    import io
+    import types
+
+    from nlshell.commands.context import Options
+    from nlshell.commands.render.context import RenderContext
+    from nlshell.commands.show import INTERRUPTED, stream_routes
+
+    for opts in (Options(json=True), Options()):
+        out, err = io.StringIO(), []
+        ctx = types.SimpleNamespace(out=out, opts=opts, warn=err.append,
+                                    write=lambda text, out=out: out.write(text + "\n"))
+        stream_routes(ctx, _Dump([[]]), lambda batch: batch, RenderContext())
+        assert out.getvalue() == ("[]\n" if opts.json else "")
+        assert err == [INTERRUPTED]
