@@ -269,6 +269,8 @@ READ = (*_HEADER, "RTA_TABLE", "RTA_DST", "RTA_GATEWAY", "RTA_OIF", "RTA_PREFSRC
 _NONE = (None,) * len(_RARE)
 _dumps = json.JSONEncoder(separators=(",", ":")).encode  # ip -j's compact form
 _NRARE = len(READ) - len(_RARE)
+_ntoa = socket.inet_ntoa
+AF_INET = C.AF_INET
 _TEXT = {4: socket.inet_ntoa, 16: lambda b: socket.inet_ntop(socket.AF_INET6, b)}
 
 
@@ -299,12 +301,18 @@ class RouteFast:
         if dst is None:
             dst = f"0/{dst_len} " if dst_len else "default"
         else:
-            text = _TEXT.get(len(dst))
-            if text is None:
-                return None
-            dst = text(dst)
-            if dst_len != N.HOST_BITS.get(v[0], 0):
-                dst = f"{dst}/{dst_len}"
+            if len(dst) == 4:  # (the common case first: one call, no lookups)
+                dst = _ntoa(dst)
+                if dst_len != 32 or v[0] != AF_INET:
+                    if dst_len != N.HOST_BITS.get(v[0], 0):
+                        dst = f"{dst}/{dst_len}"
+            else:
+                text = _TEXT.get(len(dst))
+                if text is None:
+                    return None
+                dst = text(dst)
+                if dst_len != N.HOST_BITS.get(v[0], 0):
+                    dst = f"{dst}/{dst_len}"
         if gw is not None:
             text = _TEXT.get(len(gw))
             if text is None:
