@@ -157,18 +157,24 @@ def _query(ctx: Any, values: dict[str, Any], flush: bool = False) -> Any:
 
 def _dump(ctx: Any, query: Any) -> list[Any]:
     """Entries of the query's family; the proxy entries are a dump of their own."""
+    return ctx.ipr.kernel_dump("neigh", _fields(query))
+
+
+def _fields(query: Any) -> dict[str, Any]:
     fields = {"family": query.family or 0}
     if query.proxy:
         fields["flags"] = NTF_PROXY
-    return ctx.ipr.kernel_dump("neigh", fields)
+    return fields
 
 
 def neighbour_show(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.show import output, render_context
+    """Streamed: entries are selected and printed as the kernel's datagrams arrive."""
+    from nlshell.commands.show import render_context, stream_neighbours
 
     query = _query(ctx, inv.values)
     rctx = render_context(ctx)
-    output(ctx, "neighbour", query.select(_dump(ctx, query), rctx), rctx, query.hidden)
+    stream_neighbours(ctx, ctx.ipr.kernel_dump_iter("neigh", _fields(query)),
+                      lambda batch: query.select(batch, rctx), rctx, query.hidden)
 
 
 def neighbour_flush(ctx: Any, inv: Any) -> None:

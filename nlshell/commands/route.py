@@ -453,6 +453,11 @@ def _query(ctx: Any, values: dict[str, Any]) -> Any:
 def _dump(ctx: Any, query: Any) -> list[Any]:
     """Routes of the query's family, asking the kernel for one table when one is chosen
     (a number; the main table when none is) or for its cache."""
+    return ctx.ipr.kernel_dump("route", *_dump_request(query))
+
+
+def _dump_request(query: Any) -> tuple[dict[str, Any], list[Any]]:
+    """The header fields and attributes of the route dump a query asks for."""
     attrs = []
     fields = {"family": query.effective_family}
     if query.table == "cache":
@@ -460,19 +465,21 @@ def _dump(ctx: Any, query: Any) -> list[Any]:
     elif query.table != "all":
         attrs.append(("table", C.RT_TABLE_MAIN if query.table is None else query.table))
     # (a table the kernel has not made yet is an empty dump: the engine says so)
-    return ctx.ipr.kernel_dump("route", fields, attrs)
+    return fields, attrs
 
 
 def route_show(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.show import output, render_context
+    """Streamed: routes are selected and printed as the kernel's datagrams arrive."""
+    from nlshell.commands.show import render_context, stream_routes
 
     query = _query(ctx, inv.values)
-    msgs = query.select(_dump(ctx, query))
     rctx = render_context(ctx)
-    if ctx.opts.details and any(m.get("RTA_NH_ID") is not None for m in msgs):
-        # ip -d shows the nexthop object of a route using one (nh_info)
+    if ctx.opts.details:
+        # ip -d shows the nexthop object of a route using one (nh_info); the objects are
+        # read first (a handful), as the routes stream after them
         rctx.nexthops = {m.get("NHA_ID"): m for m in ctx.ipr.get_nexthops()}
-    output(ctx, "route", msgs, rctx, query.hidden)
+    stream_routes(ctx, ctx.ipr.kernel_dump_iter("route", *_dump_request(query)),
+                  query.select, rctx, query.hidden)
 
 
 def route_flush(ctx: Any, inv: Any) -> None:

@@ -42,6 +42,151 @@ def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> N
                                         fmt=ctx.opts.table_format))
 
 
+INTERRUPTED = "Dump was interrupted and may be inconsistent."  # ip's words, on stderr
+
+
+class JsonStream:
+    """One JSON array written as its items come (ip -j's compact form, or -p's indented
+    one): ``[``, the items joined by commas, ``]`` -- valid JSON however many batches."""
+
+    def __init__(self, write: Callable[[str], Any], pretty: bool = False) -> None:
+        import json
+
+        self.write, self.pretty, self.started = write, pretty, False
+        self._dumps = (json.JSONEncoder(indent=4).encode if pretty else
+                       json.JSONEncoder(separators=(",", ":")).encode)
+
+    def feed(self, items: list[Any]) -> None:
+        if not items:
+            return
+        text = self._dumps(items)
+        if self.pretty:  # "[\n    {...},\n    {...}\n]": keep the indented items
+            body = text[2:-2]
+            self.write((",\n" if self.started else "[\n") + body)
+        else:
+            self.write(("," if self.started else "[") + text[1:-1])
+        self.started = True
+
+    def feed_text(self, texts: list[str]) -> None:
+        """Items already encoded (compact form only)."""
+        if texts:
+            self.write(("," if self.started else "[") + ",".join(texts))
+            self.started = True
+
+    def close(self) -> None:
+        if not self.started:
+            self.write("[]\n")
+        else:
+            self.write("\n]\n" if self.pretty else "]\n")
+
+
+def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
+                  rctx: Any, hide: Any = ()) -> None:
+    """Routes printed as the dump arrives (``dump``: ``IPRoute.kernel_dump_iter``'s
+    batches): ip's JSON array with -j, else the human table (its columns settled by the
+    first rows, see ``TableStream``). Memory stays flat with the table's size. A dump the
+    kernel marked inconsistent is not taken back: ip's warning goes to stderr at the end."""
+    write = ctx.out.write
+    opts = ctx.opts
+    if opts.json:
+        from nlshell.commands.render.route import RouteFast
+
+        sink: Any = JsonStream(write, opts.pretty)
+        fast = RouteFast(rctx, hide)
+        if opts.pretty:
+            entry = fast.entry
+
+            def render(msgs: list[Any]) -> list[Any]:
+                return [entry(m) for m in msgs]
+        else:  # compact: each route written as its JSON text, without a dict
+            text = fast.json_text
+            feed = sink.feed_text
+
+            def render(msgs: list[Any]) -> list[Any]:
+                return [text(m) for m in msgs]
+            sink.feed = feed
+    elif opts.table_format != "simple":  # tabulate's other layouts need every row at once
+        from nlshell.commands.render import route_table
+
+        chosen = [m for batch in dump for m in select(batch)]
+        ctx.write(route_table(chosen, rctx, hide, color=opts.color, fmt=opts.table_format))
+        _said_interrupted(ctx, dump)
+        return
+    else:
+        from nlshell.commands.render.route import ROUTE_HEADERS, RouteRows
+        from nlshell.commands.render.tables import TableStream
+
+        sink = TableStream(list(ROUTE_HEADERS), write)
+        render = RouteRows(rctx, hide, opts.color).rows
+    feed = sink.feed
+    _pump(ctx, dump, lambda batch: feed(render(select(batch))), sink)
+
+
+def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
+                      rctx: Any, hide: Any = ()) -> None:
+    """Neighbours printed as the dump arrives, as ``stream_routes`` prints routes."""
+    from nlshell.commands.render.neighbour import neighbour_json
+
+    write, opts = ctx.out.write, ctx.opts
+    if opts.table_format != "simple" and not opts.json:
+        from nlshell.commands.render import neighbour_table
+
+        chosen = [m for batch in dump for m in select(batch)]
+        ctx.write(neighbour_table(chosen, rctx, hide, color=opts.color,
+                                  fmt=opts.table_format))
+        _said_interrupted(ctx, dump)
+        return
+    if opts.json:
+        sink: Any = JsonStream(write, opts.pretty)
+        _pump(ctx, dump, lambda batch: sink.feed(neighbour_json(select(batch), rctx, hide)),
+              sink)
+        return
+    from nlshell.commands.render.tables import NEIGH_COLUMNS, TableStream
+
+    table = TableStream([h for h, _c in NEIGH_COLUMNS], write)
+    on = opts.color
+    _pump(ctx, dump, lambda batch: table.feed([
+        [cell(r, on) for _h, cell in NEIGH_COLUMNS]
+        for r in neighbour_json(select(batch), rctx, hide)]), table)
+
+
+def _pump(ctx: Any, dump: Any, each: Callable[[list[Any]], None], sink: Any) -> None:
+    """Feed every batch of the dump, close the sink, say an interrupted dump. A reader
+    gone (`| head`): the dump is left (the socket drops its rest before its next request)
+    and the output goes to /dev/null from then on, as a closed pipe ends ip quietly."""
+    batches = iter(dump)
+    try:
+        for batch in batches:
+            each(batch)
+        sink.close()
+    except BrokenPipeError:
+        batches.close()  # type: ignore[attr-defined]
+        _drop_output(ctx)
+        return
+    _said_interrupted(ctx, dump)
+
+
+def _drop_output(ctx: Any) -> None:
+    import os
+
+    fileno = getattr(ctx.out, "fileno", None)
+    if fileno is None:
+        return
+    try:
+        fd = fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
+
+def _said_interrupted(ctx: Any, dump: Any) -> None:
+    if dump.interrupted:
+        ctx.out.flush()
+        ctx.warn(INTERRUPTED)
+
+
 def brief_json(entry: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """ip -br -j keeps only the fields its brief line shows."""
     return {k: entry[k] for k in keys if k in entry}

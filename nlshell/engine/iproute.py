@@ -15,7 +15,7 @@ import errno
 import os
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from . import requests as R
@@ -142,6 +142,19 @@ class IPRoute:
         except KeyError:
             raise ValueError(f"unknown object {obj!r} (one of {', '.join(R.MSG)})") from None
         return self._dump(mtype, fields, attrs)
+
+    def kernel_dump_iter(self, obj: str, fields: dict | None = None, attrs: Any = None
+                         ) -> DumpIter:
+        """``kernel_dump`` read as it arrives: iterate for the messages, a list per
+        datagram (what a command prints before the dump ends, in flat memory). Not
+        retried on DUMP_INTR (printed lines cannot be taken back): after the loop,
+        ``.interrupted`` tells that the kernel marked the dump inconsistent (ip then says
+        "Dump was interrupted and may be inconsistent." on stderr)."""
+        try:
+            mtype = R.MSG[obj]["dump"]
+        except KeyError:
+            raise ValueError(f"unknown object {obj!r} (one of {', '.join(R.MSG)})") from None
+        return DumpIter(self.sock.dump_stream(mtype, fields, attrs), mtype, attrs)
 
     def _dump(self, mtype: int, fields: Any, attrs: Any, flags: int = 0) -> list[Message]:
         try:
@@ -404,6 +417,27 @@ def wire_of(req: Any) -> bytes:
     if req.raw is not None:
         return req.raw
     return encode(req.msg_type, req.flags | C.NLM_F_REQUEST, 0, req.fields, req.attrs)
+
+
+class DumpIter:
+    """``IPRoute.kernel_dump_iter``'s result: the dump's messages, a list per datagram;
+    ``interrupted`` once iterated (see ``NetlinkSocket.dump_stream``)."""
+
+    __slots__ = ("_stream", "_mtype", "_attrs")
+
+    def __init__(self, stream: Any, mtype: int, attrs: Any) -> None:
+        self._stream, self._mtype, self._attrs = stream, mtype, attrs
+
+    @property
+    def interrupted(self) -> bool:
+        return self._stream.interrupted
+
+    def __iter__(self) -> Iterator[list[Message]]:
+        try:
+            yield from self._stream
+        except NetlinkError as exc:
+            if not empty_main_table(exc, self._mtype, self._attrs):
+                raise
 
 
 def empty_main_table(exc: NetlinkError, mtype: int, attrs: Any) -> bool:

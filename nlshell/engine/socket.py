@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .codec import constants as C
@@ -327,6 +327,41 @@ class NetlinkSocket:
                     return result
         raise DumpInterrupted()
 
+    def dump_stream(self, msg_type: int, fields: dict | None = None, attrs: Any = None,
+                    flags: int = 0) -> DumpStream:
+        """A dump read as it arrives: iterating gives the dump's messages one datagram at
+        a time (a list per datagram), so a caller prints while the kernel still sends.
+        It is not retried on DUMP_INTR (what was yielded cannot be taken back): the
+        stream's ``interrupted`` tells, once iterated to its end, that the kernel marked
+        it inconsistent. Errors raise as for ``dump``."""
+        data = encode(msg_type, C.NLM_F_REQUEST | C.NLM_F_DUMP | flags, 0, fields, attrs)
+        return DumpStream(self, data)
+
+    def _stream(self, data: bytes, stream: DumpStream) -> Iterator[list[Message]]:
+        with self._lock:
+            self._begin()
+            seq = self.next_seq()
+            self.send(data[:8] + _U32.pack(seq) + data[12:])
+            self._unfinished = seq  # until its end is read (see _begin)
+            col = DumpCollector(seq, self.pid, _ignore, self.all_nsid)
+            feed, recv = col.feed, self._recv_reply
+            with NoGC():
+                while True:
+                    try:
+                        done = feed(recv())
+                    except NetlinkError as exc:
+                        if getattr(exc, "ended", False):
+                            self._unfinished = 0
+                        raise
+                    if done:
+                        self._unfinished = 0
+                    if col.out:
+                        batch, col.out = col.out, []
+                        yield batch
+                    if done:
+                        break
+            stream.interrupted = col.interrupted
+
     def _finish_dump(self, seq: int) -> None:
         """Read and drop the rest of dump ``seq``, left unread by an exception (a Ctrl-C):
         the kernel refuses new dumps on this socket (EBUSY) until one ends."""
@@ -526,6 +561,22 @@ def collect_dump(recv: Callable[[], bytes], stray: Callable[[Message, bool], Non
     while not feed(recv()):
         pass
     return col.out, col.interrupted
+
+
+class DumpStream:
+    """``NetlinkSocket.dump_stream``'s result: iterate it once for the dump's messages, a
+    list per datagram; then ``interrupted`` tells whether the kernel marked the dump
+    inconsistent (NLM_F_DUMP_INTR). Left unfinished (an exception, a closed pipe), the
+    socket reads and drops the rest before its next request."""
+
+    __slots__ = ("interrupted", "_it")
+
+    def __init__(self, sock: NetlinkSocket, data: bytes) -> None:
+        self.interrupted = False
+        self._it = sock._stream(data, self)
+
+    def __iter__(self) -> Iterator[list[Message]]:
+        return self._it
 
 
 class DumpCollector:

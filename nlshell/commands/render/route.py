@@ -9,6 +9,7 @@ a 100,000-route table: one attribute walk per message, no per-field lookups.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Collection, Iterable
@@ -251,8 +252,257 @@ def _rare(out: dict[str, Any], a: dict[str, Any], flags: int, family: int, clone
 def route_json(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = ()
                ) -> list[dict[str, Any]]:
     """`ip -j route show` for these route messages (select them first with RouteQuery)."""
-    hide = frozenset(hide)
-    return [route_entry(m, ctx, hide) for m in msgs if m.type in (RTM_NEWROUTE, RTM_DELROUTE)]
+    entry = RouteFast(ctx, hide).entry
+    return [entry(m) for m in msgs if m.type in (RTM_NEWROUTE, RTM_DELROUTE)]
+
+
+# --- the common route, read in one call ---------------------------------------------
+
+# What a plain route's JSON and row need, read by ``wire_values`` (one struct call that
+# also recognises the message's layout); the _RARE attributes must all be absent for
+# this way (anything else route_entry renders), else route_entry reads the message.
+_RARE = ("RTA_SRC", "RTA_NH_ID", "RTA_VIA", "RTA_MARK", "RTA_FLOW", "RTA_UID",
+         "RTA_CACHEINFO", "RTA_METRICS", "RTA_IIF", "RTA_PREF", "RTA_TTL_PROPAGATE",
+         "RTA_MULTIPATH")
+READ = (*_HEADER, "RTA_TABLE", "RTA_DST", "RTA_GATEWAY", "RTA_OIF", "RTA_PREFSRC",
+        "RTA_PRIORITY", *_RARE)
+_NONE = (None,) * len(_RARE)
+_dumps = json.JSONEncoder(separators=(",", ":")).encode  # ip -j's compact form
+_NRARE = len(READ) - len(_RARE)
+_ntoa = socket.inet_ntoa
+AF_INET = C.AF_INET
+_TEXT = {4: socket.inet_ntoa, 16: lambda b: socket.inet_ntop(socket.AF_INET6, b)}
+
+
+class RouteFast:
+    """JSON entries and table cells of plain routes (main-table style: dst, gateway, dev,
+    prefsrc, metric), formatted from ``wire_values``; the parts a header decides (type,
+    table, protocol, scope, flags) worked out once per distinct header, the device's name
+    once per index. ``read(m)`` is None for a route it does not take (route_entry's)."""
+
+    def __init__(self, ctx: Any, hide: Collection[str] = ()) -> None:
+        self.ctx, self.hide = ctx, frozenset(hide)
+        self._heads: dict[tuple, tuple] = {}
+        self.devs: dict[int, str] = {}
+        self._frags: dict[int, tuple] = {}  # id(head parts) -> JSON fragments
+        self._jdevs: dict[int, str] = {}
+
+    def read(self, m: Any) -> tuple | None:
+        """(head parts, dst text, gateway, oif, prefsrc, metric, tos) of a plain route."""
+        v = m.wire_values(READ)
+        if v[_NRARE:] != _NONE or v[8] & RTM_F_CLONED or m.type != RTM_NEWROUTE:
+            return None
+        dst, gw, oif, src, metric = v[10:15]
+        if oif is not None and oif.__class__ is not int or \
+                metric is not None and metric.__class__ is not int or \
+                v[9] is not None and v[9].__class__ is not int:
+            return None
+        dst_len = v[1]
+        if dst is None:
+            dst = f"0/{dst_len} " if dst_len else "default"
+        else:
+            if len(dst) == 4:  # (the common case first: one call, no lookups)
+                dst = _ntoa(dst)
+                if dst_len != 32 or v[0] != AF_INET:
+                    if dst_len != N.HOST_BITS.get(v[0], 0):
+                        dst = f"{dst}/{dst_len}"
+            else:
+                text = _TEXT.get(len(dst))
+                if text is None:
+                    return None
+                dst = text(dst)
+                if dst_len != N.HOST_BITS.get(v[0], 0):
+                    dst = f"{dst}/{dst_len}"
+        if gw is not None:
+            text = _TEXT.get(len(gw))
+            if text is None:
+                return None
+            gw = text(gw)
+        if src is not None:
+            text = _TEXT.get(len(src))
+            if text is None:
+                return None
+            src = text(src)
+        key = v[:10]
+        head = self._heads.get(key) or self._head(key)
+        return head, dst, gw, oif, src, metric
+
+    def _head(self, key: tuple) -> tuple:
+        family, dst_len, src_len, tos, rtable, proto, scope, rtype, rflags, table = key
+        ctx, hide = self.ctx, self.hide
+        details, numeric = ctx.details, ctx.numeric
+        tname = N.rtn_type_name(rtype, numeric) if rtype != RTN_UNICAST or details else None
+        tb = rtable if table is None else table
+        tbname = (N.table_name(tb, numeric) if tb and (tb != N.RT_TABLE_MAIN or details)
+                  and "table" not in hide else None)
+        pname = (N.proto_name(proto, numeric) if (proto != RTPROT_BOOT or details)
+                 and "protocol" not in hide else None)
+        sname = (N.scope_name(scope, numeric) if (scope or details) and "scope" not in hide
+                 else None)
+        tosname = N.dsfield_name(tos, numeric) if tos and "tos" not in hide else None
+        src = f"0/{src_len}" if src_len else None
+        head = (tname, tbname, pname, sname, rt_flags(rflags), tosname, src)
+        self._heads[key] = head
+        return head
+
+    def entry(self, m: Any) -> dict[str, Any]:
+        """route_entry(m) (the same dict), the plain way when the route takes it."""
+        r = self.read(m)
+        if r is None:
+            return route_entry(m, self.ctx, self.hide)
+        (tname, tbname, pname, sname, flags, tosname, src), dst, gw, oif, psrc, metric = r
+        hide = self.hide
+        out: dict[str, Any] = {"type": tname, "dst": dst} if tname is not None else \
+            {"dst": dst}
+        if src is not None:
+            out["src"] = src
+        if tosname is not None:
+            out["tos"] = tosname
+        if gw is not None and "gateway" not in hide:
+            out["gateway"] = gw
+        if oif is not None and "dev" not in hide:
+            dev = self.devs.get(oif)
+            out["dev"] = dev if dev is not None else self._dev(oif)
+        if tbname is not None:
+            out["table"] = tbname
+        if pname is not None:
+            out["protocol"] = pname
+        if sname is not None:
+            out["scope"] = sname
+        if psrc is not None and "prefsrc" not in hide:
+            out["prefsrc"] = psrc
+        if metric is not None and "metric" not in hide:
+            out["metric"] = metric
+        out["flags"] = list(flags)
+        return out
+
+    def _dev(self, index: int) -> str:
+        name = self.devs[index] = self.ctx.ifname(index)
+        return name
+
+    def json_text(self, m: Any) -> str:
+        """``entry(m)`` as ip -j's compact JSON text (what json.dumps gives), written
+        from fragments: the header's parts and each device's made once."""
+        r = self.read(m)
+        if r is None:
+            return _dumps(route_entry(m, self.ctx, self.hide))
+        head, dst, gw, oif, psrc, metric = r
+        frags = self._frags.get(id(head)) or self._fragments(head)
+        parts = [frags[0], dst, frags[1]]
+        if gw is not None and frags[4]:
+            parts += (',"gateway":"', gw, '"')
+        if oif is not None and frags[5]:
+            dev = self._jdevs.get(oif)
+            parts.append(dev if dev is not None else self._jdev(oif))
+        parts.append(frags[2])
+        if psrc is not None and frags[6]:
+            parts += (',"prefsrc":"', psrc, '"')
+        if metric is not None and frags[7]:
+            parts += (',"metric":', str(metric))
+        parts.append(frags[3])
+        return "".join(parts)
+
+    def _fragments(self, head: tuple) -> tuple:
+        tname, tbname, pname, sname, flags, tosname, src = head
+        pre = '{"type":' + _dumps(tname) + ',"dst":"' if tname is not None else '{"dst":"'
+        mid = '"'  # closes dst; then src and tos
+        if src is not None:
+            mid += ',"src":' + _dumps(src)
+        if tosname is not None:
+            mid += ',"tos":' + _dumps(tosname)
+        late = ""
+        for key, value in (("table", tbname), ("protocol", pname), ("scope", sname)):
+            if value is not None:
+                late += f',"{key}":' + _dumps(value)
+        end = ',"flags":' + _dumps(flags) + "}"
+        hide = self.hide
+        frags = (pre, mid, late, end, "gateway" not in hide, "dev" not in hide,
+                 "prefsrc" not in hide, "metric" not in hide)
+        self._frags[id(head)] = frags
+        return frags
+
+    def _jdev(self, index: int) -> str:
+        text = self._jdevs[index] = ',"dev":' + _dumps(self.ctx.ifname(index))
+        return text
+
+
+# --- table rows, straight from the messages -----------------------------------------
+
+# the human table's columns (tables.ROUTE_COLUMNS has the same headers, read from the
+# JSON rows: the way every route this fast path does not take goes)
+ROUTE_HEADERS = ("TYPE", "DESTINATION", "GATEWAY", "DEV", "TABLE", "PROTO", "SCOPE", "SRC",
+                 "METRIC", "METRICS", "PREF", "EXPIRES", "FLAGS")
+
+
+class RouteRows:
+    """The route table's rows, one per route message: a plain route's cells straight from
+    ``RouteFast.read`` (the header's cells made once per distinct header, the device's
+    once per index); any other route the general way, through ``route_entry`` and
+    ``tables.ROUTE_COLUMNS``: the same cells."""
+
+    def __init__(self, ctx: Any, hide: Collection[str] = (), color: bool = False) -> None:
+        from . import colors
+
+        self.fast = RouteFast(ctx, hide)
+        self.ctx, self.hide, self.color = ctx, frozenset(hide), color
+        self._heads: dict[int, tuple[str, str, str, str, str]] = {}
+        self._devs: dict[int, str] = {}
+        self._colors = colors
+
+    def _head_cells(self, head: tuple) -> tuple[str, str, str, str, str]:
+        from .tables import _text
+
+        tname, tbname, pname, sname, flags = head[:5]
+        c, on = self._colors, self.color
+        cells = (c.paint(tname, c.ROUTE_TYPE.get(tname), on) if tname else "",
+                 _text(tbname), _text(pname), _text(sname), ",".join(flags))
+        self._heads[id(head)] = cells
+        return cells
+
+    def _dev(self, index: int) -> str:
+        from .tables import _text
+
+        c = self._colors
+        cell = c.paint(_text(self.ctx.ifname(index)), c.IFNAME, self.color)
+        self._devs[index] = cell
+        return cell
+
+    def rows(self, msgs: Iterable[Any]) -> list[list[str]]:
+        out = []
+        append = out.append
+        heads, devs, on = self._heads, self._devs, self.color
+        read = self.fast.read
+        hide = self.hide
+        show_gw, show_dev = "gateway" not in hide, "dev" not in hide
+        show_src, show_metric = "prefsrc" not in hide, "metric" not in hide
+        for m in msgs:
+            r = read(m)
+            if r is None:
+                if m.type == RTM_NEWROUTE or m.type == RTM_DELROUTE:
+                    out.extend(self._general((m,)))
+                continue
+            head, dst, gw, oif, src, metric = r
+            hc = heads.get(id(head)) or self._head_cells(head)
+            if not show_gw:
+                gw = None
+            if on:
+                c = self._colors
+                dst = c.paint(dst, c.family_code(dst if dst != "default" else None), on)
+                if gw is not None:
+                    gw = c.paint(gw, c.family_code(gw), on)
+            append([hc[0], dst, gw or "",
+                    "" if oif is None or not show_dev else (devs.get(oif) or self._dev(oif)),
+                    hc[1], hc[2], hc[3], src if src is not None and show_src else "",
+                    "" if metric is None or not show_metric else str(metric),
+                    "", "", "", hc[4]])
+        return out
+
+    def _general(self, msgs: Iterable[Any]) -> list[list[str]]:
+        from .tables import ROUTE_COLUMNS
+
+        on = self.color
+        return [[cell(r, on) for _h, cell in ROUTE_COLUMNS]
+                for r in route_json(msgs, self.ctx, self.hide)]
 
 
 # --- selection ---------------------------------------------------------------------

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
+from operator import itemgetter
 from typing import Any
 
+# (each object's JSON renderer is imported by its table function: `link show` loads no
+# route, rule or neighbour renderer)
 from . import colors as C
-from .address import AddressQuery, address_json
-from .link import link_json
-from .neighbour import neighbour_json
-from .route import route_json
-from .rule import rule_json
 from .safe import printable
 
 Row = dict[str, Any]
@@ -91,6 +89,113 @@ def simple(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(out)
 
 
+WINDOW = 200  # rows a streamed table reads before it settles its columns and widths
+
+
+class TableStream:
+    """tabulate's "simple" table, written as rows come (a dump being read): the first
+    ``window`` rows settle which columns show (those not empty in every one of them) and
+    their widths, then every row is written at once. A later cell wider than its column
+    is written whole (that row's next cells move right: nothing is cut); a later row with
+    a value in a column the window left out starts a new block (a blank line, then the
+    header again with that column). A table of at most ``window`` rows is exactly
+    ``simple(rows, headers)``."""
+
+    def __init__(self, headers: list[str], write: Callable[[str], Any],
+                 window: int = WINDOW) -> None:
+        self.headers, self.write, self.window = headers, write, window
+        self._pending: list[list[str]] | None = []
+        self._keep: list[int] = []
+        self._widths: list[int] = []
+        self._dropped: list[int] = []
+        self._fmt = ""
+        self._cells: Callable[[list[str]], tuple[str, ...]] = tuple
+        self._late: Callable[[list[str]], tuple[str, ...]] | None = None
+
+    def feed(self, rows: list[list[str]]) -> None:
+        pending = self._pending
+        if pending is not None:
+            pending.extend(rows)
+            if len(pending) < self.window:
+                return
+            self._pending = None
+            self._start(pending)
+            return
+        out = []
+        fmt, late, cells_of = self._fmt, self._late, self._cells
+        for row in rows:
+            if late is not None and "".join(late(row)):
+                if out:
+                    self.write("\n".join(out) + "\n")
+                    out = []
+                self._restart(row)
+                fmt, late, cells_of = self._fmt, self._late, self._cells
+                continue
+            cells = cells_of(row)
+            line = fmt % cells
+            if "\n" in line or "\x1b" in line:
+                line = self._lines(list(cells))
+            out.append(line.rstrip())
+        if out:
+            self.write("\n".join(out) + "\n")
+
+    def close(self) -> None:
+        """The end of the rows: a table shorter than the window is written now."""
+        if self._pending is not None:
+            rows, self._pending = self._pending, None
+            if rows:
+                self._start(rows)
+
+    def _start(self, rows: list[list[str]]) -> None:
+        n = len(self.headers)
+        self._settle([i for i in range(n) if any(r[i] for r in rows)], rows)
+        self.write(simple([[r[i] for i in self._keep] for r in rows],
+                          [self.headers[i] for i in self._keep]) + "\n")
+
+    def _settle(self, keep: list[int], rows: list[list[str]]) -> None:
+        old = dict(zip(self._keep, self._widths, strict=True))
+        self._keep = keep
+        self._dropped = [i for i in range(len(self.headers)) if i not in keep]
+        widths = [max(old.get(i, 0), len(self.headers[i]) + 2) for i in keep]
+        for row in rows:
+            for k, i in enumerate(keep):
+                w = _width(row[i]) if row[i] else 0
+                if w > widths[k]:
+                    widths[k] = w
+        self._widths = widths
+        # one row is one %-format of the kept cells: "%-Ws" pads, and cuts nothing
+        self._fmt = "  ".join(f"%-{w}s" for w in widths)
+        self._cells = _getter(keep)
+        self._late = _getter(self._dropped) if self._dropped else None
+
+    def _restart(self, row: list[str]) -> None:
+        self._settle(sorted(set(self._keep) | {i for i, c in enumerate(row) if c}), [row])
+        heads = [self.headers[i] for i in self._keep]
+        lines = ["", "  ".join(h.ljust(w) for h, w in zip(heads, self._widths, strict=True)).rstrip(),
+                 "  ".join("-" * w for w in self._widths),
+                 self._lines([row[i] for i in self._keep])]
+        self.write("\n".join(lines) + "\n")
+
+    def _lines(self, cells: list[str]) -> str:
+        widths = self._widths
+        parts = [c.split("\n") for c in cells]
+        height = max(len(p) for p in parts)
+        out = []
+        for k in range(height):
+            line = [p[k] if k < len(p) else "" for p in parts]
+            out.append("  ".join(c + " " * max(0, w - _width(c)) if c else " " * w
+                                 for c, w in zip(line, widths, strict=True)).rstrip())
+        return "\n".join(out)
+
+
+def _getter(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """row -> the cells at these indexes, as a tuple (one C call)."""
+    if len(indexes) == 1:
+        i = indexes[0]
+        return lambda row: (row[i],)
+    return itemgetter(*indexes)
+
+
 def _table(items: Iterable[Row], columns: list[tuple[str, Cell]], color: bool,
            fmt: str) -> str:
     rows = [[cell(r, color) for _h, cell in columns] for r in items]
@@ -153,6 +258,8 @@ LINK_COLUMNS: list[tuple[str, Cell]] = [
 def link_table(msgs: Iterable[Any], ctx: Any, *, color: bool = False,
                fmt: str = TABLEFMT) -> str:
     """`link show` for people: index, name, state, MTU, MAC, master, kind, flags (+ -d/-s)."""
+    from .link import link_json
+
     return _table(link_json(msgs, ctx), LINK_COLUMNS, color, fmt)
 
 
@@ -169,10 +276,12 @@ def _lifetime(v: Any) -> str:
     return "forever" if v == 0xFFFFFFFF else f"{v}s"
 
 
-def address_table(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = None, *,
+def address_table(addrs: Iterable[Any], ctx: Any, query: Any = None, *,
                   color: bool = False, fmt: str = TABLEFMT) -> str:
     """`addr show` for people: one row per address (a link without one gets one row)."""
     rows = []
+    from .address import address_json
+
     for link in address_json(addrs, ctx, query):
         head = [_name(link, color), _state(link, color)]
         infos = link["addr_info"] or [{}]
@@ -237,7 +346,9 @@ ROUTE_COLUMNS: list[tuple[str, Cell]] = [
 def route_table(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = (), *,
                 color: bool = False, fmt: str = TABLEFMT) -> str:
     """`route show` for people; `hide` as for route_json (a selected dev is not repeated)."""
-    return _table(route_json(msgs, ctx, hide), ROUTE_COLUMNS, color, fmt)
+    from .route import ROUTE_HEADERS, RouteRows
+
+    return draw(RouteRows(ctx, hide, color).rows(msgs), list(ROUTE_HEADERS), fmt=fmt)
 
 
 # --- neighbours --------------------------------------------------------------------
@@ -261,6 +372,8 @@ NEIGH_COLUMNS: list[tuple[str, Cell]] = [
 def neighbour_table(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = (), *,
                     color: bool = False, fmt: str = TABLEFMT) -> str:
     """`neigh show` for people: address, device, link-layer address, state, flags."""
+    from .neighbour import neighbour_json
+
     return _table(neighbour_json(msgs, ctx, hide), NEIGH_COLUMNS, color, fmt)
 
 
@@ -320,4 +433,6 @@ RULE_COLUMNS: list[tuple[str, Cell]] = [
 def rule_table(msgs: Iterable[Any], ctx: Any, *, color: bool = False,
                fmt: str = TABLEFMT) -> str:
     """`rule show` for people: priority, selector, action."""
+    from .rule import rule_json
+
     return _table(rule_json(msgs, ctx), RULE_COLUMNS, color, fmt)

@@ -1,0 +1,129 @@
+"""`nlshell route show` of a big table against `ip route show`, whole processes.
+
+One namespace holds N /32 routes (added with `ip -batch`, not timed). Side by side in one
+run: `nlshell route show` (the human table), `nlshell -j route show` and `nlshell -br route
+show` against `ip route show` / `ip -j route show` (all output to /dev/null), plus the time
+from the start of `nlshell route show` to its first line on a pipe (the table streams:
+its columns are settled by its first rows, then every row is printed as its datagram
+arrives). Goal: <= 2x ip, peak RSS <= 40 MB, whatever N.
+
+    BENCH_SHOW=N overrides the number of routes (default 100000); BENCH_SHOW_CACHE=1 adds
+    the live cache on the same table: ready time, RSS growth per route.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+
+from common import (
+    ENV,
+    PYTHON,
+    RUNS,
+    compile_nlshell,
+    emit,
+    ip_batch,
+    make_ns,
+    nlshell_argv,
+    ns_name,
+    timed_process,
+    veth_lines,
+)
+
+COUNT = int(os.environ.get("BENCH_SHOW", "100000"))
+
+
+def first_line(argv: list[str]) -> float:
+    """Seconds from spawning `argv` to its first line of stdout (the rest is read and
+    dropped, so the process is not held back by a full pipe)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=ENV)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    took = time.perf_counter() - start
+    for _ in iter(lambda: proc.stdout.read(1 << 16), b""):
+        pass
+    if proc.wait() != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}")
+    return took
+
+
+def fill(ns: str, count: int) -> None:
+    """`count` /32 routes on b0, written to `ip -batch` by a child: this process stays
+    small (a child spawned from it starts with its size: ru_maxrss would count it)."""
+    gen = ("import sys\n"
+           f"for i in range({count}):\n"
+           "    sys.stdout.write(f'route add 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32"
+           " dev b0\\n')\n")
+    with subprocess.Popen([PYTHON, "-c", gen], stdout=subprocess.PIPE) as src:
+        subprocess.run(["ip", "-n", ns, "-batch", "-"], stdin=src.stdout, check=True,
+                       timeout=1800)
+    if src.returncode != 0:
+        raise RuntimeError("route generator failed")
+
+
+CACHE_CHILD = """
+import json, os, time
+from nlshell.engine.cache import Cache
+def rss():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+before = rss()
+start = time.perf_counter()
+cache = Cache(netns={ns!r})
+ready = time.perf_counter() - start
+routes = cache.counts()['routes']
+print(json.dumps({{'ready_s': ready, 'bytes': rss() - before, 'routes': routes}}))
+cache.close()
+"""
+
+
+def cache_figures(ns: str) -> None:
+    """The live cache on this table: time to ready against `ip -j route show table all`,
+    and its RSS growth per route (BENCH_SHOW_CACHE=1)."""
+    import json
+
+    ipj = timed_process(["ip", "-n", ns, "-j", "route", "show", "table", "all"])
+    runs = []
+    for _ in range(max(RUNS, 1)):
+        out = subprocess.run([PYTHON, "-c", CACHE_CHILD.format(ns=ns)], capture_output=True,
+                             text=True, env=ENV, timeout=1800, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    ready = [r["ready_s"] for r in runs]
+    per_route = statistics.median(r["bytes"] / max(r["routes"], 1) for r in runs)
+    emit(f"show: cache ready with {COUNT} routes vs ip -j route show table all",
+         {"median_s": statistics.median(ready), "min_s": min(ready), "max_s": max(ready),
+          "peak_rss_kb": statistics.median(r["bytes"] for r in runs) / 1024}, ipj,
+         note=f"(peak RSS column: the cache's growth) {per_route:.0f} bytes per route; "
+              f"ready min/max {min(ready):.2f}/{max(ready):.2f} s")
+
+
+def main() -> None:
+    compile_nlshell()
+    with make_ns(ns_name("show")) as ns:
+        ip_batch(ns, veth_lines("b0", "b1"))
+        fill(ns, COUNT)
+        note = f"{COUNT} routes, output to /dev/null"
+        ip = timed_process(["ip", "-n", ns, "route", "show"])
+        ipj = timed_process(["ip", "-n", ns, "-j", "route", "show"])
+        for label, args, oracle in (("route show (table)", [], ip),
+                                    ("-j route show", ["-j"], ipj),
+                                    ("-br route show", ["-br"], ip)):
+            ours = timed_process(nlshell_argv("-n", ns, *args, "-c", "route show"))
+            ours_times = f"ip's {'-j ' if args == ['-j'] else ''}median {oracle['median_s']:.3f} s"
+            emit(f"show: nlshell {label} vs ip", ours, oracle,
+                 note=f"{note}; nlshell min/max {ours['min_s']:.3f}/{ours['max_s']:.3f} s; "
+                      f"{ours_times}")
+        firsts = [first_line(nlshell_argv("-n", ns, "-c", "route show"))
+                  for _ in range(max(RUNS, 1))]
+        print(f'{{"name": "show: first line of nlshell route show", "first_line_s": '
+              f'{statistics.median(firsts):.4f}, "min_s": {min(firsts):.4f}, '
+              f'"max_s": {max(firsts):.4f}, "note": "{COUNT} routes"}}', flush=True)
+        if os.environ.get("BENCH_SHOW_CACHE"):
+            cache_figures(ns)
+
+
+if __name__ == "__main__":
+    main()
