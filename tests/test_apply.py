@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests import helpers
-from tests.helpers import batch, ipj, run_nlshell
+from support.iporacle import batch, ipj
+from support.nlrun import run_nlshell
+from support.testns import no_dad, requires_root
+
 from tests.test_atomic_batch import SETUP
 from tests.test_save import MORE, _without_indexes, dumps, settled_equal
 
-pytestmark = helpers.requires_root
+pytestmark = requires_root
 
 
 def _save(ns: str, tmp_path: Any, name: str = "saved.nl") -> str:
@@ -31,7 +33,7 @@ def _equal_soon(ns: str, want: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_diff_against_its_own_save_is_empty(ns: str, tmp_path: Any) -> None:
-    helpers.no_dad(ns)
+    no_dad(ns)
     batch(ns, SETUP + MORE)
     path = _save(ns, tmp_path)
     r = run_nlshell("-n", ns, "diff", path)
@@ -39,8 +41,8 @@ def test_diff_against_its_own_save_is_empty(ns: str, tmp_path: Any) -> None:
 
 
 def test_apply_onto_an_empty_namespace_then_again(ns: str, ns2: str, tmp_path: Any) -> None:
-    helpers.no_dad(ns)
-    helpers.no_dad(ns2)
+    no_dad(ns)
+    no_dad(ns2)
     batch(ns, SETUP + MORE)
     path = _save(ns, tmp_path)
     r = run_nlshell("-n", ns2, "apply", path)
@@ -73,7 +75,7 @@ def test_apply_changes_what_differs(ns: str, tmp_path: Any) -> None:
 
 
 def test_apply_prune_removes_exactly_the_rest(ns: str, tmp_path: Any) -> None:
-    helpers.no_dad(ns)
+    no_dad(ns)
     batch(ns, SETUP + MORE)
     small = tmp_path / "small.nl"
     small.write_text("link add v0 type veth peer name v1\nlink set v0 up\nlink set v1 up\n"

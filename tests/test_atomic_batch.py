@@ -10,11 +10,11 @@ import time
 from typing import Any
 
 import pytest
+from support.iporacle import batch, ip, ipj, sh
+from support.nlrun import nlshell_argv, nlshell_env, run_nlshell
+from support.testns import no_dad, requires_root
 
-from tests import helpers
-from tests.helpers import batch, ipj, nlshell_argv, nlshell_env, run_nlshell
-
-pytestmark = helpers.requires_root
+pytestmark = requires_root
 
 # The starting state: links of every kind the batch touches (veth pair, bridge with a
 # port, vxlan, macvlan, ifb), addresses of both families, routes in several tables
@@ -129,7 +129,7 @@ def settled_equal(ns: str, want: dict[str, Any], timeout: float = 20.0) -> dict[
 
 @pytest.fixture
 def rich(ns: str) -> str:
-    helpers.no_dad(ns)
+    no_dad(ns)
     batch(ns, SETUP)
     return ns
 
@@ -159,7 +159,7 @@ def test_without_atomic_the_lines_before_stay(rich: str, tmp_path: Any) -> None:
     path.write_text(CHANGES + LAST_LINES["single"] + "\n")
     r = run_nlshell("-n", rich, "-b", str(path))
     assert r.returncode == 2 and "atomic:" not in r.stderr
-    assert helpers.ip("link", "show", "a0", ns=rich)
+    assert ip("link", "show", "a0", ns=rich)
 
 
 def test_atomic_batch_that_succeeds_keeps_its_changes(rich: str, tmp_path: Any) -> None:
@@ -172,7 +172,7 @@ def test_atomic_batch_that_succeeds_keeps_its_changes(rich: str, tmp_path: Any) 
 
 
 def test_a_device_that_cannot_be_recreated_is_named(ns: str, tmp_path: Any) -> None:
-    helpers.sh(ns, "tuntap", "add", "dev", "t0", "mode", "tap")
+    sh(ns, "tuntap", "add", "dev", "t0", "mode", "tap")
     path = tmp_path / "changes.nl"
     path.write_text("link del t0\nlink add lo type ifb\n")
     r = run_nlshell("-n", ns, "-b", str(path), "--atomic")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests import helpers
-from tests.helpers import batch, run_nlshell, sh
+from support.iporacle import batch, sh
+from support.nlrun import run_nlshell
+from support.testns import no_dad, requires_root
+
 from tests.test_atomic_batch import SETUP, dumps, settled_equal
 
-pytestmark = helpers.requires_root
+pytestmark = requires_root
 
 MORE = """\
 route add 2001:db8:8::/48 table 7 nexthop via 2001:db8:2::2 dev v2 nexthop via 2001:db8:1::2 dev v0
@@ -30,8 +32,8 @@ def _without_indexes(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_save_then_batch_onto_an_empty_namespace(ns: str, ns2: str, tmp_path: Any) -> None:
-    helpers.no_dad(ns)
-    helpers.no_dad(ns2)
+    no_dad(ns)
+    no_dad(ns2)
     batch(ns, SETUP + MORE)
     sh(ns, "-6", "rule", "add", "from", "2001:db8::/32", "table", "7", "pref", "400")
     saved = run_nlshell("-n", ns, "save")

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 
-import helpers
 import pytest
-from helpers import ok
+from support.iporacle import batch, ipj
+from support.nlrun import nlshell_argv, nlshell_env, ok
+from support.testns import requires_root
 
 from nlshell.commands.render.tables import TableStream, simple
 from nlshell.commands.show import JsonStream
@@ -72,13 +73,13 @@ def many(ns: str) -> str:
              "addr add 192.0.2.1/24 dev v0"]
     lines += [f"route add 10.9.{i >> 8}.{i & 255}/32 via 192.0.2.{2 + i % 3}"
               f"{' metric 7' if i % 500 == 499 else ''}" for i in range(COUNT)]
-    helpers.batch(ns, "\n".join(lines) + "\n")
+    batch(ns, "\n".join(lines) + "\n")
     return ns
 
 
-@helpers.requires_root
+@requires_root
 def test_route_show_streams_what_ip_shows(many: str) -> None:
-    assert json.loads(ok(many, "route show", json=True)) == helpers.ipj(many, "route", "show")
+    assert json.loads(ok(many, "route show", json=True)) == ipj(many, "route", "show")
     lines = ok(many, "route show").splitlines()
     # the connected route (proto, scope, src) comes after the window: a new block
     rows = [ln for ln in lines if ln.startswith(("10.9.", "192.0.2."))]
@@ -87,7 +88,7 @@ def test_route_show_streams_what_ip_shows(many: str) -> None:
     assert "\n\nDESTINATION" in "\n".join(lines)
 
 
-@helpers.requires_root
+@requires_root
 def test_dump_iter_batches_and_abandon(many: str) -> None:
     from nlshell import IPRoute
 
@@ -100,7 +101,7 @@ def test_dump_iter_batches_and_abandon(many: str) -> None:
         assert len(ipr.kernel_dump("route", {"family": 2}, [("table", 254)])) == sum(batches)
 
 
-@helpers.requires_root
+@requires_root
 def test_plain_route_way_equals_route_entry(ns: str) -> None:
     """RouteFast (wire_values, header parts memoised) gives route_entry's dicts and the
     general table cells, route by route, whatever the header says."""
@@ -109,7 +110,7 @@ def test_plain_route_way_equals_route_entry(ns: str) -> None:
     from nlshell.commands.render.route import RouteFast, RouteRows, route_entry
     from nlshell.commands.render.tables import ROUTE_COLUMNS
 
-    helpers.batch(ns, "link add v0 type veth peer name v1\nlink set v0 up\nlink set v1 up\n"
+    batch(ns, "link add v0 type veth peer name v1\nlink set v0 up\nlink set v1 up\n"
                       "addr add 192.0.2.1/24 dev v0\naddr add 2001:db8::1/64 dev v0 nodad\n"
                       "route add 10.1.0.0/16 via 192.0.2.2 metric 10 proto static\n"
                       "route add 10.2.0.0/16 dev v0 tos 0x10 table 100 proto 99\n"
@@ -133,26 +134,26 @@ def test_plain_route_way_equals_route_entry(ns: str) -> None:
                     assert rows.rows([m]) == [[c(want, False) for _h, c in ROUTE_COLUMNS]]
 
 
-@helpers.requires_root
+@requires_root
 def test_neighbour_show_streams_what_ip_shows(ns: str) -> None:
     lines = ["link add v0 type veth peer name v1", "link set v0 up", "link set v1 up"]
     lines += [f"neigh add 192.0.2.{i % 250 + 1} lladdr 02:00:00:00:{i >> 8:02x}:{i & 255:02x}"
               f" dev v{i // 250} nud permanent" for i in range(500)]
-    helpers.batch(ns, "\n".join(lines) + "\n")
-    assert json.loads(ok(ns, "neighbour show", json=True)) == helpers.ipj(ns, "neigh", "show")
+    batch(ns, "\n".join(lines) + "\n")
+    assert json.loads(ok(ns, "neighbour show", json=True)) == ipj(ns, "neigh", "show")
     rows = [ln for ln in ok(ns, "neighbour show").splitlines() if ln.startswith("192.0.2.")]
     assert len(rows) == 500
 
 
-@helpers.requires_root
+@requires_root
 @pytest.mark.parametrize("opt", [[], ["-j"]])
 def test_reader_gone_ends_quietly(many: str, opt: list[str]) -> None:
     """`nlshell route show | head -1`: the rest is dropped, no error, exit 0 (as ip)."""
     import subprocess
 
-    proc = subprocess.Popen(helpers.nlshell_argv("-n", many, *opt, "-c", "route show"),
+    proc = subprocess.Popen(nlshell_argv("-n", many, *opt, "-c", "route show"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=helpers.nlshell_env())
+                            env=nlshell_env())
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.read(10)
     proc.stdout.close()
