@@ -7,10 +7,8 @@ from typing import Any
 
 from support.iporacle import batch, ipj
 from support.nlrun import run_nlshell
+from support.richstate import MORE, SETUP, dumps, settled_equal, without_indexes
 from support.testns import no_dad, requires_root
-
-from tests.test_atomic_batch import SETUP
-from tests.test_save import MORE, _without_indexes, dumps, settled_equal
 
 pytestmark = requires_root
 
@@ -24,11 +22,11 @@ def _save(ns: str, tmp_path: Any, name: str = "saved.nl") -> str:
 
 
 def _equal_soon(ns: str, want: dict[str, Any]) -> dict[str, Any]:
-    got = _without_indexes(settled_equal(ns, {}, timeout=0))
+    got = without_indexes(settled_equal(ns, {}, timeout=0))
     for _ in range(100):  # link-local addresses and their routes come a moment later
         if got == want:
             break
-        got = _without_indexes(settled_equal(ns, {}, timeout=0))
+        got = without_indexes(settled_equal(ns, {}, timeout=0))
     return got
 
 
@@ -47,7 +45,7 @@ def test_apply_onto_an_empty_namespace_then_again(ns: str, ns2: str, tmp_path: A
     path = _save(ns, tmp_path)
     r = run_nlshell("-n", ns2, "apply", path)
     assert r.returncode == 0, r.stderr
-    want = _without_indexes(dumps(ns))
+    want = without_indexes(dumps(ns))
     got = _equal_soon(ns2, want)
     for kind in want:
         assert got[kind] == want[kind], kind

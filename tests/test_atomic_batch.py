@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from support.iporacle import batch, ip, ipj, sh
 from support.nlrun import nlshell_argv, nlshell_env, run_nlshell
+from support.richstate import SETUP, dumps, settled_equal
 from support.testns import no_dad, requires_root
 
 pytestmark = requires_root
@@ -19,33 +20,6 @@ pytestmark = requires_root
 # The starting state: links of every kind the batch touches (veth pair, bridge with a
 # port, vxlan, macvlan, ifb), addresses of both families, routes in several tables
 # (multipath, blackhole), rules and permanent neighbours.
-SETUP = """\
-link add v0 type veth peer name v1
-link add v2 type veth peer name v3
-link add br0 type bridge
-link add ifb0 type ifb
-link add vx0 type vxlan id 42 dstport 4789 local 192.0.2.1
-link add mv0 link v0 type macvlan mode bridge
-link set v3 master br0
-link set v0 up
-link set v1 up
-link set v2 up
-link set v3 up
-link set br0 up
-addr add 192.0.2.1/24 dev v0
-addr add 198.51.100.1/24 dev v2
-addr add 2001:db8:1::1/64 dev v0 nodad
-addr add 2001:db8:2::1/64 dev v2 nodad
-route add 10.9.0.0/16 dev v0
-route add 10.8.0.0/16 via 198.51.100.2 table 100
-route add 10.7.0.0/16 table 101 nexthop via 192.0.2.2 nexthop via 198.51.100.2
-route add blackhole 10.6.0.0/16 table 101
-route add 2001:db8:9::/48 via 2001:db8:2::2
-rule add from 10.0.0.0/8 table 100 pref 200
-rule add to 10.7.0.0/16 table 101 pref 300
-neigh add 198.51.100.9 lladdr 02:00:00:00:00:09 dev v2 nud permanent
-neigh add 2001:db8:2::9 lladdr 02:00:00:00:00:0a dev v2 nud permanent
-"""
 
 # one change of each object type: adds, deletes (v2 takes its peer v3, a bridge port, its
 # addresses, routes and neighbours with it), changes
@@ -81,50 +55,14 @@ LAST_LINES = {
 }
 
 
-def _link(entry: dict) -> dict:
-    keep = ("ifindex", "ifname", "flags", "mtu", "master", "link_type", "address",
-            "link", "link_index")
-    out = {k: entry.get(k) for k in keep}
-    info = entry.get("linkinfo") or {}
-    out["kind"] = info.get("info_kind")
-    out["data"] = {k: v for k, v in (info.get("info_data") or {}).items()
-                   if not k.endswith("_timer") and k not in ("fdb_n_learned",)}
-    return out
 
 
-def _addr(entry: dict) -> dict:
-    return {"ifname": entry["ifname"], "addrs": sorted(
-        (a["family"], a["local"], a["prefixlen"], a.get("scope"))
-        for a in entry.get("addr_info", []))}
 
 
-def _clean(items: list[Any], drop: tuple[str, ...] = ()) -> list[str]:
-    return sorted(repr({k: v for k, v in sorted(i.items()) if k not in drop}) for i in items)
 
 
-def dumps(ns: str) -> dict[str, Any]:
-    """The namespace as `ip -j` shows it, minus what ticks on its own."""
-    return {
-        "link": sorted(map(repr, map(_link, ipj(ns, "-d", "link", "show")))),
-        "addr": sorted(map(repr, map(_addr, ipj(ns, "addr", "show")))),
-        "route4": _clean(ipj(ns, "-4", "route", "show", "table", "all")),
-        "route6": _clean(ipj(ns, "-6", "route", "show", "table", "all"), ("expires",)),
-        "rule4": _clean(ipj(ns, "-4", "rule", "show")),
-        "rule6": _clean(ipj(ns, "-6", "rule", "show")),
-        "neigh": _clean([n for n in ipj(ns, "neigh", "show")
-                         if "PERMANENT" in n.get("state", [])]),
-    }
 
 
-def settled_equal(ns: str, want: dict[str, Any], timeout: float = 20.0) -> dict[str, Any]:
-    """The dumps once they equal `want` (IPv6 link-local addresses and routes come back a
-    moment after their links); the last dumps after `timeout` otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = dumps(ns)
-        if got == want or time.monotonic() > deadline:
-            return got
-        time.sleep(0.2)
 
 
 @pytest.fixture
