@@ -3,6 +3,7 @@ gives the same `ip -j` dumps (modulo interface indexes)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from support.iporacle import batch, sh
