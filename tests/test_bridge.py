@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from support import samples as S
 from support.iporacle import batch
+from support.nlrun import nl, nlj, ok
 from support.testns import requires_root, temp_netns
 
 from nlshell.engine.codec import constants as C
@@ -35,6 +36,8 @@ link set v0 up
 link set v1 up
 link set v2 up
 link set v3 up
+link set v0 type bridge_slave learning off
+link set v2 type bridge_slave learning off
 """
 
 
@@ -281,3 +284,156 @@ def test_async_face_reads_the_same(brns: str) -> None:
         want = ([m.get("lladdr") for m in ipr.fdb("dump")],
                 [m["index"] for m in ipr.brport("dump")])
     assert asyncio.run(read()) == want
+
+
+# -- the command language against bridge(8) ------------------------------------------------
+
+ENTRIES = """\
+bridge fdb add 02:00:00:00:05:01 dev v0 master static
+bridge fdb add 02:00:00:00:05:02 dev v0
+bridge fdb add 02:00:00:00:05:03 dev v2 master
+bridge fdb append 02:00:00:00:05:04 dev v2 master static
+bridge fdb append 02:00:00:00:05:06 dev v2
+"""
+
+
+@pytest.fixture
+def entries(brns: str) -> str:
+    for line in ENTRIES.splitlines():
+        ok(brns, line)
+    return brns
+
+
+@requires_root
+@pytest.mark.parametrize("args", ["fdb show", "fdb show dev v0", "fdb show br br0",
+                                  "fdb show brport v2", "fdb show state static",
+                                  "fdb show state permanent", "fdb show vlan 1",
+                                  "fdb", "link show", "link", "link show dev v2",
+                                  "vlan show", "vlan show dev v0"])
+def test_show_equals_bridge(entries: str, args: str) -> None:
+    mine = nlj(entries, "bridge " + args)
+    assert mine == bridge_j(entries, *args.split())
+    if args.startswith("link"):
+        assert nlj(entries, "-d bridge " + args) == bridge_j(entries, "-d", *args.split())
+        assert mine
+
+
+@requires_root
+def test_text_lines_are_bridges(entries: str) -> None:
+    for args in ("fdb show", "fdb show dev v0", "link show"):
+        text = ok(entries, "bridge " + args)
+        assert text.rstrip("\n").splitlines() == \
+            bridge_cmd(entries, *args.split()).rstrip("\n").splitlines(), args
+    assert ok(entries, "-d bridge link show").splitlines() == \
+        bridge_cmd(entries, "-d", "link", "show").rstrip("\n").splitlines()
+
+
+@requires_root
+def test_fdb_verbs_checked_with_bridge(entries: str) -> None:
+    def row(mac: str) -> list:
+        return [e for e in bridge_j(entries, "fdb", "show") if e["mac"] == mac]
+
+    assert row("02:00:00:00:05:01") == [{"mac": "02:00:00:00:05:01", "ifname": "v0",
+                                          "flags": [], "master": "br0", "state": "static"}]
+    assert row("02:00:00:00:05:02")[0]["flags"] == ["self"]
+    assert row("02:00:00:00:05:04")[0]["state"] == "static"
+    ok(entries, "bridge fdb replace 02:00:00:00:05:01 dev v0 master dynamic")
+    assert row("02:00:00:00:05:01")[0]["state"] == ""
+    ok(entries, "bridge fdb del 02:00:00:00:05:01 dev v0 master")
+    ok(entries, "bridge fdb del 02:00:00:00:05:02 dev v0")
+    assert row("02:00:00:00:05:01") == row("02:00:00:00:05:02") == []
+    # flush: the static entries of port v2 in the bridge go, the others stay
+    ok(entries, "bridge fdb add 02:00:00:00:05:05 dev v2 master static")
+    ok(entries, "bridge fdb flush dev br0 brport v2 static")
+    assert row("02:00:00:00:05:05") == []
+    assert row("02:00:00:00:05:04") == [] and row("02:00:00:00:05:03")
+    assert row("02:00:00:00:05:06")
+
+
+@requires_root
+def test_flush_as_bridge_does(brns: str) -> None:
+    """The same flush by nlshell and by bridge(8) on twin namespaces leaves the same."""
+    with temp_netns() as twin:
+        batch(twin, SETUP)
+        for ns in (brns, twin):
+            for line in ENTRIES.splitlines():
+                ok(ns, line)
+        ok(brns, "bridge fdb flush dev v2 master static")
+        bridge_cmd(twin, "fdb", "flush", "dev", "v2", "master", "static")
+        ok(brns, "bridge fdb flush dev br0 nopermanent")
+        bridge_cmd(twin, "fdb", "flush", "dev", "br0", "nopermanent")
+
+        def macs(ns: str) -> list:
+            return sorted((e["mac"], e.get("ifname"), e["state"])
+                          for e in bridge_j(ns, "fdb", "show")
+                          if e["mac"].startswith("02:00:00:00:05"))
+        assert macs(brns) == macs(twin)
+
+
+@requires_root
+def test_link_set_checked_with_bridge(entries: str) -> None:
+    ok(entries, "bridge link set dev v0 cost 55 priority 9 hairpin on learning off "
+                "flood off mcast_flood off neigh_suppress on isolated on guard on")
+    (e,) = [x for x in bridge_j(entries, "-d", "link", "show") if x["ifname"] == "v0"]
+    assert (e["cost"], e["priority"], e["hairpin"], e["learning"], e["flood"],
+            e["mcast_flood"], e["neigh_suppress"], e["isolated"], e["guard"]) == \
+        (55, 9, True, False, False, False, True, True, True)
+    ok(entries, "bridge link set dev v0 nobackup_port learning on")
+    assert [x["learning"] for x in bridge_j(entries, "-d", "link", "show", "dev", "v0")] == \
+        [True]
+
+
+@requires_root
+def test_vlan_verbs_kernel_step(entries: str) -> None:
+    res = nl(entries, "bridge vlan add vid 10 dev v0 pvid untagged")
+    if res.code == 2 and "Operation not supported" in res.err:
+        pytest.skip("this kernel refuses bridge vlan (EOPNOTSUPP: no "
+                    "CONFIG_BRIDGE_VLAN_FILTERING)")
+    assert res.code == 0, res
+    assert nlj(entries, "bridge vlan show dev v0") == \
+        bridge_j(entries, "vlan", "show", "dev", "v0")
+    ok(entries, "bridge vlan del vid 10 dev v0")
+
+
+@requires_root
+@pytest.mark.parametrize("line, word", [
+    ("bridge fdb add 02:00:00:00:05:09", "dev"),
+    ("bridge fdb add 02:00:00:zz dev v0", "02:00:00:zz"),
+    ("bridge fdb add 02:00:00:00:05:09 dev v0 vlan 5000", "5000"),
+    ("bridge fdb add 02:00:00:00:05:09 dev v0 self master", "master"),
+    ("bridge fdb add 02:00:00:00:05:09 dev nosuch0", "nosuch0"),
+    ("bridge fdb show add 02:00:00:00:05:09 dev v0", "add"),
+    ("bridge fdb flush", "dev"),
+    ("bridge link set dev v0 cost 5 hairpin maybe", "maybe"),
+    ("bridge link set dev v0 state sleeping", "sleeping"),
+    ("bridge vlan add vid 9-3 dev v0", "9-3"),
+    ("bridge vlan add vid 10", "dev"),
+    ("bridge wibble", "wibble"),
+])
+def test_bad_input_one_line_nothing_applied(entries: str, line: str, word: str) -> None:
+    before = (bridge_j(entries, "fdb", "show"), bridge_j(entries, "-d", "link", "show"))
+    res = nl(entries, line)
+    assert res.code != 0 and res.err.count("\n") == 1 and word in res.err, res
+    assert "Traceback" not in res.err
+    assert (bridge_j(entries, "fdb", "show"), bridge_j(entries, "-d", "link", "show")) == before
+
+
+def test_completion_after_the_third_word() -> None:
+    """The third word opens its own list: after `bridge fdb add MAC` come add's words,
+    after `bridge fdb show` show's; `bridge fdb ` offers the verbs."""
+    from nlshell.commands.grammar import REGISTRY
+    from nlshell.commands.suggest import StaticProvider, suggest
+
+    provider = StaticProvider(links=[("v0", 2, "UP"), ("br0", 3, "UP")])
+
+    def got(line: str) -> set[str]:
+        return {s.text for s in suggest(line, provider, REGISTRY)}
+
+    assert {"show", "add", "append", "replace", "del", "flush"} <= got("bridge fdb ")
+    after_add = got("bridge fdb add 02:00:00:00:00:01 ")
+    assert {"dev", "master", "self", "vlan", "dst", "static"} <= after_add
+    assert "br" not in after_add
+    assert {"br", "brport", "vlan", "state"} <= got("bridge fdb show ")
+    assert "cost" not in got("bridge fdb show ")
+    assert {"cost", "hairpin", "learning"} <= got("bridge link set dev v0 ")
+    assert {"v0", "br0"} <= got("bridge link set dev ")

@@ -319,3 +319,4 @@ BRIDGE_VLAN_INFO_NAMES = {0x1: "master", 0x2: "pvid", 0x4: "untagged", 0x8: "ran
 BR_STATE_NAMES = {0: "disabled", 1: "listening", 2: "learning", 3: "forwarding",
                   4: "blocking"}
 BRIDGE_MODE_VEB, BRIDGE_MODE_VEPA = 0, 1
+NLM_F_BULK = 0x200  # a delete request removing every match (fdb flush)

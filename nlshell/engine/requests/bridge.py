@@ -190,12 +190,21 @@ def brport_request(cmd: str, kw: dict) -> Request:
         if row is None or row.short in _BRPORT_READ_ONLY:
             continue
         opts.append((row.name, brport_value(row.short, kw.pop(key))))
+    hwmode = take(kw, "hwmode")
     check_left("brport", kw)
-    if not opts:
+    if not opts and hwmode is None:
         raise ValueError("brport set needs an option (cost=, priority=, learning=, ...)")
-    attrs.append(("IFLA_PROTINFO", opts))
+    if opts:
+        attrs.append(("IFLA_PROTINFO", opts))
+    spec: list[tuple[str, Any]] = []
     if bflags is not None:
-        attrs.append(("IFLA_AF_SPEC", [("IFLA_BRIDGE_FLAGS", bridge_flags(bflags))]))
+        spec.append(("IFLA_BRIDGE_FLAGS", bridge_flags(bflags)))
+    if hwmode is not None:
+        if hwmode not in BRIDGE_MODES:
+            raise ValueError(f"unknown hwmode {hwmode!r} (one of {', '.join(BRIDGE_MODES)})")
+        spec.append(("IFLA_BRIDGE_MODE", BRIDGE_MODES[hwmode]))
+    if spec:
+        attrs.append(("IFLA_AF_SPEC", spec))
     return Request(C.RTM_SETLINK, 0, fields, attrs, "set")
 
 
@@ -349,3 +358,22 @@ def vlan_filter_request(cmd: str, kw: dict) -> Request:
 
 __all__ = ["brport_request", "fdb_request", "library_fdb_defaults", "vlan_filter_request",
            "vlans_request"]
+
+
+def fdb_flush_request(ifindex: Any, *, flags: int = 0, flags_mask: int = 0, state: int = 0,
+                      state_mask: int = 0, brport: Any = None, vlan: Any = None) -> Request:
+    """bridge(8)'s ``fdb flush``: one RTM_DELNEIGH with NLM_F_BULK; the kernel deletes the
+    entries of ``ifindex`` whose state and flags match under the masks (NDA_NDM_*_MASK),
+    of port ``brport`` and ``vlan`` when given."""
+    fields = {"family": C.AF_BRIDGE, "ifindex": uint(ifindex, "ifindex", 0x7FFFFFFF),
+              "state": state, "flags": flags}
+    attrs: list[tuple[str, Any]] = []
+    if brport is not None:
+        attrs.append(("NDA_IFINDEX", uint(brport, "brport", 0x7FFFFFFF)))
+    if vlan is not None:
+        attrs.append(("NDA_VLAN", uint(vlan, "vlan", 4094)))
+    if flags_mask:
+        attrs.append(("NDA_NDM_FLAGS_MASK", flags_mask))
+    if state_mask:
+        attrs.append(("NDA_NDM_STATE_MASK", state_mask))
+    return Request(C.RTM_DELNEIGH, C.NLM_F_BULK, fields, attrs, "del")
