@@ -109,6 +109,21 @@ def test_vlan_tunnel_info_bytes() -> None:
                                 "IFLA_BRIDGE_VLAN_TUNNEL_FLAGS": 0}
 
 
+def test_vlan_set_bytes() -> None:
+    """bridge vlan set: RTM_NEWVLAN, struct br_vlan_msg {u8 family; u8, u16 reserved; u32
+    ifindex}, BRIDGE_VLANDB_ENTRY (nested) {INFO {flags, vid}, RANGE, STATE}."""
+    req = BR.vlan_options_request(5, "10-20", state="forwarding")
+    got = M.encode(req.msg_type, req.flags, 0, req.fields, req.attrs)
+    entry = (_nla(1, struct.pack("=HH", 0, 10)) + _nla(2, struct.pack("=H", 20))
+             + _nla(3, b"\3"))
+    assert struct.unpack_from("=H", got, 4)[0] == C.RTM_NEWVLAN == 112
+    assert got[16:] == struct.pack("=BxxxI", 7, 5) + _nla(1 | C.NLA_F_NESTED, entry)
+    back = M.parse(got)[0].get("BRIDGE_VLANDB_ENTRY")
+    assert back.get("range") == 20 and back.get("info") == {"flags": 0, "vid": 10}
+    with pytest.raises(ValueError, match="option"):
+        BR.vlan_options_request(5, 10)
+
+
 def test_brport_bytes_are_a_nested_protinfo() -> None:
     """bridge(8) link set: RTM_SETLINK, AF_BRIDGE, IFLA_PROTINFO|NLA_F_NESTED (the kernel
     reads a protinfo without the flag as the old one-byte state)."""
@@ -392,6 +407,7 @@ def test_vlan_verbs_kernel_step(entries: str) -> None:
     assert res.code == 0, res
     assert nlj(entries, "bridge vlan show dev v0") == \
         bridge_j(entries, "vlan", "show", "dev", "v0")
+    ok(entries, "bridge vlan set vid 10 dev v0 mcast_router 2")
     ok(entries, "bridge vlan del vid 10 dev v0")
 
 
@@ -408,6 +424,7 @@ def test_vlan_verbs_kernel_step(entries: str) -> None:
     ("bridge link set dev v0 state sleeping", "sleeping"),
     ("bridge vlan add vid 9-3 dev v0", "9-3"),
     ("bridge vlan add vid 10", "dev"),
+    ("bridge vlan set vid 10 dev v0", "state"),
     ("bridge wibble", "wibble"),
 ])
 def test_bad_input_one_line_nothing_applied(entries: str, line: str, word: str) -> None:

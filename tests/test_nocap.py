@@ -215,6 +215,7 @@ EXTRA_CHANGES = [(f"-n {NS_WORD} link show", SYS_ADMIN),
                  ("bridge fdb flush dev nb0", NET_ADMIN),
                  ("bridge vlan add vid 10 dev nbp0", NET_ADMIN),
                  ("bridge vlan del vid 10 dev nbp0", NET_ADMIN),
+                 ("bridge vlan set vid 10 dev nbp0 state forwarding", NET_ADMIN),
                  ("bridge link set dev nbp0 cost 5", NET_ADMIN)]
 
 _CHILD = r"""

@@ -129,7 +129,8 @@ bridge.verb("vlan", "VLAN filters of the bridge ports", [
         Kw("dev", S.IFNAME, "the port", required=True),
         Kw("state", PORT_STATE, "the VLAN's STP state"),
         Kw("mcast_router", S.number(0, 2), "multicast router mode"),
-    ]),
+    ], check=lambda v: None if "state" in v or "mcast_router" in v
+       else "needs state or mcast_router"),
 ], conflicts=[_VLAN_VERBS], handler=H + "vlan")
 
 # -- link ------------------------------------------------------------------------------------
@@ -311,7 +312,12 @@ def vlan(ctx: Any, inv: Any) -> None:
     if verb == "show":
         return _vlan_show(ctx, v)
     if verb == "set":
-        raise _error("bridge vlan set: per-VLAN options (RTM_NEWVLAN) are not in nlshell yet")
+        from nlshell.engine.requests.bridge import vlan_options_request
+
+        index = ctx.ifindex(v["dev"])
+        _send(ctx, lambda: vlan_options_request(index, v["vid"], state=v.get("state"),
+                                                mcast_router=v.get("mcast_router")))
+        return
     from nlshell.engine.requests.bridge import vlan_filter_request
 
     info: dict[str, Any] = {"vid": v["vid"]}

@@ -30,6 +30,7 @@ from nlshell.engine.codec import (
     AttrSet,
     StructView,
     addr,
+    brvlan,
     link,
     neigh,
     nexthop,
@@ -48,7 +49,7 @@ NLMSGHDR = struct.Struct("=IHHII")
 
 # message groups: name -> the module with TYPES / HEADER / ATTRS
 GROUPS = {"link": link, "addr": addr, "route": route, "neigh": neigh, "rule": rule,
-          "nsid": nsid, "stats": stats, "nexthop": nexthop}
+          "nsid": nsid, "stats": stats, "nexthop": nexthop, "brvlan": brvlan}
 
 # -- sample values ------------------------------------------------------------------------
 

@@ -320,3 +320,6 @@ BR_STATE_NAMES = {0: "disabled", 1: "listening", 2: "learning", 3: "forwarding",
                   4: "blocking"}
 BRIDGE_MODE_VEB, BRIDGE_MODE_VEPA = 0, 1
 NLM_F_BULK = 0x200  # a delete request removing every match (fdb flush)
+RTM_NEWVLAN, RTM_DELVLAN, RTM_GETVLAN = 112, 113, 114
+MESSAGE_NAMES.update({RTM_NEWVLAN: "RTM_NEWVLAN", RTM_DELVLAN: "RTM_DELVLAN",
+                      RTM_GETVLAN: "RTM_GETVLAN"})

@@ -377,3 +377,25 @@ def fdb_flush_request(ifindex: Any, *, flags: int = 0, flags_mask: int = 0, stat
     if state_mask:
         attrs.append(("NDA_NDM_STATE_MASK", state_mask))
     return Request(C.RTM_DELNEIGH, C.NLM_F_BULK, fields, attrs, "del")
+
+
+def vlan_options_request(index: Any, vid: Any, *, state: Any = None,
+                         mcast_router: Any = None, neigh_suppress: Any = None) -> Request:
+    """bridge(8)'s ``vlan set``: RTM_NEWVLAN with one BRIDGE_VLANDB_ENTRY (a range as its
+    first id and BRIDGE_VLANDB_ENTRY_RANGE) carrying the options to change."""
+    lo, hi = vid_range(vid)
+    entry: list[tuple[str, Any]] = [("BRIDGE_VLANDB_ENTRY_INFO", {"flags": 0, "vid": lo})]
+    if hi != lo:
+        entry.append(("BRIDGE_VLANDB_ENTRY_RANGE", hi))
+    if state is not None:
+        entry.append(("BRIDGE_VLANDB_ENTRY_STATE", brport_value("state", state)))
+    if mcast_router is not None:
+        entry.append(("BRIDGE_VLANDB_ENTRY_MCAST_ROUTER", uint(mcast_router, "mcast_router",
+                                                               255)))
+    if neigh_suppress is not None:
+        entry.append(("BRIDGE_VLANDB_ENTRY_NEIGH_SUPPRESS", int(bool(neigh_suppress))))
+    if len(entry) == 1 + (hi != lo):
+        raise ValueError("vlan set needs an option (state, mcast_router, neigh_suppress)")
+    return Request(C.RTM_NEWVLAN, 0, {"family": C.AF_BRIDGE,
+                                      "ifindex": uint(index, "index", 0x7FFFFFFF)},
+                   [("BRIDGE_VLANDB_ENTRY", entry)], "set")
