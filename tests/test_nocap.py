@@ -154,6 +154,10 @@ LOOKS = {  # path -> line; exit 0 and some output
     ("rule", "show"): "rule show",
     ("nexthop", "show"): "nexthop show",
     ("nexthop", "get"): "nexthop get id 7",
+    # bridge's third word (show, add, ...) is a group of its verb: one path each
+    ("bridge", "fdb"): "bridge fdb show",
+    ("bridge", "vlan"): "bridge vlan show",
+    ("bridge", "link"): "bridge link show",
     ("netns", "list"): "netns list",
     ("netns", "identify"): "netns identify",
     ("netns", "pids"): f"netns pids {NS_WORD}",
@@ -202,7 +206,17 @@ CHANGES_BY_PATH = {  # path -> (line, the capability its refusal must name)
     ("cd",): (f"cd {NS_WORD}", SYS_ADMIN),
 }
 # entering a namespace inside a line is a change of context too
-EXTRA_CHANGES = [(f"-n {NS_WORD} link show", SYS_ADMIN)]
+EXTRA_CHANGES = [(f"-n {NS_WORD} link show", SYS_ADMIN),
+                 # the changes of the bridge paths (their looks are in LOOKS)
+                 ("bridge fdb add 02:00:00:00:00:99 dev nbp0 master static", NET_ADMIN),
+                 ("bridge fdb append 02:00:00:00:00:98 dev nbp0", NET_ADMIN),
+                 ("bridge fdb replace 02:00:00:00:00:97 dev nbp0 master", NET_ADMIN),
+                 ("bridge fdb del 02:00:00:00:00:96 dev nbp0 master", NET_ADMIN),
+                 ("bridge fdb flush dev nb0", NET_ADMIN),
+                 ("bridge vlan add vid 10 dev nbp0", NET_ADMIN),
+                 ("bridge vlan del vid 10 dev nbp0", NET_ADMIN),
+                 ("bridge vlan set vid 10 dev nbp0 state forwarding", NET_ADMIN),
+                 ("bridge link set dev nbp0 cost 5", NET_ADMIN)]
 
 _CHILD = r"""
 import io, json, sys
@@ -238,7 +252,9 @@ def test_every_command_path_is_covered() -> None:
 
 @pytest.fixture
 def grammar_world(world: str) -> Any:
-    batch(world, "tuntap add tp0 mode tap\nnexthop add id 7 blackhole\n")
+    batch(world, "tuntap add tp0 mode tap\nnexthop add id 7 blackhole\n"
+                 "link add nb0 type bridge\nlink add nbp0 type veth peer name nbp1\n"
+                 "link set nbp0 master nb0\n")
     with temp_netns() as scratch, unused_ns_name() as new:
         yield {NS_WORD: world, SCRATCH_WORD: scratch, NEW_WORD: new, PID_WORD: str(os.getpid())}
 

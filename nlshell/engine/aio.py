@@ -483,17 +483,28 @@ class AsyncIPRoute:
 
     # --- bridge and traffic control (issue 14) -----------------------------------------
 
-    async def fdb(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="fdb"))
+    async def fdb(self, cmd: str, **kw: Any) -> Any:
+        from .requests import bridge as BR
 
-    async def brport(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="brport"))
+        match = pop_match(cmd, kw)
+        return await self._lib(BR.fdb_request(cmd, BR.library_fdb_defaults(cmd, kw)), match)
 
-    async def vlan_filter(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="vlan_filter"))
+    async def brport(self, cmd: str, **kw: Any) -> Any:
+        from .requests import bridge as BR
 
-    async def get_vlans(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_vlans"))
+        match = pop_match(cmd, kw)
+        return await self._lib(BR.brport_request(cmd, kw), match)
+
+    async def vlan_filter(self, cmd: str, **kw: Any) -> Any:
+        from .requests import bridge as BR
+
+        return await self._lib(BR.vlan_filter_request(cmd, kw), None)
+
+    async def get_vlans(self, **kw: Any) -> Any:
+        from .requests import bridge as BR
+
+        match = pop_match("dump", kw)
+        return await self._lib(BR.vlans_request(kw), match)
 
     async def tc(self, *a: Any, **kw: Any) -> Any:
         raise NotImplementedError(NOT_YET.format(name="tc"))

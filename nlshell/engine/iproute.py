@@ -336,17 +336,38 @@ class IPRoute:
 
     # --- bridge and traffic control (issue 14) -----------------------------------------
 
-    def fdb(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="fdb"))
+    def fdb(self, cmd: str, **kw: Any) -> list[Message]:
+        """The bridge forwarding database (neighbours of family AF_BRIDGE): add, append,
+        replace, del, dump/show. pyroute2's defaults for add/append/del: state NOARP and
+        PERMANENT (unless REACHABLE), flags SELF (unless SELF or MASTER); keywords in
+        ``requests.bridge``."""
+        from .requests import bridge as BR
 
-    def brport(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="brport"))
+        match = pop_match(cmd, kw)
+        return self._lib(BR.fdb_request(cmd, BR.library_fdb_defaults(cmd, kw)), match)
 
-    def vlan_filter(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="vlan_filter"))
+    def brport(self, cmd: str, **kw: Any) -> list[Message]:
+        """Bridge port options: ``set`` (index= and IFLA_BRPORT_* by short name: cost=,
+        learning=, unicast_flood=...), ``dump``/``show`` (the ports, as AF_BRIDGE links)."""
+        from .requests import bridge as BR
 
-    def get_vlans(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_vlans"))
+        match = pop_match(cmd, kw)
+        return self._lib(BR.brport_request(cmd, kw), match)
+
+    def vlan_filter(self, cmd: str, **kw: Any) -> list[Message]:
+        """Bridge VLAN filters: ``add``/``del`` with index=, vlan_info={'vid': 10 |
+        '100-199', 'pvid': bool, 'flags': ...}, vlan_flags='self'|'master',
+        vlan_tunnel_info={'vid', 'id'}."""
+        from .requests import bridge as BR
+
+        return self._lib(BR.vlan_filter_request(cmd, kw), None)
+
+    def get_vlans(self, **kw: Any) -> list[Message]:
+        """The bridge ports with their VLAN info (IFLA_AF_SPEC), filtered by ``kw``."""
+        from .requests import bridge as BR
+
+        match = pop_match("dump", kw)
+        return self._lib(BR.vlans_request(kw), match)
 
     def tc(self, *a: Any, **kw: Any) -> Any:
         raise NotImplementedError(NOT_YET.format(name="tc"))

@@ -30,6 +30,7 @@ from nlshell.engine.codec import (
     AttrSet,
     StructView,
     addr,
+    brvlan,
     link,
     neigh,
     nexthop,
@@ -48,7 +49,7 @@ NLMSGHDR = struct.Struct("=IHHII")
 
 # message groups: name -> the module with TYPES / HEADER / ATTRS
 GROUPS = {"link": link, "addr": addr, "route": route, "neigh": neigh, "rule": rule,
-          "nsid": nsid, "stats": stats, "nexthop": nexthop}
+          "nsid": nsid, "stats": stats, "nexthop": nexthop, "brvlan": brvlan}
 
 # -- sample values ------------------------------------------------------------------------
 
@@ -218,6 +219,26 @@ def _nh_group_samples(kind: Any, ancestors: tuple) -> list[Any]:
             [{"id": 2, "weight": 17}], []]
 
 
+def _by_family_samples(kind: link.ByFamily, ancestors: tuple) -> list[Any]:
+    # the header's family picks the table on decode; the samples' family (AF_INET) has
+    # none here, so a block without a default table is its payload bytes (the per-family
+    # tables are sampled with their family: family_block_cases)
+    if kind.default is None:
+        return [b"\x03", b""]
+    return _nested_samples(kind, ancestors)
+
+
+def family_block_cases() -> list[tuple[str, int, str, views.Table]]:
+    """(id, family, attribute, table) for each per-family table of a link message block
+    (IFLA_AF_SPEC and IFLA_PROTINFO of AF_BRIDGE and AF_INET6 messages)."""
+    out = []
+    for name, kind in link.ATTRS.rows.values():
+        if isinstance(kind, link.ByFamily):
+            for fam, sub in kind.by_family.items():
+                out.append((f"{name}[{fam}]", fam, name, sub.table))
+    return out
+
+
 def _select_samples(kind: views.Select, ancestors: tuple) -> list[Any]:
     # only meaningful with the key as a sibling: see table_sample / iter_row_cases
     raise LookupError("a Select kind is sampled through its table")
@@ -233,7 +254,7 @@ KIND_SAMPLERS: dict[type, Callable[[Any, tuple], list[Any]]] = {
     views.Select: _select_samples,
     route.Via: _via_samples,
     nexthop.Group: _nh_group_samples,
-    link.ByFamily: _nested_samples,  # encoding uses the default (per-family) table
+    link.ByFamily: _by_family_samples,
 }
 
 
@@ -271,6 +292,8 @@ def check_value(kind: Any, expected: Any, got: Any, where: str) -> None:
                                                   route.Via, nexthop.Group)):
         assert got == expected, f"{where}: decoded {got!r}, encoded {expected!r}"
         assert type(got) is type(expected) or isinstance(kind, views.Struct), where
+    elif isinstance(kind, link.ByFamily) and kind.default is None:
+        assert got == expected, f"{where}: decoded {got!r}, encoded {expected!r}"
     elif isinstance(kind, views.Nested):
         assert isinstance(got, AttrSet), f"{where}: {got!r} is not an AttrSet"
         check_pairs(kind.table, expected, got, where)

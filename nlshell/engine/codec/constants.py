@@ -307,3 +307,19 @@ USER_HZ = 100  # clock_t ticks per second (nexthop resilient group timers)
 # --- added by p2c ---
 # iproute2's route dump files (`ip route save`) start with this native-endian u32
 IPROUTE2_DUMP_MAGIC = 0x45311224
+
+# --- added by p3b ---
+# bridge (linux/if_bridge.h): IFLA_BRIDGE_FLAGS bits, IFLA_BRIDGE_VLAN_INFO flags, port states
+BRIDGE_FLAGS_MASTER, BRIDGE_FLAGS_SELF = 1, 2
+BRIDGE_VLAN_INFO_MASTER, BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED = 0x1, 0x2, 0x4
+BRIDGE_VLAN_INFO_RANGE_BEGIN, BRIDGE_VLAN_INFO_RANGE_END = 0x8, 0x10
+BRIDGE_VLAN_INFO_BRENTRY, BRIDGE_VLAN_INFO_ONLY_OPTS = 0x20, 0x40
+BRIDGE_VLAN_INFO_NAMES = {0x1: "master", 0x2: "pvid", 0x4: "untagged", 0x8: "range_begin",
+                          0x10: "range_end", 0x20: "brentry", 0x40: "only_opts"}
+BR_STATE_NAMES = {0: "disabled", 1: "listening", 2: "learning", 3: "forwarding",
+                  4: "blocking"}
+BRIDGE_MODE_VEB, BRIDGE_MODE_VEPA = 0, 1
+NLM_F_BULK = 0x200  # a delete request removing every match (fdb flush)
+RTM_NEWVLAN, RTM_DELVLAN, RTM_GETVLAN = 112, 113, 114
+MESSAGE_NAMES.update({RTM_NEWVLAN: "RTM_NEWVLAN", RTM_DELVLAN: "RTM_DELVLAN",
+                      RTM_GETVLAN: "RTM_GETVLAN"})

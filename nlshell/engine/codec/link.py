@@ -1,6 +1,7 @@
 """Links: struct ifinfomsg and the IFLA_* tables, with per-kind IFLA_INFO_DATA tables."""
 
 from .constants import MACVLAN_MODES, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK
+from .nla import SCALARS
 from .views import Enum, Headed, ListOf, Nested, Select, Struct, StructSpec, Table
 
 TYPES = (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK)
@@ -118,6 +119,10 @@ BRIDGE_PORT_DATA = Table("IFLA_", {
     41: ("IFLA_BRPORT_MCAST_N_GROUPS", "u32"),
     42: ("IFLA_BRPORT_MCAST_MAX_GROUPS", "u32"),
 })
+
+# the same rows as IFLA_PROTINFO of AF_BRIDGE messages, short names as pyroute2's brport
+# keywords: 'cost', 'unicast_flood' (IFLA_INFO_SLAVE_DATA keeps 'brport_cost')
+BRPORT = Table("IFLA_BRPORT_", BRIDGE_PORT_DATA.rows)
 
 VXLAN_DATA = Table("IFLA_", {
     1: ("IFLA_VXLAN_ID", "u32"),
@@ -258,12 +263,19 @@ INET6_SPEC = Table("IFLA_INET6_", {
 AF_SPEC = Table("", {2: ("AF_INET", Nested(INET_SPEC)), 10: ("AF_INET6", Nested(INET6_SPEC)),
                      7: ("AF_BRIDGE", "binary")})
 
+_BINARY_ENC = SCALARS["binary"][1]
+
 # in AF_BRIDGE link messages IFLA_AF_SPEC holds bridge attributes, not per-family blocks
+BRIDGE_VLAN_TUNNEL_INFO = Table("IFLA_BRIDGE_VLAN_TUNNEL_", {
+    1: ("IFLA_BRIDGE_VLAN_TUNNEL_ID", "u32"),
+    2: ("IFLA_BRIDGE_VLAN_TUNNEL_VID", "u16"),
+    3: ("IFLA_BRIDGE_VLAN_TUNNEL_FLAGS", "u16"),
+})
 BRIDGE_AF_SPEC = Table("IFLA_BRIDGE_", {
     0: ("IFLA_BRIDGE_FLAGS", "u16"),
     1: ("IFLA_BRIDGE_MODE", "u16"),
-    2: ("IFLA_BRIDGE_VLAN_INFO", Struct("=HH", ("flags", "vid"))),
-    3: ("IFLA_BRIDGE_VLAN_TUNNEL_INFO", "binary"),
+    2: ("IFLA_BRIDGE_VLAN_INFO", Struct("=HH", ("flags", "vid"))),  # repeated; ranges by flags
+    3: ("IFLA_BRIDGE_VLAN_TUNNEL_INFO", Nested(BRIDGE_VLAN_TUNNEL_INFO)),
     4: ("IFLA_BRIDGE_MRP", "binary"),
     5: ("IFLA_BRIDGE_CFM", "binary"),
     6: ("IFLA_BRIDGE_MST", "binary"),
@@ -271,11 +283,17 @@ BRIDGE_AF_SPEC = Table("IFLA_BRIDGE_", {
 
 
 class ByFamily(Nested):
-    """A nested block whose table depends on the message header's family (decoding);
-    encoding uses the default table."""
+    """A nested block whose table depends on the message header's family.
 
-    def __init__(self, tables: dict[int, Table], default: Table) -> None:
-        super().__init__(default)
+    Decoding reads the family (``by_family``, else ``default``: a table, or None for the
+    payload's bytes). Encoding has no header to read: it takes the first table, the
+    default's then the families', that knows every name given (their names do not
+    overlap: ``AF_INET6`` vs ``vlan_info``); bytes go out as they are.
+    """
+
+    def __init__(self, tables: dict[int, Table], default: Table | None) -> None:
+        super().__init__(default if default is not None else Table("", {}))
+        self.default = default
         self.by_family = {fam: Nested(t) for fam, t in tables.items()}
 
     def decode(self, owner, buf, start, end):
@@ -283,9 +301,28 @@ class ByFamily(Nested):
             kind = self.by_family.get(owner._field("family"))
         except KeyError:
             kind = None
-        if kind is None:
-            return Nested.decode(self, owner, buf, start, end)
-        return kind.decode(owner, buf, start, end)
+        if kind is not None:
+            return kind.decode(owner, buf, start, end)
+        if self.default is None:
+            return bytes(buf[start:end])
+        return Nested.decode(self, owner, buf, start, end)
+
+    def encode(self, value, siblings) -> bytes:
+        if isinstance(value, (bytes, bytearray, str)):
+            return _BINARY_ENC(value)  # (a str: the hex of dump())
+        if not isinstance(value, (list, tuple, dict)) and not hasattr(value, "attrs"):
+            raise ValueError(f"{value!r} is not a list of (name, value) pairs or a dict")
+        pairs = value.attrs() if hasattr(value, "attrs") else (
+            list(value.items()) if isinstance(value, dict) else list(value))
+        names = [p[0] for p in pairs if isinstance(p, (tuple, list)) and len(p) == 2]
+        tables = [t.table for t in self.by_family.values()]
+        if self.default is not None:
+            tables.insert(0, self.default)
+        for table in tables:
+            if all(isinstance(n, str) and table.lookup(n) is not None for n in names):
+                return table.encode(pairs)
+        return tables[0].encode(pairs)  # raises, naming the unknown attribute
+
 
 PROP_LIST = Table("IFLA_", {53: ("IFLA_ALT_IFNAME", "asciiz")})
 
@@ -301,7 +338,8 @@ ATTRS = Table("IFLA_", {
     9: ("IFLA_PRIORITY", "binary"),
     10: ("IFLA_MASTER", "u32"),
     11: ("IFLA_WIRELESS", "binary"),
-    12: ("IFLA_PROTINFO", "binary"),
+    # nested IFLA_BRPORT_* in AF_BRIDGE messages, IFLA_INET6_* in AF_INET6 ones
+    12: ("IFLA_PROTINFO", ByFamily({7: BRPORT, 10: INET6_SPEC}, None)),
     13: ("IFLA_TXQLEN", "u32"),
     14: ("IFLA_MAP", IFMAP),
     15: ("IFLA_WEIGHT", "u32"),
