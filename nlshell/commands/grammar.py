@@ -102,6 +102,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.neighbour",
     "nlshell.commands.rule",
     "nlshell.commands.nexthop",
+    "nlshell.commands.tc",
     "nlshell.commands.netns",
     "nlshell.commands.monitor",
     "nlshell.commands.shellwords",

@@ -111,6 +111,10 @@ def percent(value: Any, what: str) -> int:
     return round(p / 100 * 0xFFFFFFFF)
 
 
+def percent_word(value: Any) -> int:
+    return percent(value, "percentage")
+
+
 _SPECIAL_HANDLES = {"root": C.TC_H_ROOT, "ingress": C.TC_H_INGRESS,
                     "clsact": C.TC_H_CLSACT, "none": C.TC_H_UNSPEC}
 
