@@ -187,7 +187,7 @@ def tc_qdisc(ctx: Any, inv: Any) -> None:
             from nlshell.engine.requests.tc import handle
 
             msgs = [m for m in msgs if m["handle"] == handle(v["handle"])]
-        _output(ctx, "qdisc", msgs)
+        _output(ctx, "qdisc", msgs, "dev" in v)
         return
     kw: dict[str, Any] = {"index": _index(ctx, v, "qdisc")}
     _where(v, kw)
@@ -220,7 +220,7 @@ def tc_class(ctx: Any, inv: Any) -> None:
             from nlshell.engine.requests.tc import handle
 
             msgs = [m for m in msgs if m["handle"] == handle(v["classid"])]
-        _output(ctx, "class", msgs)
+        _output(ctx, "class", msgs, False)
         return
     if "classid" not in v:
         raise _error(f"tc class {cmd} needs classid")
@@ -257,7 +257,7 @@ def tc_filter(ctx: Any, inv: Any) -> None:
         kw["parent"] = v["parent"]
     if cmd in _SHOW:
         msgs = ctx.ipr.get_filters(index, parent=kw.get("parent", 0))
-        _output(ctx, "filter", msgs)
+        _output(ctx, "filter", msgs, True)
         return
     if "parent" not in kw:
         raise _error(f"tc filter {cmd} needs parent, ingress or egress")
@@ -276,14 +276,14 @@ def tc_filter(ctx: Any, inv: Any) -> None:
     _send(ctx, _VERBS[cmd] + "-filter", kind, kw)
 
 
-def _output(ctx: Any, what: str, msgs: list[Any]) -> None:
+def _output(ctx: Any, what: str, msgs: list[Any], one_dev: bool) -> None:
     from nlshell.commands.render import tc as R
     from nlshell.commands.show import render_context
 
     rctx = render_context(ctx)
     if ctx.opts.json:
-        ctx.emit(R.tc_json(what, msgs, rctx))
+        ctx.emit(R.tc_json(what, msgs, rctx, one_dev))
     else:
-        text = R.tc_text(what, msgs, rctx)
+        text = R.tc_text(what, msgs, rctx, one_dev)
         if text:
             ctx.write(text)

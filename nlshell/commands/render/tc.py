@@ -219,9 +219,16 @@ def filter_entry(m: Any, ctx: Any) -> dict[str, Any]:
 _ENTRY = {"qdisc": qdisc_entry, "class": class_entry, "filter": filter_entry}
 
 
-def tc_json(what: str, msgs: Iterable[Any], ctx: Any) -> list[dict[str, Any]]:
+def tc_json(what: str, msgs: Iterable[Any], ctx: Any, one_dev: bool = False
+            ) -> list[dict[str, Any]]:
+    """tc's dicts; ``one_dev``: the listing was asked for one device (tc leaves out
+    ``dev`` then)."""
     fn = _ENTRY[what]
-    return [fn(m, ctx) for m in msgs]
+    out = [fn(m, ctx) for m in msgs]
+    if one_dev:
+        for e in out:
+            e.pop("dev", None)
+    return out
 
 
 def _stats_lines(e: dict[str, Any]) -> list[str]:
@@ -247,7 +254,8 @@ def _options_text(kind: str, o: dict[str, Any]) -> str:
 def qdisc_line(e: dict[str, Any]) -> str:
     where = " root" if e.get("root") else f" parent {e['parent']}" if "parent" in e else ""
     refcnt = f" refcnt {e['refcnt']}" if "refcnt" in e else ""
-    return (f"qdisc {printable(e['kind'])} {e['handle']} dev {printable(e['dev'])}{where}"
+    dev = f" dev {printable(e['dev'])}" if "dev" in e else ""
+    return (f"qdisc {printable(e['kind'])} {e['handle']}{dev}{where}"
             f"{refcnt}{_options_text(e['kind'], e['options'])}")
 
 
@@ -284,8 +292,8 @@ def filter_line(e: dict[str, Any]) -> str:
     return text
 
 
-def tc_text(what: str, msgs: Iterable[Any], ctx: Any) -> str:
-    entries = tc_json(what, msgs, ctx)
+def tc_text(what: str, msgs: Iterable[Any], ctx: Any, one_dev: bool = False) -> str:
+    entries = tc_json(what, msgs, ctx, one_dev)
     if what == "qdisc":
         return "\n".join("\n".join([qdisc_line(e), *_stats_lines(e)]) for e in entries)
     if what == "class":

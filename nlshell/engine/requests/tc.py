@@ -163,9 +163,10 @@ def xmit_ticks(rate: int, size: int) -> int:
 
 
 def ticks_bytes(rate: int, ticks: int) -> int:
-    """A buffer in ticks back to bytes at ``rate`` (what tc prints as burst)."""
+    """A buffer in ticks back to bytes at ``rate`` (what tc prints as burst: it counts
+    the time in whole microseconds first)."""
     tick, _hz = psched()
-    return int(ticks / tick * rate / 10**6)
+    return int(int(ticks / tick) * rate / 10**6)
 
 
 def default_burst(rate: int, mtu: int = 1600) -> int:
