@@ -249,10 +249,23 @@ SETUP = [
 ]
 
 
+QUIET_VETH = """\
+link add v0 type veth peer name v1
+link set v0 up
+link set v1 up
+addr add 192.0.2.1/24 dev v0
+"""
+
+
 @pytest.fixture(scope="module")
 def rich() -> Iterator[str]:
+    """Qdiscs and classes on links that send nothing (no IPv6: no DAD, router or MLD
+    packets), so counters such as htb's direct_packets_stat hold still between reads."""
     with temp_netns() as name:
-        batch(name, VETH_V0)
+        subprocess.run(["ip", "netns", "exec", name, "sysctl", "-qw",
+                        "net.ipv6.conf.all.disable_ipv6=1",
+                        "net.ipv6.conf.default.disable_ipv6=1"], check=True, timeout=60)
+        batch(name, QUIET_VETH)
         ok(name, *SETUP)
         yield name
 
