@@ -223,13 +223,22 @@ def test_fresh_namespace_main_table_is_empty_and_netns_is_never_created(ns: str)
             AsyncIPRoute(netns=name)
 
 
-def test_bridge_and_tc_wait_for_their_issue() -> None:
-    async def main() -> None:
-        async with AsyncIPRoute() as ipr:
-            with pytest.raises(NotImplementedError, match="issue 14"):
-                await ipr.tc("dump")
+def test_async_tc_and_bridge_readers_match_the_sync_face(vns: str) -> None:
+    with IPRoute(netns=vns) as ipr:
+        ipr.tc("add", "htb", ipr.link_lookup(ifname="v0")[0], 0x10000, default=0x10)
 
-    run(main())
+    async def main() -> tuple[list[Any], list[Any]]:
+        async with AsyncIPRoute(netns=vns) as ipr:
+            qd = [(m["index"], m["handle"], m.get("kind")) for m in await ipr.get_qdiscs()]
+            fdb = [m.get("lladdr") for m in await ipr.fdb("dump")]
+            return qd, fdb
+
+    with IPRoute(netns=vns) as ipr:
+        want = ([(m["index"], m["handle"], m.get("kind")) for m in ipr.get_qdiscs()],
+                [m.get("lladdr") for m in ipr.fdb("dump")])
+    got = run(main())
+    assert got == want
+    assert ("htb" in [k for _i, _h, k in got[0]])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pyroute2") is None,

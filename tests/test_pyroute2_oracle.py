@@ -367,12 +367,6 @@ def test_dump_interrupted_and_netns_import_as_pyroute2_spells_them() -> None:
         nlshell.IFF_NO_SUCH_FLAG  # noqa: B018
 
 
-@pytest.mark.parametrize("name", ["tc", "get_qdiscs", "get_classes", "get_filters"])
-def test_bridge_and_tc_wait_for_their_issue(ipr: IPRoute, name: str) -> None:
-    with pytest.raises(NotImplementedError, match="issue 14"):
-        getattr(ipr, name)("dump")
-
-
 def test_ensure_a_link(ns: str, ns2: str) -> None:
     with IPRoute(netns=ns) as ours, pyroute2.IPRoute(netns=ns2) as theirs:
         for ipr in (ours, theirs):

@@ -103,6 +103,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.rule",
     "nlshell.commands.nexthop",
     "nlshell.commands.bridge",
+    "nlshell.commands.tc",
     "nlshell.commands.netns",
     "nlshell.commands.monitor",
     "nlshell.commands.shellwords",

@@ -34,7 +34,6 @@ from .codec.message import Message, encode
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
 from .iproute import (
     _GONE,
-    NOT_YET,
     NsFds,
     addr_keywords,
     apply_match,
@@ -506,17 +505,25 @@ class AsyncIPRoute:
         match = pop_match("dump", kw)
         return await self._lib(BR.vlans_request(kw), match)
 
-    async def tc(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="tc"))
+    async def tc(self, command: str, kind: str | None = None, index: Any = None,
+                 handle: Any = None, **kw: Any) -> Any:
+        """IPRoute.tc as a coroutine (the same request builder)."""
+        from .requests.tc import tc_request
 
-    async def get_qdiscs(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_qdiscs"))
+        if index is not None:
+            kw["index"] = index
+        if handle is not None:
+            kw["handle"] = handle
+        return await self._lib(tc_request(command, kind, kw), None)
 
-    async def get_classes(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_classes"))
+    async def get_qdiscs(self, index: Any = None) -> Any:
+        return await self.tc("dump", index=index)
 
-    async def get_filters(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_filters"))
+    async def get_classes(self, index: Any = 0) -> Any:
+        return await self.tc("dump-class", index=index)
+
+    async def get_filters(self, index: Any = 0, handle: Any = 0, parent: Any = 0) -> Any:
+        return await self.tc("dump-filter", index=index, handle=handle, parent=parent)
 
 
 class AsyncNetNS(AsyncIPRoute):

@@ -31,9 +31,6 @@ _MAGIC = struct.Struct("=I")
 _DUMPS = ("dump", "show")
 # a delete that finds nothing: ensure(present=False) treats it as done
 _GONE = (errno.ENODEV, errno.ENOENT, errno.ENONET, errno.EADDRNOTAVAIL, errno.ESRCH)
-NOT_YET = ("bridge and traffic control objects: not yet in nlshell (issue 14); "
-           "{name}() comes with them")
-
 
 class IPRoute:
     """Requests to one network namespace's rtnetlink (the caller's, or ``netns=``: a
@@ -369,17 +366,33 @@ class IPRoute:
         match = pop_match("dump", kw)
         return self._lib(BR.vlans_request(kw), match)
 
-    def tc(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="tc"))
+    def tc(self, command: str, kind: str | None = None, index: Any = None,
+           handle: Any = None, **kw: Any) -> list[Message]:
+        """Traffic control as pyroute2's ``tc()``: qdiscs (add, del, change, replace,
+        dump), classes (add-class, ...), filters (add-filter, ...); keywords in
+        ``requests.tc``. A change answers its ack; a dump its messages."""
+        from .requests.tc import tc_request
 
-    def get_qdiscs(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_qdiscs"))
+        if index is not None:
+            kw["index"] = index
+        if handle is not None:
+            kw["handle"] = handle
+        req = tc_request(command, kind, kw)
+        if req.action == "dump":
+            return self._run(req)
+        return self.sock.request_raw(wire_of(req), True)
 
-    def get_classes(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_classes"))
+    def get_qdiscs(self, index: Any = None) -> list[Message]:
+        """Every qdisc, or those of device ``index``."""
+        return self.tc("dump", index=index)
 
-    def get_filters(self, *a: Any, **kw: Any) -> Any:
-        raise NotImplementedError(NOT_YET.format(name="get_filters"))
+    def get_classes(self, index: Any = 0) -> list[Message]:
+        """The traffic classes of device ``index``."""
+        return self.tc("dump-class", index=index)
+
+    def get_filters(self, index: Any = 0, handle: Any = 0, parent: Any = 0) -> list[Message]:
+        """The filters of device ``index`` under ``parent`` (0: its root qdisc)."""
+        return self.tc("dump-filter", index=index, handle=handle, parent=parent)
 
     # --- monitoring -----------------------------------------------------------------
 

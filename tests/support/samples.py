@@ -39,6 +39,7 @@ from nlshell.engine.codec import (
     route,
     rule,
     stats,
+    tc,
     views,
 )
 from nlshell.engine.codec import constants as C
@@ -49,7 +50,8 @@ NLMSGHDR = struct.Struct("=IHHII")
 
 # message groups: name -> the module with TYPES / HEADER / ATTRS
 GROUPS = {"link": link, "addr": addr, "route": route, "neigh": neigh, "rule": rule,
-          "nsid": nsid, "stats": stats, "nexthop": nexthop, "brvlan": brvlan}
+          "nsid": nsid, "stats": stats, "nexthop": nexthop, "brvlan": brvlan,
+          "tc": tc}
 
 # -- sample values ------------------------------------------------------------------------
 
@@ -239,6 +241,30 @@ def family_block_cases() -> list[tuple[str, int, str, views.Table]]:
     return out
 
 
+def _prio_samples(kind: Any, ancestors: tuple) -> list[Any]:
+    return [{"bands": 3, "priomap": [1, 2, 2, 2, 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]},
+            {"bands": 16, "priomap": list(range(16))}]
+
+
+def _u32_sel_samples(kind: Any, ancestors: tuple) -> list[Any]:
+    key = {"mask": 0xFFFFFF00, "val": 0xC0000200, "off": 12, "offmask": 0}
+    head = {"flags": 1, "offshift": 0, "offmask": 0, "off": 0, "offoff": 0, "hoff": 0,
+            "hmask": 0}
+    return [{**head, "nkeys": 2, "keys": [key, {**key, "off": 16}]},
+            {**head, "nkeys": 0, "keys": []}]
+
+
+def _actions_samples(kind: Any, ancestors: tuple) -> list[Any]:
+    gact = [("TCA_ACT_KIND", "gact"),
+            ("TCA_ACT_OPTIONS", [("TCA_GACT_PARMS", {"index": 0, "capab": 0, "action": 2,
+                                                     "refcnt": 0, "bindcnt": 0})])]
+    mirred = [("TCA_ACT_KIND", "mirred"),
+              ("TCA_ACT_OPTIONS", [("TCA_MIRRED_PARMS", {
+                  "index": 0, "capab": 0, "action": 4, "refcnt": 0, "bindcnt": 0,
+                  "eaction": 1, "ifindex": 7})])]
+    return [[gact, mirred], [gact], []]
+
+
 def _select_samples(kind: views.Select, ancestors: tuple) -> list[Any]:
     # only meaningful with the key as a sibling: see table_sample / iter_row_cases
     raise LookupError("a Select kind is sampled through its table")
@@ -255,6 +281,9 @@ KIND_SAMPLERS: dict[type, Callable[[Any, tuple], list[Any]]] = {
     route.Via: _via_samples,
     nexthop.Group: _nh_group_samples,
     link.ByFamily: _by_family_samples,
+    tc.PrioMap: _prio_samples,
+    tc.U32Sel: _u32_sel_samples,
+    tc.Actions: _actions_samples,
 }
 
 
@@ -289,7 +318,8 @@ def _check_fields(expected: dict, got: StructView, where: str) -> None:
 def check_value(kind: Any, expected: Any, got: Any, where: str) -> None:
     """Assert that `got` (decoded) is what `expected` (the encoded sample) means."""
     if isinstance(kind, str) or isinstance(kind, (views.Struct, views.Enum, views.ListOf,
-                                                  route.Via, nexthop.Group)):
+                                                  route.Via, nexthop.Group,
+                                                  tc.PrioMap, tc.U32Sel)):
         assert got == expected, f"{where}: decoded {got!r}, encoded {expected!r}"
         assert type(got) is type(expected) or isinstance(kind, views.Struct), where
     elif isinstance(kind, link.ByFamily) and kind.default is None:
@@ -304,6 +334,10 @@ def check_value(kind: Any, expected: Any, got: Any, where: str) -> None:
         if attrs is None:
             attrs = [(k, v) for k, v in expected.items() if k not in kind.spec.index]
         check_pairs(kind.table, attrs, got, where)
+    elif isinstance(kind, tc.Actions):
+        assert isinstance(got, list) and len(got) == len(expected), where
+        for i, (act, view) in enumerate(zip(expected, got, strict=True)):
+            check_pairs(tc.ACT, act, view, f"{where}[{i}]")
     elif isinstance(kind, views.Multipath):
         assert isinstance(got, list) and len(got) == len(expected), where
         for i, (hop, view) in enumerate(zip(expected, got, strict=True)):

@@ -323,3 +323,37 @@ NLM_F_BULK = 0x200  # a delete request removing every match (fdb flush)
 RTM_NEWVLAN, RTM_DELVLAN, RTM_GETVLAN = 112, 113, 114
 MESSAGE_NAMES.update({RTM_NEWVLAN: "RTM_NEWVLAN", RTM_DELVLAN: "RTM_DELVLAN",
                       RTM_GETVLAN: "RTM_GETVLAN"})
+
+# --- added by p3c --- (traffic control)
+RTM_NEWQDISC = 36
+RTM_DELQDISC = 37
+RTM_GETQDISC = 38
+RTM_NEWTCLASS = 40
+RTM_DELTCLASS = 41
+RTM_GETTCLASS = 42
+RTM_NEWTFILTER = 44
+RTM_DELTFILTER = 45
+RTM_GETTFILTER = 46
+TC_H_UNSPEC = 0
+TC_H_ROOT = 0xFFFFFFFF
+TC_H_INGRESS = 0xFFFFFFF1  # ingress and clsact qdiscs hang here
+TC_H_CLSACT = TC_H_INGRESS
+TC_H_MIN_INGRESS = 0xFFF2
+TC_H_MIN_EGRESS = 0xFFF3
+TC_HTB_PROTOVER = 3
+TC_LINKLAYER_ETHERNET = 1
+ETH_P_ALL = 0x0003
+ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
+ETH_P_8021Q = 0x8100
+# tc actions' verdicts (TC_ACT_*) by name, as tc spells them
+TC_ACT_NAMES = {-1: "unspec", 0: "pass", 1: "reclassify", 2: "drop", 3: "pipe",
+                4: "stolen", 5: "queued", 6: "repeat", 7: "redirect", 8: "trap"}
+# mirred's eaction (TCA_EGRESS_REDIR ...)
+TCA_MIRRED_ACTIONS = {1: "egress redirect", 2: "egress mirror", 3: "ingress redirect",
+                      4: "ingress mirror"}
+MESSAGE_NAMES.update({
+    RTM_NEWQDISC: "RTM_NEWQDISC", RTM_DELQDISC: "RTM_DELQDISC", RTM_GETQDISC: "RTM_GETQDISC",
+    RTM_NEWTCLASS: "RTM_NEWTCLASS", RTM_DELTCLASS: "RTM_DELTCLASS",
+    RTM_GETTCLASS: "RTM_GETTCLASS", RTM_NEWTFILTER: "RTM_NEWTFILTER",
+    RTM_DELTFILTER: "RTM_DELTFILTER", RTM_GETTFILTER: "RTM_GETTFILTER"})
