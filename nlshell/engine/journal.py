@@ -313,11 +313,11 @@ def differences(before: State, now: State) -> list[str]:
     for kind, table in before.items():
         cur_table = now.get(kind, {})
         for key, cur in cur_table.items():
-            if key not in table and not kernel_made(kind, cur):
+            if key not in table and not _comes_with_links(kind, cur):
                 out.append(f"{kind} {describe(kind, cur)} added")
         for key, old in table.items():
             cur = cur_table.get(key)
-            if kernel_made(kind, old):
+            if _comes_with_links(kind, old):
                 continue
             if cur is None:
                 out.append(f"{kind} {describe(kind, old)} deleted")
@@ -325,6 +325,13 @@ def differences(before: State, now: State) -> list[str]:
                   else not same_state(kind, old, cur)):
                 out.append(f"{kind} {describe(kind, old)} changed")
     return out
+
+
+def _comes_with_links(kind: str, msg: Any) -> bool:
+    """Kernel-made objects, and IPv6 link-local addresses (they come and go with their
+    links: naming them would only repeat the link's line)."""
+    return kernel_made(kind, msg) or (kind == "address" and msg["family"] == C.AF_INET6
+                                      and msg["scope"] == C.RT_SCOPE_LINK)
 
 
 def undo(ipr: Any, before: State) -> tuple[list[str], int, list[str]]:
