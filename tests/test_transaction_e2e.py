@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from support.iporacle import batch, ipj
 from support.testns import no_dad, requires_root
-from support.tmux import Terminal, needs_tmux
+from support.tmux import Terminal, needs_tmux, prompt_after
 from support.wait import DEADLINE, until
 from test_transaction import CHANGES, FIRED, SETUP, TIMER, dumps, wait_dumps
 
@@ -57,7 +57,8 @@ def test_commit_confirm_without_confirm_rolls_back(term: Terminal, rich: str) ->
     term.wait("the timer's report", lambda s: f"rollback timer: {rich} rolled back" in s
               and "undid: link a0 added" in s and "undid: link v1 deleted" in s, timeout=FIRED)
     wait_dumps(rich, before)
-    term.wait("the prompt without its mark", lambda s: s.rstrip().endswith(f"nlshell:{rich}>"))
+    term.wait("the prompt without its mark",
+              lambda s: prompt_after(s, "rollback timer:", f"nlshell:{rich}> "))
     term.keys("C-d")
     assert term.wait_exit() == "0"
 
