@@ -335,7 +335,7 @@ def test_commands_import_nothing_heavy() -> None:
 # -- help -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("words,fragments", [
-    ([], ["commands:", "link (l)", "address (addr, a)", "route (r)", "cd  ", "help"]),
+    ([], ["commands:", "link (l)", "address (addr, a)", "route (r, ro)", "cd  ", "help"]),
     (["route"], ["usage: route { show | flush | add | delete | replace | change | append | prepend | get }",
                  "show (list, lst)", "`route` alone means `route show`"]),
     (["r", "a"], ["usage: route add [TYPE] [to] PREFIX [via GATEWAY] [dev IFNAME]", "[nexthop NH]...",

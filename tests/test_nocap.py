@@ -138,6 +138,8 @@ SKIPPED = {  # command paths not run here, and why
     ("help",): "prints the grammar: no privilege involved",
     ("diff",): "needs a file and a scratch namespace (covered by test_apply)",
     ("apply",): "needs a file and a scratch namespace (covered by test_apply)",
+    **{(w,): "shell only: elsewhere one line pointing at --atomic (covered by "
+            "test_transaction)" for w in ("begin", "rollback", "commit", "confirm")},
 }
 
 NS_WORD, SCRATCH_WORD, PID_WORD, NEW_WORD = "@NS@", "@SCRATCH@", "@PID@", "@NEW@"

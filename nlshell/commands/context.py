@@ -138,6 +138,13 @@ class Context:
         # set by the front end: ``fn(argv) -> status`` runs the watch panes (shell layer)
         self.watch_main: Any = None
         self._memo: dict[str, int] = {}  # name -> index, kept while a batch adds in bulk
+        # the shell's transaction (commands/transaction.py): open in `current` from `begin`
+        # to `commit`/`rollback` (or a confirmed timer); `cd` elsewhere is refused meanwhile
+        self.transaction: Any = None
+        self.interactive = False  # the shell sets it: begin/commit/rollback work there only
+        # set by the shell: ``fn(line)`` prints a line that arrives between commands (a
+        # rollback timer that fired); None: stderr
+        self.notice: Any = None
         if netns is not None:
             self.cd(netns)
 
@@ -158,6 +165,10 @@ class Context:
             target = self.previous
         else:
             target = name
+        tx = self.transaction
+        if tx is not None and target != self.current:
+            raise CommandError(f"a transaction is open in {self.current}: commit or rollback "
+                               "before entering another namespace")
         self._checked = None
         if target != ROOT:
             opened = self._open_ns.get(target)
@@ -277,6 +288,20 @@ class Context:
         if name != ROOT and self.current == name:
             self._removed.add(name)
             self._checked = None
+
+    def ns_fd(self) -> int:
+        """A new fd (close-on-exec) of the current namespace, checked to be the one that
+        was entered (the caller closes it)."""
+        self.check()
+        name = self.current
+        if name == ROOT:
+            return os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        with self._ns_fd(name) as fd:
+            st = os.fstat(fd)
+            opened = self._open_ns.get(name) or self._opened(name)
+            if (st.st_dev, st.st_ino) != opened.key:
+                raise CommandError(removed_message(name))
+            return os.dup(fd)
 
     def close(self) -> None:
         for name in list(self._open_ns):

@@ -109,6 +109,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.shellwords",
     "nlshell.commands.save",
     "nlshell.commands.apply",
+    "nlshell.commands.transaction",
 )
 
 

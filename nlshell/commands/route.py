@@ -31,7 +31,7 @@ ROUTE_PREF = S.choice("PREF", {
 }, label="route preference")
 
 route = REGISTRY.object("route", "routing table entries",
-                        shortcuts=["r"], default="show")
+                        shortcuts=["r", "ro"], default="show")
 
 # -- show / flush ----------------------------------------------------------------------------
 

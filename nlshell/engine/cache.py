@@ -542,6 +542,32 @@ class Cache:
         with self.lock:
             return {_PLURAL[kind]: n for kind, n in self._store.counts().items()}
 
+    @contextlib.contextmanager
+    def transaction(self, ipr: Any = None) -> Iterator[Any]:
+        """Changes that can be taken back (journal.Transaction): the namespace's
+        before-image is captured on entry; an exception leaving the block rolls it back.
+
+            with Cache(netns='sandbox') as c, c.transaction() as tx:
+                tx.ipr.link('add', ifname='v0', kind='veth', peer='v1')
+                ...                   # an exception: v0/v1 are gone again
+            # tx.rollback() undoes by hand; tx.notes: what could not be made exact
+
+        ``ipr``: the IPRoute to capture and restore through (default: one opened in this
+        cache's namespace for the block; give one when ``netns`` was an fd since closed).
+        """
+        from .iproute import IPRoute
+        from .journal import Transaction
+
+        own = ipr is None
+        if own:
+            ipr = IPRoute(netns=self.netns)
+        try:
+            with Transaction(ipr) as tx:
+                yield tx
+        finally:
+            if own:
+                ipr.close()
+
     # --- names and indexes -----------------------------------------------------------------
 
     def link(self, name_or_index: str | int) -> Message | None:

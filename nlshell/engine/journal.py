@@ -268,3 +268,74 @@ class Transaction:
             raise RuntimeError("rollback() outside the transaction's block")
         self.sent, self.notes = restore(self.ipr, self.before)
         return self.notes
+
+
+# --- before-images across processes (the watchdog of `commit confirm`) -----------------
+
+_KINDS = tuple(kind for kind, _obj in DUMPS)
+
+
+def dump_state(state: State) -> bytes:
+    """A before-image as bytes: per kind (in DUMPS order) its length, then its messages'
+    raw bytes, each padded to 4 bytes as netlink frames them (`load_state` reads it)."""
+    parts: list[bytes] = []
+    for kind in _KINDS:
+        blob = b"".join(m.raw().ljust((m.length + 3) & ~3, b"\0")
+                        for m in state.get(kind, {}).values())
+        parts.append(len(blob).to_bytes(8, "little") + blob)
+    return b"".join(parts)
+
+
+def load_state(data: bytes) -> State:
+    """The before-image `dump_state` wrote, keyed again as `capture` keys it."""
+    from .codec.message import parse
+
+    state: State = {}
+    off = 0
+    for kind in _KINDS:
+        size = int.from_bytes(data[off:off + 8], "little")
+        blob, off = data[off + 8:off + 8 + size], off + 8 + size
+        if len(blob) != size:
+            raise ValueError("before-image cut short")
+        table: dict[Any, Any] = {}
+        for msg in parse(blob):
+            key = key_of(kind, msg)
+            if key is not None:
+                table[key] = msg
+        state[kind] = table
+    return state
+
+
+def differences(before: State, now: State) -> list[str]:
+    """What changed since the before-image, one phrase per object ('link a0 added',
+    'route 10.9.0.0/16 table 254 changed'); objects the kernel makes are left out."""
+    out: list[str] = []
+    for kind, table in before.items():
+        cur_table = now.get(kind, {})
+        for key, cur in cur_table.items():
+            if key not in table and not _comes_with_links(kind, cur):
+                out.append(f"{kind} {describe(kind, cur)} added")
+        for key, old in table.items():
+            cur = cur_table.get(key)
+            if _comes_with_links(kind, old):
+                continue
+            if cur is None:
+                out.append(f"{kind} {describe(kind, old)} deleted")
+            elif (_link_settings(old) != _link_settings(cur) if kind == "link"
+                  else not same_state(kind, old, cur)):
+                out.append(f"{kind} {describe(kind, old)} changed")
+    return out
+
+
+def _comes_with_links(kind: str, msg: Any) -> bool:
+    """Kernel-made objects, and IPv6 link-local addresses (they come and go with their
+    links: naming them would only repeat the link's line)."""
+    return kernel_made(kind, msg) or (kind == "address" and msg["family"] == C.AF_INET6
+                                      and msg["scope"] == C.RT_SCOPE_LINK)
+
+
+def undo(ipr: Any, before: State) -> tuple[list[str], int, list[str]]:
+    """`restore`, saying first what it takes back: (what changed, requests sent, notes)."""
+    changed = differences(before, capture(ipr))
+    sent, notes = restore(ipr, before)
+    return changed, sent, notes

@@ -147,6 +147,8 @@ class Shell:
                  above: Callable[[str], Any] | None = None) -> None:
         self.ctx = ctx
         ctx.use_cache = True
+        ctx.interactive = True  # begin/commit/rollback (commands/transaction.py)
+        ctx.notice = self._notice
         self.config = cfg = config or config_mod.load()
         self.registry = registry
         self.runner = Runner(ctx)
@@ -295,14 +297,30 @@ class Shell:
     # --- screen parts -----------------------------------------------------------------------
 
     def message(self) -> FormattedText:
+        # a '*' after the context: a transaction is open there (begin ... commit/rollback)
+        mark = "*" if self.ctx.transaction is not None else ""
         return FormattedText([("class:prompt", "nlshell:"),
                               ("class:prompt.context", self.ctx.current),
-                              ("class:prompt", "> ")])
+                              ("class:prompt", f"{mark}> ")])
+
+    def _notice(self, line: str) -> None:
+        """A line that arrives between commands (a rollback timer fired): above the
+        prompt, which is redrawn (its '*' goes)."""
+        self.above(line)
+        app = self.session.app
+        if app.is_running:
+            loop = getattr(app, "loop", None)
+            if loop is not None:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(app.invalidate)
 
     def toolbar(self) -> list[tuple[str, str]]:
         index = self.current_index()
         cache = index.cache if index is not None else None
         info = toolbar.ToolbarInfo(context=self.ctx.current, monitoring=self.monitor is not None)
+        tx = self.ctx.transaction
+        if tx is not None:
+            info.transaction = tx.status()
         if index is not None:
             info.counts = index.counts()
             info.last_event = getattr(cache, "last_event", None)
@@ -407,9 +425,26 @@ class Shell:
 
     def close(self) -> None:
         self.stop_monitor(quiet=True)
+        self._leave_transaction()
         for index in self.indexes.values():
             index.close()
         self.indexes.clear()
+
+
+    def _leave_transaction(self) -> None:
+        """Leaving with a transaction open: its changes stay; a rollback timer runs on
+        without the shell (and rolls back when it fires, as when the session is lost)."""
+        tx, self.ctx.transaction = self.ctx.transaction, None
+        if tx is None:
+            return
+        if tx.watchdog is None:
+            self.ctx.warn(f"nlshell: the transaction in {tx.where} was left open: "
+                          "its changes stay")
+            return
+        tx.claim()  # its report has nobody to go to now
+        self.ctx.warn(f"nlshell: the rollback timer of {tx.where} runs on: it rolls back "
+                      f"in {int(tx.watchdog.remaining() + 0.999)}s")
+        tx.watchdog.detach()
 
 
 def run_repl(ctx: Context, **kwargs: Any) -> int:

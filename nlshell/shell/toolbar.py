@@ -21,6 +21,7 @@ class ToolbarInfo:
     hint: str = ""  # what the cursor expects, when no menu can show it
     warnings: list[str] = field(default_factory=list)
     monitoring: bool = False
+    transaction: str = ""  # an open transaction, or its rollback timer counting down
 
 
 def age(seconds: float) -> str:
@@ -55,6 +56,8 @@ def render(info: ToolbarInfo, now: float | None = None) -> list[tuple[str, str]]
             out.append(("class:toolbar", f"· nexthops {c['nexthops']} "))
     for warning in info.warnings:
         out.append(("class:toolbar.warning", f" {warning} "))
+    if info.transaction:
+        out.append(("class:toolbar.warning", f" {info.transaction} "))
     if info.monitoring:
         out.append(("class:toolbar.warning", " monitor on (^C stops) "))
     if info.last_event is not None:
