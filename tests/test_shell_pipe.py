@@ -41,8 +41,8 @@ def test_new_link_is_offered_without_typing(session: Session, ns: str) -> None:
     session.keys("link set dev ve")
     session.wait("the menu", lambda: session.menu() == ["veth0"])
     sh(ns, "link add vethnew type veth peer name peernew")  # from outside the shell
-    took = session.wait("the new name in the open menu", lambda: "vethnew" in session.menu())
-    assert took < 1.0  # the one latency pinned: a live menu, not a poll
+    # the open menu follows the cache (how fast is bench/'s business, never a timed assert)
+    session.wait("the new name in the open menu", lambda: "vethnew" in session.menu())
     assert session.text == "link set dev ve"  # nothing was typed
     # and typing on narrows from both ("ve" + "t": both names still match)
     session.keys("t")

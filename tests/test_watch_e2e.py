@@ -107,11 +107,10 @@ def test_watch_links_and_events(ns, ns2, screen):
     screen.start(["links", "events", "-n", ns])
     screen.until("the links pane", lambda: link_row(screen.pane("links"), "wa"))
 
-    # a link added from outside: on screen within a second, and in the log with a timestamp
+    # a link added from outside: on screen (bench_watch measures how fast), and in the log
+    # with a timestamp
     sh(ns, "link add wnew type ifb")
-    took = screen.until("wnew in the links pane",
-                       lambda: link_row(screen.pane("links"), "wnew"))
-    assert took < 1.0, f"the new link took {took:.2f}s to show"
+    screen.until("wnew in the links pane", lambda: link_row(screen.pane("links"), "wnew"))
     screen.until("wnew in the event log", lambda: any(
         re.match(STAMP + r" \[LINK\] \d+: wnew: <", line) for line in screen.pane("events")))
 
