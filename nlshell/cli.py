@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from nlshell import __version__
+from nlshell.commands.render.safe import quoted
 
 _USAGE_HEAD = """\
 usage: nlshell [OPTIONS]                      interactive shell (on a terminal)
@@ -47,10 +48,6 @@ class UsageError(Exception):
     pass
 
 
-def _shown(word: str, limit: int = 40) -> str:
-    return word if len(word) <= limit else word[:limit] + "…"
-
-
 def _check_encoding(args: Sequence[str]) -> None:
     """Words that were not valid UTF-8 in argv (Python keeps their bytes as lone
     surrogates): one line naming the bytes, backslash-escaped."""
@@ -60,7 +57,7 @@ def _check_encoding(args: Sequence[str]) -> None:
                 word.encode("utf-8")
             except UnicodeEncodeError:
                 raw = word.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                raise UsageError(f'argument "{_shown(raw)}" is not valid UTF-8') from None
+                raise UsageError(f'argument {quoted(raw)} is not valid UTF-8') from None
 
 
 def _check_netns_name(name: str) -> None:
@@ -68,7 +65,7 @@ def _check_netns_name(name: str) -> None:
 
     problem = name_problem(name)
     if problem:
-        raise UsageError(f'invalid namespace name "{_shown(name)}": {problem}')
+        raise UsageError(f'invalid namespace name {quoted(name)}: {problem}')
 
 
 def parse_argv(argv: Sequence[str]) -> dict:
@@ -97,7 +94,7 @@ def parse_argv(argv: Sequence[str]) -> dict:
         except OptionError as exc:
             raise UsageError(str(exc)) from None
         if eq and not opt.value_optional:
-            raise UsageError(f'option "{_shown(word)}" takes no "=VALUE"')
+            raise UsageError(f'option {quoted(word)} takes no "=VALUE"')
         key = opt.key
         if key == "complete":
             rest = args[i + 1:]
@@ -120,7 +117,7 @@ def parse_argv(argv: Sequence[str]) -> dict:
                 st["commands"].append(value)
             elif key == "family":
                 if value not in _FAMILIES:
-                    raise UsageError(f'invalid family "{_shown(value)}" (inet, inet6 or link)')
+                    raise UsageError(f'invalid family {quoted(value)} (inet, inet6 or link)')
                 st["flags"]["family"] = value
             elif key == "netns":
                 _check_netns_name(value)
@@ -135,12 +132,12 @@ def parse_argv(argv: Sequence[str]) -> dict:
             st["flags"][key] = opt.value
         i += 1
     if st["color"] not in COLOR_WHEN:
-        raise UsageError(f'invalid --color value "{_shown(st["color"])}" (auto, always or never)')
+        raise UsageError(f'invalid --color value {quoted(st["color"])} (auto, always or never)')
     if st["commands"] and st["batch"] is not None:
         raise UsageError("-c and -b cannot be used together (give the commands in the batch "
                          "file, or use -c only)")
     if st["words"] and st["batch"] is not None:
-        raise UsageError(f'unexpected words with -b: "{_shown(st["words"][0])}" (give the '
+        raise UsageError(f'unexpected words with -b: {quoted(st["words"][0])} (give the '
                          f'commands in the batch file)')
     if st["flags"].get("atomic") and st["flags"].get("force"):
         raise UsageError("--atomic and --force cannot be used together (an atomic "
@@ -268,7 +265,7 @@ def netns_entry_error(name: str, exc: OSError) -> str:
 
     text = exc.strerror or os.strerror(exc.errno or 0) or type(exc).__name__
     # the engine's text already names the namespace ("cannot enter network namespace ...")
-    line = text if name in text else f'cannot enter network namespace "{_shown(name)}": {text}'
+    line = text if name in text else f'cannot enter network namespace {quoted(name)}: {text}'
     if exc.errno in (errno.EPERM, errno.EACCES):
         line += " (entering a namespace needs CAP_SYS_ADMIN)"
     return "nlshell: " + line

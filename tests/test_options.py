@@ -106,3 +106,23 @@ def test_complete_words_drops_cli_only_options() -> None:
     assert complete_words(["-n", "blue", "link", "s"]) == (["-n", "blue", "link", "s"], "blue")
     assert complete_words(["-c", ""]) == ([], None)
     assert complete_words(["--force", "-ts", "mon"])[0] == ["-ts", "mon"]
+
+
+@pytest.mark.parametrize("argv", [["-\x1b[31mq"], ["--color=x\x1b]0;t\x07"], ["-f", "in\x1bet"],
+                                  ["-b", "f", "x\x1b"]])
+def test_words_in_usage_errors_are_escaped(argv: list[str]) -> None:
+    # one line, no terminal escape: the command line and the option table echo words
+    # through the one quoting rule (render.safe.quoted)
+    with pytest.raises(UsageError) as err:
+        parse_argv(argv)
+    text = str(err.value)
+    assert "\x1b" not in text and "\n" not in text and "\x07" not in text, text
+    assert "\\x1b" in text, text
+
+
+def test_a_bad_namespace_name_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    from nlshell.cli import main
+
+    assert main(["-n", "a\x1bb/\nc", "link", "show"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and '"a\\x1bb/\\x0ac"' in err, err

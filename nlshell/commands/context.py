@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from nlshell.commands.render.safe import printable_text, quoted  # noqa: F401 (commands import them here)
 from nlshell.engine.names import index_of
 
 # exit codes, as ip's
@@ -65,27 +66,6 @@ class Options:
 
 ROOT = "/"
 MAX_OPEN = 8  # namespaces kept open at once (the current and previous ones always are)
-
-
-def quoted(word: str) -> str:
-    """A user's word as an error message echoes it: in double quotes (as ip), control
-    characters and bytes that were not UTF-8 escaped, cut after the parser's ECHO_LIMIT
-    characters with '…' (a newline in a word must not make two lines, nor 100 KB one)."""
-    from nlshell.commands.parser import ECHO_LIMIT
-
-    text = printable_text(word)
-    return '"' + text[:ECHO_LIMIT] + ("…" if len(text) > ECHO_LIMIT else "") + '"'
-
-
-def printable_text(text: str) -> str:
-    """`text` for a terminal: bytes that were not UTF-8 (lone surrogates) as \\xNN, control
-    and other unprintable characters escaped (render.safe.printable)."""
-    from nlshell.commands.render.safe import printable
-
-    if text.isprintable():  # the common case
-        return text
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return printable(text)
 
 
 def _cannot_enter(name: str, exc: OSError) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from nlshell.commands.render.safe import quoted
+
 
 class GlobalOption(NamedTuple):
     name: str                   # canonical spelling: '-json'
@@ -120,7 +122,7 @@ def lookup_option(text: str, where: str = "line") -> GlobalOption:
     """The option `text` names; `OptionError` when it is unknown, ambiguous, unsupported,
     or (with ``where='line'``) an option of nlshell's command line only."""
     found = matches(text)
-    shown = _shown(text)
+    shown = quoted(text)
     if not found:
         near = _close(text, where)
         hint = f" (did you mean: {', '.join(near)}?)" if near else " (try nlshell --help)"
@@ -165,11 +167,6 @@ def usage_lines(width: int = 24) -> list[str]:
 
 def unsupported_names() -> list[str]:
     return [s for opt in OPTIONS if opt.unsupported for s in opt.all_spellings]
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """An option word as echoed in an error: quoted, cut when very long."""
-    return '"' + (text if len(text) <= limit else text[:limit] + "…") + '"'
 
 
 def _close(text: str, where: str) -> list[str]:

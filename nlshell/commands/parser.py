@@ -40,6 +40,7 @@ from nlshell.commands.grammar import (
     WordTable,
 )
 from nlshell.commands.options import GlobalOption, OptionError, lookup_option
+from nlshell.commands.render.safe import ECHO_LIMIT
 from nlshell.commands.slots import FAMILY, NETNS, STRING, Slot, SlotError
 
 
@@ -636,7 +637,6 @@ def _close(word: str, choices: Sequence[str]) -> list[str]:
     return difflib.get_close_matches(word, choices, 3, 0.6)
 
 
-ECHO_LIMIT = 40  # an error echoes at most this many characters of a word
 
 
 def shown(word: str) -> str:

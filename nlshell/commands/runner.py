@@ -541,14 +541,12 @@ ERROR_LIMIT = 1000  # and the line after that (many short words): far beyond any
 
 def one_line(text: str) -> str:
     """An error line made safe to print: one line, no terminal escapes, no huge words."""
-    from nlshell.commands.context import printable_text
+    from nlshell.commands.render.safe import ECHO_LIMIT, printable_text
 
     text = printable_text(text)
     if len(text) <= WORD_LIMIT:
         return text
     if max(map(len, text.split(" "))) > WORD_LIMIT:
-        from nlshell.commands.parser import ECHO_LIMIT
-
         text = " ".join(w if len(w) <= WORD_LIMIT else w[:ECHO_LIMIT] + "…"
                         for w in text.split(" "))
     return text if len(text) <= ERROR_LIMIT else text[:ERROR_LIMIT] + "…"
