@@ -43,6 +43,7 @@ from .iproute import (
     filter_messages,
     netnsid_answer,
     netnsid_request,
+    open_socket,
     pop_match,
     route_restore,
     route_save,
@@ -50,7 +51,7 @@ from .iproute import (
     wire_of,
 )
 from .requests.route_defaults import LIBRARY_FACE
-from .socket import DUMP_RETRIES, AckCollector, DumpCollector, NetlinkSocket, NoGC
+from .socket import DUMP_RETRIES, AckCollector, DumpCollector, NoGC
 
 _DATA = 16  # message types below this are netlink control messages
 _U16 = struct.Struct("=H")
@@ -101,12 +102,8 @@ class AsyncIPRoute:
         if isinstance(netns, str) and not netns.startswith("/"):
             check_netns(netns, flags, create)
         self.netns = netns
-        self.sock = NetlinkSocket(netns=netns, rcvbuf=rcvbuf, ext_ack=ext_ack,
-                                  strict_check=strict_check, fileno=fileno, sndbuf=sndbuf)
-        if all_ns:
-            self.sock.enable_all_nsid()
-        if groups:
-            self.sock.bind(groups)
+        self.sock = open_socket(netns, rcvbuf, all_ns, groups, ext_ack=ext_ack,
+                                strict_check=strict_check, fileno=fileno, sndbuf=sndbuf)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
         self._replies: deque[bytes] = deque()  # unicast datagrams not read yet

@@ -45,12 +45,8 @@ class IPRoute:
 
             _netns.ensure(netns, exclusive=bool(flags & os.O_EXCL))  # no check-then-create race
         self.netns = netns
-        self.sock = NetlinkSocket(netns=netns, rcvbuf=rcvbuf, ext_ack=ext_ack,
-                                  strict_check=strict_check, fileno=fileno, sndbuf=sndbuf)
-        if all_ns:
-            self.sock.enable_all_nsid()
-        if groups:
-            self.sock.bind(groups)
+        self.sock = open_socket(netns, rcvbuf, all_ns, groups, ext_ack=ext_ack,
+                                strict_check=strict_check, fileno=fileno, sndbuf=sndbuf)
 
     @property
     def status(self) -> dict[str, Any]:
@@ -480,6 +476,18 @@ def empty_main_table(exc: NetlinkError, mtype: int, attrs: Any) -> bool:
     exist stays an error, as with ip."""
     return exc.code == _ENOENT and mtype == C.RTM_GETROUTE and \
         ("table", C.RT_TABLE_MAIN) in (attrs or ())
+
+
+def open_socket(netns: Any, rcvbuf: int | None, all_ns: bool, groups: int,
+                **opts: Any) -> NetlinkSocket:
+    """The socket of a face (IPRoute, AsyncIPRoute): in ``netns``, listening to every
+    namespace's nsids with ``all_ns``, joined to ``groups``."""
+    sock = NetlinkSocket(netns=netns, rcvbuf=rcvbuf, **opts)
+    if all_ns:
+        sock.enable_all_nsid()
+    if groups:
+        sock.bind(groups)
+    return sock
 
 
 def check_netns(netns: Any, flags: int, create: bool) -> None:
