@@ -76,7 +76,7 @@ def plan_for(ctx: Any, path: str, prune: bool) -> list[str]:
 def stated_macs(path: str) -> set[str]:
     """The links whose MAC the file states (`link add|set ... address`): the others got
     a random one in the scratch namespace, which is no part of the desired state."""
-    from nlshell.commands.parser import parse
+    from nlshell.commands.parser import ParseError, parse
     from nlshell.commands.runner import logical_lines
 
     names: set[str] = set()
@@ -86,7 +86,7 @@ def stated_macs(path: str) -> set[str]:
                 continue  # only link lines (and options before one) can state a MAC
             try:
                 inv = parse(line.text)
-            except Exception:  # noqa: BLE001 - the scratch run already accepted the file
+            except ParseError:  # the file ran in the scratch namespace; this line states no MAC
                 continue
             if inv.path not in (("link", "add"), ("link", "set")):
                 continue
