@@ -54,6 +54,18 @@ class Options:
     check: bool = False  # parse only, apply nothing
     timestamp: bool = False
     table_format: str = "simple"  # human tables; the shell's config file may choose another
+    # ip's text output and the options that shape it (issue 12)
+    output: str = "table"  # 'table' (nlshell's human tables) or 'ip' (ip's own text)
+    oneline: bool = False  # -o: one record per line, '\\' for the line breaks
+    human: bool = False  # -h: sizes and rates with K/M/G suffixes
+    iec: bool = False  # -iec: with -h, powers of 1024 (Ki, Mi)
+    tshort: bool = False  # -ts: short timestamps
+    resolve: bool = False  # -r: addresses as DNS names
+    numeric: bool = False  # -N: numbers instead of names (protocols, scopes, tables)
+    all_ns: bool = False  # -a: every namespace (netns exec/delete)
+    echo: bool = False  # -echo: print what the kernel made
+    loops: int = 10  # -l: flush rounds
+    rcvbuf: int = 0  # -rc: socket receive buffer (0: the engine's default)
     extra: dict = field(default_factory=dict)
 
     def with_family(self, family: int | None) -> Options:
