@@ -210,12 +210,14 @@ def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
 
 
 def address_show(ctx: Any, inv: Any) -> None:
-    from nlshell.commands.show import brief_json, render_context
+    from nlshell.commands.show import brief_json, ip_text, render_context
 
     query = _query(ctx, inv.values)
     links, addrs = _dumps(ctx)
     rctx = render_context(ctx, links)
     opts = ctx.opts
+    if ip_text(ctx, "address", addrs, rctx, query, links):
+        return
     if opts.json:
         from nlshell.commands.render import address_json
 

@@ -347,7 +347,7 @@ def _netns_target(name: str) -> str:
 # -- handlers ----------------------------------------------------------------------------
 
 # the show plumbing every object shares (monitor.py imports render_context from here too)
-from nlshell.commands.show import brief_json, render_context  # noqa: E402,F401
+from nlshell.commands.show import brief_json, ip_text, render_context  # noqa: E402,F401
 
 
 def link_add(ctx: Any, inv: Any) -> None:
@@ -441,6 +441,8 @@ def link_show(ctx: Any, inv: Any) -> None:
             sel[word] = ctx.ifindex(v[word])
     chosen = select_links(msgs, rctx, **sel)
     opts = ctx.opts
+    if ip_text(ctx, "link", chosen, rctx):
+        return
     if opts.json:
         entries = link_json(chosen, rctx)
         ctx.emit([brief_json(e, _BRIEF_LINK) for e in entries] if opts.brief else entries)

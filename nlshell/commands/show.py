@@ -28,13 +28,43 @@ def render_context(ctx: Any, links: list[Any] | None = None) -> Any:
                          details=ctx.opts.details, stats=ctx.opts.stats)
 
 
+def ip_text(ctx: Any, kind: str, msgs: list[Any], rctx: Any, *extra: Any) -> bool:
+    """With ``--output ip`` (and no -j): print ip's own text for `kind`'s messages and say
+    True; else False (the caller prints its table).
+
+    Each object's ip text lives in ``render.iptext.<kind>`` as ``lines(msgs, rctx, opts,
+    *extra)``, an iterable of lines without their newline. An object whose module is not
+    written yet is an error naming it, never a table printed in its place."""
+    opts = ctx.opts
+    if opts.output != "ip" or opts.json:
+        return False
+    import importlib
+
+    name = f"nlshell.commands.render.iptext.{kind}"
+    try:
+        mod = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        from nlshell.commands.context import CommandError
+
+        raise CommandError(f"ip's text output is not available for {kind!r} yet "
+                           f"(use the table or -j)") from None
+    out = ctx.out
+    for line in mod.lines(msgs, rctx, opts, *extra):
+        out.write(line + "\n")
+    return True
+
+
 def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> None:
-    """Selected route, neighbour or rule messages -> ip's JSON with -j, else the human
-    table (colour as asked)."""
+    """Selected route, neighbour or rule messages -> ip's JSON with -j, ip's text with
+    ``--output ip``, else the human table (colour as asked)."""
     from nlshell.commands import render
 
     json_fn, table_fn = _RENDER[kind]
     extra = (hide,) if kind != "rule" else ()
+    if ip_text(ctx, kind, msgs, rctx, *extra):
+        return
     if ctx.opts.json:
         ctx.emit(getattr(render, json_fn)(msgs, rctx, *extra))
         return
