@@ -24,8 +24,10 @@ def render_context(ctx: Any, links: list[Any] | None = None) -> Any:
     """The renderers' view of the links (``links``, else the context's) and of -d / -s."""
     from nlshell.commands.render.context import RenderContext
 
-    return RenderContext(ctx.links() if links is None else links,
+    rctx = RenderContext(ctx.links() if links is None else links,
                          details=ctx.opts.details, stats=ctx.opts.stats)
+    rctx.netns = ctx.netns  # ip's text names a peer's namespace as seen from here
+    return rctx
 
 
 def ip_text(ctx: Any, kind: str, msgs: list[Any], rctx: Any, *extra: Any) -> bool:
