@@ -59,8 +59,11 @@ def head(m: Any, e: dict[str, Any], rctx: Any) -> list[str]:
             first.append(f"state {e['operstate_index']:#x} ")
         elif key == "linkmode" and "linkmode_index" in e:
             first.append(f"mode {e['linkmode_index']} ")
-    if "txqlen" in e:
-        first.append(f"qlen {e['txqlen']}")
+    qlen = e.get("txqlen")
+    if qlen is None and m.get("IFLA_TXQLEN") is None:  # a -4/-6 dump leaves it out
+        qlen = _ioctl_qlen(e["ifname"], getattr(rctx, "netns", None))
+    if qlen:
+        first.append(f"qlen {qlen}")
     if "event" in e:
         first.append(f"event {e['event']} ")
     cur = first
@@ -122,9 +125,39 @@ def _nsid_name(nsid: int, where: Any) -> str | None:
     return found.get(nsid)
 
 
-def forget_nsids() -> None:
-    """Drop the nsid names asked for (the next command asks again)."""
+_SIOCGIFTXQLEN = 0x8942
+_qlen_socks: dict[Any, Any] = {}
+
+
+def _ioctl_qlen(name: str, where: Any) -> int | None:
+    """A link's queue length asked with SIOCGIFTXQLEN inside `where`, as ip does when the
+    link message has no IFLA_TXQLEN (the kernel's AF_INET6 link dump)."""
+    import fcntl
+    import socket
+    import struct
+
+    sock = _qlen_socks.get(where)
+    try:
+        if sock is None:
+            if where is None:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            else:
+                from nlshell.engine.netns import run_in_netns
+
+                sock = run_in_netns(where, socket.socket, socket.AF_INET, socket.SOCK_DGRAM)
+            _qlen_socks[where] = sock
+        req = struct.pack("16si", name.encode()[:15], 0)
+        return struct.unpack("16si", fcntl.ioctl(sock.fileno(), _SIOCGIFTXQLEN, req))[1]
+    except OSError:
+        return None  # gone meanwhile: ip prints no qlen either
+
+
+def forget() -> None:
+    """Drop what one command asked the kernel (nsid names, the qlen socket)."""
     _nsid_cache.clear()
+    for sock in _qlen_socks.values():
+        sock.close()
+    _qlen_socks.clear()
 
 
 # --- -d: the kind lines ---------------------------------------------------------------------
@@ -376,6 +409,8 @@ def lines(msgs: Iterable[Any], rctx: Any, opts: Any) -> Iterator[str]:
 
         yield from link_brief(msgs, rctx).splitlines()
         return
-    forget_nsids()
-    for m in msgs:
-        yield from joined(record(m, rctx, opts), opts.oneline)
+    try:
+        for m in msgs:
+            yield from joined(record(m, rctx, opts), opts.oneline)
+    finally:
+        forget()
