@@ -24,10 +24,8 @@ def render_context(ctx: Any, links: list[Any] | None = None) -> Any:
     """The renderers' view of the links (``links``, else the context's) and of -d / -s."""
     from nlshell.commands.render.context import RenderContext
 
-    rctx = RenderContext(ctx.links() if links is None else links,
+    return RenderContext(ctx.links() if links is None else links,
                          details=ctx.opts.details, stats=ctx.opts.stats)
-    rctx.netns = ctx.netns  # ip's text names a peer's namespace as seen from here
-    return rctx
 
 
 def ip_text(ctx: Any, kind: str, msgs: list[Any], rctx: Any, *extra: Any) -> bool:
@@ -53,6 +51,7 @@ def ip_text(ctx: Any, kind: str, msgs: list[Any], rctx: Any, *extra: Any) -> boo
         raise CommandError(f"ip's text output is not available for {kind!r} yet "
                            f"(use the table or -j)") from None
     out = ctx.out
+    rctx.netns = ctx.netns  # ip's text names a peer's namespace as seen from here
     for line in mod.lines(msgs, rctx, opts, *extra):
         out.write(line + "\n")
     return True
