@@ -79,9 +79,7 @@ def lines(addrs: Iterable[Any], rctx: Any, opts: Any, query: AddressQuery | None
     selectors; `links`: the link dump, already in ``rctx``)."""
     q = query or AddressQuery()
     if opts.brief:
-        from ..brief import address_brief
-
-        yield from address_brief(addrs, rctx, q).splitlines()
+        yield from _brief(addrs, rctx, q)
         return
     try:
         yield from _text(addrs, rctx, opts, q)
@@ -89,9 +87,29 @@ def lines(addrs: Iterable[Any], rctx: Any, opts: Any, query: AddressQuery | None
         L.forget()
 
 
+def _brief(addrs: Iterable[Any], rctx: Any, q: AddressQuery) -> Iterator[str]:
+    if q.label is None:
+        from ..brief import address_brief
+
+        yield from address_brief(addrs, rctx, q).splitlines()
+        return
+    from ..address import address_json
+    from ..brief import _addr_text
+
+    # ip -br under `label GLOB`: each link's line without its name and state
+    for e in address_json(addrs, rctx, q):
+        yield "".join(_addr_text(a, False) for a in e["addr_info"])
+
+
 def _text(addrs: Iterable[Any], rctx: Any, opts: Any, q: AddressQuery) -> Iterator[str]:
     links_only = opts.family == AF_PACKET
+    # under `label GLOB` ip prints the matching addresses alone: no link heads, no counters
+    no_link = q.label is not None and not links_only
     for link, shown in _selected(addrs, rctx, q):
+        if no_link and not opts.oneline:
+            for m in shown:
+                yield from address_lines(addr_info(m, rctx))
+            continue
         if opts.oneline and not links_only:
             name = f"{link['index']}: {printable(rctx.ifname(link['index']))}"
             for m in shown:
