@@ -265,7 +265,7 @@ def _vxlan(data: dict[str, Any], raw: Any, rctx: Any) -> str:
             out.append(f"{suffix.lower()} ")
     tos = a.get(p + "TOS")
     if tos:
-        out.append("tos inherit " if tos == 1 else f"tos {tos:#x} ")
+        out.append("tos inherit " if tos == 1 else f"tos {_hex(tos)} ")
     if a.get(p + "TTL_INHERIT"):
         out.append("ttl inherit ")
     elif p + "TTL" in a:
@@ -275,7 +275,7 @@ def _vxlan(data: dict[str, Any], raw: Any, rctx: Any) -> str:
     if df in (1, 2):
         out.append(("", "df set ", "df inherit ")[df])
     if a.get(p + "LABEL"):
-        out.append(f"flowlabel {a[p + 'LABEL']:#x} ")
+        out.append(f"flowlabel {_hex(a[p + 'LABEL'])} ")
     if p + "AGEING" in a:
         out.append(f"ageing {a[p + 'AGEING']} ")
     if a.get(p + "LIMIT"):
@@ -294,9 +294,15 @@ def _vxlan(data: dict[str, Any], raw: Any, rctx: Any) -> str:
 
 
 def _multicast(addr: str) -> bool:
+    # the codec shows an address of an odd length as hex: not an address, not multicast
     if ":" in addr:
         return addr.lower().startswith("ff")
-    return 224 <= int(addr.split(".", 1)[0]) <= 239
+    first = addr.split(".", 1)[0]
+    return "." in addr and first.isdigit() and 224 <= int(first) <= 239
+
+
+def _hex(v: Any) -> str:
+    return f"{v:#x}" if isinstance(v, int) else str(v)  # odd bytes come as hex text
 
 
 # kind -> its text after "KIND " (from the JSON info_data, and the raw IFLA_INFO_DATA)
@@ -321,6 +327,24 @@ def _linkinfo(out: list[list[str]], cur: list[str], li: dict[str, Any], m: Any,
             cur.append(fn(li.get(data_key, {}), raw.get(raw_key) if raw is not None else None,
                           rctx))
     return cur
+
+
+def kind_details(m: Any, e: dict[str, Any], rctx: Any) -> str:
+    """The -d words of a link's kind and of its port role, in ip's words (``id 42 remote
+    192.0.2.9 dev v0 ...``; ``bridge_slave: state forwarding ...``), for the human table."""
+    li = e.get("linkinfo")
+    if not li:
+        return ""
+    out: list[list[str]] = []
+    _linkinfo(out, [], li, m, rctx)
+    texts = ["".join(parts).strip() for parts in out]
+    kind = li.get("info_kind")
+    # the KIND column names the kind already; a port's data is named by its role
+    if kind and texts and texts[0].startswith(printable(kind) + " "):
+        texts[0] = texts[0][len(printable(kind)) + 1:]
+    elif kind and texts and texts[0] == printable(kind):
+        texts[0] = ""
+    return "; ".join(t for t in texts if t)
 
 
 # --- -s: the counters -------------------------------------------------------------------
