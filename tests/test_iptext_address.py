@@ -90,3 +90,11 @@ def test_oneline_one_line_per_address(rich: str) -> None:
     lines = out.splitlines()
     assert all(line.startswith(lines[0].split()[0] + " v0    inet") for line in lines)
     assert all("\\       valid_lft " in line for line in lines)
+
+
+def test_table_keeps_metric(rich: str) -> None:
+    table = nl(rich, "address show dev v0").out
+    head = table.splitlines()[0].split()
+    assert head[-1] == "METRIC"
+    row = next(line for line in table.splitlines() if "203.0.113.5/24" in line)
+    assert row.split()[-1] == "77"

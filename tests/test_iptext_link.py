@@ -113,3 +113,55 @@ def test_oneline_one_line_per_link(rich: str) -> None:
     out = nl(rich, "link show", output="ip", oneline=True, details=True, stats=2).out
     links = nl(rich, "link show", json=True).out.count('"ifindex"')
     assert out.count("\n") == links and "\\    link/ether " in out
+
+
+# --- the human tables keep the facts ip's text shows --------------------------------------
+
+
+def _row(table: str, name: str) -> dict[str, str]:
+    """The cells of `name`'s row, by header (columns are split where the rule line has
+    blanks)."""
+    lines = table.splitlines()
+    rule = lines[1]
+    spans, start = [], 0
+    for part in rule.split("  "):
+        if part:
+            start = rule.index(part, start)
+            spans.append((start, start + len(part)))
+            start += len(part)
+    heads = [lines[0][a:b].strip() for a, b in spans]
+    for line in lines[2:]:
+        cells = [line[a:b].strip() for a, b in spans]
+        if cells[1].split("@")[0] == name:
+            return dict(zip(heads, cells, strict=True))
+    raise AssertionError(f"no row {name!r} in\n{table}")
+
+
+def test_table_has_qdisc_qlen_group_broadcast(rich: str) -> None:
+    table = nl(rich, "link show").out
+    e0 = _row(table, "e0")
+    assert (e0["QDISC"], e0["QLEN"], e0["GROUP"], e0["BRD"]) == (
+        "noqueue", "", "5", "02:ff:ff:ff:ff:fe")  # qlen 0: ip prints none either
+    v0 = _row(table, "v0")
+    assert (v0["QDISC"], v0["QLEN"], v0["GROUP"], v0["BRD"]) == ("noqueue", "1000", "", "")
+    assert _row(table, "ifb0")["QLEN"] == "32"
+
+
+def test_detailed_table_has_kind_details(rich: str) -> None:
+    table = nl(rich, "link show", details=True).out
+    assert _row(table, "vx1")["DETAILS"].startswith(
+        "id 7 group 239.1.1.1 dev v0 srcport 1000 2000 dstport 8472 nolearning proxy rsc")
+    assert _row(table, "tq0")["DETAILS"].startswith("type tap pi on vnet_hdr on multi_queue")
+    assert _row(table, "e1")["DETAILS"].startswith("bridge_slave state disabled priority 20")
+    assert _row(table, "br1")["DETAILS"].startswith("forward_delay 400 hello_time 300")
+    assert re.search(r"remotes \(\d\) 02:00:00:00:00:0\d", _row(table, "mv3")["DETAILS"])
+
+
+def test_stats_tables_have_every_counter(rich: str) -> None:
+    one = nl(rich, "link show dev v0", stats=1).out.splitlines()[0]
+    assert "RX MCAST" in one and "TX CARRIER" in one and "RX CRC" not in one
+    two = _row(nl(rich, "link show dev v0", stats=2).out, "v0")
+    for head in ("RX LEN", "RX CRC", "RX FRAME", "RX FIFO", "RX MISSED", "TX ABORT",
+                 "TX WINDOW", "TX HEARTBT", "CARRIER CHANGES"):
+        assert two[head].isdigit(), (head, two)
+    assert int(two["TX PKTS"]) >= 600

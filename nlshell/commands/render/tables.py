@@ -339,9 +339,9 @@ def address_table(addrs: Iterable[Any], ctx: Any, query: Any = None, *,
                                 C.paint(a.get("broadcast", ""), code, color),
                                 _text(a.get("label")) if a.get("label") != link["ifname"]
                                 else "",
-                                flags, lft])
+                                flags, lft, _text(a.get("metric"))])
     headers = ["NAME", "STATE", "FAMILY", "ADDRESS", "SCOPE", "BROADCAST", "LABEL", "FLAGS",
-               "LIFETIME"]
+               "LIFETIME", "METRIC"]
     return draw(rows, headers, fmt=fmt)
 
 
