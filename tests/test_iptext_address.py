@@ -57,7 +57,8 @@ COMMANDS = [
     "address show master br0", "-s -h address show dev v0", "-o -d address show",
     "-s -s -h -iec address show dev v0", "-d -s address show dev br0",
     "address show label v0*", "-o address show label v0*", "-br address show label v0:one",
-    "-4 address show dev tp0", "-6 address show dev tp0",
+    "-4 address show dev tp0", "-6 address show dev tp0", "-br -0 address show",
+    "-0 -d address show dev v1", "-6 -s address show dev v0", "-o -d -6 address show",
 ]
 
 

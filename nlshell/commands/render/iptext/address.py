@@ -78,6 +78,12 @@ def lines(addrs: Iterable[Any], rctx: Any, opts: Any, query: AddressQuery | None
     """``ip [-4|-6|-0] [-o] [-s] [-d] [-br] addr show`` for these addresses (`query`: the
     selectors; `links`: the link dump, already in ``rctx``)."""
     q = query or AddressQuery()
+    if opts.brief and opts.family == AF_PACKET:  # ip -br -0 addr: ip -br link's lines
+        from ..brief import link_brief
+
+        yield from link_brief([link for link, _ in _selected(addrs, rctx, q)],
+                              rctx).splitlines()
+        return
     if opts.brief:
         yield from _brief(addrs, rctx, q)
         return
