@@ -38,6 +38,11 @@ link add mv2 link v0 type macvlan mode vepa bcqueuelen 50
 link add mv3 link v0 type macvlan mode source macaddr add 02:00:00:00:00:01 \
 macaddr add 02:00:00:00:00:02
 link add ifb0 type ifb
+link add mt0 link v0 type macvtap mode vepa
+link set mv1 protodown on
+link add vx6 type vxlan id 66 group ff05::1 dev v0 dstport 4789
+link add vx7 type vxlan id 67 local 2001:db8::1 dstport 4789 noudpcsum
+link set vx0 up
 tuntap add tp0 mode tap
 tuntap add tn0 mode tun
 tuntap add tq0 mode tap multi_queue user nobody group nogroup pi vnet_hdr
@@ -75,7 +80,9 @@ COMMANDS = [
     "-d link show dev tq0", "-d link show dev p0", "-d link show dev lo", "link show up",
     "link show type bridge", "-d link show type bridge_slave", "link show master br1",
     "-d -s -s link show dev e1", "-o -s -s -d link show dev v1", "-br link show type vxlan",
-    "link show dev e0", "-s link show dev e0",
+    "link show dev e0", "-s link show dev e0", "-d link show dev mt0", "-d link show dev vx6",
+    "-d link show dev vx7", "link show dev mv1", "-d -s -s link show dev vx0",
+    "-o -d link show type vxlan", "-d link show type macvlan", "-br link show master br0",
 ]
 
 
