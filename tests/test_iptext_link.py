@@ -172,3 +172,38 @@ def test_stats_tables_have_every_counter(rich: str) -> None:
                  "TX WINDOW", "TX HEARTBT", "CARRIER CHANGES"):
         assert two[head].isdigit(), (head, two)
     assert int(two["TX PKTS"]) >= 600
+
+
+# --- number formats (numbers.py), pairs read from ip -h and tc on this machine ---------------
+
+@pytest.mark.parametrize(("count", "human", "iec", "text"), [
+    (999, True, False, "999"), (1000, True, False, "1.00k"), (1500, True, False, "1.50k"),
+    (15000, True, False, "15.0k"), (865200, True, False, "865k"),
+    (1500000, True, False, "1.50M"), (1730, True, True, "1.69ki"),
+    (1023, True, True, "1023"), (123456789, False, False, "123456789"),
+])
+def test_counter(count: int, human: bool, iec: bool, text: str) -> None:
+    from nlshell.commands.render.iptext.numbers import counter
+
+    assert counter(count, human, iec) == text
+
+
+@pytest.mark.parametrize(("bits", "plain", "iec"), [
+    (1500000, "1500Kbit", "1464Kibit"), (8, "8bit", "8bit"), (10**9, "1Gbit", "976562Kibit"),
+    (1234560, "1234Kbit", "1205Kibit"), (999999000, "999999Kbit", "976561Kibit"),
+    (1048576, "1048Kbit", "1Mibit"), (12345678000, "12345Mbit", "11773Mibit"),
+])
+def test_tc_rate(bits: int, plain: str, iec: str) -> None:
+    from nlshell.commands.render.iptext.numbers import rate
+
+    assert (rate(bits // 8), rate(bits // 8, iec=True)) == (plain, iec)
+
+
+@pytest.mark.parametrize(("nbytes", "text"), [
+    (15360, "15Kb"), (15370, "15Kb"), (2097152, "2Mb"), (2097000, "2Mb"), (1600, "1600b"),
+    (1599, "1599b"), (225, "225b"),
+])
+def test_tc_size(nbytes: int, text: str) -> None:
+    from nlshell.commands.render.iptext.numbers import size
+
+    assert size(nbytes) == text
