@@ -6,6 +6,7 @@ plain, -o, -s, -s -s, -h, -iec, -d, -br, -4/-6/-0, and the selectors."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from support.iptext import compare
 from support.nlrun import nl
 from support.testns import netns_with, temp_netns
+from support.wait import until
 
 SETUP = """\
 link add v0 type veth peer name v1
@@ -207,3 +209,21 @@ def test_tc_size(nbytes: int, text: str) -> None:
     from nlshell.commands.render.iptext.numbers import size
 
     assert size(nbytes) == text
+
+
+def test_peer_in_unnamed_namespace(ns: str) -> None:
+    """A peer in a namespace without a name reads `link-netnsid N`, as ip prints it."""
+    mine = os.stat("/proc/self/ns/net").st_ino
+    proc = subprocess.Popen(["unshare", "-n", "sleep", "300"])
+    try:
+        until("the sleep is in its own namespace",
+              lambda: os.stat(f"/proc/{proc.pid}/ns/net").st_ino != mine)
+        subprocess.run(["ip", "-n", ns, "link", "add", "q0", "type", "veth", "peer", "name",
+                        "q1", "netns", str(proc.pid)], check=True, timeout=60)
+        for command in ("link show dev q0", "-d link show dev q0", "-o link show"):
+            ip, ours = compare(ns, command)
+            assert ours == ip
+        assert " link-netnsid 0" in ip
+    finally:
+        proc.kill()
+        proc.wait()
