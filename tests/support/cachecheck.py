@@ -21,8 +21,11 @@ VOLATILE = {
     "neighbour": {"NDA_CACHEINFO", "NDA_PROBES"},
     "rule": set(),
     "nexthop": set(),
+    "fdb": {"NDA_CACHEINFO"},
+    "qdisc": {"TCA_STATS", "TCA_STATS2", "TCA_XSTATS"},
+    "class": {"TCA_STATS", "TCA_STATS2", "TCA_XSTATS"},
 }
-HEADER_NOISE = {"link": {"change"}}
+HEADER_NOISE = {"link": {"change"}, "qdisc": {"info"}, "class": {"info"}}
 # bridge and bridge-port counters the kernel updates without an event (by name, or by number
 # while the codec has no name for them), besides their *_TIMER attributes
 BRIDGE_TICKING = {
@@ -65,7 +68,10 @@ def fresh_dump(ns: str) -> dict[str, dict[Any, Any]]:
             "neighbour": ipr.get_neighbours(family=AF_INET) + ipr.get_neighbours(family=AF_INET6),
             "rule": ipr.get_rules(family=AF_INET) + ipr.get_rules(family=AF_INET6),
             "nexthop": ipr.get_nexthops(),
+            "fdb": ipr.get_neighbours(family=C.AF_BRIDGE),
+            "qdisc": ipr.get_qdiscs(),
         }
+        raw["class"] = [c for link in raw["link"] for c in ipr.get_classes(link["index"])]
     return {kind: {K.key_of(kind, m): m for m in msgs if K.wanted(kind, m)}
             for kind, msgs in raw.items()}
 
