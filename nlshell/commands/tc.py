@@ -59,13 +59,13 @@ tc = REGISTRY.object("tc", "traffic control: qdiscs, classes, filters", default=
 _COMMON = [
     OneOf("cmd", CMD_WORDS, "what to do"),
     Kw("dev", S.IFNAME, "the device"),
-    Kw("parent", HANDLE, "the parent qdisc or class"),
+    Kw("parent", HANDLE, "the parent qdisc or class", source="tc_parents"),
 ]
 
 tc.verb("qdisc", "queueing disciplines", [
     *_COMMON,
     Flag("root", "the device's root qdisc"),
-    Kw("handle", HANDLE, "the qdisc's handle (MAJOR:)"),
+    Kw("handle", HANDLE, "the qdisc's handle (MAJOR:)", source="qdiscs"),
     OneOf("kind", QDISC_KINDS, "qdisc kind"),
     Kw("default", S.STRING, "htb: the class (minor, hex) unclassified traffic goes to"),
     Kw("r2q", S.NUMBER, "htb: rate to quantum divisor"),
@@ -92,7 +92,7 @@ tc.verb("qdisc", "queueing disciplines", [
 
 tc.verb("class", "traffic classes (htb)", [
     *_COMMON,
-    Kw("classid", HANDLE, "the class's id (MAJOR:MINOR)"),
+    Kw("classid", HANDLE, "the class's id (MAJOR:MINOR)", source="classes"),
     OneOf("kind", {"htb": "an htb class"}, "class kind"),
     Kw("rate", RATE, "guaranteed rate"),
     Kw("ceil", RATE, "the most it may borrow up to"),
@@ -112,7 +112,8 @@ tc.verb("filter", "classifiers (matchall, u32, flower)", [
     Kw("chain", S.NUMBER, "the filter chain"),
     OneOf("kind", {"matchall": "every packet", "u32": "32-bit key matches",
                    "flower": "flow key matches"}, "classifier"),
-    Kw("classid", HANDLE, "the class it sends packets to", aliases=["flowid"]),
+    Kw("classid", HANDLE, "the class it sends packets to", aliases=["flowid"],
+       source="classes"),
     Kw("action", S.choice("ACTION", {"drop": "drop the packet", "pass": "let it through"},
                           label="action"), "what to do with matches"),
     Group("match", "u32: match ip src|dst PREFIX, sport|dport PORT", [
