@@ -341,6 +341,28 @@ _NESTED_PRINTS: dict[tuple[str, int], Callable[[bytes], bytes]] = {
 }
 
 
+TCA_OPTIONS = _n("TCA_OPTIONS")
+_TCA_KIND = ("TCA_KIND",)
+_HTB_INIT = _n("TCA_HTB_INIT")
+_DIRECT_PKTS = slice(16, 20)  # struct tc_htb_glob's direct_pkts: a counter
+
+
+def _htb_print(data: bytes) -> bytes:
+    """An htb qdisc's TCA_OPTIONS without the count of packets sent unclassified."""
+    parts = []
+    for t, value in wire_attrs(data):
+        if t == _HTB_INIT and len(value) >= _DIRECT_PKTS.stop:
+            value = value[:_DIRECT_PKTS.start] + value[_DIRECT_PKTS.stop:]
+        parts.append(_attr_bytes(t, value))
+    return b"".join(parts)
+
+
+# (kind, TCA_KIND) -> {attribute: print} for what ticks inside a tc kind's options
+_TC_PRINTS: dict[tuple[str, bytes], dict[int, Callable[[bytes], bytes]]] = {
+    ("qdisc", b"htb"): {TCA_OPTIONS: _htb_print},
+}
+
+
 def fingerprint(kind: str, msg: Message) -> tuple:
     """The message minus what ticks on its own: equal fingerprints, same object state."""
     head = list(msg.header_tuple())
@@ -350,10 +372,15 @@ def fingerprint(kind: str, msg: Message) -> tuple:
         head[i] &= keep
     parts: list[Any] = [tuple(head)]
     volatile = VOLATILE_ATTRS[kind]
+    prints = None
+    if kind in ("qdisc", "class"):
+        tc_kind = msg.wire_values(_TCA_KIND)[0]
+        prints = _TC_PRINTS.get((kind, (tc_kind or b"").rstrip(b"\0")))
     for t, value in msg.wire_attrs():
         if t in volatile:
             continue
-        nested = _NESTED_PRINTS.get((kind, t))
+        nested = prints.get(t) if prints else None
+        nested = nested or _NESTED_PRINTS.get((kind, t))
         parts.append((t, value if nested is None else nested(value)))
     return tuple(parts)
 

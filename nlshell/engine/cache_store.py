@@ -120,6 +120,10 @@ class Store:
                 followups.add(("tc", 0, K.qdisc_key(msg)[0]))
         else:
             self.put(kind, msg, changes, followups)
+        if kind == "qdisc":
+            index, parent, _handle = K.qdisc_key(msg)
+            if parent == C.TC_H_ROOT:  # the link's IFLA_QDISC names it, without an event
+                followups.add(("link", 0, index))
         return True
 
     def _partial_delete(self, key: tuple, msg: Message, followups: set[FollowUp]) -> bool:

@@ -50,6 +50,9 @@ def comparable(kind: str, msg: Any) -> dict:
         if hops:  # the same hops, listed from the newest in events, the oldest in dumps
             out["attrs"]["RTA_MULTIPATH"] = sorted(hops, key=repr)
     out["attrs"] = {k: v for k, v in out["attrs"].items() if k not in VOLATILE[kind]}
+    opts = out["attrs"].get("TCA_OPTIONS")
+    if kind == "qdisc" and isinstance(opts, dict) and isinstance(opts.get("TCA_HTB_INIT"), dict):
+        opts["TCA_HTB_INIT"].pop("direct_pkts", None)  # a counter (unclassified packets)
     info = out["attrs"].get("IFLA_LINKINFO")
     for part, ticking in BRIDGE_TICKING.items():
         if isinstance(info, dict) and isinstance(info.get(part), dict):
