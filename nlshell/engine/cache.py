@@ -327,7 +327,7 @@ class Cache:
                 self._discard_queued()
                 dumps: dict[str, list[Message]] = {}
                 for kind in K.KINDS:  # (qdiscs before classes: they say where to look)
-                    dumps[kind] = (self._dump_classes(_classful(dumps["qdisc"]))
+                    dumps[kind] = (self._dump_classes(classful(dumps["qdisc"]))
                                    if kind == "class" else self._dump_kind(kind))
                 break
             except DumpInterrupted:
@@ -453,7 +453,7 @@ class Cache:
     def _redo_tc(self, index: int) -> None:
         """One link's qdiscs (the kernel dumps them all; ours are kept) and classes."""
         qdiscs = [m for m in self._dump_kind("qdisc") if K.qdisc_key(m)[0] == index]
-        classes = self._dump_classes([index] if _classful(qdiscs) else [])
+        classes = self._dump_classes([index] if classful(qdiscs) else [])
         self.redumps += 1
         changes: list[Change] = []
 
@@ -685,6 +685,7 @@ _CLASSLESS = frozenset({"noqueue", "noop", "pfifo", "bfifo", "pfifo_fast", "pfif
                         "clsact", "fq_codel", "tbf", "netem", "fq", "codel", "sfq"})
 
 
-def _classful(qdiscs: Iterable[Message]) -> list[int]:
-    """The devices whose qdiscs may hold classes, in index order."""
+def classful(qdiscs: Iterable[Message]) -> list[int]:
+    """The devices whose qdiscs may hold classes, in index order (the kernel dumps classes
+    one device at a time: these are the ones worth asking)."""
     return sorted({K.qdisc_key(m)[0] for m in qdiscs if m.get("kind") not in _CLASSLESS})
