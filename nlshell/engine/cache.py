@@ -397,6 +397,11 @@ class Cache:
                 todo = self._followups
                 self._followups = set()
             full = {fam for what, fam, arg in todo if what == "route" and arg is None}
+            # the kernel dumps every qdisc at once: one dump serves every link asking
+            tc_links = frozenset(arg for what, _fam, arg in todo if what == "tc")
+            todo = {f for f in todo if f[0] != "tc"}
+            if tc_links:
+                todo.add(("tc", 0, tc_links))
             for what, fam, arg in sorted(todo, key=repr):
                 if what == "route" and arg is not None and fam in full:
                     continue  # a full re-dump of the family covers it
@@ -450,15 +455,16 @@ class Cache:
             self._publish(changes)
         self._dispatch(listeners, changes)
 
-    def _redo_tc(self, index: int) -> None:
-        """One link's qdiscs (the kernel dumps them all; ours are kept) and classes."""
-        qdiscs = [m for m in self._dump_kind("qdisc") if K.qdisc_key(m)[0] == index]
-        classes = self._dump_classes([index] if classful(qdiscs) else [])
+    def _redo_tc(self, indexes: frozenset[int]) -> None:
+        """These links' qdiscs (the kernel dumps them all: the others' are dropped) and
+        classes."""
+        qdiscs = [m for m in self._dump_kind("qdisc") if K.qdisc_key(m)[0] in indexes]
+        classes = self._dump_classes(classful(qdiscs))
         self.redumps += 1
         changes: list[Change] = []
 
         def scope(key: Any) -> bool:
-            return key[0] == index
+            return key[0] in indexes
 
         with self.lock:
             listeners = tuple(self._listeners)
