@@ -250,3 +250,23 @@ def test_rows_helpers_filter_by_device() -> None:
     f = [Fake(ifindex=2, lladdr=MAC, vlan=10), Fake(ifindex=3, lladdr=MAC)]
     assert fdb_rows(f, None, names) == [(MAC, "dev v0 vlan 10")]
     assert fdb_rows(f, 3, names) == [(MAC, "dev v1")]
+
+
+def test_vxlan_remotes_are_kept(ns: str) -> None:
+    sh(ns, "link add vx0 type vxlan id 42 dstport 4789 local 192.0.2.1")
+    with Cache(netns=ns) as cache:
+        rec = Recorder(cache)
+        run(ns, "bridge", "fdb", "append", "00:00:00:00:00:00", "dev", "vx0", "dst", "192.0.2.2")
+        run(ns, "bridge", "fdb", "append", "00:00:00:00:00:00", "dev", "vx0", "dst", "192.0.2.3")
+        run(ns, "bridge", "fdb", "add", MAC, "dev", "vx0", "dst", "192.0.2.4", "vni", "43")
+        assert cache.wait_for(lambda: len(cache.fdb(ifindex=cache.index("vx0"))) == 3, 60)
+        # one MAC with two remotes: two entries (each remote is its own)
+        assert sorted(m.get("dst") for m in cache.fdb(lladdr="00:00:00:00:00:00")) == [
+            "192.0.2.2", "192.0.2.3"]
+        run(ns, "bridge", "fdb", "del", "00:00:00:00:00:00", "dev", "vx0", "dst", "192.0.2.2")
+        settle(cache)
+        assert_matches_kernel(cache, ns, K.KINDS)
+        sh(ns, "link del vx0")
+        settle(cache)
+        assert cache.fdb() == []
+        replay_matches(rec, cache)
