@@ -270,3 +270,25 @@ def test_vxlan_remotes_are_kept(ns: str) -> None:
         settle(cache)
         assert cache.fdb() == []
         replay_matches(rec, cache)
+
+
+def test_a_flood_with_a_small_buffer_ends_equal_to_the_kernel(bridged: str) -> None:
+    """Hundreds of fdb entries and htb classes at once into a tiny receive buffer: events
+    are lost (most likely), the cache re-dumps and reconciles, and its listeners end up
+    told exactly the difference."""
+    ns = bridged
+    run(ns, "tc", "qdisc", "add", "dev", "vb", "root", "handle", "1:", "htb")
+    with Cache(netns=ns, rcvbuf=4096) as cache:
+        rec = Recorder(cache)
+        fdb = "".join(f"fdb add 02:00:00:00:{i >> 8:02x}:{i & 255:02x} dev va master static\n"
+                      for i in range(400))
+        subprocess.run(["bridge", "-n", ns, "-batch", "-"], input=fdb, text=True, check=True)
+        classes = "".join(f"class add dev vb parent 1: classid 1:{i:x} htb rate 1mbit\n"
+                          for i in range(1, 200))
+        subprocess.run(["tc", "-n", ns, "-batch", "-"], input=classes, text=True, check=True)
+        assert cache.wait_for(lambda: cache.counts()["classes"] == 199
+                              and cache.counts()["fdb"] >= 400, 120)
+        settle(cache)
+        assert_matches_kernel(cache, ns, K.KINDS)
+        replay_matches(rec, cache)
+        print(f"resyncs {cache.resyncs} ({dict(cache.resync_reasons)})")  # (-s shows it)
