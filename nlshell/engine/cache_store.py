@@ -74,6 +74,17 @@ def _tc_moved(old: Message | None, new: Message) -> bool:
     return bool((before ^ flags) & C.IFF_UP) or was != qdisc
 
 
+_OPERSTATE = ("IFLA_OPERSTATE",)
+
+
+def _operstate_moved(old: Message, new: Message) -> bool:
+    """The carrier change has been acted on: a link message sent between a carrier change
+    and its processing (linkwatch runs later) already shows the new LOWER_UP flag, while
+    the routes are marked linkdown (or back) only when the operational state follows, with
+    no flag changing then. Re-reading the routes on that second message catches it."""
+    return old.wire_values(_OPERSTATE) != new.wire_values(_OPERSTATE)
+
+
 def _asciiz(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
@@ -310,7 +321,7 @@ class Store:
             if old_names != new_names:
                 self._drop_names(index, [n for n in old_names if n not in new_names])
             before, after = link_flags(old), link_flags(new)
-            if (before ^ after) & _ROUTE_FLAGS:
+            if (before ^ after) & _ROUTE_FLAGS or _operstate_moved(old, new):
                 for family in (C.AF_INET, C.AF_INET6):
                     followups.add(("route", family, index))
                     if before & ~after & _ROUTE_FLAGS:  # down: neighbours are flushed
