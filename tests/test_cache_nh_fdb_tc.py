@@ -132,6 +132,8 @@ def test_qdisc_and_class_cascades(bridged: str) -> None:
         assert_matches_kernel(cache, ns, CHECKED)
         kinds = sorted(m.get("kind") for m in cache.qdiscs(index=cache.index("vb")))
         assert kinds == ["htb", "pfifo_fast"]
+        # the class's leaf (tcm_info) changed without a class event: re-read
+        assert [m["info"] for m in cache.classes(index=cache.index("vb"))] == [0x100000]
         # deleting the root: its class and the qdisc below go silently, noqueue comes back
         run(ns, "tc", "qdisc", "del", "dev", "vb", "root")
         settle(cache)

@@ -109,8 +109,9 @@ VOLATILE_ATTRS: dict[str, frozenset[int]] = {
 # (its position in the header, mask of the bits to keep) -- ifi_change is set in events
 # only; RTM_F_NOTIFY too
 _HEADER_NOISE: dict[str, tuple[int, int]] = {"link": (4, 0), "route": (8, ~C.RTM_F_NOTIFY),
-                                             "qdisc": (4, 0), "class": (4, 0)}
-# (a qdisc's tcm_info is its reference count: in dumps, not in events)
+                                             "qdisc": (4, 0)}
+# (a qdisc's tcm_info is its reference count: in dumps, not in events; a class's is the
+# handle of its leaf qdisc, which is state)
 
 
 # --- keys ---------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ routes through them when there are any); replacing one changes the routes using 
 going down or away takes the nexthops through it (re-dumped).
 
 Traffic control is quieter still: deleting a qdisc takes its classes and the qdiscs below
-it, deleting a class takes its leaf qdisc, and the default qdisc a link gets when it comes
-up (or when its root qdisc goes) appears, all without an event; those re-dump the link's
-qdiscs and classes. A deleted link takes its qdiscs, classes and forwarding entries.
+it, deleting a class takes its leaf qdisc, a qdisc grafted under a class changes the class's
+leaf, and the default qdisc a link gets when it comes up (or when its root qdisc goes)
+appears, all without an event; those re-dump the link's qdiscs and classes. A deleted link takes its qdiscs, classes and forwarding entries.
 """
 
 from __future__ import annotations
@@ -135,6 +135,9 @@ class Store:
             index, parent, _handle = K.qdisc_key(msg)
             if parent == C.TC_H_ROOT:  # the link's IFLA_QDISC names it, without an event
                 followups.add(("link", 0, index))
+            elif parent != C.TC_H_INGRESS:
+                # a qdisc under a class: the class's leaf (its tcm_info) moved silently
+                followups.add(("tc", 0, index))
         return True
 
     def _partial_delete(self, key: tuple, msg: Message, followups: set[FollowUp]) -> bool:

@@ -25,7 +25,7 @@ VOLATILE = {
     "qdisc": {"TCA_STATS", "TCA_STATS2", "TCA_XSTATS"},
     "class": {"TCA_STATS", "TCA_STATS2", "TCA_XSTATS"},
 }
-HEADER_NOISE = {"link": {"change"}, "qdisc": {"info"}, "class": {"info"}}
+HEADER_NOISE = {"link": {"change"}, "qdisc": {"info"}}  # (a qdisc's info: its refcount)
 # bridge and bridge-port counters the kernel updates without an event (by name, or by number
 # while the codec has no name for them), besides their *_TIMER attributes
 BRIDGE_TICKING = {
