@@ -163,13 +163,16 @@ class LiveProvider:
         return fdb_rows(self._memo["fdb"], self._dev_index(dev), self._name)
 
     def tc(self, source: str, dev: str | None = None) -> Rows:
+        from nlshell.engine.cache import classful
+
         index = self._dev_index(dev)
         if ("classes", index) not in self._memo:
             try:
                 ipr = self._get_ipr()
-                devs = [index] if index is not None else [i for _, i, _ in self.links()]
-                self._memo["classes", index] = [c for i in devs if i > 0
-                                                for c in ipr.get_classes(i)]
+                # classes are dumped one device at a time: only those whose qdiscs have some
+                devs = [i for i in classful(self._get("get_qdiscs"))
+                        if index is None or i == index]
+                self._memo["classes", index] = [c for i in devs for c in ipr.get_classes(i)]
             except (OSError, ValueError):
                 self._memo["classes", index] = []
         return tc_rows(self._get("get_qdiscs"), self._memo["classes", index], source, index,
