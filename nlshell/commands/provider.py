@@ -29,9 +29,10 @@ def _addr(msg: Any) -> str:
 
 
 def tc_handle(value: int) -> str:
-    """A tc handle as tc writes it: ``1:``, ``1:10``, ``ffff:``."""
-    major, minor = value >> 16 & 0xFFFF, value & 0xFFFF
-    return f"{major:x}:{minor:x}" if minor else f"{major:x}:"
+    """A tc handle as tc writes it: ``1:``, ``1:10``, ``ffff:`` (requests.tc's reading)."""
+    from nlshell.engine.requests.tc import handle_text
+
+    return handle_text(value)
 
 
 Rows = list[tuple[str, str]]

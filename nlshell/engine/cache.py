@@ -106,16 +106,12 @@ def describe(kind: str, msg: Message) -> str:
         if kind == "fdb":
             return f"{msg.get('lladdr')} dev {msg['ifindex']}"
         if kind in ("qdisc", "class"):
-            return f"{msg.get('kind')} {_handle(msg['handle'])} dev {msg['index']}"
+            from .requests.tc import handle_text
+
+            return f"{msg.get('kind')} {handle_text(msg['handle'])} dev {msg['index']}"
         return f"priority {msg.get('priority') or 0} table {msg.get('table') or msg['table']}"
     except Exception:  # a description must never break the caller
         return repr(msg.type)
-
-
-def _handle(value: int) -> str:
-    """A tc handle as tc writes it: 1:, 1:10, ffff:."""
-    major, minor = value >> 16, value & 0xFFFF
-    return f"{major:x}:{minor:x}" if minor else f"{major:x}:"
 
 
 class Cache:
@@ -488,8 +484,9 @@ class Cache:
     def subscribe(self, callback: Listener) -> Listener:
         """Call ``callback(kind, action, old, new)`` for every change from now on, in the
         cache's thread: kind is 'link' | 'address' | 'route' | 'neighbour' | 'rule' |
-        'nexthop' | 'fdb' | 'qdisc' | 'class', action 'new' | 'changed' | 'deleted'. Subscribing while holding ``cache.lock`` makes the
-        state you read there the exact starting point of what the callback is told."""
+        'nexthop' | 'fdb' | 'qdisc' | 'class', action 'new' | 'changed' | 'deleted'.
+        Subscribing while holding ``cache.lock`` makes the state you read there the exact
+        starting point of what the callback is told."""
         if not callable(callback):
             raise TypeError(f"subscribe(): {callback!r} is not callable")
         with self.lock:

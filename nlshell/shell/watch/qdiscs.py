@@ -46,10 +46,7 @@ def tc_counters(msg: Any) -> Counters | None:
 
 
 def parent_text(parent: int) -> str:
-    if parent == C.TC_H_ROOT:
-        return "root"
-    if parent == 0xFFFFFFF1:  # TC_H_INGRESS / TC_H_CLSACT
-        return "ingress"
+    """'root', 'ingress' (ingress and clsact hang there), '1:', '1:10'."""
     return tc_handle(parent)
 
 
