@@ -180,13 +180,13 @@ def fdb_key(msg: Message) -> tuple:
     return ("self", ifindex, lladdr or b"", vlan or 0, dst or b"", vni or 0)
 
 
+_FDB_LINKS = ("ifindex", "NDA_MASTER")
+
+
 def fdb_links(msg: Message) -> tuple[int, int]:
     """(port or device, bridge or 0): the links whose deletion takes the entry."""
     ifindex, master = msg.wire_values(_FDB_LINKS)
     return ifindex, master or 0
-
-
-_FDB_LINKS = ("ifindex", "NDA_MASTER")
 
 
 _TC = ("index", "parent", "handle")

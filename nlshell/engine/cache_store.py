@@ -13,7 +13,8 @@ Follow-ups are tuples:
 - ``("link", 0, ifindex)`` re-read one link
 - ``("prefsrc", AF_INET, address)`` re-dump IPv4 routes if some still prefer ``address``
 - ``("nexthop", 0, None)`` re-dump the nexthop objects
-- ``("tc", 0, ifindex)`` re-dump the qdiscs and classes of ``ifindex``
+- ``("tc", 0, ifindex)`` re-dump the qdiscs and classes of ``ifindex`` (the cache merges
+  these: one qdisc dump serves all the links of a batch)
 
 Nexthop objects cascade too, without a word from the kernel: deleting one takes the routes
 using it (removed here at once) and shrinks the groups holding it (re-dumped, with the
@@ -23,7 +24,8 @@ going down or away takes the nexthops through it (re-dumped).
 Traffic control is quieter still: deleting a qdisc takes its classes and the qdiscs below
 it, deleting a class takes its leaf qdisc, a qdisc grafted under a class changes the class's
 leaf, and the default qdisc a link gets when it comes up (or when its root qdisc goes)
-appears, all without an event; those re-dump the link's qdiscs and classes. A deleted link takes its qdiscs, classes and forwarding entries.
+appears, all without an event; those re-dump the link's qdiscs and classes. A deleted link
+takes its qdiscs, classes and forwarding entries.
 """
 
 from __future__ import annotations
