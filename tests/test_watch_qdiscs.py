@@ -10,7 +10,6 @@ import sys
 import time
 from typing import Any
 
-import pytest
 from support.iporacle import sh
 from support.testns import requires_root
 from support.tmux import Tmux, needs_tmux
@@ -106,7 +105,7 @@ def test_pane_words() -> None:
     assert args.panes == ["qdiscs", "events"] and args.filter.dev == "v*"
 
 
-def test_pane_renders_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pane_renders_rows() -> None:
     from nlshell.shell.watch.panes import make_pane
     from nlshell.shell.watch.state import WatchState
 
