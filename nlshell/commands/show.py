@@ -25,7 +25,8 @@ def render_context(ctx: Any, links: list[Any] | None = None) -> Any:
     from nlshell.commands.render.context import RenderContext
 
     return RenderContext(ctx.links() if links is None else links,
-                         details=ctx.opts.details, stats=ctx.opts.stats)
+                         details=ctx.opts.details, stats=ctx.opts.stats,
+                         numeric=ctx.opts.numeric)
 
 
 def ip_text(ctx: Any, kind: str, msgs: list[Any], rctx: Any, *extra: Any) -> bool:
@@ -118,6 +119,15 @@ def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
     kernel marked inconsistent is not taken back: ip's warning goes to stderr at the end."""
     write = ctx.out.write
     opts = ctx.opts
+    if opts.output == "ip" and not opts.json:
+        from nlshell.commands.render.iptext.route import lines
+
+        def each(batch: list[Any]) -> None:
+            text = "\n".join(lines(select(batch), rctx, opts, hide))
+            if text:
+                write(text + "\n")
+        _pump(ctx, dump, each, _NoSink())
+        return
     if opts.json:
         from nlshell.commands.render.route import RouteFast
 
@@ -150,6 +160,13 @@ def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
         render = RouteRows(rctx, hide, opts.color).rows
     feed = sink.feed
     _pump(ctx, dump, lambda batch: feed(render(select(batch))), sink)
+
+
+class _NoSink:
+    """A sink with nothing to finish (ip's text is written as it comes)."""
+
+    def close(self) -> None:
+        pass
 
 
 def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
