@@ -339,7 +339,7 @@ ROUTE_COLUMNS: list[tuple[str, Cell]] = [
     ("PROTO", _field("protocol")), ("SCOPE", _field("scope")), ("SRC", _field("prefsrc")),
     ("METRIC", _field("metric")), ("METRICS", _mtu), ("PREF", _field("pref")),
     ("EXPIRES", lambda r, on: f"{r['expires']}s" if "expires" in r else ""),
-    ("FLAGS", _field("flags")),
+    ("FLAGS", _field("flags")), ("TOS", _field("tos")), ("NHID", _field("nhid")),
 ]
 
 

@@ -45,8 +45,8 @@ def _msecs(value: int) -> str:
     return f"{value}ms"
 
 
-def metrics_text(mx: Any) -> str:
-    """The RTA_METRICS part of a route's text: ``mtu lock 1400 rtt 100ms ...``."""
+def metric_words(mx: Any) -> list[str]:
+    """Each metric of RTA_METRICS in ip's words: ``mtu lock 1400``, ``rtt 100ms``..."""
     a = mx.attr_dict()
     lock = a.get("RTAX_LOCK", 0)
     out = []
@@ -57,23 +57,25 @@ def metrics_text(mx: Any) -> str:
             continue
         if word == "hoplimit" and value == 0xFFFFFFFF:
             continue
-        out.append(word + " ")
-        if locked:
-            out.append("lock ")
+        head = word + " lock " if locked else word + " "
         if word == "congctl":
-            out.append(f"{value or ''} ")
+            out.append(f"{head}{value or ''}")
             continue
         value = value or 0
         if word in _TIME_SCALE:
-            out.append(_msecs(value // _TIME_SCALE[word]) + " ")
+            out.append(head + _msecs(value // _TIME_SCALE[word]))
         elif word == "features":
-            if value & RTAX_FEATURE_ECN:
-                out.append("ecn ")
-            if value & ~RTAX_FEATURE_ECN:
-                out.append(f"{value & ~RTAX_FEATURE_ECN:#x} ")
+            feats = (["ecn"] if value & RTAX_FEATURE_ECN else []) + (
+                [f"{value & ~RTAX_FEATURE_ECN:#x}"] if value & ~RTAX_FEATURE_ECN else [])
+            out.append(head + " ".join(feats) if feats else head.rstrip())
         else:
-            out.append(f"{value} ")
-    return "".join(out)
+            out.append(f"{head}{value}")
+    return out
+
+
+def metrics_text(mx: Any) -> str:
+    """The RTA_METRICS part of a route's text: ``mtu lock 1400 rtt 100ms ...``."""
+    return "".join(w + " " for w in metric_words(mx))
 
 
 def _hops_text(hops: list[dict[str, Any]]) -> str:
