@@ -501,19 +501,19 @@ class RouteRows:
     def _general(self, msgs: Iterable[Any]) -> list[list[str]]:
         """Rows from the JSON entries; metrics in ip's words (``mtu lock 1400``, ``rtt
         100ms``: the lock is not in the JSON, so it is read from the message)."""
+        return [self.row(route_entry(m, self.ctx, self.hide), m) for m in msgs]
+
+    def row(self, entry: dict[str, Any], m: Any) -> list[str]:
+        """The cells of one route: its entry's, metrics read from its message."""
         from .iptext.route import metric_words
         from .tables import ROUTE_COLUMNS
 
         on = self.color
-        out = []
-        for m in msgs:
-            row = [cell(r, on) for r in (route_entry(m, self.ctx, self.hide),)
-                   for _h, cell in ROUTE_COLUMNS]
-            mx = m.get("RTA_METRICS")
-            if mx is not None:
-                row[_METRICS_CELL] = ",".join(metric_words(mx))
-            out.append(row)
-        return out
+        row = [cell(entry, on) for _h, cell in ROUTE_COLUMNS]
+        mx = m.get("RTA_METRICS")
+        if mx is not None:
+            row[_METRICS_CELL] = ",".join(metric_words(mx))
+        return row
 
 
 # --- selection ---------------------------------------------------------------------
@@ -655,6 +655,15 @@ class RouteQuery:
             if on:
                 hidden.add(key)
         self.hidden = frozenset(hidden)
+
+    @property
+    def plain(self) -> bool:
+        """Only a table and a family chosen: what the selection reads (the header's family,
+        table and flags, RTA_TABLE) is the same in a run of same-shape routes."""
+        return (self.dev is None and self.iif is None and self._proto is None
+                and self._scope is None and self._type is None and self._root is None
+                and self._match is None and self._via is None and self._src is None
+                and self.metric is None and self.tos is None and not self._cloned)
 
     @property
     def effective_family(self) -> int:

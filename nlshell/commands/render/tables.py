@@ -139,6 +139,14 @@ class TableStream:
         if out:
             self.write("\n".join(out) + "\n")
 
+    def settled(self) -> tuple[list[int], list[int]] | None:
+        """(the kept columns' indexes, their widths) once the first rows settled them;
+        None while they are still awaited. A writer of ready-made lines (route_shapes)
+        lays them out the same way and writes them with ``write``."""
+        if self._pending is not None:
+            return None
+        return self._keep, self._widths
+
     def close(self) -> None:
         """The end of the rows: a table shorter than the window is written now."""
         if self._pending is not None:
