@@ -64,7 +64,7 @@ class _Shaped:
         self._templates: dict[tuple, _Template] = {}
 
     def template(self, run: Any, extra: tuple = ()) -> _Template | None:
-        key = (run.lay, run.stride, run.varying, *extra)
+        key = (run.key(), run.cls, run.varying, *extra)
         t = self._templates.get(key)
         if t is None:
             if len(self._templates) > 256:
@@ -76,7 +76,7 @@ class _Shaped:
         t = _Template()
         if not run.varying.issubset(_KEY_OF):
             return t
-        m = run.first()
+        m = run.alone()
         if m.type != RTM_NEWROUTE:
             return t
         e = route_entry(m, self.rctx, self.hide)
@@ -256,6 +256,7 @@ class TableRuns(_Shaped):
         self.rows = RouteRows(rctx, hide, False)
         self.table = table
         self._layout_key: tuple = ()
+        self._formats: dict[int, tuple[_Template, str]] = {}
         super().__init__(rctx, hide, select, self._line)
 
     def _line(self, e: dict[str, Any], m: Any) -> str | None:
@@ -311,21 +312,42 @@ class TableRuns(_Shaped):
 
     def _joined(self, t: _Template, run: Any) -> str | None:
         """Lines of a run: the destination padded to its column's width as the table pads
-        it (a wider value is written whole), the other values as the table wrote them; the
-        line's end stripped as the table's is."""
+        it (``%-Ns``: a wider value is written whole), the other values as the table wrote
+        them. The marked line ends as the table's lines do (stripped): a slot at its very
+        end is not padded, and its values are stripped as the table strips them."""
         cols = self.values(t, run)
         if cols is None:
             return None
-        if "dst" in t.keys:
-            width = self._dst_width(t)
-            if width is None:
+        fmt = self._formats.get(id(t))
+        if fmt is None or fmt[0] is not t:
+            fmt = self._format(t)
+            if fmt is None:
                 return None
-            i = t.keys.index("dst")
-            cols[i] = [v.ljust(width) for v in cols[i]]
-        lits = t.literals
-        lines = (map(t.fmt.__mod__, zip(*cols, strict=True)) if len(cols) > 1 else
-                 (lits[0] + v + lits[1] for v in cols[0]) if cols else [t.text] * run.n)
-        return "\n".join(line.rstrip() for line in lines)
+        fmt = fmt[1]
+        if not cols:
+            return "\n".join([t.text] * run.n)
+        if t.literals[-1] == "":
+            cols[-1] = [v.rstrip() for v in cols[-1]]
+        if len(cols) == 1:
+            return "\n".join(map(fmt.__mod__, cols[0]))
+        return "\n".join(map(fmt.__mod__, zip(*cols, strict=True)))
+
+    def _format(self, t: _Template) -> tuple[_Template, str] | None:
+        parts = [t.literals[0].replace("%", "%%")]
+        last = len(t.keys) - 1
+        for k, (key, lit) in enumerate(zip(t.keys, t.literals[1:], strict=True)):
+            if key == "dst" and not (k == last and lit == ""):
+                width = self._dst_width(t)
+                if width is None:
+                    return None
+                parts.append(f"%-{width}s")
+            else:
+                parts.append("%s")
+            parts.append(lit.replace("%", "%%"))
+        if len(self._formats) > 256:
+            self._formats.clear()
+        got = self._formats[id(t)] = (t, "".join(parts))
+        return got
 
     def _dst_width(self, t: _Template) -> int | None:
         keep, widths, _dropped = self._layout_key

@@ -78,6 +78,14 @@ class Run:
         vary)."""
         return self._view(self.off)
 
+    def alone(self) -> Any:
+        """The first message, over a copy of its own bytes (it does not keep the
+        datagram alive)."""
+        raw = bytes(self.data[self.off:self.off + self.length])
+        if self.cls is None:
+            return one_message(raw, 0, len(raw))
+        return lean_view(self.cls, raw, 0, len(raw))
+
     def _view(self, off: int) -> Any:
         if self.cls is None:
             return one_message(self.data, off, off + self.length)
@@ -87,6 +95,28 @@ class Run:
         """Every message of the run, as the codec's views."""
         return [self._view(o) for o in range(self.off, self.off + self.n * self.stride,
                                              self.stride)]
+
+    def key(self) -> bytes:
+        """The first message's payload with the varying fields' bytes zeroed: equal for
+        two runs exactly when every field that does not vary has the same value in both
+        (a renderer's template for one is then the other's)."""
+        start = self.off + 16
+        raw = bytearray(self.data[start:self.off + self.length])
+        if self.varying:
+            spans = _spans(self.cls._schema)
+            rows = self.cls._rows
+            for name in self.varying:
+                span = spans.get(name)
+                if span is None:
+                    row = rows.get(name)
+                    where = None if row is None else layout.first_span(self.lay.index,
+                                                                       row.type)
+                    if where is None:
+                        continue
+                    span = (where[0], where[1] - where[0])
+                o, size = span
+                raw[o:o + size] = bytes(size)
+        return bytes(raw)
 
     def column(self, name: str) -> list[Any]:
         """The values of header field or attribute ``name``, one per message: integers,
