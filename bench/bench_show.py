@@ -1,8 +1,10 @@
 """`nlshell route show` of a big table against `ip route show`, whole processes.
 
 One namespace holds N /32 routes (added with `ip -batch`, not timed). Side by side in one
-run: `nlshell route show` (the human table), `nlshell -j route show` and `nlshell -br route
-show` against `ip route show` / `ip -j route show` (all output to /dev/null), plus the time
+run: `nlshell route show` (the human table), `nlshell -j route show`, `nlshell route show`
+in ip's text (`NLSHELL_OUTPUT=ip`, when this checkout's command line knows it; else that row
+is skipped with a note) and `nlshell -br route show` against `ip route show` / `ip -j route
+show` (all output to /dev/null), plus the time
 from the start of `nlshell route show` to its first line on a pipe (the table streams:
 its columns are settled by its first rows, then every row is printed as its datagram
 arrives). Goal: <= 2x ip, peak RSS <= 40 MB, whatever N.
@@ -13,6 +15,7 @@ arrives). Goal: <= 2x ip, peak RSS <= 40 MB, whatever N.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -50,6 +53,15 @@ def first_line(argv: list[str]) -> float:
     return took
 
 
+def ip_text_env() -> dict[str, str] | None:
+    """The environment that makes nlshell print ip's text (NLSHELL_OUTPUT=ip), or None
+    when this checkout's command line does not offer it yet."""
+    out = subprocess.run(nlshell_argv("--help"), capture_output=True, text=True, env=ENV)
+    if "--output" not in out.stdout and "NLSHELL_OUTPUT" not in out.stdout:
+        return None
+    return {**ENV, "NLSHELL_OUTPUT": "ip"}
+
+
 def fill(ns: str, count: int) -> None:
     """`count` /32 routes on b0, written to `ip -batch` by a child: this process stays
     small (a child spawned from it starts with its size: ru_maxrss would count it)."""
@@ -83,8 +95,6 @@ cache.close()
 def cache_figures(ns: str) -> None:
     """The live cache on this table: time to ready against `ip -j route show table all`,
     and its RSS growth per route (BENCH_SHOW_CACHE=1)."""
-    import json
-
     ipj = timed_process(["ip", "-n", ns, "-j", "route", "show", "table", "all"])
     runs = []
     for _ in range(max(RUNS, 1)):
@@ -108,10 +118,17 @@ def main() -> None:
         note = f"{COUNT} routes, output to /dev/null"
         ip = timed_process(["ip", "-n", ns, "route", "show"])
         ipj = timed_process(["ip", "-n", ns, "-j", "route", "show"])
-        for label, args, oracle in (("route show (table)", [], ip),
-                                    ("-j route show", ["-j"], ipj),
-                                    ("-br route show", ["-br"], ip)):
-            ours = timed_process(nlshell_argv("-n", ns, *args, "-c", "route show"))
+        text_env = ip_text_env()
+        for label, args, oracle, env in (("route show (table)", [], ip, ENV),
+                                         ("-j route show", ["-j"], ipj, ENV),
+                                         ("route show (ip's text)", [], ip, text_env),
+                                         ("-br route show", ["-br"], ip, ENV)):
+            if env is None:
+                print(json.dumps({"name": f"show: nlshell {label} vs ip", "note":
+                                  "skipped: this checkout's command line has no --output "
+                                  "(NLSHELL_OUTPUT) yet"}), flush=True)
+                continue
+            ours = timed_process(nlshell_argv("-n", ns, *args, "-c", "route show"), env=env)
             ours_times = f"ip's {'-j ' if args == ['-j'] else ''}median {oracle['median_s']:.3f} s"
             emit(f"show: nlshell {label} vs ip", ours, oracle,
                  note=f"{note}; nlshell min/max {ours['min_s']:.3f}/{ours['max_s']:.3f} s; "
