@@ -150,8 +150,12 @@ class _Shaped:
         else:
             addrs = [m.get("RTA_DST")] * run.n
         if "dst_len" in varying:
+            lens = run.column("dst_len")
+            if addrs and addrs[0] is not None:  # the address is in the shape: all have one
+                return [a if ln == bits else f"{a}/{ln}"
+                        for a, ln in zip(addrs, lens, strict=True)]
             return [_prefix_text(a, ln, bits) or "default"
-                    for a, ln in zip(addrs, run.column("dst_len"), strict=True)]
+                    for a, ln in zip(addrs, lens, strict=True)]
         ln = m["dst_len"]
         if addrs and addrs[0] is not None and ln == bits:
             return addrs
