@@ -107,3 +107,15 @@ def test_metric_spellings(rich: str) -> None:
     assert "10.7.0.0/16 via 10.0.0.2 dev v0 mtu lock 1400 rtt 100ms rttvar 20ms \n" in out
     assert "rtt 2s " in out and "rtt 1.5s " in out and "rto_min lock 300ms " in out
     assert "10.8.0.0/16 tos 0x10 via" in out and "10.20.0.0/16 nhid 1 via" in out
+
+
+def test_table_keeps_what_ip_text_shows(rich: str) -> None:
+    """The human table no longer drops tos, nhid, locks or the metrics' time units."""
+    lines = nl(rich, "route show").out
+    assert "mtu lock 1400,rtt 100ms,rttvar 20ms" in lines
+    assert "rto_min lock 300ms" in lines and "rtt 1.5s" in lines
+    assert lines.splitlines()[0].split()[-2:] == ["TOS", "NHID"]
+    tos_line = next(line for line in lines.splitlines() if "10.8.0.0/16" in line)
+    assert tos_line.rstrip().endswith("0x10")
+    nh_line = next(line for line in lines.splitlines() if "10.20.0.0/16" in line)
+    assert nh_line.rstrip().endswith(" 1")
