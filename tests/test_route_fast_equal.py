@@ -158,3 +158,15 @@ def test_skim_splits_where_the_shape_changes() -> None:
     assert out[0].varying == {"RTA_DST"} and out[2].varying == {"RTA_DST", "RTA_OIF"}
     assert out[0].column("RTA_DST") == [f"10.0.0.{i}" for i in range(6)]
     assert out[2].column("RTA_OIF") == [2, 3, 2, 3, 2]
+
+
+def test_skim_full_reads_each_message_whole() -> None:
+    """``full`` (a socket tagging messages with their nsid): one message per run, read as
+    the codec's full message."""
+    from nlshell.engine.codec.runs import skim
+
+    data = b"".join(_route(5, bytes([10, 0, 0, i]), 2) for i in range(6))
+    out: list = []
+    assert skim(data, 0, 5, 77, out, full=True) == (len(data), False)
+    assert [r.n for r in out] == [1] * 6
+    assert [r.views()[0].get("RTA_DST") for r in out] == [f"10.0.0.{i}" for i in range(6)]

@@ -346,8 +346,7 @@ class NetlinkSocket:
             seq = self.next_seq()
             self.send(data[:8] + _U32.pack(seq) + data[12:])
             self._unfinished = seq  # until its end is read (see _begin)
-            col = DumpCollector(seq, self.pid, _ignore, self.all_nsid,
-                                runs=stream.runs and not self.all_nsid)
+            col = DumpCollector(seq, self.pid, _ignore, self.all_nsid, runs=stream.runs)
             feed, recv = col.feed, self._recv_reply
             with NoGC():
                 while True:
@@ -617,7 +616,7 @@ class DumpCollector:
         while off + 16 <= n:
             # the dump's own messages, in the codec (the per-message hot loop) ...
             if self.runs:
-                off, intr_seen = skim(data, off, seq, pid, out)
+                off, intr_seen = skim(data, off, seq, pid, out, full)
             else:
                 off, intr_seen = dump_views(data, off, seq, pid, append, full)
             if intr_seen:

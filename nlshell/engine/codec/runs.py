@@ -220,10 +220,12 @@ def _fixed_words(cls: Any, lay: Any, stride: int) -> dict[int, Any]:
     return out
 
 
-def skim(data: Any, off: int, seq: int, pid: int, out: list[Run]) -> tuple[int, bool]:
+def skim(data: Any, off: int, seq: int, pid: int, out: list[Run], full: bool = False
+         ) -> tuple[int, bool]:
     """Runs of the messages of dump (``seq``, ``pid``) in ``data`` from ``off`` on, appended
     to ``out``, until a message that is not one (or the datagram's end): (its offset,
-    whether a message read carried NLM_F_DUMP_INTR). DecodeError on malformed framing."""
+    whether a message read carried NLM_F_DUMP_INTR). DecodeError on malformed framing.
+    ``full``: every message a run of its own, read as the codec's full message."""
     end = len(data)
     interrupted = False
     while off + 16 <= end:
@@ -235,7 +237,7 @@ def skim(data: Any, off: int, seq: int, pid: int, out: list[Run]) -> tuple[int, 
         if flags & C.NLM_F_DUMP_INTR:
             interrupted = True
         stride = (ln + 3) & ~3
-        cls = LEAN_CLASSES.get(mtype)
+        cls = None if full else LEAN_CLASSES.get(mtype)
         if cls is None or ln - 16 < cls._min:
             out.append(Run(data, off, 1, stride, ln, cls if cls is not None and
                            ln - 16 >= cls._min else None, None, frozenset()))
