@@ -110,14 +110,34 @@ def cache_figures(ns: str) -> None:
               f"ready min/max {min(ready):.2f}/{max(ready):.2f} s")
 
 
+def paired(ours_argv: list[str], ip_argv: list[str], env: dict[str, str]
+           ) -> tuple[dict[str, float], dict[str, float], list[float]]:
+    """nlshell and ip run alternately (one warm-up each, then RUNS pairs): on a busy
+    machine the load moves between runs, and a pair sees the same load. (nlshell's
+    figures, ip's, the ratio of each pair)."""
+    timed_process(ours_argv, runs=1, warmup=0, env=env)
+    timed_process(ip_argv, runs=1, warmup=0)
+    ours, theirs = [], []
+    for _ in range(max(RUNS, 1)):
+        ours.append(timed_process(ours_argv, runs=1, warmup=0, env=env))
+        theirs.append(timed_process(ip_argv, runs=1, warmup=0))
+
+    def merged(rs: list[dict[str, float]]) -> dict[str, float]:
+        times = [r["median_s"] for r in rs]
+        return {"median_s": statistics.median(times), "min_s": min(times),
+                "max_s": max(times), "peak_rss_kb": max(r["peak_rss_kb"] for r in rs)}
+    ratios = [o["median_s"] / t["median_s"] for o, t in zip(ours, theirs, strict=True)]
+    return merged(ours), merged(theirs), ratios
+
+
 def main() -> None:
     compile_nlshell()
     with make_ns(ns_name("show")) as ns:
         ip_batch(ns, veth_lines("b0", "b1"))
         fill(ns, COUNT)
-        note = f"{COUNT} routes, output to /dev/null"
-        ip = timed_process(["ip", "-n", ns, "route", "show"])
-        ipj = timed_process(["ip", "-n", ns, "-j", "route", "show"])
+        note = f"{COUNT} routes, output to /dev/null, paired runs"
+        ip = ["ip", "-n", ns, "route", "show"]
+        ipj = ["ip", "-n", ns, "-j", "route", "show"]
         text_env = ip_text_env()
         for label, args, oracle, env in (("route show (table)", [], ip, ENV),
                                          ("-j route show", ["-j"], ipj, ENV),
@@ -128,11 +148,13 @@ def main() -> None:
                                   "skipped: this checkout's command line has no --output "
                                   "(NLSHELL_OUTPUT) yet"}), flush=True)
                 continue
-            ours = timed_process(nlshell_argv("-n", ns, *args, "-c", "route show"), env=env)
-            ours_times = f"ip's {'-j ' if args == ['-j'] else ''}median {oracle['median_s']:.3f} s"
-            emit(f"show: nlshell {label} vs ip", ours, oracle,
-                 note=f"{note}; nlshell min/max {ours['min_s']:.3f}/{ours['max_s']:.3f} s; "
-                      f"{ours_times}")
+            ours, theirs, ratios = paired(nlshell_argv("-n", ns, *args, "-c", "route show"),
+                                          oracle, env)
+            emit(f"show: nlshell {label} vs ip{' -j' if args == ['-j'] else ''}", ours,
+                 theirs, note=f"{note}; pair ratios {min(ratios):.2f}-"
+                              f"{statistics.median(ratios):.2f}-{max(ratios):.2f}; nlshell "
+                              f"{ours['min_s']:.3f}-{ours['max_s']:.3f} s, ip "
+                              f"{theirs['min_s']:.3f}-{theirs['max_s']:.3f} s")
         firsts = [first_line(nlshell_argv("-n", ns, "-c", "route show"))
                   for _ in range(max(RUNS, 1))]
         print(f'{{"name": "show: first line of nlshell route show", "first_line_s": '
