@@ -10,7 +10,9 @@ its columns are settled by its first rows, then every row is printed as its data
 arrives). Goal: <= 2x ip, peak RSS <= 40 MB, whatever N.
 
     BENCH_SHOW=N overrides the number of routes (default 100000); BENCH_SHOW_CACHE=1 adds
-    the live cache on the same table: ready time, RSS growth per route.
+    the live cache on the same table: ready time, RSS growth per route; BENCH_SHOW_MIX=1
+    fills a table shaped like a router's (prefixes of 24 to 26 bits through 4 gateways,
+    protocol bgp, a metric) instead of /32s on one device.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from common import (
 )
 
 COUNT = int(os.environ.get("BENCH_SHOW", "100000"))
+MIX = bool(os.environ.get("BENCH_SHOW_MIX"))
 
 
 def first_line(argv: list[str]) -> float:
@@ -69,6 +72,12 @@ def fill(ns: str, count: int) -> None:
            f"for i in range({count}):\n"
            "    sys.stdout.write(f'route add 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32"
            " dev b0\\n')\n")
+    if MIX:
+        gen = ("import sys\n"
+               "sys.stdout.write('addr add 100.64.0.1/16 dev b0\\n')\n"
+               f"for i in range({count}):\n"
+               "    sys.stdout.write(f'route add {1 + (i >> 16)}.{i >> 8 & 255}.{i & 255}.0/"
+               "{24 + i % 3} via 100.64.0.{2 + i % 4} proto bgp metric 20\\n')\n")
     with subprocess.Popen([PYTHON, "-c", gen], stdout=subprocess.PIPE) as src:
         subprocess.run(["ip", "-n", ns, "-batch", "-"], stdin=src.stdout, check=True,
                        timeout=1800)
@@ -135,7 +144,8 @@ def main() -> None:
     with make_ns(ns_name("show")) as ns:
         ip_batch(ns, veth_lines("b0", "b1"))
         fill(ns, COUNT)
-        note = f"{COUNT} routes, output to /dev/null, paired runs"
+        note = (f"{COUNT} {'mixed ' if MIX else ''}routes, output to /dev/null, "
+                "paired runs")
         ip = ["ip", "-n", ns, "route", "show"]
         ipj = ["ip", "-n", ns, "-j", "route", "show"]
         text_env = ip_text_env()
