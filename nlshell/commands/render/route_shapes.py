@@ -168,12 +168,12 @@ class _Shaped:
         field = {"gateway": "RTA_GATEWAY", "dev": "RTA_OIF", "prefsrc": "RTA_PREFSRC",
                  "metric": "RTA_PRIORITY"}[key]
         frags = t.frags[key]
-        col = run.column(field)
+        col = run.keys(field)
         ifname = self.rctx.ifname
         for v in set(col).difference(frags):
             if len(frags) >= _FRAGS_MAX:
                 return None
-            text = self.frag(t, key, ifname(v) if key == "dev" else v)
+            text = self.frag(t, key, ifname(v) if key == "dev" else run.value(field, v))
             if text is None or "\n" in text:
                 return None
             frags[v] = text

@@ -118,6 +118,36 @@ class Run:
                 raw[o:o + size] = bytes(size)
         return bytes(raw)
 
+    def keys(self, name: str) -> list[Any]:
+        """Like ``column``, but an address comes as a cheap key (its 32-bit word, or its
+        bytes) to be turned into text by ``value`` once per distinct key: for fields with
+        few distinct values (gateways, sources)."""
+        where = self._where(name)
+        if where is not None and where[2] == 4 and where[1] % 4 == 0 and self.stride % 4 == 0:
+            rel, n, stride = where[1], self.n, self.stride
+            return memoryview(self.data)[self.off:self.off + n * stride].cast("I")[
+                rel // 4::stride // 4].tolist()
+        return self.column(name)
+
+    def value(self, name: str, key: Any) -> Any:
+        """The value (as ``column`` gives it) of a key from ``keys``."""
+        where = self._where(name)
+        if where is not None and where[2] == 4 and key.__class__ is int:
+            return _ntoa(struct.pack("=I", key))
+        return key
+
+    def _where(self, name: str) -> tuple[Any, int, int] | None:
+        """(row, offset from the message's start, size) of an IPv4/IPv6 address attribute."""
+        if self.cls is None:
+            return None
+        row = self.cls._rows.get(name)
+        if row is None or row.kind != "ipaddr":
+            return None
+        span = layout.first_span(self.lay.index, row.type)
+        if span is None or span[1] - span[0] not in (4, 16):
+            return None
+        return row, 16 + span[0], span[1] - span[0]
+
     def column(self, name: str) -> list[Any]:
         """The values of header field or attribute ``name``, one per message: integers,
         addresses as text; None for an attribute the shape lacks."""
