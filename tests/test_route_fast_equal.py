@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from support.nlrun import nl
@@ -170,3 +171,61 @@ def test_skim_full_reads_each_message_whole() -> None:
     assert skim(data, 0, 5, 77, out, full=True) == (len(data), False)
     assert [r.n for r in out] == [1] * 6
     assert [r.views()[0].get("RTA_DST") for r in out] == [f"10.0.0.{i}" for i in range(6)]
+
+
+def _random_route(rng: Any, seq: int) -> bytes:
+    """A route message of one of a few shapes, values drawn at random (few distinct ones,
+    so runs form and break)."""
+    fam_v6 = rng.random() < 0.2
+    size = 16 if fam_v6 else 4
+    dst_len = rng.choice([24, 25, 32] if not fam_v6 else [48, 64, 128])
+    hdr = struct.pack("=BBBBBBBBI", 10 if fam_v6 else 2, dst_len, 0, rng.choice([0, 0, 16]),
+                      254, rng.choice([3, 3, 4]), rng.choice([0, 253]), rng.choice([1, 1, 6]),
+                      rng.choice([0, 0, 4]))
+    attrs = struct.pack("=HHI", 8, 15, 254)
+    attrs += struct.pack("=HH", 4 + size, 1) + bytes(rng.randrange(4) for _ in range(size))
+    if rng.random() < 0.5:
+        attrs += struct.pack("=HH", 4 + size, 5) + bytes(rng.randrange(3) for _ in range(size))
+    attrs += struct.pack("=HHI", 8, 4, rng.choice([2, 2, 3]))
+    if rng.random() < 0.5:
+        attrs += struct.pack("=HHI", 8, 6, rng.choice([0, 20, 20, 100]))
+    body = hdr + attrs
+    return struct.pack("=IHHII", 16 + len(body), 24, 2, seq, 77) + body
+
+
+def test_skim_fuzz_runs_hold_what_the_messages_say() -> None:
+    """Random datagrams of route messages: the runs cover every message in order; a field
+    a run says does not vary is the same in all its messages, and the columns of the
+    varying ones are each message's values."""
+    import random
+
+    from nlshell.engine.codec.runs import skim
+
+    rng = random.Random(1312)
+    for _ in range(300):
+        shape = [_random_route(rng, 9) for _ in range(rng.randrange(1, 5))]
+        msgs = [rng.choice(shape) if rng.random() < 0.8 else _random_route(rng, 9)
+                for _ in range(rng.randrange(1, 60))]
+        data = b"".join(msgs)
+        out: list = []
+        assert skim(data, 0, 9, 77, out)[0] == len(data)
+        views = [v for r in out for v in r.views()]
+        assert [v.raw() for v in views] == msgs
+        for r in out:
+            mine = r.views()
+            for name in _FIELDS:
+                want = [m.get(name) if name.startswith("RTA_") else m[name] for m in mine]
+                if name in r.varying or name == "dst_len" and "dst_len" in r.varying:
+                    assert r.column(name) == want, name
+                else:
+                    assert all(w == want[0] for w in want), (name, r.varying)
+                    assert r.column(name) == want, name
+        # equal keys: equal values of every field that does not vary (templates rely on it)
+        by_key: dict = {}
+        for r in out:
+            if r.n > 1:
+                by_key.setdefault((r.key(), r.varying), []).append(r.first())
+        for (_key, varying), firsts in by_key.items():
+            for name in set(_FIELDS) - set(varying):
+                vals = {m.get(name) if name.startswith("RTA_") else m[name] for m in firsts}
+                assert len(vals) == 1, name
