@@ -97,8 +97,8 @@ class _Shaped:
 
     def _layout(self, t: _Template, text: Any) -> bool:
         """Cut the marked record into literals around the markers (each once)."""
-        if not isinstance(text, str) or "\n" in text:
-            return False
+        if not isinstance(text, str) or "\n" in text or "\x00" in text:
+            return False  # several lines (-o may keep a break: see iptext.route)
         order = sorted((text.find(str(_MARK[k])), k) for k in t.keys)
         if any(pos < 0 or text.count(str(_MARK[k])) != 1 for pos, k in order):
             return False

@@ -19,6 +19,8 @@ from nlshell.engine.codec.constants import RTAX_FEATURE_ECN, RTM_DELROUTE, RTM_N
 
 from ..route import route_entry
 
+HARD_BREAK = "\x00"  # a line break -o keeps (NUL ends every name: no route text has one)
+
 # keys whose text is "<word> <value> " (ip's word differs from the JSON key at times)
 _WORDED = {"nhid": "nhid", "tos": "tos", "gateway": "via", "dev": "dev", "table": "table",
            "protocol": "proto", "scope": "scope", "prefsrc": "src", "metric": "metric",
@@ -124,7 +126,7 @@ def text(e: dict[str, Any], m: Any, rctx: Any) -> str:
         elif key == "pref":  # ip writes no space after this one
             app(f"pref {value}")
         elif key == "mark":
-            app(f"mark {value:#x} ")
+            app(f"mark {value} ")
         elif key == "flow":
             app(_flow_text(value))
         elif key == "cache":
@@ -168,14 +170,16 @@ def _nh_info_text(nh: dict[str, Any]) -> str:
     if "protocol" in nh:
         parts.append(f"proto {nh['protocol']} ")
     parts.extend(f + " " for f in nh.get("flags", ()))
-    return "\n\tnh_info " + "".join(parts)
+    return HARD_BREAK + "\tnh_info " + "".join(parts)
 
 
 def record_lines(record: str, oneline: bool) -> list[str]:
-    """A record's lines; with -o one line, its inner breaks written as ``\\``."""
+    """A record's lines; with -o its inner breaks written as ``\\``, but for the hard
+    ones (ip breaks the line before ``nh_info`` even with -o)."""
+    parts = record.split(HARD_BREAK)
     if oneline:
-        return [record.replace("\n", "\\")]
-    return record.split("\n")
+        return [part.replace("\n", "\\") for part in parts]
+    return [line for part in parts for line in part.split("\n")]
 
 
 def lines(msgs: Iterable[Any], rctx: Any, opts: Any, hide: Collection[str] = ()
