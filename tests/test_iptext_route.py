@@ -69,7 +69,7 @@ COMMANDS = [
     "route get 10.21.1.1", "route get 127.0.0.1", "-o route get 10.0.0.5",
     "-6 route get 2001:db8:5::1", "route get fibmatch 10.7.1.1", "-d route get 10.25.1.1",
     "route get 10.0.0.5 mark 5", "route get 10.0.0.5 from 10.0.0.1", "route get 10.0.0.5 oif v0",
-    "-d route get 10.0.0.5", "-N route get 10.11.0.1", "-6 route get 2001:db8:9::1",
+    "-d route get 10.0.0.5", "-N -d route get 10.2.0.1", "-6 route get 2001:db8:9::1",
     "route get 10.8.1.1 tos 0x10", "-d -o route show table all", "-6 route show table local",
     "route show table all proto kernel", "route show scope host table local",
     "route show table 100 dev v0",
