@@ -70,7 +70,9 @@ CASES = [("route show", {}), ("route show", {"json": True}), ("route show", {"ou
          ("route show", {"family": 10}), ("route show", {"family": 10, "json": True}),
          ("route show", {"family": 10, "output": "ip"}),
          ("route show table 100", {"output": "ip"}), ("route show table local", {}),
-         ("route show", {"oneline": True, "output": "ip"})]
+         ("route show", {"oneline": True, "output": "ip"}),
+         ("route show", {"oneline": True, "details": True, "output": "ip"}),
+         ("route show table all", {"numeric": True, "details": True})]
 
 
 @pytest.mark.parametrize(("line", "opts"), CASES)
