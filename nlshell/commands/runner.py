@@ -529,9 +529,9 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
         # entering a namespace (setns) needs CAP_SYS_ADMIN; netlink changes CAP_NET_ADMIN
         cap = "CAP_SYS_ADMIN" if "namespace" in text else "CAP_NET_ADMIN"
         return EXIT_KERNEL, f"{text} (this operation needs {cap})"
-    if isinstance(exc, ValueError):  # a value a request builder refused: usage, as ip
-        return EXIT_USAGE, _os_text(exc)
-    if isinstance(exc, (LookupError, FileNotFoundError, FileExistsError)):
+    # a request builder's check (ip: "preferred_lft is greater than valid_lft", status 1),
+    # a lookup: 1, as ip (the words ip refuses outright are the parser's: 255)
+    if isinstance(exc, (ValueError, LookupError, FileNotFoundError, FileExistsError)):
         return EXIT_LOOKUP, _os_text(exc)
     if isinstance(exc, OSError):
         return EXIT_KERNEL, _os_text(exc)
