@@ -336,7 +336,7 @@ def complete_words(args: Sequence[str], netns: str | None = None) -> tuple[list[
     last = len(args) - 1  # the last word is the one being completed: kept as it is
     while i < last:
         a = args[i]
-        found = matches(a.partition("=")[0]) if a.startswith("-") and not words else []
+        found = matches(a) if a.startswith("-") and not words else []  # -c=auto: colour
         opt = found[0] if len(found) == 1 and not found[0].unsupported else None
         if opt is not None and opt.where == "cli":  # not a grammar word: dropped
             i += 1

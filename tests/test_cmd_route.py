@@ -251,7 +251,7 @@ def test_add_errors(vns: str) -> None:
     assert code == 255 and "nexthop" in err
     # the kernel's own words, as ip prints them
     code, _o, err = nl(vns, "route add 10.44.0.0/16 via 203.0.113.9")
-    assert code == 2 and err == "RTNETLINK answers: Nexthop has invalid gateway\n"
+    assert code == 2 and err == "Error: Nexthop has invalid gateway.\n"
     code, _o, err = nl(vns, "route add nat 10.45.0.0/16 via 192.0.2.9")
     ip_err = subprocess.run(["ip", "-n", vns, "route", "add", "nat", "10.45.0.0/16", "via",
                              "192.0.2.9"], capture_output=True, text=True).stderr
