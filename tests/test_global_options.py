@@ -143,6 +143,18 @@ def test_family_options() -> None:
         ctx.close()
 
 
+@pytest.mark.parametrize("loops", [[], ["-l", "1"], ["-l", "2"], ["-loops", "0"]])
+def test_loops_bound_address_flush_as_ip(ns: str, ns2: str, loops: list[str],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    for name in (ns, ns2):
+        iporacle.batch(name, "link add f0 type ifb\naddr add 10.9.0.1/24 dev f0\n"
+                             "addr add 10.9.0.2/24 dev f0\n")
+    ip_code, ip_err = ip_status(ns, *loops, "address", "flush", "dev", "f0")
+    code, err = nl_status(ns2, *loops, "address", "flush", "dev", "f0", capsys=capsys)
+    assert (code, err) == (ip_code, ip_err)  # -l 1: "*** Flush remains incomplete ..." 255
+    assert iporacle.ipj(ns2, "addr", "show", "dev", "f0")[0].get("addr_info") == []
+
+
 def test_rcvbuf_sizes_the_socket(ns: str) -> None:
     ctx = make_context(parse_argv(["-rc", "300000", "link", "show"]))
     try:
