@@ -56,7 +56,7 @@ _EXACT_ONLY: tuple[str, ...] = ()
 OPTIONS: tuple[GlobalOption, ...] = (
     # -- ip's options, in the order ip tries them (the order decides abbreviations)
     GlobalOption("-loops", ("-l",), "loops", takes="COUNT",
-                 help="flush: give up after COUNT rounds (0: no limit; default 10)"),
+                 help="address flush: at most COUNT rounds (0: no limit; default 10)"),
     GlobalOption("-family", ("-f", "--family"), "family", takes="FAMILY",
                  help="this family only: inet, inet6 or link"),
     GlobalOption("-4", (), "family", "inet", help="IPv4 only (-family inet)",
