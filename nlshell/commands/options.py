@@ -226,7 +226,7 @@ def offered(where: str = "line") -> list[tuple[str, str]]:
             for s in opt.all_spellings]
 
 
-def usage_lines(width: int = 24) -> list[str]:
+def usage_lines(width: int = 26) -> list[str]:
     """The options part of ``--help``: one line per supported option (its short spellings,
     then its long one)."""
     out = []
