@@ -91,7 +91,7 @@ def test_show_table_and_colour(rich: str) -> None:
 
 def test_show_missing_device(ns: str) -> None:
     res = nl(ns, "link show dev nosuch0")
-    assert res.code == 1 and res.err.strip() == 'Cannot find device "nosuch0"'
+    assert res.code == 1 and res.err.strip() == 'Device "nosuch0" does not exist.'  # ip's words
 
 
 # --- add -------------------------------------------------------------------------------
@@ -353,7 +353,7 @@ def test_delete_type_mismatch(ns: str) -> None:
 
 def test_delete_missing(ns: str) -> None:
     res = nl(ns, "link delete nosuch0")
-    assert res.code == 1 and res.err.strip() == 'Cannot find device "nosuch0"'
+    assert res.code == 1 and res.err.strip() == 'Device "nosuch0" does not exist.'  # ip's words
 
 
 # --- through the command line ------------------------------------------------------------

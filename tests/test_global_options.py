@@ -337,6 +337,20 @@ def test_kernel_errors_exit_2_in_ips_words(twins: Any, line: str,
     assert err == ip_err  # `Error: <ext-ack>.` or `RTNETLINK answers: <strerror>`
 
 
+MISSING_DEVICE = ["link show dev nosuch", "address show dev nosuch", "address flush dev nosuch",
+                  "link show nosuch", "link set nosuch up", "link del nosuch",
+                  "route show dev nosuch", "neigh flush dev nosuch",
+                  "addr add 1.2.3.4/24 dev nosuch", "route add 10.0.0.0/8 dev nosuch"]
+
+
+@pytest.mark.parametrize("line", MISSING_DEVICE)
+def test_missing_device_in_ips_words(twins: Any, line: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    # listings say 'Device "X" does not exist.', the rest 'Cannot find device "X"'
+    ip_code, ip_err, code, err = _compare(twins, line, capsys)
+    assert (code, err) == (ip_code, ip_err) == (EXIT_LOOKUP, ip_err)
+
+
 def test_kernel_message_wording() -> None:
     from nlshell.commands.context import kernel_message
     from nlshell.engine.errors import NetlinkError

@@ -35,6 +35,23 @@ class CommandError(Exception):
     exit_code = EXIT_LOOKUP
 
 
+class NoSuchDevice(CommandError):
+    """A device name that names no device (`Context.ifindex`); ``name`` is the name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Cannot find device {quoted(name)}")
+        self.name = name
+
+
+# ip's words for a missing device differ by command: the listings of links and addresses
+# (and address flush) say this; every other command says "Cannot find device "X"".
+DEVICE_MISSING_WORDS: dict[tuple[str, ...], str] = {
+    ("link", "show"): 'Device {name} does not exist.',
+    ("address", "show"): 'Device {name} does not exist.',
+    ("address", "flush"): 'Device {name} does not exist.',
+}
+
+
 class CommandUsageError(CommandError):
     """A usage error a handler finds (a value or a combination ip refuses with its usage
     status): exit code 255."""
@@ -377,7 +394,7 @@ class Context:
         if found:
             self._memo[name] = found[0]
             return found[0]
-        raise CommandError(f"Cannot find device {quoted(name)}")
+        raise NoSuchDevice(name)
 
     def _index_if_present(self, index: int) -> list[int]:
         cache = self.cache

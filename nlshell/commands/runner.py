@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from nlshell.commands.context import (
+    DEVICE_MISSING_WORDS,
     EXIT_KERNEL,
     EXIT_LOOKUP,
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
     Context,
+    NoSuchDevice,
     kernel_message,
+    quoted,
 )
 
 BULK_LIMIT = 4096  # pipelined requests per flush
@@ -264,7 +267,13 @@ class Runner:
             if ctx.opts.check:
                 return
             ctx.forget_names()  # a command may add, rename or delete links
-            inv.command.resolve_handler()(ctx, inv)
+            try:
+                inv.command.resolve_handler()(ctx, inv)
+            except NoSuchDevice as exc:
+                words = DEVICE_MISSING_WORDS.get(tuple(inv.command.path))
+                if words is None:
+                    raise
+                raise CommandError(words.format(name=quoted(exc.name))) from None
         finally:
             # ... so what it looked up may be stale for the (bulk) lines after it
             ctx.forget_names()
