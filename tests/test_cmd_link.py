@@ -353,7 +353,7 @@ def test_delete_type_mismatch(ns: str) -> None:
 
 def test_delete_missing(ns: str) -> None:
     res = nl(ns, "link delete nosuch0")
-    assert res.code == 1 and res.err.strip() == 'Device "nosuch0" does not exist.'  # ip's words
+    assert res.code == 1 and res.err.strip() == 'Cannot find device "nosuch0"'
 
 
 # --- through the command line ------------------------------------------------------------
