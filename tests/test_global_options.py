@@ -236,6 +236,27 @@ def test_output_from_env_and_argv(monkeypatch: pytest.MonkeyPatch) -> None:
         parse_argv(["link"])
 
 
+IP_TEXT = [["link", "show", "lo"], ["-o", "link", "show"], ["-d", "link", "show", "lo"],
+           ["-o", "-0", "address", "show"], ["-4", "address", "show", "dev", "lo"],
+           ["-o", "-d", "address", "show"]]
+
+
+@pytest.mark.parametrize("words", IP_TEXT, ids=[" ".join(w) for w in IP_TEXT])
+def test_output_ip_from_argv_env_and_line(ns: str, words: list[str],
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """--output ip with ip's options: ip's bytes, whichever way the mode is chosen."""
+    ip_text = iporacle.sh(ns, *words)
+    capsys.readouterr()
+    assert main(["-n", ns, "--output", "ip", *words]) == 0
+    assert capsys.readouterr().out == ip_text
+    assert main(["-n", ns, "-c", " ".join(["-output", "ip", *words])]) == 0
+    assert capsys.readouterr().out == ip_text
+    monkeypatch.setenv("NLSHELL_OUTPUT", "ip")
+    assert main(["-n", ns, *words]) == 0
+    assert capsys.readouterr().out == ip_text
+
+
 def test_output_default_is_table_whatever_stdout_is(ns: str) -> None:
     env = {k: v for k, v in nlshell_env().items() if k != "NLSHELL_OUTPUT"}
     proc = run_nlshell("-n", ns, "link", "show", "lo", env=env)  # stdout is a pipe
