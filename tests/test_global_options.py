@@ -48,7 +48,7 @@ def nl_status(ns: str, *words: str, capsys: pytest.CaptureFixture[str]) -> tuple
 # exit status for `OPTION link show lo`; abbreviations chosen where ip's order decides
 SAME_STATUS = [
     ["-h"], ["-hu"], ["-human"], ["-human-readable"], ["-iec"], ["-i"], ["-s"], ["-s", "-s"],
-    ["-stat"], ["-statistics"], ["-d"], ["-det"], ["-r"], ["-resolve"], ["-o"], ["-oneline"],
+    ["-stat"], ["-statistics"], ["-d"], ["-det"], ["-o"], ["-oneline"],
     ["-t"], ["-ti"], ["-timestamp"], ["-ts"], ["-tshort"], ["-f", "inet"], ["-family", "inet6"],
     ["-f", "link"], ["-fa", "inet"], ["-4"], ["-6"], ["-0"], ["-force"], ["-fo"], ["-N"],
     ["-Numeric"], ["-a"], ["-all"], ["-j"], ["-json"], ["--json"], ["--j"], ["-p"], ["-j", "-p"],
@@ -112,7 +112,7 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
 FIELDS = [
     (["-h"], {"human": True}), (["-human-readable"], {"human": True}), (["-i"], {"iec": True}),
     (["-o"], {"oneline": True}), (["-t"], {"timestamp": True, "tshort": False}),
-    (["-ts"], {"timestamp": True, "tshort": True}), (["-r"], {"resolve": True}),
+    (["-ts"], {"timestamp": True, "tshort": True}),
     (["-N"], {"numeric": True}), (["-a"], {"all_ns": True}), (["-l", "4"], {"loops": 4}),
     (["-rc", "0x20000"], {"rcvbuf": 0x20000}), (["-s", "-stats"], {"stats": 2}),
     (["-d"], {"details": True}), (["-p"], {"pretty": True, "json": False}),
@@ -179,10 +179,10 @@ def _applied(line: str) -> Any:
 
 
 def test_options_at_the_start_of_a_line() -> None:
-    opts = _applied("-o -h -iec -ts -r -N -a -l 2 -s -s -d --output ip link show")
-    assert (opts.oneline, opts.human, opts.iec, opts.timestamp, opts.tshort, opts.resolve,
+    opts = _applied("-o -h -iec -ts -N -a -l 2 -s -s -d --output ip link show")
+    assert (opts.oneline, opts.human, opts.iec, opts.timestamp, opts.tshort,
             opts.numeric, opts.all_ns, opts.loops, opts.stats, opts.details, opts.output) == \
-        (True, True, True, True, True, True, True, True, 2, 2, True, "ip")
+        (True, True, True, True, True, True, True, 2, 2, True, "ip")
     assert _applied("-t link show").tshort is False
 
 
@@ -198,14 +198,14 @@ def test_line_options_refused_name_the_word(line: str, word: str) -> None:
 
 
 def test_abbreviations_follow_ips_order() -> None:
-    cases = {"-s": "stats", "-h": "human", "-he": "help", "-r": "resolve", "-rc": "rcvbuf",
+    cases = {"-s": "stats", "-h": "human", "-he": "help", "-rc": "rcvbuf",
              "-t": "timestamp", "-ts": "tshort", "-b": "batch", "-br": "brief", "-n": "netns",
              "-N": "numeric", "-a": "all_ns", "-at": "atomic", "-l": "loops", "-f": "family",
              "-fo": "force", "-i": "iec", "-o": "oneline", "-ou": "output", "-c": "command",
              "-co": "color", "-com": "command", "-ch": "check", "-d": "details",
              "-j": "json", "-p": "pretty", "-V": "version", "--stat": "stats"}
     assert {w: lookup_option(w, "cli").key for w in cases} == cases
-    for word in ("-numeric", "-v", "-version", "-jx", "-e", "-hx"):
+    for word in ("-numeric", "-v", "-version", "-jx", "-e", "-hx", "-r", "-resolve"):
         with pytest.raises(ValueError, match=word):
             lookup_option(word, "cli")
 
