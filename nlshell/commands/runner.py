@@ -353,12 +353,26 @@ class Runner:
 
     def _run_lines(self, lines: Iterable[Line], gc_was_on: bool) -> int:
         check_bulk_builders()  # a broken builder name stops the batch before its first line
-        force = self.ctx.opts.force
+        from nlshell.commands.fastparse import TEMPLATED, ByteTemplates
+
+        ctx = self.ctx
+        force = ctx.opts.force
         pending = Pending(self)
         parse = self._shape_cache().parse  # = self.parse_batch_line
         builder_of = pending.builder_of
+        # lines of a learnt shape go straight to their message (fastparse's byte templates)
+        templates = None if ctx.opts.check else ByteTemplates()
+        build = templates.build if templates is not None else None
         try:
             for line in lines:
+                if build is not None and not line.error:
+                    raw = build(line.text)
+                    if raw is not None:
+                        pending.items.append((raw, line, PREBUILT))
+                        if len(pending.items) >= BULK_LIMIT and not pending.flush(force) \
+                                and not force:
+                            return self.status
+                        continue
                 try:
                     if line.error:
                         raise CommandError(line.error)
@@ -373,14 +387,18 @@ class Runner:
                         return self.status
                     continue
                 builder = builder_of(inv)
-                if builder is not None and not self.ctx.opts.check:
-                    pending.items.append((inv, line, builder))
-                    if len(pending.items) >= BULK_LIMIT and not pending.flush(force) \
-                            and not force:
+                if builder is not None and not ctx.opts.check:
+                    if templates is not None and tuple(inv.command.path) in TEMPLATED:
+                        self._learn(templates, line, inv, builder, pending.items)
+                    else:
+                        pending.items.append((inv, line, builder))
+                    if len(pending.items) >= BULK_LIMIT and not pending.flush(force) and not force:
                         return self.status
                     continue
                 if not pending.flush(force) and not force:
                     return self.status
+                if templates is not None:
+                    templates.clear()  # the command may change what a template holds
                 if gc_was_on:
                     gc.enable()
                 try:
@@ -399,6 +417,28 @@ class Runner:
         finally:
             pending.clear()
         return self.status
+
+
+    def _learn(self, templates: Any, line: Line, inv: Any, builder: Any, items: list) -> None:
+        """Queue a templated command's line, built now, and learn its shape's template
+        (a line whose builder fails is queued as usual: the flush reports it in order)."""
+        if inv.family is not None or inv.options:
+            items.append((inv, line, builder))
+            return
+        ctx = self.ctx
+        try:
+            raw = builder(ctx, inv)
+        except Exception:  # noqa: BLE001 - built again (and reported) by the flush
+            items.append((inv, line, builder))
+            return
+        items.append((raw, line, PREBUILT))
+        parse = self._shape_cache().parse
+        templates.learn(line.text, inv, raw, lambda text: builder(ctx, parse(text)))
+
+
+def PREBUILT(ctx: Any, raw: Any) -> Any:  # noqa: N802 - a marker used as a builder
+    """The builder of a queued line whose message is built already (a template's)."""
+    return raw
 
 
 def _where(line: Line) -> str:
@@ -450,7 +490,9 @@ class Pending:
         base_opts = ctx.opts
         for inv, line, builder in items:
             try:
-                if inv.family is None:
+                if builder is PREBUILT:
+                    req = inv  # the message itself
+                elif inv.family is None:
                     req = builder(ctx, inv)
                 else:
                     # a line's own -4/-6 applies to it, as when it runs alone
