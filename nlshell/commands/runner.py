@@ -369,7 +369,7 @@ class Runner:
                     raw = build(line.text)
                     if raw is not None:
                         pending.items.append((raw, line, PREBUILT))
-                        if len(pending.items) >= BULK_LIMIT and not pending.flush(force) \
+                        if len(pending.items) >= BULK_LIMIT and not pending.flush(force, False) \
                                 and not force:
                             return self.status
                         continue
@@ -392,7 +392,8 @@ class Runner:
                         self._learn(templates, line, inv, builder, pending.items)
                     else:
                         pending.items.append((inv, line, builder))
-                    if len(pending.items) >= BULK_LIMIT and not pending.flush(force) and not force:
+                    if len(pending.items) >= BULK_LIMIT and not pending.flush(force, False) \
+                            and not force:
                         return self.status
                     continue
                 if not pending.flush(force) and not force:
@@ -451,6 +452,7 @@ class Pending:
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.items: list[tuple[Any, Line, Any]] = []  # (invocation, line, builder)
+        self._inflight: tuple | None = None  # (thread, outcome box, requests, built)
         self._builders: dict[Any, Any] = {}  # Command -> its bulk builder or None
 
     def __len__(self) -> int:
@@ -477,9 +479,20 @@ class Pending:
 
     def clear(self) -> None:
         self.items = []
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            inflight[0].join()  # (an exception is on its way out: the outcome goes with it)
 
-    def flush(self, force: bool) -> bool:
-        """Send what is pending. Returns False when a failure stopped the batch."""
+    def flush(self, force: bool, wait: bool = True) -> bool:
+        """Send what is pending. Returns False when a failure stopped the batch.
+
+        With ``wait=False`` the chunk is sent by a thread while the caller reads the next
+        lines (the kernel's work overlaps the parsing); its outcome is taken at the next
+        flush, before anything else is sent or run, so errors are reported, and a failure
+        stops the batch, in line order as before. Only one chunk is ever in flight."""
+        if not self.finish(force):
+            self.items = []  # lines after a failure are never sent
+            return False
         if not self.items:
             return True
         runner = self.runner
@@ -516,15 +529,52 @@ class Pending:
                 continue
             requests.append(req)
             built.append((inv, line))
-        return self._send(requests, built, force)
+        if wait:
+            return self._send(requests, built, force)
+        self._start(requests, built)
+        return True
+
+    def _start(self, requests: list, built: list) -> None:
+        """Send a chunk from a thread; `finish` takes its outcome."""
+        if not requests:
+            return
+        import threading
+
+        ipr = self.runner.ctx.ipr
+        box: dict[str, Any] = {}
+
+        def send() -> None:
+            try:
+                box["results"] = ipr.send_pipelined(requests)
+            except BaseException as exc:  # noqa: BLE001 - raised again by finish()
+                box["error"] = exc
+
+        thread = threading.Thread(target=send, name="nlshell-batch-send", daemon=True)
+        thread.start()
+        self._inflight = (thread, box, requests, built)
+
+    def finish(self, force: bool) -> bool:
+        """Wait for the chunk in flight, report its failures (and undo as `_send` does).
+        Returns False when it failed and the batch must stop."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return True
+        thread, box, requests, built = inflight
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return self._outcome(requests, built, box["results"], force)
 
     def _send(self, requests: list, built: list, force: bool) -> bool:
         if not requests:
             return True
+        # a builder gives a Request, or the request already encoded (bytes)
+        results = self.runner.ctx.ipr.send_pipelined(requests)
+        return self._outcome(requests, built, results, force)
+
+    def _outcome(self, requests: list, built: list, results: list, force: bool) -> bool:
         runner = self.runner
         ipr = runner.ctx.ipr
-        # a builder gives a Request, or the request already encoded (bytes)
-        results = ipr.send_pipelined(requests)
         first_bad = None
         for i, err in enumerate(results):
             if err is None:
