@@ -314,7 +314,8 @@ class Cache:
         while not self._stopping.is_set():
             try:
                 self._discard_queued()
-                dumps = {kind: self._dump_kind(kind) for kind in K.KINDS}
+                with _no_gc():  # the dump makes the objects: a collection would walk them
+                    dumps = {kind: self._dump_kind(kind) for kind in K.KINDS}
                 break
             except DumpInterrupted:
                 self.resync_reasons["interrupted"] += 1
