@@ -23,6 +23,7 @@ with BENCH_CACHE_V4 (1,000,000) IPv4 and BENCH_CACHE_V6 (200,000) IPv6 routes, a
   Goal: <= 10 ms.
 - storm: the cache listening while `ip -batch` adds 100,000 more routes: resyncs. Goal: 0.
 These take minutes (the setup alone adds 1.2M routes); run it once or twice, not in tests.
+BENCH_CACHE_PARTS=ready,memory,complete,storm picks some of them.
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def child_burst(ns: str, batch: str, mode: str, count: str = str(ROUTES)) -> dic
             ip_s = time.perf_counter() - start
         applied = cache.events - events
         return {"ok": done, "seconds": took, "events": applied, "resyncs": cache.resyncs,
+                "redumps": cache.redumps,
                 "ip_s": ip_s, "rate": applied / took if took else None,
                 "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
@@ -204,6 +206,7 @@ def main() -> None:
 V4 = int(os.environ.get("BENCH_CACHE_V4", "1000000"))
 V6 = int(os.environ.get("BENCH_CACHE_V6", "200000"))
 STORM = 100000
+PARTS = set(os.environ.get("BENCH_CACHE_PARTS", "ready,memory,complete,storm").split(","))
 
 
 def big() -> None:
@@ -219,46 +222,62 @@ def big() -> None:
                 for i in range(start, min(V4, start + 200000))])
         ip_batch(ns, [f"route add 2001:db8:{i >> 16:x}:{i & 0xffff:x}::/64 dev va"
                       for i in range(V6)])
-        ready = timed_process(python_argv(
-            f"from nlshell.engine.cache import Cache\nCache(netns={ns!r}).close()"),
-            runs=min(RUNS, 3), warmup=0)
-        ip4 = timed_process(["ip", "-n", ns, "-j", "route", "show", "table", "all"],
-                            runs=min(RUNS, 3), warmup=0)
-        ip6 = timed_process(["ip", "-n", ns, "-j", "-6", "route", "show", "table", "all"],
-                            runs=min(RUNS, 3), warmup=0)
-        both = {**ip4, "median_s": ip4["median_s"] + ip6["median_s"]}
-        ratio = ready["median_s"] / both["median_s"]
-        emit(f"cache: ready with {V4} IPv4 + {V6} IPv6 routes vs ip -j (-4 and -6) route "
-             f"show table all", ready, both,
-             note=f"{ratio:.2f}x; goal <= 5x: {'met' if ratio <= 5 else 'MISSED'}")
-        mem = child("memory", ns)
-        per = mem["growth_mb"] * 2**20 / mem["routes"]
-        traced = child("traced", ns)
-        per_traced = traced["held"] / traced["routes"]
-        emit(f"cache: bytes per route, {mem['routes']} routes",
-             {"median_s": mem["ready_s"], "peak_rss_kb": mem["growth_mb"] * 1024},
-             note=f"(peak RSS column: the growth) RSS {per:.0f} bytes/route, tracemalloc "
-                  f"{per_traced:.0f} bytes/route; goal <= 250: "
-                  f"{'met' if per <= 250 else 'MISSED'}")
-        for where, size in traced["top"]:
-            print(f"# {size:7.1f} bytes/route  {where}", file=sys.stderr)
-        comp = child("complete", ns)
-        emit(f"cache: completion p99 with {total} routes",
-             {"median_s": comp["p99"], "peak_rss_kb": 0},
-             note=f"p99 of {comp['n']} requests (this row's time); max "
-                  f"{comp['max'] * 1e3:.2f} ms; goal <= 10 ms: "
-                  f"{'met' if comp['p99'] <= 0.010 else 'MISSED'}")
-        batch = write_batch(os.path.join("/tmp", f"{ns}.storm"), [
-            f"route add 11.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 dev va"
-            for i in range(STORM)])
-        try:
-            live = child("burst", ns, batch, "live", str(STORM))
-        finally:
-            os.unlink(batch)
-        emit(f"cache: {total} routes, live during a {STORM}-route ip -batch",
-             {"median_s": live["seconds"], "peak_rss_kb": live["peak_kb"]},
-             note=f"{live['rate']:.0f} events/s; resyncs={live['resyncs']} (goal 0); "
-                  f"complete={live['ok']}")
+        if "ready" in PARTS:
+            big_ready(ns)
+        if "memory" in PARTS:
+            big_memory(ns)
+        if "complete" in PARTS:
+            comp = child("complete", ns)
+            emit(f"cache: completion p99 with {total} routes",
+                 {"median_s": comp["p99"], "peak_rss_kb": 0},
+                 note=f"p99 of {comp['n']} requests (this row's time); max "
+                      f"{comp['max'] * 1e3:.2f} ms; goal <= 10 ms: "
+                      f"{'met' if comp['p99'] <= 0.010 else 'MISSED'}")
+        if "storm" in PARTS:
+            big_storm(ns, total)
+
+
+def big_ready(ns: str) -> None:
+    ready = timed_process(python_argv(
+        f"from nlshell.engine.cache import Cache\nCache(netns={ns!r}).close()"),
+        runs=min(RUNS, 3), warmup=0)
+    ip4 = timed_process(["ip", "-n", ns, "-j", "route", "show", "table", "all"],
+                        runs=min(RUNS, 3), warmup=0)
+    ip6 = timed_process(["ip", "-n", ns, "-j", "-6", "route", "show", "table", "all"],
+                        runs=min(RUNS, 3), warmup=0)
+    both = {**ip4, "median_s": ip4["median_s"] + ip6["median_s"]}
+    ratio = ready["median_s"] / both["median_s"]
+    emit(f"cache: ready with {V4} IPv4 + {V6} IPv6 routes vs ip -j (-4 and -6) route "
+         f"show table all", ready, both,
+         note=f"{ratio:.2f}x; goal <= 5x: {'met' if ratio <= 5 else 'MISSED'}")
+
+
+def big_memory(ns: str) -> None:
+    mem = child("memory", ns)
+    per = mem["growth_mb"] * 2**20 / mem["routes"]
+    traced = child("traced", ns)
+    per_traced = traced["held"] / traced["routes"]
+    emit(f"cache: bytes per route, {mem['routes']} routes",
+         {"median_s": mem["ready_s"], "peak_rss_kb": mem["growth_mb"] * 1024},
+         note=f"(peak RSS column: the growth) RSS {per:.0f} bytes/route, tracemalloc "
+              f"{per_traced:.0f} bytes/route; goal <= 250: "
+              f"{'met' if per <= 250 else 'MISSED'}")
+    for where, size in traced["top"]:
+        print(f"# {size:7.1f} bytes/route  {where}")
+
+
+def big_storm(ns: str, total: int) -> None:
+    batch = write_batch(os.path.join("/tmp", f"{ns}.storm"), [
+        f"route add 11.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}/32 dev va"
+        for i in range(STORM)])
+    try:
+        live = child("burst", ns, batch, "live", str(STORM))
+    finally:
+        os.unlink(batch)
+    emit(f"cache: {total} routes, live during a {STORM}-route ip -batch",
+         {"median_s": live["seconds"], "peak_rss_kb": live["peak_kb"]},
+         note=f"{live['rate']:.0f} events/s; resyncs={live['resyncs']} (goal 0), "
+              f"re-dumps={live['redumps']}; complete={live['ok']}")
 
 
 CHILDREN = {"memory": child_memory, "traced": child_traced, "complete": child_complete,
