@@ -150,3 +150,26 @@ def test_kernel_error_on_a_templated_line_names_it(vns: str) -> None:
     assert code == 2 and err == "b:4322: RTNETLINK answers: File exists\n", err
     got = {d for d in iporacle.route_dsts(vns) if d.startswith("10.63.")}
     assert len(got) == 4321
+
+
+def test_a_failure_in_the_chunk_sent_by_the_thread_stops_the_batch_there(vns: str) -> None:
+    # line 2000 fails in the first chunk (sent while chunk two is read): the lines after
+    # it are undone or never sent, and only that line is reported
+    lines = [f"route add 10.64.{i >> 8}.{i & 255}/32 dev v0" for i in range(9000)]
+    lines[1999] = "route add 10.64.0.5/32 dev v0"
+    code, _out, err = nlrun.nl_batch(vns, "\n".join(lines) + "\n")
+    assert code == 2 and err == "b:2000: RTNETLINK answers: File exists\n", err
+    got = {d for d in iporacle.route_dsts(vns) if d.startswith("10.64.")}
+    assert len(got) == 1999
+
+
+def test_force_reports_every_failure_in_line_order_across_chunks(vns: str) -> None:
+    lines = [f"route add 10.65.{i >> 8}.{i & 255}/32 dev v0" for i in range(9000)]
+    bad = [1999, 5000, 8999]
+    for n in bad:
+        lines[n] = "route add 10.65.0.5/32 dev v0"
+    code, _out, err = nlrun.nl_batch(vns, "\n".join(lines) + "\n", force=True)
+    assert code == 2
+    assert err == "".join(f"b:{n + 1}: RTNETLINK answers: File exists\n" for n in bad), err
+    got = {d for d in iporacle.route_dsts(vns) if d.startswith("10.65.")}
+    assert len(got) == 9000 - len(bad)
