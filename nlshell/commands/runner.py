@@ -423,7 +423,6 @@ class Runner:
             pending.clear()
         return self.status
 
-
     def _learn(self, templates: Any, line: Line, inv: Any, builder: Any, items: list) -> None:
         """Queue a templated command's line, built now, and learn its shape's template
         (a line whose builder fails is queued as usual: the flush reports it in order)."""
