@@ -177,7 +177,7 @@ def make_context(st: dict):
 
     flags = dict(st["flags"])
     family = flags.pop("family", None)
-    fields = Options.__dataclass_fields__
+    fields = Options.FIELDS
     opts = Options(**{k: v for k, v in flags.items() if k in fields},
                    family=FAMILY.convert(family) if family else None,
                    color=color_default(sys.stdout, st["color"]))

@@ -8,17 +8,18 @@ write with ``ctx.out`` / ``ctx.emit``.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import sys
-from collections import OrderedDict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import IO, Any
 
+from nlshell.commands.record import EqRecord, Record
 from nlshell.commands.render.safe import printable_text, quoted  # noqa: F401 (commands import them here)
 from nlshell.engine.names import index_of
+
+# typing, collections and contextlib cost start-up time: only type checkers read them here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 # exit codes, as ip's (measured side by side with ip 6.1: see the README's "Exit status")
 EXIT_OK = 0
@@ -64,39 +65,54 @@ def _entry_refused(name: str, exc: OSError) -> CommandError:
     return CommandError(_cannot_enter(name, exc))
 
 
-@dataclass
-class Options:
-    """Output and behaviour options (from the command line or a leading option in the REPL)."""
+class Options(EqRecord):
+    """Output and behaviour options (from the command line or a leading option in the REPL).
 
-    json: bool = False
-    pretty: bool = False
-    brief: bool = False
-    stats: int = 0
-    details: bool = False
-    family: int | None = None  # AF_INET / AF_INET6 / None
-    color: bool = False
-    force: bool = False
-    check: bool = False  # parse only, apply nothing
-    timestamp: bool = False
-    table_format: str = "simple"  # human tables; the shell's config file may choose another
-    # ip's text output and the options that shape it (issue 12)
-    output: str = "table"  # 'table' (nlshell's human tables) or 'ip' (ip's own text)
-    oneline: bool = False  # -o: one record per line, '\\' for the line breaks
-    human: bool = False  # -h: sizes and rates with K/M/G suffixes
-    iec: bool = False  # -iec: with -h, powers of 1024 (Ki, Mi)
-    tshort: bool = False  # -ts: short timestamps
-    resolve: bool = False  # -r: addresses as DNS names
-    numeric: bool = False  # -N: numbers instead of names (protocols, scopes, tables)
-    all_ns: bool = False  # -a: every namespace (netns exec/delete)
-    echo: bool = False  # -echo: print what the kernel made
-    loops: int = 10  # -l: flush rounds
-    rcvbuf: int = 0  # -rc: socket receive buffer (0: the engine's default)
-    extra: dict = field(default_factory=dict)
+    ``table_format``: "simple" for the human tables; the shell's config file may choose
+    another. ``output``, ``oneline``...``tshort``: ip's text output and the options that
+    shape it (issue 12). A plain class (start-up time, see record.py): its fields are
+    ``FIELDS``, given by keyword."""
+
+    FIELDS = ("json", "pretty", "brief", "stats", "details", "family", "color", "force",
+              "check", "timestamp", "table_format", "output", "oneline", "human", "iec",
+              "tshort", "resolve", "numeric", "all_ns", "echo", "loops", "rcvbuf", "extra")
+
+    def __init__(self, *, json: bool = False, pretty: bool = False, brief: bool = False,
+                 stats: int = 0, details: bool = False, family: int | None = None,
+                 color: bool = False, force: bool = False, check: bool = False,
+                 timestamp: bool = False, table_format: str = "simple", output: str = "table",
+                 oneline: bool = False, human: bool = False, iec: bool = False,
+                 tshort: bool = False, resolve: bool = False, numeric: bool = False,
+                 all_ns: bool = False, echo: bool = False, loops: int = 10, rcvbuf: int = 0,
+                 extra: dict | None = None) -> None:
+        self.json = json
+        self.pretty = pretty
+        self.brief = brief
+        self.stats = stats
+        self.details = details
+        self.family = family  # AF_INET / AF_INET6 / None
+        self.color = color
+        self.force = force
+        self.check = check  # parse only, apply nothing
+        self.timestamp = timestamp
+        self.table_format = table_format
+        self.output = output  # 'table' (nlshell's human tables) or 'ip' (ip's own text)
+        self.oneline = oneline  # -o: one record per line, '\\' for the line breaks
+        self.human = human  # -h: sizes and rates with K/M/G suffixes
+        self.iec = iec  # -iec: with -h, powers of 1024 (Ki, Mi)
+        self.tshort = tshort  # -ts: short timestamps
+        self.resolve = resolve  # -r: addresses as DNS names
+        self.numeric = numeric  # -N: numbers instead of names (protocols, scopes, tables)
+        self.all_ns = all_ns  # -a: every namespace (netns exec/delete)
+        self.echo = echo  # -echo: print what the kernel made
+        self.loops = loops  # -l: flush rounds
+        self.rcvbuf = rcvbuf  # -rc: socket receive buffer (0: the engine's default)
+        self.extra = {} if extra is None else extra
 
     def with_family(self, family: int | None) -> Options:
         if family is None:
             return self
-        clone = Options(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        clone = Options(**self.fields())
         clone.family = family
         return clone
 
@@ -114,13 +130,15 @@ def removed_message(name: str) -> str:
     return f"namespace {quoted(name)} was removed; cd / or cd NAME"
 
 
-@dataclass
-class _Opened:
+class _Opened(Record):
     """What is open in one namespace: its identity when opened, its IPRoute and Cache."""
 
-    key: tuple[int, int] | None  # nsfs (st_dev, st_ino); None for the start namespace
-    ipr: Any = None
-    cache: Any = None
+    FIELDS = ("key", "ipr", "cache")
+
+    def __init__(self, key: tuple[int, int] | None, ipr: Any = None, cache: Any = None) -> None:
+        self.key = key  # nsfs (st_dev, st_ino); None for the start namespace
+        self.ipr = ipr
+        self.cache = cache
 
     def close(self) -> None:
         ipr, cache, self.ipr, self.cache = self.ipr, self.cache, None, None
@@ -128,6 +146,33 @@ class _Opened:
             ipr.close()
         if cache is not None:
             cache.close()
+
+
+class _NsFd:
+    """``with _NsFd(name) as fd``: an fd of the named namespace, closed on the way out; the
+    namespace's errors are `CommandError`s naming it (a class, not contextlib: start-up)."""
+
+    def __init__(self, name: str) -> None:
+        from nlshell.engine import netns
+
+        self.name = name
+        try:
+            netns.validate_name(name)
+            self.fd = netns.open_ns_fd(name)
+        except FileNotFoundError:
+            raise CommandError(f"network namespace {quoted(name)} does not exist") from None
+        except (ValueError, TypeError) as exc:
+            raise CommandError(str(exc)) from None
+        except OSError as exc:  # EPERM, EACCES (another user namespace's), ELOOP...
+            raise _entry_refused(name, exc) from None
+
+    def __enter__(self) -> int:
+        return self.fd
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        os.close(self.fd)
+        if isinstance(exc, OSError):  # setns refused (EPERM without CAP_SYS_ADMIN), or the like
+            raise _entry_refused(self.name, exc) from None
 
 
 class Context:
@@ -146,7 +191,7 @@ class Context:
         self.opts = opts or Options()
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self._open_ns: OrderedDict[str, _Opened] = OrderedDict()  # least recent first
+        self._open_ns: dict[str, _Opened] = {}  # least recent first
         self._removed: set[str] = set()  # entered, then removed under us (until cd)
         self._checked: str | None = None  # the namespace checked for this command
         self.current = ROOT
@@ -239,7 +284,7 @@ class Context:
         one used) when it is not."""
         opened = self._open_ns.get(name)
         if opened is not None:
-            self._open_ns.move_to_end(name)
+            self._open_ns[name] = self._open_ns.pop(name)  # now the most recent
             return opened
         if name == ROOT:
             from nlshell.engine.iproute import IPRoute
@@ -260,25 +305,8 @@ class Context:
         engine's default)."""
         return {"rcvbuf": self.opts.rcvbuf} if self.opts.rcvbuf else {}
 
-    @contextlib.contextmanager
-    def _ns_fd(self, name: str) -> Iterator[int]:
-        from nlshell.engine import netns
-
-        try:
-            netns.validate_name(name)
-            fd = netns.open_ns_fd(name)
-        except FileNotFoundError:
-            raise CommandError(f"network namespace {quoted(name)} does not exist") from None
-        except (ValueError, TypeError) as exc:
-            raise CommandError(str(exc)) from None
-        except OSError as exc:  # EPERM, EACCES (another user namespace's), ELOOP...
-            raise _entry_refused(name, exc) from None
-        try:
-            yield fd
-        except OSError as exc:  # setns refused (EPERM without CAP_SYS_ADMIN), or the like
-            raise _entry_refused(name, exc) from None
-        finally:
-            os.close(fd)
+    def _ns_fd(self, name: str) -> _NsFd:
+        return _NsFd(name)
 
     def _evict(self) -> None:
         """Close the least recently entered namespaces beyond MAX_OPEN."""

@@ -88,11 +88,15 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field
-from typing import Any
 
+from nlshell.commands.record import Record, ValueRecord
 from nlshell.commands.slots import STRING, Slot, choice
+
+# typing and collections.abc cost start-up time: only type checkers read them here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from typing import Any
 
 # The declaration modules REGISTRY loads on first use (one place to add a new object).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -211,17 +215,31 @@ class WordTable:
 
 # -- words and parameters -----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Word:
-    """An object or verb word."""
+# The declaration classes below are plain classes (`Record`), not dataclasses: see
+# nlshell/commands/record.py. Their __init__ signatures are those of the dataclasses they
+# were: the positional fields first, the keyword-only ones after ``*``.
 
-    name: str
-    help: str = ""
-    aliases: tuple[str, ...] = ()
-    shortcuts: tuple[str, ...] = ()
+class Word(ValueRecord):
+    """An object or verb word (compared and hashed by value, read-only)."""
+
+    FIELDS = ("name", "help", "aliases", "shortcuts")
+    __slots__ = FIELDS
+
+    def __init__(self, name: str, help: str = "", aliases: tuple[str, ...] = (),
+                 shortcuts: tuple[str, ...] = ()) -> None:
+        setter = object.__setattr__
+        setter(self, "name", name)
+        setter(self, "help", help)
+        setter(self, "aliases", aliases)
+        setter(self, "shortcuts", shortcuts)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a Word")
+
+    __delattr__ = __setattr__  # type: ignore[assignment]
 
 
-class Param:
+class Param(Record):
     """Base of the parameter declarations."""
 
     key: str
@@ -235,53 +253,55 @@ class Param:
         return iter(())
 
 
-@dataclass(eq=False)
 class Keyword(Param):
     """Base of the params introduced by a keyword (`Kw`, `Flag`, `Switch`, `Group`): the
     word, its key, aliases and shortcuts, set up once here."""
 
-    word: str
-    _: KW_ONLY
-    key: str = ""
-    aliases: Sequence[str] = ()
-    shortcuts: Sequence[str] = ()
+    FIELDS: tuple[str, ...] = ("word", "key", "aliases", "shortcuts")
 
-    def __post_init__(self) -> None:
-        self.key = self.key or _keyof(self.word)
-        self.aliases, self.shortcuts = _names(self.aliases), _names(self.shortcuts)
+    def __init__(self, word: str, *, key: str = "", aliases: Sequence[str] = (),
+                 shortcuts: Sequence[str] = ()) -> None:
+        self.word = word
+        self.key = key or _keyof(word)
+        self.aliases, self.shortcuts = _names(aliases), _names(shortcuts)
 
     def keywords(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], str]]:
         yield (self.word, *self.aliases), tuple(self.shortcuts), self.word
 
 
-@dataclass(eq=False)
 class Kw(Keyword):
     """``word VALUE``: a keyword followed by one typed value."""
 
-    slot: Slot
-    help: str = ""
-    _: KW_ONLY
-    required: bool = False
-    repeat: bool = False
-    bare: Any = NOTHING  # value used when the keyword is given without one
-    metavar: str = ""
-    source: str | None = None
+    FIELDS = (*Keyword.FIELDS, "slot", "help", "required", "repeat", "bare", "metavar",
+              "source")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.metavar = self.metavar or self.slot.name
+    def __init__(self, word: str, slot: Slot, help: str = "", *, key: str = "",
+                 aliases: Sequence[str] = (), shortcuts: Sequence[str] = (),
+                 required: bool = False, repeat: bool = False, bare: Any = NOTHING,
+                 metavar: str = "", source: str | None = None) -> None:
+        super().__init__(word, key=key, aliases=aliases, shortcuts=shortcuts)
+        self.slot = slot
+        self.help = help
+        self.required = required
+        self.repeat = repeat
+        self.bare = bare  # value used when the keyword is given without one
+        self.metavar = metavar or slot.name
+        self.source = source
 
 
-@dataclass(eq=False)
 class Flag(Keyword):
     """A bare keyword: ``onlink`` -> ``values['onlink'] = True`` (or `value`)."""
 
-    help: str = ""
-    _: KW_ONLY
-    value: Any = True
+    FIELDS = (*Keyword.FIELDS, "help", "value")
+
+    def __init__(self, word: str, help: str = "", *, key: str = "",
+                 aliases: Sequence[str] = (), shortcuts: Sequence[str] = (),
+                 value: Any = True) -> None:
+        super().__init__(word, key=key, aliases=aliases, shortcuts=shortcuts)
+        self.help = help
+        self.value = value
 
 
-@dataclass(eq=False)
 class OneOf(Param):
     """One keyword out of a set: ``OneOf('state', {'up': help, 'down': help})``.
 
@@ -289,20 +309,21 @@ class OneOf(Param):
     ``shortcuts={'u': 'up'}`` adds exact spellings.
     """
 
-    key: str
-    words: Mapping[str, str]
-    help: str = ""
-    _: KW_ONLY
-    values: Mapping[str, Any] | None = None
-    shortcuts: Mapping[str, str] = field(default_factory=dict)
-    required: bool = False
-    metavar: str = ""
+    FIELDS = ("key", "words", "help", "values", "shortcuts", "required", "metavar")
 
-    def __post_init__(self) -> None:
-        if not self.words:
-            raise GrammarError(f"OneOf {self.key!r} has no words")
-        self.words = dict(self.words)
-        self.metavar = self.metavar or "|".join(self.words)
+    def __init__(self, key: str, words: Mapping[str, str], help: str = "", *,
+                 values: Mapping[str, Any] | None = None,
+                 shortcuts: Mapping[str, str] | None = None, required: bool = False,
+                 metavar: str = "") -> None:
+        if not words:
+            raise GrammarError(f"OneOf {key!r} has no words")
+        self.key = key
+        self.words = dict(words)
+        self.help = help
+        self.values = values
+        self.shortcuts = {} if shortcuts is None else shortcuts
+        self.required = required
+        self.metavar = metavar or "|".join(self.words)
 
     def value_of(self, word: str) -> Any:
         return (self.values or {}).get(word, word)
@@ -313,7 +334,6 @@ class OneOf(Param):
             yield (word,), short, word
 
 
-@dataclass(eq=False)
 class Pos(Param):
     """A positional value, filled in declaration order by words that are not keywords.
 
@@ -321,19 +341,19 @@ class Pos(Param):
     followed by another one is only taken when the word fits it exactly.
     """
 
-    key: str
-    slot: Slot
-    help: str = ""
-    _: KW_ONLY
-    keyword: str | Sequence[str] = ()
-    required: bool = True
-    repeat: bool = False
-    metavar: str = ""
-    source: str | None = None
+    FIELDS = ("key", "slot", "help", "keyword", "required", "repeat", "metavar", "source")
 
-    def __post_init__(self) -> None:
-        self.keyword = _names(self.keyword)
-        self.metavar = self.metavar or self.slot.name
+    def __init__(self, key: str, slot: Slot, help: str = "", *,
+                 keyword: str | Sequence[str] = (), required: bool = True,
+                 repeat: bool = False, metavar: str = "", source: str | None = None) -> None:
+        self.key = key
+        self.slot = slot
+        self.help = help
+        self.keyword = _names(keyword)
+        self.required = required
+        self.repeat = repeat
+        self.metavar = metavar or slot.name
+        self.source = source
 
     @property
     def word(self) -> str:
@@ -344,35 +364,33 @@ class Pos(Param):
             yield tuple(self.keyword), (), self.keyword[0]
 
 
-@dataclass(eq=False)
 class Rest(Param):
     """All remaining words, verbatim, as a list of str (must be the last positional).
 
     With ``slot=S.COMMAND`` the completer and lexer treat the words as a nested command line.
     """
 
-    key: str
-    help: str = ""
-    _: KW_ONLY
-    slot: Slot = STRING
-    required: bool = False
-    metavar: str = ""
+    FIELDS = ("key", "help", "slot", "required", "metavar")
 
-    def __post_init__(self) -> None:
-        self.metavar = self.metavar or self.slot.name
+    def __init__(self, key: str, help: str = "", *, slot: Slot = STRING,
+                 required: bool = False, metavar: str = "") -> None:
+        self.key = key
+        self.help = help
+        self.slot = slot
+        self.required = required
+        self.metavar = metavar or slot.name
         self.repeat = False
-        self.source = self.slot.source
+        self.source = slot.source
 
 
-@dataclass(eq=False)
-class Branch:
+class Branch(Record):
     """The parameters a `Switch` choice adds."""
 
-    help: str = ""
-    params: Sequence[Param] = ()
+    FIELDS = ("help", "params")
 
-    def __post_init__(self) -> None:
-        self.params = tuple(self.params)
+    def __init__(self, help: str = "", params: Sequence[Param] = ()) -> None:
+        self.help = help
+        self.params = tuple(params)
         self._scope: Scope | None = None
 
     @property
@@ -382,46 +400,46 @@ class Branch:
         return self._scope
 
 
-@dataclass(eq=False)
 class Switch(Keyword):
     """``word CHOICE`` where each choice may add its own parameters (`Branch`)."""
 
-    help: str
-    branches: Mapping[str, Branch | str]
-    _: KW_ONLY
-    required: bool = False
-    metavar: str = ""
-    abbrev: bool = True
+    FIELDS = (*Keyword.FIELDS, "help", "branches", "required", "metavar", "abbrev")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def __init__(self, word: str, help: str, branches: Mapping[str, Branch | str], *,
+                 key: str = "", aliases: Sequence[str] = (), shortcuts: Sequence[str] = (),
+                 required: bool = False, metavar: str = "", abbrev: bool = True) -> None:
+        super().__init__(word, key=key, aliases=aliases, shortcuts=shortcuts)
+        self.help = help
         self.branches = {name: b if isinstance(b, Branch) else Branch(b)
-                         for name, b in self.branches.items()}
-        self.metavar = self.metavar or self.word.upper()
+                         for name, b in branches.items()}
+        self.required = required
+        self.metavar = metavar or word.upper()
+        self.abbrev = abbrev
         self.slot = choice(self.metavar, {n: b.help for n, b in self.branches.items()},
-                           label=self.word, abbrev=self.abbrev)
+                           label=word, abbrev=abbrev)
         self.source: str | None = None
         self.bare = NOTHING
 
 
-@dataclass(eq=False)
 class Group(Keyword):
     """``word`` followed by its own parameters -> a dict (a list of dicts if `repeat`)."""
 
-    help: str
-    params: Sequence[Param]
-    _: KW_ONLY
-    required: bool = False
-    repeat: bool = False
-    metavar: str = ""
-    conflicts: Sequence[Sequence[str]] = ()
-    check: Callable[[dict[str, Any]], str | None] | None = None
+    FIELDS = (*Keyword.FIELDS, "help", "params", "required", "repeat", "metavar",
+              "conflicts", "check")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.params = tuple(self.params)
-        self.metavar = self.metavar or self.word.upper()
-        self.conflicts = tuple(tuple(c) for c in self.conflicts)
+    def __init__(self, word: str, help: str, params: Sequence[Param], *, key: str = "",
+                 aliases: Sequence[str] = (), shortcuts: Sequence[str] = (),
+                 required: bool = False, repeat: bool = False, metavar: str = "",
+                 conflicts: Sequence[Sequence[str]] = (),
+                 check: Callable[[dict[str, Any]], str | None] | None = None) -> None:
+        super().__init__(word, key=key, aliases=aliases, shortcuts=shortcuts)
+        self.help = help
+        self.params = tuple(params)
+        self.required = required
+        self.repeat = repeat
+        self.metavar = metavar or word.upper()
+        self.conflicts = tuple(tuple(c) for c in conflicts)
+        self.check = check
         self._scope: Scope | None = None
 
     @property

@@ -18,11 +18,6 @@ How a word after the verb is read (ip's rules, made predictable):
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
-
 from nlshell.commands.grammar import (
     NOTHING,
     REGISTRY,
@@ -40,8 +35,15 @@ from nlshell.commands.grammar import (
     WordTable,
 )
 from nlshell.commands.options import GlobalOption, OptionError, check_value, lookup_option
+from nlshell.commands.record import EqRecord, tuple_record
 from nlshell.commands.render.safe import ECHO_LIMIT
 from nlshell.commands.slots import FAMILY, NETNS, STRING, Slot, SlotError, choice, number
+
+# typing, collections.abc and re cost start-up time: none of them is imported here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 # exit codes as ip's (the numbers are nlshell.commands.context's EXIT_USAGE / EXIT_LOOKUP;
 # not imported from there: the parser stays free of the context's imports)
@@ -71,24 +73,26 @@ class ParseError(ValueError):
         return self.message
 
 
-class Token(NamedTuple):
-    """One word: its text (quotes removed) and its columns in the line (end exclusive)."""
+class Token(tuple_record("Token", ("text", "start", "end", "open_quote"), ("",))):
+    """One word: its text (quotes removed) and its columns in the line (end exclusive);
+    ``open_quote``: the quote still open at the end of a partial line."""
 
-    text: str
-    start: int
-    end: int
-    open_quote: str = ""  # the quote still open at the end of a partial line
+    __slots__ = ()
 
 
-@dataclass
-class Invocation:
+class Invocation(EqRecord):
     """A parsed command line."""
 
-    command: Command
-    values: dict[str, Any]
-    family: int | None = None  # AF_INET / AF_INET6 / AF_PACKET from -4 / -6 / -0
-    words: list[str] = field(default_factory=list)
-    options: dict[str, Any] = field(default_factory=dict)  # json, stats, details, brief, netns...
+    FIELDS = ("command", "values", "family", "words", "options")
+
+    def __init__(self, command: Command, values: dict[str, Any], family: int | None = None,
+                 words: list[str] | None = None, options: dict[str, Any] | None = None) -> None:
+        self.command = command
+        self.values = values
+        self.family = family  # AF_INET / AF_INET6 / AF_PACKET from -4 / -6 / -0
+        self.words = [] if words is None else words
+        # json, stats, details, brief, netns...
+        self.options = {} if options is None else options
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -101,15 +105,14 @@ _SPACE = frozenset(" \t\n\r\f\v")
 _DQ_ESCAPES = frozenset('"\\$`')
 
 
-_QUOTING = re.compile(r"[\"'\\]").search
-_WORD = re.compile(r"[^ \t\n\r\f\v]+").finditer  # a run of anything but _SPACE
+_TO_BLANK = str.maketrans("\t\n\r\f\v", "     ")  # every _SPACE character -> " "
 
 
 def tokenize(line: str, *, partial: bool = False) -> list[Token]:
     """Split a line into `Token`s. An unterminated quote raises `ParseError` at the quote's
     column, unless `partial` (a line still being typed): then the last token is returned open."""
-    if _QUOTING(line) is None:  # no quotes, no backslashes: words are runs of non-space
-        return [Token(m.group(), m.start(), m.end()) for m in _WORD(line)]
+    if '"' not in line and "'" not in line and "\\" not in line:
+        return _plain_tokens(line)  # no quotes, no backslashes: words are runs of non-space
     tokens: list[Token] = []
     i, n = 0, len(line)
     while i < n:
@@ -155,17 +158,28 @@ def tokenize(line: str, *, partial: bool = False) -> list[Token]:
     return tokens
 
 
+def _plain_tokens(line: str) -> list[Token]:
+    """The runs of non-_SPACE characters of `line` with their columns (str.split with no
+    argument would also split at Unicode spaces, which _SPACE does not hold)."""
+    tokens, pos = [], 0
+    for word in line.translate(_TO_BLANK).split(" "):
+        if word:
+            tokens.append(Token(word, pos, pos + len(word)))
+        pos += len(word) + 1
+    return tokens
+
+
 def split_words(line: str) -> list[str]:
     """The words of a line (quotes removed); `ParseError` on an unterminated quote."""
     return [t.text for t in tokenize(line)]
 
 
-_SAFE = re.compile(r"[A-Za-z0-9@%+=:,./_-]+")
+_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-"
 
 
 def quote_word(word: str) -> str:
     """`word` as it must be typed to come back as one word (single-quoted when needed)."""
-    if _SAFE.fullmatch(word):
+    if word and not word.strip(_SAFE):  # every character is a safe one
         return word
     return "'" + word.replace("'", "'\\''") + "'"
 

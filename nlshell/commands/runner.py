@@ -25,9 +25,6 @@ from __future__ import annotations
 
 import errno
 import gc
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import IO, Any
 
 from nlshell.commands.context import (
     DEVICE_MISSING_WORDS,
@@ -41,6 +38,13 @@ from nlshell.commands.context import (
     kernel_message,
     quoted,
 )
+from nlshell.commands.record import EqRecord
+
+# typing and collections.abc cost start-up time: only type checkers read them here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import IO, Any
 
 BULK_LIMIT = 4096  # pipelined requests per flush
 
@@ -85,15 +89,17 @@ class ExitShell(Exception):  # noqa: N818 - a signal, not an error
     """Raised by `exit`/`quit`."""
 
 
-@dataclass
-class Line:
+class Line(EqRecord):
     """One logical command line of a batch (continuations joined). ``error``: why it
     cannot be run (too long), reported as ``FILE:LINE: error``."""
 
-    text: str
-    number: int  # the line number where it starts
-    source: str
-    error: str = ""
+    FIELDS = ("text", "number", "source", "error")
+
+    def __init__(self, text: str, number: int, source: str, error: str = "") -> None:
+        self.text = text
+        self.number = number  # the line number where it starts
+        self.source = source
+        self.error = error
 
 
 LINE_LIMIT = 64 * 1024  # characters in a batch line (continuations joined): memory stays flat
@@ -250,7 +256,7 @@ class Runner:
         if inv.family is not None or opts:
             from nlshell.commands.context import Options
 
-            fields = ctx.opts.__dataclass_fields__
+            fields = ctx.opts.FIELDS
             clone = Options(**{k: getattr(ctx.opts, k) for k in fields})
             if inv.family is not None:
                 clone.family = inv.family

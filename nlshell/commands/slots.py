@@ -43,15 +43,23 @@ This module is pure (standard library only) and cheap to import.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+# collections.abc's Mapping itself, from the module the interpreter has always loaded
+# (`collections.abc` would import all of `collections`); _socket: `socket` imports enum
+from _collections_abc import Mapping
+from _socket import AF_INET6 as _SOCK_AF_INET6
+from _socket import inet_ntop, inet_pton
 
+from nlshell.commands.record import Record, tuple_record
 from nlshell.engine.codec.constants import AF_INET, AF_INET6, AF_PACKET
 from nlshell.engine.names import IFINDEX_MAX
 from nlshell.engine.names import index_of as _index_of
 from nlshell.engine.nsenter import name_problem
+
+# typing and collections.abc cost start-up time: only type checkers read them here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
 FOREVER = 0xFFFFFFFF  # the kernel's "infinite lifetime"
 U32_MAX = 0xFFFFFFFF
@@ -76,22 +84,34 @@ def kind_of(name: str) -> str:
     return _KINDS.get(name, "word")
 
 
-@dataclass(frozen=True, eq=False)
-class Slot:
-    """One value type. Build new ones with `number`, `choice`, `prefix` or `Slot.with_words`."""
+class Slot(Record):
+    """One value type. Build new ones with `number`, `choice`, `prefix` or `Slot.with_words`.
+    Read-only once made (a plain class, not a dataclass: start-up time, see record.py)."""
 
-    name: str
-    label: str
-    parse: Callable[[str], Any] | None = None
-    words: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
-    abbrev: bool = False  # literal words may be abbreviated to a unique prefix
-    source: str | None = None
-    kind: str = "word"
-    example: str = ""
-    must_exist: bool = False  # the lexer may mark values the provider does not know
+    FIELDS = ("name", "label", "parse", "words", "abbrev", "source", "kind", "example",
+              "must_exist")
 
-    def __post_init__(self) -> None:
-        _KINDS.setdefault(self.name, self.kind)
+    def __init__(self, name: str, label: str, parse: Callable[[str], Any] | None = None,
+                 words: Mapping[str, tuple[Any, str]] | None = None, abbrev: bool = False,
+                 source: str | None = None, kind: str = "word", example: str = "",
+                 must_exist: bool = False) -> None:
+        setter = object.__setattr__
+        setter(self, "name", name)
+        setter(self, "label", label)
+        setter(self, "parse", parse)
+        setter(self, "words", {} if words is None else words)
+        setter(self, "abbrev", abbrev)  # literal words may be abbreviated to a unique prefix
+        setter(self, "source", source)
+        setter(self, "kind", kind)
+        setter(self, "example", example)
+        # the lexer may mark values the provider does not know
+        setter(self, "must_exist", must_exist)
+        _KINDS.setdefault(name, kind)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of a Slot")
+
+    __delattr__ = __setattr__  # type: ignore[assignment]
 
     @property
     def is_choice(self) -> bool:
@@ -137,7 +157,7 @@ class Slot:
         """A copy that also accepts literal words: ``{word: help}`` or ``{word: (value, help)}``."""
         merged = dict(self.words)
         merged.update(_word_table(words))
-        return replace(self, words=merged, name=name or self.name, label=label or self.label, **changes)
+        return self.replace(words=merged, name=name or self.name, label=label or self.label, **changes)
 
 
 def _word_table(words: Mapping[str, Any] | Iterable[str]) -> dict[str, tuple[Any, str]]:
@@ -215,7 +235,7 @@ def _ipv6(text: str) -> str:
     if not text.isascii():
         raise ValueError("not an IPv6 address")
     try:
-        return socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, text))
+        return inet_ntop(_SOCK_AF_INET6, inet_pton(_SOCK_AF_INET6, text))
     except OSError:
         raise ValueError("not an IPv6 address") from None
 
@@ -230,13 +250,12 @@ def parse_addr(text: str) -> str:
     return _ipv6(text) if ":" in text else _ipv4(text)
 
 
-class Prefix(NamedTuple):
-    """A parsed PREFIX: ``Prefix('192.0.2.0', 24, AF_INET, None)`` or ``Prefix(None, None, None, 'default')``."""
+class Prefix(tuple_record("Prefix", ("address", "length", "family", "special"), (None,))):
+    """A parsed PREFIX: ``Prefix('192.0.2.0', 24, AF_INET, None)`` or ``Prefix(None, None, None, 'default')``.
 
-    address: str | None
-    length: int | None
-    family: int | None
-    special: str | None = None
+    address: str | None; length: int | None; family: int | None; special: str | None."""
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         if self.special:
@@ -372,7 +391,7 @@ def prefix(specials: Iterable[str] = ("default",), *, name: str = "PREFIX",
 IFNAME = Slot("IFNAME", "interface name", _parse_ifname, source="links", kind="ifname",
               example="e.g. eth0", must_exist=True)
 IFNAME_OR_INDEX = IFNAME
-NEW_IFNAME = replace(IFNAME, source=None, must_exist=False, example="e.g. veth0")
+NEW_IFNAME = IFNAME.replace( source=None, must_exist=False, example="e.g. veth0")
 IFINDEX = Slot("IFINDEX", "interface index", _parse_ifindex,
                source="ifindex", kind="ifindex", example="e.g. 3")
 PREFIX = prefix(("default",))
@@ -384,7 +403,7 @@ HWADDR = Slot("HWADDR", "hardware address", lambda t: _parse_lladdr(t, None), ki
               example="e.g. 02:00:00:00:00:01")
 NETNS = Slot("NETNS", "namespace name", _parse_netns, source="netns", kind="netns",
              example="e.g. sandbox", must_exist=True)
-NEW_NETNS = replace(NETNS, source=None, must_exist=False)
+NEW_NETNS = NETNS.replace( source=None, must_exist=False)
 NUMBER = number()
 STRING = Slot("STRING", "text", str, kind="string", example="text")
 ALIAS = Slot("STRING", "alias", _parse_alias, kind="string", example="text")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import fields
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,7 +35,7 @@ class BackgroundMonitor:
 
         opts = ctx.opts
         # a copy: the shell's options go on changing while this runs
-        snapshot = type(opts)(**{f.name: getattr(opts, f.name) for f in fields(opts)})
+        snapshot = type(opts)(**opts.fields())
         self.netns = ctx.netns
         self.describe = " ".join(inv.words) if getattr(inv, "words", None) else "monitor"
         self._write = write

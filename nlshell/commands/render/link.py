@@ -7,15 +7,18 @@ no linkmode/ifalias/af_spec, statistics after the addresses, no link/ether line 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
-
+from nlshell.commands.record import EqRecord
 from nlshell.engine.codec.constants import IFF_POINTOPOINT, IFF_UP, RTM_DELLINK, RTM_NEWLINK
 from nlshell.engine.names import index_of
 
 from . import names as N
 from .kinds import info_data
+
+# typing and collections.abc cost start-up time: only type checkers read them here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 _EVENTS = ("NONE", "REBOOT", "FEATURE CHANGE", "BONDING FAILOVER", "NOTIFY PEERS",
            "RESEND IGMP", "BONDING OPTION")
@@ -206,20 +209,24 @@ def link_json(msgs: Iterable[Any], ctx: Any) -> list[dict[str, Any]]:
 # --- selection ---------------------------------------------------------------------
 
 
-@dataclass
-class LinkQuery:
+class LinkQuery(EqRecord):
     """ip's `link show` selectors: ``dev X``, ``up``, ``type KIND`` (``KIND_slave`` for
     ports), ``master X`` (``nomaster=True`` for links without one), ``group G``.
 
     Devices are indexes or names (names are looked up in the `RenderContext`).
     """
 
-    dev: int | str | None = None
-    up: bool = False
-    type: str | None = None
-    master: int | str | None = None
-    nomaster: bool = False
-    group: int | str | None = None
+    FIELDS = ("dev", "up", "type", "master", "nomaster", "group")
+
+    def __init__(self, dev: int | str | None = None, up: bool = False,
+                 type: str | None = None, master: int | str | None = None,
+                 nomaster: bool = False, group: int | str | None = None) -> None:
+        self.dev = dev
+        self.up = up
+        self.type = type
+        self.master = master
+        self.nomaster = nomaster
+        self.group = group
 
     def select(self, msgs: Iterable[Any], ctx: Any = None) -> list[Any]:
         dev = _index(self.dev, ctx, "dev")

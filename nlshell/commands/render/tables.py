@@ -7,10 +7,7 @@ is drawn, never when this module is imported (start-up time of `nlshell -c`).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Collection, Iterable
-from operator import itemgetter
-from typing import Any
+from _operator import itemgetter  # the C module (start-up time)
 
 # (each object's JSON renderer is imported by its table function: `link show` loads no
 # route, rule or neighbour renderer)
@@ -19,8 +16,15 @@ from nlshell.engine.codec.constants import RTM_DELLINK, RTM_NEWLINK
 from . import colors as C
 from .safe import printable
 
-Row = dict[str, Any]
-Cell = Callable[[Row, bool], str]  # (json row, colour on) -> text
+# typing and collections.abc cost start-up time: only type checkers read them here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Iterable
+    from typing import Any
+
+    Row = dict[str, Any]
+    Cell = Callable[[Row, bool], str]  # (json row, colour on) -> text
+
 TABLEFMT = "simple"
 
 
@@ -42,9 +46,6 @@ def _field(key: str, code: str | None = None) -> Cell:
     return lambda r, on: C.paint(_text(r.get(key)), code, on)
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
 def draw(rows: list[list[str]], headers: list[str], *, fmt: str = TABLEFMT) -> str:
     """Rows of text cells -> a table; columns empty in every row are dropped."""
     if not rows:
@@ -60,8 +61,10 @@ def draw(rows: list[list[str]], headers: list[str], *, fmt: str = TABLEFMT) -> s
 
 
 def _width(text: str) -> int:
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
+    if "\x1b" in text:  # colour codes take no room (re only then: start-up time)
+        import re
+
+        text = re.sub(r"\x1b\[[0-9;]*m", "", text)
     return max(len(line) for line in text.split("\n"))
 
 
