@@ -16,10 +16,13 @@ Exit status, as ip's: 0 ok, 255 a syntax or usage error (a bad option or -n valu
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from nlshell import __version__
 from nlshell.commands.render.safe import quoted
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _USAGE_HEAD = """\
 usage: nlshell [OPTIONS]                      interactive shell (on a terminal)

@@ -35,9 +35,9 @@ come back as typed); tests/test_fastparse.py checks it against the slots.
 
 from __future__ import annotations
 
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import operator
 import re
-import socket
 from collections.abc import Callable
 from typing import Any
 

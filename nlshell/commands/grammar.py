@@ -87,7 +87,7 @@ declaration module can stay import-cheap: import the engine and output code insi
 from __future__ import annotations
 
 import importlib
-import threading
+from _thread import RLock  # not threading: it imports functools (start-up time)
 
 from nlshell.commands.record import Record, ValueRecord
 from nlshell.commands.slots import STRING, Slot, choice
@@ -599,7 +599,7 @@ class Registry:
         self._table = WordTable()
         self._loaded = not self.modules
         self._loading = False
-        self._lock = threading.RLock()
+        self._lock = RLock()
         # name -> (aliases, shortcuts, module); its own word table matches object words
         # without importing anything (targets are the names, in index order)
         self._index = {name: (aliases, shortcuts, module)

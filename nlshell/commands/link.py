@@ -10,12 +10,14 @@ tun/tap devices are not made over rtnetlink (the kernel refuses): `tuntap.create
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
 from nlshell.engine.codec import constants as C
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 H = "nlshell.commands.link:"
 

@@ -22,25 +22,38 @@ This module is data and small pure functions only: it imports nothing but the qu
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
+from nlshell.commands.record import tuple_record
 from nlshell.commands.render.safe import quoted
 
+TYPE_CHECKING = False  # typing costs start-up time: only type checkers read it here
+if TYPE_CHECKING:
+    from typing import Any
 
-class GlobalOption(NamedTuple):
-    name: str                   # canonical spelling: '-json'
-    spellings: tuple[str, ...]  # other spellings matched in full: ('-j', '--json')
-    key: str                    # the Options field (or settings key) it sets: 'json'
-    value: Any = True           # what a flag stores; -4/-6/-0: the family word (as -f takes)
-    takes: str = ""             # name of the value that follows ('NETNS'), '' for a flag
-    help: str = ""
-    where: str = "line"         # 'line': also at the start of a command line; 'cli': argv only
-    unsupported: str = ""       # why it is refused (ip has it, nlshell does not)
-    value_optional: bool = False  # --color [WHEN]: the value may be left out
-    # long names any prefix of which selects this row (ip's matches()); None: the name
-    # itself; (): written in full only
-    prefixes: tuple[str, ...] | None = None
-    also: tuple[tuple[str, Any], ...] = ()  # other settings it makes (-tshort: timestamp)
+
+# The fields of one option row, with their defaults from `value` on (a NamedTuple, made
+# by `tuple_record`: typing costs start-up time):
+#   name            canonical spelling: '-json'
+#   spellings       other spellings matched in full: ('-j', '--json')
+#   key             the Options field (or settings key) it sets: 'json'
+#   value           what a flag stores; -4/-6/-0: the family word (as -f takes)  [True]
+#   takes           name of the value that follows ('NETNS'), '' for a flag  [""]
+#   help            [""]
+#   where           'line': also at the start of a command line; 'cli': argv only  ["line"]
+#   unsupported     why it is refused (ip has it, nlshell does not)  [""]
+#   value_optional  --color [WHEN]: the value may be left out  [False]
+#   prefixes        long names any prefix of which selects this row (ip's matches());
+#                   None: the name itself; (): written in full only  [None]
+#   also            other settings it makes (-tshort: timestamp)  [()]
+_ROW = tuple_record("GlobalOption", ("name", "spellings", "key", "value", "takes", "help",
+                                     "where", "unsupported", "value_optional", "prefixes",
+                                     "also"),
+                    (True, "", "", "line", "", False, None, ()))
+
+
+class GlobalOption(_ROW):
+    """One global option (a row of `OPTIONS`); its fields are listed above."""
+
+    __slots__ = ()
 
     @property
     def all_spellings(self) -> tuple[str, ...]:

@@ -6,10 +6,12 @@ namespace ``cd`` entered.
 
 from __future__ import annotations
 
-from typing import Any
-
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Kw, Pos, Rest
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 H = "nlshell.commands.shellwords:"
 

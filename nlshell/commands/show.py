@@ -8,8 +8,11 @@ Imports stay inside the functions: the command modules' declarations stay cheap.
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 FLUSH_ROUNDS = 10  # as ip: give up when entries keep coming back
 _GONE = (errno.ESRCH, errno.ENOENT)  # an entry deleted meanwhile: not an error

@@ -15,8 +15,6 @@ import errno
 import os
 import struct
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from . import requests as R
 from .codec import constants as C
@@ -24,6 +22,11 @@ from .codec.message import Message, encode, parse
 from .errors import DumpInterrupted, NetlinkError
 from .requests.route_defaults import LIBRARY_FACE
 from .socket import NetlinkSocket
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any
 
 _ENODEV = errno.ENODEV
 _ENOENT = errno.ENOENT

@@ -32,11 +32,9 @@ Standard library only: libc's unshare/mount/umount2 through ctypes (setns is in
 
 from __future__ import annotations
 
+import _thread  # not threading, functools, typing: start-up time (see nsenter)
 import errno
-import functools
 import os
-import threading
-from typing import Any
 
 from .codec import constants as C
 from .errors import NetlinkError
@@ -56,7 +54,12 @@ from .nsenter import enter as _enter
 from .nsenter import in_new_thread as _in_new_thread
 from .nsenter import not_found as _not_found
 from .nsenter import nsfs_dev as _nsfs_dev
+from .nsenter import once as _once
 from .nsenter import sys_setns as _sys_setns
+
+TYPE_CHECKING = False  # typing costs start-up time: only type checkers read it here
+if TYPE_CHECKING:
+    from typing import Any
 
 MS_BIND = 0x1000
 MS_REC = 0x4000
@@ -70,7 +73,7 @@ class NamespaceExists(FileExistsError):
 
 # --- libc -----------------------------------------------------------------------------------
 
-@functools.cache
+@_once
 def _libc() -> Any:
     import ctypes
 
@@ -122,7 +125,7 @@ def _ns_key(ns: NsSpec) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-@functools.cache
+@_once
 def _have_thread_self() -> bool:
     return os.path.exists('/proc/thread-self')  # Linux >= 3.17
 
@@ -131,7 +134,7 @@ def _own_ns_path() -> str:
     """The calling thread's net namespace file (``/proc/self`` would be the main thread's)."""
     if _have_thread_self():
         return '/proc/thread-self/ns/net'
-    return f'/proc/self/task/{threading.get_native_id()}/ns/net'
+    return f'/proc/self/task/{_thread.get_native_id()}/ns/net'
 
 
 def current_ns_inode() -> int:
@@ -162,7 +165,7 @@ def setns(ns: NsSpec, flags: int = 0) -> None:
         os.close(fd)
 
 
-_saved = threading.local()
+_saved = _thread._local()
 
 
 def pushns(ns: NsSpec | None = None) -> None:

@@ -13,12 +13,16 @@ re-exports the public names here. Standard library only: libc's setns through ct
 
 from __future__ import annotations
 
+import _thread  # not threading: that imports functools and collections (start-up time)
 import errno
-import functools
 import os
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar('T')
 
 NETNS_RUN_DIR = '/run/netns'
 
@@ -26,7 +30,6 @@ CLONE_NEWNET = 0x40000000
 NAME_MAX = 255
 NS_GET_NSTYPE = 0xb703  # ioctl, Linux >= 4.11: which kind of namespace an nsfs fd is
 
-T = TypeVar('T')
 NsSpec = str | int  # a name in NETNS_RUN_DIR, an absolute path, or an open fd
 
 
@@ -34,9 +37,23 @@ class NamespaceNotFound(FileNotFoundError):
     """A network namespace (name, path or process) that does not exist."""
 
 
+def once(fn: Callable[[], T]) -> Callable[[], T]:
+    """``functools.cache`` for a function of no arguments (functools is not imported at
+    start-up): the first call's result, kept."""
+    kept: list[Any] = []
+
+    def first_result() -> T:
+        if not kept:
+            kept.append(fn())
+        return kept[0]
+
+    first_result.__name__, first_result.__doc__ = fn.__name__, fn.__doc__
+    return first_result
+
+
 # --- libc -----------------------------------------------------------------------------------
 
-@functools.cache
+@once
 def libc() -> Any:
     """libc through ctypes, with setns typed; ``netns`` adds the calls it needs.
 
@@ -136,7 +153,7 @@ def open_ns_fd(ns: NsSpec) -> int:
     return fd
 
 
-@functools.cache
+@once
 def nsfs_dev() -> int:
     """The device all nsfs files share (a bind-mounted namespace file shows it)."""
     return os.stat('/proc/self/ns/net').st_dev
@@ -173,6 +190,10 @@ def in_new_thread(fd: int | None, ns: object, fn: Callable[..., T], *args: Any,
     joining, it must not close an fd number the thread has yet to use.
     """
     box: dict[str, Any] = {}
+    # the thread is started with _thread (threading costs start-up time); this lock,
+    # held until the worker ends, is how the caller waits for it (a join)
+    done = _thread.allocate_lock()
+    done.acquire()
 
     def worker() -> None:
         try:
@@ -184,15 +205,17 @@ def in_new_thread(fd: int | None, ns: object, fn: Callable[..., T], *args: Any,
             box['result'] = fn(*args, **kwargs)
         except BaseException as e:  # handed to the caller, whatever it is
             box['error'] = e
+        finally:
+            done.release()
 
-    thread = threading.Thread(target=worker, name='nlshell-netns', daemon=True)
     try:
-        thread.start()
+        _thread.start_new_thread(worker, ())
     except BaseException:
         if fd is not None:
             os.close(fd)
         raise
-    thread.join()
+    with done:  # the worker has ended
+        pass
     if 'error' in box:
         raise box.pop('error')
     return box['result']

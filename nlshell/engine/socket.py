@@ -19,16 +19,16 @@ replies find room.
 
 from __future__ import annotations
 
+# _socket, _thread and _collections are the C modules under socket, threading and
+# collections: those import enum, functools and more (start-up time of `nlshell -c`)
+import _socket as socket
 import errno
 import gc
 import select
-import socket
 import struct
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Any
+from _collections import deque
+from _thread import RLock
 
 from .codec import constants as C
 from .codec.dump import dump_views, lean_parse, one_message
@@ -37,6 +37,12 @@ from .codec.message import ErrorMessage, Message, encode, parse
 from .codec.runs import skim
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
 from .nsenter import run_in_netns
+
+# typing and collections.abc cost start-up time: only type checkers read them here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
 RECV_SIZE = 1 << 18  # larger than any datagram the kernel builds for us
 DUMP_RETRIES = 8
@@ -126,7 +132,7 @@ class NetlinkSocket:
             raise
         self.pid = sock.getsockname()[0]
         self._seq = 0
-        self._lock = threading.RLock()
+        self._lock = RLock()
         self._events: deque[Message] = deque()
         self._buf = bytearray(RECV_SIZE)
         self._view = memoryview(self._buf)

@@ -48,7 +48,10 @@ Where ip prints an empty ``{}`` for a link or address a selector dropped (``addr
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXPORTS = {
     "RenderContext": "context",

@@ -8,12 +8,16 @@ for kinds whose output depends on several attributes at once. Kinds without an e
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from nlshell.engine.codec.constants import MACVLAN_MODES
 
-Fmt = Callable[[Any, Any], Any]  # (value, ctx) -> JSON value
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Fmt = Callable[[Any, Any], Any]  # (value, ctx) -> JSON value
+    Rows = list[tuple[str, str, Fmt]]
+
 
 
 def _hex(v: int, ctx: Any = None) -> str:
@@ -67,8 +71,6 @@ def _fwd_mask_str(mask: int) -> str:
     parts = [_FWD_MASK_NAMES.get(i, f"0x{1 << i:x}") for i in range(16) if mask >> i & 1]
     return ",".join(parts) or "0x0"
 
-
-Rows = list[tuple[str, str, Fmt]]
 
 BRIDGE: Rows = [
     ("FORWARD_DELAY", "forward_delay", _int), ("HELLO_TIME", "hello_time", _int),

@@ -14,10 +14,13 @@ word when it is neither a known name nor a number in range.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from functools import lru_cache
 
 from nlshell.engine.codec import constants as C
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
 CONF_DIRS = ("/etc/iproute2", "/usr/share/iproute2", "/usr/lib/iproute2")
 
@@ -47,6 +50,27 @@ _WITH_DIR = ("rt_tables", "rt_protos")  # these also read NAME.d/*.conf
 _MAX_ID = {"rt_tables": 0xFFFFFFFF, "group": 0x7FFFFFFF}  # others: 0..255
 
 _cache: dict[str, tuple[dict[int, str], dict[str, int]]] = {}
+
+
+def _memo(fn: Callable[..., str]) -> Callable[..., str]:
+    """``functools.lru_cache(maxsize=1024)`` without importing functools (start-up time):
+    results kept by arguments, all forgotten when 1024 are kept; ``cache_clear()``."""
+    memo: dict[Any, str] = {}
+
+    def cached(*args: Any, **kwargs: Any) -> str:
+        key = (args, tuple(kwargs.items())) if kwargs else args
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        if len(memo) >= 1024:
+            memo.clear()
+        value = memo[key] = fn(*args, **kwargs)
+        return value
+
+    cached.cache_clear = memo.clear  # type: ignore[attr-defined]
+    cached.__name__, cached.__doc__ = fn.__name__, fn.__doc__
+    return cached
 
 
 def _parse_db(path: str, limit: int) -> list[tuple[int, str]]:
@@ -138,7 +162,7 @@ def _a2n(db: str, word: str | int, what: str, limit: int) -> int:
     return num
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def table_name(num: int, numeric: bool = False) -> str:
     return _n2a("rt_tables", num, numeric)
 
@@ -148,7 +172,7 @@ def table_id(word: str | int) -> int:
     return _a2n("rt_tables", word, "table", 0xFFFFFFFF)
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def proto_name(num: int, numeric: bool = False) -> str:
     return _n2a("rt_protos", num, numeric)
 
@@ -157,7 +181,7 @@ def proto_id(word: str | int) -> int:
     return _a2n("rt_protos", word, "protocol", 255)
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def scope_name(num: int, numeric: bool = False) -> str:
     return _n2a("rt_scopes", num, numeric)
 
@@ -166,12 +190,12 @@ def scope_id(word: str | int) -> int:
     return _a2n("rt_scopes", word, "scope", 255)
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def realm_name(num: int, numeric: bool = False) -> str:
     return _n2a("rt_realms", num, numeric)
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def group_name(num: int, numeric: bool = False) -> str:
     if not numeric and num == 0 and 0 not in _table("group")[0]:
         return "default"  # ip's own name for group 0 when the file does not name it
@@ -184,7 +208,7 @@ def group_id(word: str | int) -> int:
     return _a2n("group", word, "group", 0x7FFFFFFF)
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def dsfield_name(num: int, numeric: bool = False) -> str:
     """TOS / DS field: a name from rt_dsfield, else 0x-hex (ip's rtnl_dsfield_n2a)."""
     if not numeric:
@@ -202,7 +226,7 @@ RTN_NAMES = {0: "none", 1: "unicast", 2: "local", 3: "broadcast", 4: "anycast",
 _RTN_IDS = {v: k for k, v in RTN_NAMES.items()}
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def rtn_type_name(num: int, numeric: bool = False) -> str:
     if numeric:
         return str(num)
@@ -321,7 +345,7 @@ ARPHRD_TUNNEL4 = (768, 776, 778)  # link addresses printed as IPv4 (ipip, sit, g
 ARPHRD_TUNNEL6 = (769, 823)  # ... as IPv6
 
 
-@lru_cache(maxsize=1024)
+@_memo
 def ll_type_name(num: int, numeric: bool = False) -> str:
     name = None if numeric else LL_TYPES.get(num)
     return name if name is not None else f"[{num}]"

@@ -9,9 +9,9 @@ a 100,000-route table: one attribute walk per message, no per-field lookups.
 
 from __future__ import annotations
 
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import json
 import os
-import socket
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any

@@ -7,7 +7,7 @@ rates in bits per second, bursts in bytes, as the text shows them.
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 from collections.abc import Iterable
 from typing import Any
 

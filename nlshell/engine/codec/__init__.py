@@ -7,7 +7,10 @@ importing ``nlshell.engine.codec.constants`` costs only the constants.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 _EXPORTS = {
     "AttrSet": "views", "StructView": "views", "Table": "views",

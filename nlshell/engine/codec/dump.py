@@ -16,16 +16,18 @@ Decoding errors are the codec's ``DecodeError``, raised at the same moments.
 
 from __future__ import annotations
 
-import functools
-import socket
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import struct
-from typing import Any
 
 from . import constants as C
 from . import layout, nla
 from .errors import DecodeError
 from .message import MESSAGE_TYPES, PSEUDO_FIELDS, SCHEMAS, Message, parse
 from .views import AttrSet
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 _NLH = struct.Struct("=IHHII")
 _unpack_nlh = _NLH.unpack_from
@@ -42,7 +44,7 @@ _INT_FORMATS = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q", "s8": "=b", "
                 "s32": "=i", "s64": "=q", "be16": ">H", "be32": ">I", "be64": ">Q"}
 _DIRECT = {kind: (struct.calcsize(fmt), struct.Struct(fmt).unpack_from)
            for kind, fmt in _INT_FORMATS.items()}
-_IP_TEXT = {4: socket.inet_ntoa, 16: functools.partial(socket.inet_ntop, socket.AF_INET6)}
+_IP_TEXT = {4: socket.inet_ntoa, 16: lambda raw: socket.inet_ntop(socket.AF_INET6, raw)}
 
 
 def _fast_entry(row: Any, a: int, b: int) -> tuple:

@@ -18,14 +18,19 @@ are rarely alike: they get a layout that is used once and not kept.
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import struct
-from collections.abc import Callable
-from operator import itemgetter
-from typing import Any
+from _operator import itemgetter  # the C module (start-up time)
 
 from .constants import NLA_TYPE_MASK
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Reader = Callable[[Any, Any, int], Any]  # (owner view, buffer, payload start) -> value
 
 _unpack_hh = struct.Struct("=HH").unpack_from
 
@@ -173,7 +178,6 @@ def first_span(index: dict, atype: int) -> tuple[int, int] | None:
 
 # --- the whole message at once -------------------------------------------------------------
 
-Reader = Callable[[Any, Any, int], Any]  # (owner view, buffer, payload start) -> value
 
 
 def _reader(row: Any, a: int, b: int) -> Reader:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno as _errno
 import os
 import struct
-from typing import Any
 
 from . import addr, brvlan, layout, link, neigh, nexthop, nsid, route, rule, stats, tc
 from .constants import (
@@ -18,6 +17,10 @@ from .constants import (
 )
 from .errors import DecodeError
 from .views import StructSpec, StructView, Table
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 NLMSGHDR = struct.Struct("=IHHII")
 _unpack_nlh = NLMSGHDR.unpack_from

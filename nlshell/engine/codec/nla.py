@@ -7,20 +7,24 @@ only DecodeError; encoders raise ValueError naming what they could not encode.
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import struct
-from collections.abc import Callable
-from typing import Any
 
 from .constants import NLA_TYPE_MASK, OPERSTATES
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Decoder = Callable[[Any, int, int], Any]
+    Encoder = Callable[[Any], bytes]
 
 _HH = struct.Struct("=HH")
 _unpack_hh = _HH.unpack_from
 _pack_hh = _HH.pack
 
-Decoder = Callable[[Any, int, int], Any]
-Encoder = Callable[[Any], bytes]
 
 
 def walk(buf: bytes, off: int, end: int) -> dict[int, Any]:

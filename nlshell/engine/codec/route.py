@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import struct
 
 from .constants import RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE

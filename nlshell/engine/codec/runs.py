@@ -19,14 +19,17 @@ request's reply) ends the skim: the socket deals with it.
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import struct
-from typing import Any
 
 from . import constants as C
 from . import layout
 from .dump import LEAN_CLASSES, lean_view, one_message
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 _unpack_nlh = struct.Struct("=IHHII").unpack_from
 _DATA = 16

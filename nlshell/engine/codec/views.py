@@ -9,12 +9,15 @@ an attribute only when asked for it; walking the block happens once, on first ac
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
-from typing import Any
 
 from . import nla
 from .constants import NLA_F_NESTED
 from .errors import DecodeError
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 MAX_DEPTH = 12  # nesting deeper than any real message; stops hostile recursion
 

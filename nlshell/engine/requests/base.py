@@ -8,11 +8,14 @@ a pipelined bulk. Unknown keywords and bad values raise ValueError naming them.
 
 from __future__ import annotations
 
-import socket
-from typing import Any
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 
 from ..codec import constants as C
 from ..names import decimal_of
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 F_CREATE = C.NLM_F_CREATE | C.NLM_F_EXCL
 F_REPLACE = C.NLM_F_CREATE | C.NLM_F_REPLACE

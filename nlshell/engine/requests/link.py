@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..codec import constants as C
 from ..codec import link as link_tables
 from .base import Request, check_left, take, uint, verb_of
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from typing import Any
 
 # kind -> its IFLA_INFO_DATA table: keyword 'vxlan_id' is that table's 'vxlan_id' row
 _KIND_TABLES = {

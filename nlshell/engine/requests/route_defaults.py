@@ -20,8 +20,6 @@ translators (``route_request``, ``fast_route``), not a second table.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ..codec import constants as C
 
 # route type -> (table, IPv4 scope) when they differ from (main, global)
@@ -37,11 +35,22 @@ DEL_SCOPE = C.RT_SCOPE_NOWHERE  # a delete without a scope matches any
 ADD_TYPE = C.RTN_UNICAST
 
 
-class Face(NamedTuple):
-    """What differs between the command language's defaults and the library's."""
+class Face(tuple):
+    """What differs between the command language's defaults and the library's: a pair
+    (a NamedTuple, written by hand: typing costs start-up time)."""
 
-    proto: int  # the protocol of an added route without one
-    direct_link_scope: bool  # a route onto its device is scope link (ip), else global
+    __slots__ = ()
+
+    def __new__(cls, proto: int, direct_link_scope: bool) -> Face:
+        return tuple.__new__(cls, (proto, direct_link_scope))
+
+    # the protocol of an added route without one
+    proto = property(lambda self: self[0])
+    # a route onto its device is scope link (ip), else global
+    direct_link_scope = property(lambda self: self[1])
+
+    def __repr__(self) -> str:
+        return f"Face(proto={self[0]!r}, direct_link_scope={self[1]!r})"
 
 
 IP_FACE = Face(ADD_PROTO, True)

@@ -9,7 +9,7 @@ route table by name; ip's defaults from `route_defaults`.
 
 from __future__ import annotations
 
-import socket
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import struct
 from typing import Any
 

@@ -25,10 +25,10 @@ Nothing here does I/O except reading the kernel's packet scheduler clock once
 
 from __future__ import annotations
 
+import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import functools
 import ipaddress
 import re
-import socket
 from typing import Any
 
 from ..codec import constants as C
