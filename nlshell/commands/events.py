@@ -16,11 +16,13 @@ the event type and what went wrong (``Formatted.error``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
-
+from nlshell.commands.record import EqRecord
 from nlshell.engine.codec import constants as C
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
 
 # message type -> (object, deleted); the object names are the monitor command's words
 MSG_OBJECT: dict[int, tuple[str, bool]] = {
@@ -45,18 +47,21 @@ NL = "\\"  # ip -o's line join
 _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x09}
 
 
-@dataclass
-class Formatted:
+class Formatted(EqRecord):
     """One event, ready to print: ``text`` (ip's words, ``Deleted `` in front of removals)
     and ``entry`` (the ip -j dict, for -j). ``dev`` / ``table`` feed the panes' filters."""
 
-    obj: str
-    deleted: bool
-    text: str
-    entry: dict[str, Any]
-    dev: str | None = None
-    table: int | None = None
-    error: bool = False
+    FIELDS = ("obj", "deleted", "text", "entry", "dev", "table", "error")
+
+    def __init__(self, obj: str, deleted: bool, text: str, entry: dict[str, Any],
+                 dev: str | None = None, table: int | None = None, error: bool = False) -> None:
+        self.obj = obj
+        self.deleted = deleted
+        self.text = text
+        self.entry = entry
+        self.dev = dev
+        self.table = table
+        self.error = error
 
     @property
     def label(self) -> str:

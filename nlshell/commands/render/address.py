@@ -7,10 +7,7 @@ kernel sends shorter link messages, and ip prints what it gets).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
-
+from nlshell.commands.record import EqRecord
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec.constants import (
     IFA_F_DEPRECATED,
@@ -23,6 +20,11 @@ from nlshell.engine.codec.constants import (
 
 from . import names as N
 from .link import IFF_UP, LinkQuery, _index, _stats, link_entry
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 INFINITY = INFINITY_LIFE_TIME
 
@@ -94,21 +96,27 @@ def addr_info(m: Any, ctx: Any = None) -> dict[str, Any]:
 # --- selection ---------------------------------------------------------------------
 
 
-@dataclass
-class AddressQuery:
+class AddressQuery(EqRecord):
     """ip's `addr show` selectors: ``dev X``, ``scope S|all``, ``up``, ``label GLOB``,
     ``to PREFIX``, address family (-4/-6), and the link selectors ``master``/``type``/
     ``group`` (see `LinkQuery`)."""
 
-    dev: int | str | None = None
-    scope: int | str | None = None
-    up: bool = False
-    family: int | str | None = None
-    label: str | None = None
-    to: Any = None
-    master: int | str | None = None
-    type: str | None = None
-    group: int | str | None = None
+    FIELDS = ("dev", "scope", "up", "family", "label", "to", "master", "type", "group")
+
+    def __init__(self, dev: int | str | None = None, scope: int | str | None = None,
+                 up: bool = False, family: int | str | None = None, label: str | None = None,
+                 to: Any = None, master: int | str | None = None, type: str | None = None,
+                 group: int | str | None = None) -> None:
+        self.dev = dev
+        self.scope = scope
+        self.up = up
+        self.family = family
+        self.label = label
+        self.to = to
+        self.master = master
+        self.type = type
+        self.group = group
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self.family = N.family_id(self.family)

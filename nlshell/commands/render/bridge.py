@@ -4,12 +4,14 @@ lines (what nlshell prints without -j)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from nlshell.engine.codec import constants as C
 
 from . import names as N
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 # fdb flags in the order bridge(8) prints them: (NTF_* bit, name)
 _FDB_FLAGS = ((C.NTF_SELF, "self"), (C.NTF_ROUTER, "router"),

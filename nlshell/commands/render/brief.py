@@ -6,14 +6,16 @@ One line per object; with ``color=True`` the same ANSI codes in the same places 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from typing import Any
-
 from . import colors as C
 from .address import AddressQuery, address_json
 from .link import link_entry
 from .neighbour import neighbour_json
 from .safe import printable
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+    from typing import Any
 
 
 def _name(entry: dict[str, Any]) -> str:

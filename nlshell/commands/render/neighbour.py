@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from typing import Any
 
+from nlshell.commands.record import EqRecord
 from nlshell.engine.codec.constants import (
     NTF_EXT_LEARNED,
     NTF_EXT_MANAGED,
@@ -21,6 +19,11 @@ from nlshell.engine.codec.constants import (
 from . import names as N
 from .address import _in, _network
 from .link import _index
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+    from typing import Any
 
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _HEADER = ("family", "ifindex", "state", "flags", "ndm_type")
@@ -78,19 +81,24 @@ def neighbour_json(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = ()
             if m.type in (RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH)]
 
 
-@dataclass
-class NeighbourQuery:
+class NeighbourQuery(EqRecord):
     """ip's `neigh show` selectors: ``dev X``, ``nud STATE`` (one word or a list of them,
     ``'all'`` for every state; NOARP entries are hidden by default), ``proxy``,
     ``to PREFIX``, ``family``. ``flush=True`` uses flush's default (not PERMANENT/NOARP).
     """
 
-    dev: int | str | None = None
-    nud: Any = None
-    family: int | str | None = None
-    to: Any = None
-    proxy: bool = False
-    flush: bool = False
+    FIELDS = ("dev", "nud", "family", "to", "proxy", "flush")
+
+    def __init__(self, dev: int | str | None = None, nud: Any = None,
+                 family: int | str | None = None, to: Any = None, proxy: bool = False,
+                 flush: bool = False) -> None:
+        self.dev = dev
+        self.nud = nud
+        self.family = family
+        self.to = to
+        self.proxy = proxy
+        self.flush = flush
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self.family = N.family_id(self.family)

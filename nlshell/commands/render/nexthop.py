@@ -6,13 +6,15 @@ ip leaves out ``encap`` details here too: an encapsulated nexthop shows its othe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from nlshell.engine.codec.constants import RTM_DELNEXTHOP, RTM_NEWNEXTHOP, USER_HZ
 
 from . import names as N
 from .route import rt_flags
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 _RES_ARGS = (("NHA_RES_GROUP_BUCKETS", "buckets", 1),
              ("NHA_RES_GROUP_IDLE_TIMER", "idle_timer", USER_HZ),

@@ -12,10 +12,8 @@ from __future__ import annotations
 import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import json
 import os
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
+from nlshell.commands.record import EqRecord
 from nlshell.engine.codec import constants as C
 from nlshell.engine.codec.constants import (
     RTAX_FEATURE_ECN,
@@ -29,6 +27,11 @@ from nlshell.engine.codec.constants import (
 
 from . import names as N
 from .link import _index
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+    from typing import Any
 
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -530,15 +533,17 @@ def _addr_int(addr: str | None) -> int | None:
     return int.from_bytes(raw, "big")
 
 
-@dataclass
-class _Pfx:
+class _Pfx(EqRecord):
     """A selector prefix: address as an integer and ip's bit length (the host length
     when none was typed). ``net`` None is `default`/`all`: any family, length 0."""
 
-    net: int | None
-    bits: int
-    family: int
-    host_bits: int = 32
+    FIELDS = ("net", "bits", "family", "host_bits")
+
+    def __init__(self, net: int | None, bits: int, family: int, host_bits: int = 32) -> None:
+        self.net = net
+        self.bits = bits
+        self.family = family
+        self.host_bits = host_bits
 
     def _same(self, addr: str | None, bits: int) -> bool:
         """Are the first `bits` bits of `addr` those of this prefix?"""
@@ -587,8 +592,7 @@ def _pfx(prefix: Any, family: int, word: str) -> _Pfx:
     return _Pfx(int(net.network_address), net.prefixlen, fam, net.max_prefixlen)
 
 
-@dataclass
-class RouteQuery:
+class RouteQuery(EqRecord):
     """ip's `route show` selectors.
 
     ``table``: a number or name, ``'all'``, or ``'cache'`` (cloned routes); the main table
@@ -599,21 +603,31 @@ class RouteQuery:
     ``src``: an address (or prefix) of the gateway / preferred source. ``metric``, ``tos``.
     """
 
-    table: int | str | None = None
-    family: int | str | None = None
-    dev: int | str | None = None
-    iif: int | str | None = None
-    proto: int | str | None = None
-    scope: int | str | None = None
-    type: int | str | None = None
-    metric: int | None = None
-    tos: int | None = None
-    root: Any = None
-    match: Any = None
-    exact: Any = None
-    via: Any = None
-    src: Any = None
-    hidden: frozenset[str] = field(init=False, default=frozenset())
+    FIELDS = ("table", "family", "dev", "iif", "proto", "scope", "type", "metric", "tos", "root",
+              "match", "exact", "via", "src")
+
+    def __init__(self, table: int | str | None = None, family: int | str | None = None,
+                 dev: int | str | None = None, iif: int | str | None = None,
+                 proto: int | str | None = None, scope: int | str | None = None,
+                 type: int | str | None = None, metric: int | None = None, tos: int | None = None,
+                 root: Any = None, match: Any = None, exact: Any = None, via: Any = None,
+                 src: Any = None) -> None:
+        self.table = table
+        self.family = family
+        self.dev = dev
+        self.iif = iif
+        self.proto = proto
+        self.scope = scope
+        self.type = type
+        self.metric = metric
+        self.tos = tos
+        self.root = root
+        self.match = match
+        self.exact = exact
+        self.via = via
+        self.src = src
+        self.hidden = frozenset()
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self._cloned = False

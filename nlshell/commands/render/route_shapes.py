@@ -17,13 +17,15 @@ by route: never a wrong line, only a slower one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from typing import Any
-
 from nlshell.engine.codec.constants import RTM_NEWROUTE
 
 from . import names as N
 from .route import _prefix_text, route_entry
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+    from typing import Any
 
 # fields a run may vary in and stay on the template path -> the entry key they make
 _KEY_OF = {"RTA_DST": "dst", "dst_len": "dst", "RTA_GATEWAY": "gateway", "RTA_OIF": "dev",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
-
+from nlshell.commands.record import EqRecord
 from nlshell.engine.codec.constants import (
     FIB_RULE_IIF_DETACHED,
     FIB_RULE_INVERT,
@@ -22,6 +19,11 @@ from nlshell.engine.codec.constants import (
 
 from . import names as N
 from .route import _pfx
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 _HEADER = ("family", "dst_len", "src_len", "tos", "table", "action", "flags")
 
@@ -134,21 +136,27 @@ def rule_json(msgs: Iterable[Any], ctx: Any) -> list[dict[str, Any]]:
     return [rule_entry(m, ctx) for m in msgs if m.type in (RTM_NEWRULE, RTM_DELRULE)]
 
 
-@dataclass
-class RuleQuery:
+class RuleQuery(EqRecord):
     """ip's `rule show` selectors: ``family`` (IPv4 when none is given, as ip),
     ``pref N``, ``table T``, ``not``, ``from PREFIX``, ``to PREFIX``, ``iif``/``oif NAME``,
     ``fwmark N``."""
 
-    family: int | str | None = None
-    pref: int | None = None
-    table: int | str | None = None
-    not_: bool = False
-    src: Any = None
-    dst: Any = None
-    iif: str | None = None
-    oif: str | None = None
-    fwmark: int | None = None
+    FIELDS = ("family", "pref", "table", "not_", "src", "dst", "iif", "oif", "fwmark")
+
+    def __init__(self, family: int | str | None = None, pref: int | None = None,
+                 table: int | str | None = None, not_: bool = False, src: Any = None,
+                 dst: Any = None, iif: str | None = None, oif: str | None = None,
+                 fwmark: int | None = None) -> None:
+        self.family = family
+        self.pref = pref
+        self.table = table
+        self.not_ = not_
+        self.src = src
+        self.dst = dst
+        self.iif = iif
+        self.oif = oif
+        self.fwmark = fwmark
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         self._family = N.family_id(self.family) or N.AF_INET

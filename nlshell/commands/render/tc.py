@@ -8,13 +8,16 @@ rates in bits per second, bursts in bytes, as the text shows them.
 from __future__ import annotations
 
 import _socket as socket  # the C module: socket.py imports enum (start-up time)
-from collections.abc import Iterable
-from typing import Any
 
 from nlshell.engine.codec.constants import TC_ACT_NAMES, TC_H_INGRESS, TC_H_ROOT
 from nlshell.engine.requests.tc import handle_text, ticks_bytes
 
 from .safe import printable
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 _PROTOCOLS = {0x0003: "all", 0x0800: "ip", 0x86DD: "ipv6", 0x8100: "802.1Q"}
 

@@ -1,0 +1,72 @@
+"""Start-up (issue 13): what `nlshell -c 'link show'` imports, run through the `nlshell`
+script itself (scripts/nlshell, what pip installs) in a child process. The standard library
+modules below cost milliseconds each at start-up; the command path must not need them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import nlrun, testns
+
+pytestmark = testns.requires_root
+
+SCRIPT = Path(nlrun.REPO) / "scripts" / "nlshell"
+
+# run the script as the program (argv[0] is its path), then list the modules it added
+PROBE = ("import atexit, sys\n"
+         "before = set(sys.modules)\n"
+         "atexit.register(lambda: sys.stderr.write('\\nADDED ' + ' '.join(sorted(\n"
+         "    set(sys.modules) - before)) + '\\n'))\n"
+         "path = sys.argv[1]\n"
+         "sys.argv = sys.argv[1:]\n"
+         "exec(compile(open(path).read(), path, 'exec'), {'__name__': '__main__'})\n")
+
+# never on the path of `link show`, whatever the options
+HEAVY = {"dataclasses", "typing", "inspect", "ast", "socket", "threading", "contextlib",
+         "prompt_toolkit", "pygments", "tabulate", "configparser", "asyncio", "ipaddress"}
+# needed by -j (json imports re, and enum, functools, collections under it)
+JSON = {"json", "re", "enum", "functools", "collections"}
+CTYPES = {"ctypes"}  # setns() for -n NS (os.setns only from Python 3.12)
+
+
+def added(*args: str, wrapper: tuple[str, ...] = ()) -> set[str]:
+    proc = subprocess.run([*wrapper, sys.executable, "-c", PROBE, str(SCRIPT), *args],
+                          capture_output=True, text=True, timeout=60, env=nlrun.nlshell_env())
+    assert proc.returncode == 0, proc.stderr
+    assert "lo" in proc.stdout
+    line = [x for x in proc.stderr.splitlines() if x.startswith("ADDED ")][-1]
+    return set(line.split()[1:])
+
+
+def top_level(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_the_script_is_what_pip_installs() -> None:
+    text = (Path(nlrun.REPO) / "pyproject.toml").read_text()
+    assert 'script-files = ["scripts/nlshell"]' in text
+    assert '"nlshell.cli:main"' not in text  # pip's wrapper for entry points imports re first
+    assert SCRIPT.stat().st_mode & 0o111
+
+
+@pytest.mark.parametrize("opts", [(), ("-br",)])
+def test_link_show_in_the_namespace_imports_nothing_heavy(ns: str, opts: tuple[str, ...]) -> None:
+    """Run inside the namespace (no -n): not even ctypes or json."""
+    mods = top_level(added(*opts, "-c", "link show", wrapper=("ip", "netns", "exec", ns)))
+    assert not mods & (HEAVY | JSON | CTYPES)
+    assert "nlshell" in mods
+
+
+def test_link_show_with_netns_option_adds_ctypes_only(ns: str) -> None:
+    mods = top_level(added("-n", ns, "-c", "link show"))
+    assert not mods & (HEAVY | JSON)
+    assert "ctypes" in mods or hasattr(__import__("os"), "setns")
+
+
+def test_json_link_show_adds_json_only(ns: str) -> None:
+    mods = top_level(added("-n", ns, "-j", "-c", "link show"))
+    assert not mods & HEAVY
+    assert "json" in mods
