@@ -7,8 +7,8 @@ created there stay bound to that namespace for life.
 
 This module imports nothing of the engine, so that ``socket`` can use it at import time
 while ``netns`` (which opens sockets for its nsid requests) builds on both. ``netns``
-re-exports the public names here. Standard library only: libc's setns through ctypes
-(``os.setns`` exists only from Python 3.12).
+re-exports the public names here. Standard library only: libc's setns through ctypes'
+C module (``os.setns`` exists only from Python 3.12).
 """
 
 from __future__ import annotations
@@ -76,8 +76,37 @@ def check(ret: int, what: str) -> None:
         raise OSError(code, f'{what}: {os.strerror(code)}')
 
 
+@once
+def _setns() -> Callable[[int, int], int]:
+    """setns(2): ``os.setns`` (Python >= 3.12), else libc's, bound with ctypes' C module
+    alone (the `ctypes` package builds dozens of types at import: about 1 ms of the
+    start-up of ``nlshell -n NS``). The libc call returns -1 and keeps errno for
+    `_ctypes.get_errno`."""
+    if hasattr(os, 'setns'):
+        return os.setns  # raises OSError itself
+    import _ctypes
+
+    class CInt(_ctypes._SimpleCData):
+        _type_ = 'i'
+
+    class LibcFunction(_ctypes.CFuncPtr):
+        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+        _restype_ = CInt
+
+    class Process:  # where the symbol is looked up: the process's own (libc among them)
+        _handle = _ctypes.dlopen(None, os.RTLD_NOW)
+
+    function = LibcFunction(('setns', Process()))
+    function.argtypes = (CInt, CInt)
+    return function
+
+
 def sys_setns(fd: int, nstype: int = CLONE_NEWNET) -> None:
-    check(libc().setns(fd, nstype), 'setns')
+    if _setns()(fd, nstype):  # only the libc call returns (-1 on failure)
+        import _ctypes
+
+        code = _ctypes.get_errno()
+        raise OSError(code, f'setns: {os.strerror(code)}')
 
 
 # --- names and paths ------------------------------------------------------------------------
