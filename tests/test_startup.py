@@ -27,7 +27,8 @@ PROBE = ("import atexit, sys\n"
 # never on the path of `link show`, whatever the options
 HEAVY = {"dataclasses", "typing", "inspect", "ast", "socket", "threading", "contextlib",
          "prompt_toolkit", "pygments", "tabulate", "configparser", "asyncio", "ipaddress"}
-# needed by -j (json imports re, and enum, functools, collections under it)
+# json imports re, and enum, functools, collections under it: -j writes its compact text
+# with _json's encoder (render/jsontext.py); only -p (indented) imports json
 JSON = {"json", "re", "enum", "functools", "collections"}
 CTYPES = {"ctypes"}  # setns() for -n NS is bound with the C module _ctypes alone
 
@@ -65,7 +66,29 @@ def test_link_show_with_netns_option_imports_nothing_heavy(ns: str) -> None:
     assert not mods & (HEAVY | JSON | CTYPES)
 
 
-def test_json_link_show_adds_json_only(ns: str) -> None:
+def test_json_link_show_imports_nothing_heavy(ns: str) -> None:
     mods = top_level(added("-n", ns, "-j", "-c", "link show"))
-    assert not mods & HEAVY
-    assert "json" in mods
+    assert not mods & (HEAVY | JSON | CTYPES)
+    assert "json" in top_level(added("-n", ns, "-j", "-p", "-c", "link show"))
+
+
+def test_compact_json_is_json_dumps_text() -> None:
+    """jsontext.compact writes what json.dumps(obj, separators=(",", ":")) writes, errors
+    included."""
+    import json
+
+    from nlshell.commands.render.jsontext import compact
+
+    cyclic: list = []
+    cyclic.append(cyclic)
+    values = [None, True, 1, -2**70, 1.5, float("nan"), float("-inf"), -0.0, "",
+              "é\x01\"\\/\u2028\U0001f600\x7f", [], {}, [[[]]], ("t", 1),
+              {"a": [1, {"b": None, 2: "x", 3.5: True, None: 1, False: 0}], "ü": "\x7f"}]
+    for value in values:
+        assert compact(value) == json.dumps(value, separators=(",", ":")), value
+    for bad in (object(), {"a": {1, 2}}, {(1,): 2}, cyclic):
+        with pytest.raises((TypeError, ValueError)) as ours:
+            compact(bad)
+        with pytest.raises(ours.type) as theirs:
+            json.dumps(bad, separators=(",", ":"))
+        assert str(ours.value) == str(theirs.value)

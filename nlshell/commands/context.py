@@ -442,12 +442,14 @@ class Context:
 
     def emit(self, obj: Any) -> None:
         """JSON output, pretty with -p, compact like ip -j otherwise."""
-        import json  # here, not at the top: only -j needs it (start-up time)
-
         if self.opts.pretty:
+            import json  # here, not at the top: only -j -p needs it (start-up time)
+
             self.out.write(json.dumps(obj, indent=4) + "\n")
-        else:
-            self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        else:  # the same text as json.dumps(obj, separators=(",", ":")), without json
+            from nlshell.commands.render.jsontext import compact
+
+            self.out.write(compact(obj) + "\n")
 
     def warn(self, text: str) -> None:
         """One line on stderr; control characters (a path may hold them) escaped."""
