@@ -153,12 +153,12 @@ class _NsFd:
     namespace's errors are `CommandError`s naming it (a class, not contextlib: start-up)."""
 
     def __init__(self, name: str) -> None:
-        from nlshell.engine import netns
+        from nlshell.engine import nsenter  # not engine.netns: start-up time
 
         self.name = name
         try:
-            netns.validate_name(name)
-            self.fd = netns.open_ns_fd(name)
+            nsenter.validate_name(name)
+            self.fd = nsenter.open_ns_fd(name)
         except FileNotFoundError:
             raise CommandError(f"network namespace {quoted(name)} does not exist") from None
         except (ValueError, TypeError) as exc:
@@ -271,7 +271,7 @@ class Context:
 
     @staticmethod
     def _same(name: str, opened: _Opened) -> bool:
-        from nlshell.engine.netns import ns_path
+        from nlshell.engine.nsenter import ns_path
 
         try:
             st = os.stat(ns_path(name))

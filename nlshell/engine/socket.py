@@ -34,7 +34,6 @@ from .codec import constants as C
 from .codec.dump import dump_views, lean_parse, one_message
 from .codec.errors import DecodeError
 from .codec.message import ErrorMessage, Message, encode, parse
-from .codec.runs import skim
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
 from .nsenter import run_in_netns
 
@@ -589,6 +588,12 @@ class DumpStream:
         return self._it
 
 
+def _skim() -> Callable[..., tuple[int, bool]]:
+    from .codec.runs import skim
+
+    return skim
+
+
 class DumpCollector:
     """Sans-I/O: the messages of dump ``seq``, fed a datagram at a time (the synchronous
     socket and the asyncio face share it). ``feed(data)`` returns True once the dump ended.
@@ -605,7 +610,9 @@ class DumpCollector:
 
     def __init__(self, seq: int, pid: int, stray: Callable[[Message, bool], None] = None,
                  full: bool = False, runs: bool = False) -> None:
-        self.runs = runs  # out holds codec.runs.Run objects instead of messages
+        # out holds codec.runs.Run objects instead of messages: the codec's `skim`, imported
+        # only then (route show's big tables; the module costs start-up time elsewhere)
+        self.runs = _skim() if runs else None
         self.seq = seq
         self.pid = pid
         self.stray = _ignore if stray is None else stray
@@ -621,8 +628,8 @@ class DumpCollector:
         n = len(data)
         while off + 16 <= n:
             # the dump's own messages, in the codec (the per-message hot loop) ...
-            if self.runs:
-                off, intr_seen = skim(data, off, seq, pid, out, full)
+            if self.runs is not None:
+                off, intr_seen = self.runs(data, off, seq, pid, out, full)
             else:
                 off, intr_seen = dump_views(data, off, seq, pid, append, full)
             if intr_seen:

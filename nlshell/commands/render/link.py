@@ -12,7 +12,6 @@ from nlshell.engine.codec.constants import IFF_POINTOPOINT, IFF_UP, RTM_DELLINK,
 from nlshell.engine.names import index_of
 
 from . import names as N
-from .kinds import info_data
 
 # typing and collections.abc cost start-up time: only type checkers read them here
 TYPE_CHECKING = False
@@ -76,6 +75,8 @@ def _stats(a: dict[str, Any], level: int) -> tuple[str, dict[str, Any]] | None:
 
 
 def _linkinfo(li: Any, ctx: Any) -> dict[str, Any]:
+    from .kinds import info_data  # -d only (start-up time of a plain `link show`)
+
     out: dict[str, Any] = {}
     kind = li.get("kind")
     if kind:
