@@ -1,7 +1,8 @@
 """Start-up cost, measured as users get it: a REGULAR (non-editable) install of this
 checkout in its own venv (`common.installed_nlshell`, bytecode compiled), its `nlshell`
-script (scripts/nlshell), run as `nlshell -n NS -c 'link show'` (table, -j, -br) against that venv's bare
-`python -c pass`, `import nlshell` and `ip -n NS link show`. Goal: <= 2x bare Python.
+script (scripts/nlshell) run as `nlshell -n NS -c 'link show'` (table, -j, -br), against
+that venv's bare `python -c pass`, `import nlshell` and `ip -n NS link show`. Goal: <= 2x
+bare Python.
 
 The runs are paired (python, then nlshell, in turn) so a busy moment hits both; the ratio
 is the median of the pairs' ratios. BENCH_IMPORTS=1 also prints where the time goes (the
