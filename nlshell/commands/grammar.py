@@ -188,7 +188,7 @@ class WordTable:
 
     def add(self, names: Sequence[str], shortcuts: Sequence[str], target: Any) -> None:
         for word in (*names, *shortcuts):
-            if word.split() != [word]:  # empty, or with whitespace (str.isspace's)
+            if not word or any(c.isspace() for c in word):
                 raise GrammarError(f"bad word {word!r}")
             if word in self.exact and self.exact[word] is not target:
                 raise GrammarError(f"word {word!r} declared twice")
@@ -475,35 +475,19 @@ class Scope:
 
 def _check_scope(params: Sequence[Param], conflicts: Sequence[Sequence[str]] = ()) -> Scope:
     """Compile and cross-check a parameter list with its switch branches (which share its
-    values dict and keyword space). The scopes of groups and branches made here are the
-    ones they keep (compiled once: declarations run at import, start-up time)."""
+    values dict and keyword space)."""
     scope = Scope(params, conflicts)
     for p in scope.params:
         if isinstance(p, Group):
-            p._scope = _check_scope(p.params, p.conflicts)
+            _check_scope(p.params, p.conflicts)
         if isinstance(p, Switch):
             for name, branch in p.branches.items():
                 try:
-                    inner = _check_scope(branch.params)
-                    _check_disjoint(scope, inner)  # words and keys stay unique
+                    Scope([*scope.params, *branch.params])  # words and keys stay unique
+                    _check_scope(branch.params)
                 except GrammarError as exc:
                     raise GrammarError(f"branch {p.word} {name}: {exc}") from None
-                branch._scope = inner
     return scope
-
-
-def _check_disjoint(outer: Scope, inner: Scope) -> None:
-    """What one Scope of both parameter lists would refuse: a key or a word in both, or
-    positionals after the outer list's Rest."""
-    for p in inner.params:
-        if p.key in outer.keys:
-            raise GrammarError(f"parameter key {p.key!r} declared twice")
-    exact = outer.table.exact
-    for word, target in inner.table.exact.items():
-        if word in exact and exact[word] is not target:
-            raise GrammarError(f"word {word!r} declared twice")
-    if inner.positionals and outer.positionals and isinstance(outer.positionals[-1], Rest):
-        raise GrammarError(f"{inner.positionals[0].key!r} follows a Rest parameter")
 
 
 # -- commands, objects, the registry ----------------------------------------------------
