@@ -20,6 +20,7 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Flag, Group, Kw, OneOf, Pos
+from nlshell.commands.rule import IPPROTO  # ip reads one table for route get and rules
 
 H = "nlshell.commands.route:"
 
@@ -65,7 +66,9 @@ route.verb("show", "list routes (main table, IPv4 unless -6 or a table is chosen
            params=[*_SELECT, Flag("cache", "the cached routes (exceptions: PMTU, redirects)")],
            conflicts=[*_ONE_PREFIX, ("cache", "table")], handler=H + "route_show")
 route.verb("flush", "delete every route the selectors match", shortcuts=["f"],
-           params=_SELECT, conflicts=_ONE_PREFIX, handler=H + "route_flush")
+           params=[*_SELECT, Flag("cache", "the routing cache: IPv4's is flushed, IPv6's "
+                                  "cached routes (exceptions) deleted")],
+           conflicts=[*_ONE_PREFIX, ("cache", "table")], handler=H + "route_flush")
 
 # -- add / del / replace / change / append / prepend -----------------------------------------
 
@@ -125,6 +128,24 @@ LOCKABLE = ("mtu", "hoplimit", "advmss", "reordering", "window", "cwnd", "initcw
             "initrwnd", "rtt", "rttvar", "ssthresh")
 
 
+def _realms(text: str) -> int:
+    """``[FROM/]TO`` realm numbers -> RTA_FLOW (FROM in the high 16 bits, as the kernel)."""
+    first, slash, last = text.partition("/")
+    src, dst = (first, last) if slash else ("0", first)
+    return S.parse_int(src, 0, 0xFFFF) << 16 | S.parse_int(dst, 0, 0xFFFF)
+
+
+REALMS = S.Slot("REALMS", "realms", _realms, kind="number", example="e.g. 5 or 3/5")
+FEATURES = S.choice("FEATURES", {"ecn": (1, "explicit congestion notification")},
+                    label="route feature", abbrev=False)
+TTL_PROPAGATE = S.choice("TTLPROP", {"enabled": (1, "copy the TTL"),
+                                     "disabled": (0, "do not copy the TTL")},
+                         label="ttl-propagate", abbrev=False)
+VIA_FAMILY = S.choice("FAMILY", {"inet": ("inet", "an IPv4 gateway"),
+                                 "inet6": ("inet6", "an IPv6 gateway")},
+                      label="address family", abbrev=False)
+
+
 def _metric_param(word: str, slot: S.Slot, help: str) -> Group | Kw:
     if word not in LOCKABLE:
         return Kw(word, slot, help)
@@ -149,9 +170,11 @@ def _change_params(prefix_source: str | None) -> list:
         Pos("type", S.RTTYPE, "route type (unicast when left out)", required=False,
             metavar="TYPE"),
         Pos("prefix", S.PREFIX, "destination", keyword="to", source=prefix_source),
-        # `via [inet|inet6] ADDR`: a gateway of the other family travels as RTA_VIA
+        # `via [inet|inet6] ADDR`: a gateway of the other family travels as RTA_VIA. Two
+        # positionals, so the family word is only taken before the address (ip calls
+        # `via ADDR inet` garbage)
         Group("via", "gateway", [
-            OneOf("family", {"inet": "an IPv4 gateway", "inet6": "an IPv6 gateway"}),
+            Pos("family", VIA_FAMILY, "the gateway's address family", required=False),
             Pos("addr", S.ADDR, "gateway address"),
         ], metavar="GATEWAY"),
         Kw("dev", S.IFNAME, "output device", aliases=["oif"]),
@@ -168,6 +191,9 @@ def _change_params(prefix_source: str | None) -> list:
         Kw("congctl", S.STRING, "TCP congestion control algorithm"),
         *[_metric_param(w, slot, h) for w, (_a, slot, h) in METRICS.items()],
         Flag("onlink", "the gateway is on the link even without a matching prefix"),
+        Kw("realms", REALMS, "route realms: [FROM/]TO", aliases=["realm"]),
+        Kw("features", FEATURES, "TCP features to enable on this route"),
+        Kw("ttl-propagate", TTL_PROPAGATE, "copy the TTL into MPLS labels (or not)"),
         NEXTHOP,
     ]
 
@@ -194,9 +220,14 @@ route.verb("get", "the route a packet to this address would take", shortcuts=["g
     Kw("oif", S.IFNAME, "output device", aliases=["dev"]),
     Kw("mark", U32, "firewall mark"),
     Kw("tos", S.number(0, 255), "type of service", aliases=["dsfield"]),
+    Kw("ipproto", IPPROTO, "IP protocol of the packet"),
+    Kw("sport", S.number(0, 0xFFFF), "source port of the packet"),
+    Kw("dport", S.number(0, 0xFFFF), "destination port of the packet"),
+    Kw("uid", S.NUMBER, "uid of the socket sending it"),
+    Kw("vrf", S.IFNAME, "look up in this VRF device's table"),
     Flag("fibmatch", "show the routing table entry rather than the resolved route"),
     Flag("connected", "ask again with the answer's preferred source as the source"),
-], handler=H + "route_get")
+], conflicts=[("vrf", "oif")], handler=H + "route_get")
 
 
 # == handlers ==================================================================================
@@ -257,7 +288,7 @@ def table_id(value: Any) -> int:
                      f'/etc/iproute2/rt_tables)') from None
 
 
-_METRIC_KEYS = frozenset((*METRICS, "congctl"))  # the keys `_metrics` reads
+_METRIC_KEYS = frozenset((*METRICS, "congctl", "features"))  # the keys `_metrics` reads
 
 
 def _metric_value(word: str, value: Any) -> int:
@@ -296,6 +327,8 @@ def _metrics(values: dict[str, Any]) -> dict[str, Any]:
             lock |= 1 << _rtax_number(attr)
     if "congctl" in values:
         out["RTAX_CC_ALGO"] = values["congctl"]
+    if "features" in values:
+        out["RTAX_FEATURES"] = values["features"]
     if lock:
         out = {"RTAX_LOCK": lock, **out}
     return out
@@ -380,6 +413,10 @@ def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any
         metrics = _metrics(v)
         if metrics:
             kw["metrics"] = metrics
+    if "realms" in v:
+        kw["flow"] = v["realms"]
+    if "ttl_propagate" in v:
+        kw["ttl_propagate"] = v["ttl_propagate"]
     if hops:
         kw["multipath"] = _nexthops(ctx, hops)
     return kw
@@ -487,12 +524,50 @@ def route_flush(ctx: Any, inv: Any) -> None:
 
     if not inv.values:
         raise _error('"route flush" needs a selector (table, dev, proto, root, ...)')
+    if inv.values.get("cache") and ctx.opts.family != AF_INET6:
+        # as ip: IPv4 has no cache to dump any more, the kernel is told to drop it
+        _flush_ipv4_cache(ctx)
+        if ctx.opts.stats and not ctx.opts.json:
+            ctx.write("*** IPv4 routing cache is flushed.")
+        return
     query = _query(ctx, inv.values)
     rounds = flush(ctx, lambda: query.select(_dump(ctx, query)))
     report_rounds(ctx, rounds)
 
 
+def _flush_ipv4_cache(ctx: Any) -> None:
+    """Write to the namespace's /proc/sys/net/ipv4/route/flush (opened from inside it:
+    /proc/sys/net is the net namespace of the thread that opens it)."""
+    from nlshell.engine import nsenter
+
+    def write() -> None:
+        with open("/proc/sys/net/ipv4/route/flush", "w") as f:
+            f.write("-1")
+
+    try:
+        if ctx.netns is None:
+            write()
+        else:
+            nsenter.in_new_thread(nsenter.open_ns_fd(ctx.netns), ctx.netns, write)
+    except OSError as exc:
+        raise _error(f"flush cache: {exc.strerror or exc}") from None
+
+
 # -- get -------------------------------------------------------------------------------------------
+
+# `route get` words sent as an attribute of the same name (the flow the lookup is for)
+_GET_ATTRS = (("ipproto", "ip_proto"), ("sport", "sport"), ("dport", "dport"), ("uid", "uid"))
+
+
+def get_selectors(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    """The flow keys of a ``route get`` (ipproto, ports, uid, vrf) -> request keywords."""
+    kw = {name: v[key] for key, name in _GET_ATTRS if key in v}
+    if "vrf" in v:
+        from nlshell.commands.address import vrf_index
+
+        kw["oif"] = vrf_index(ctx, v["vrf"])  # as ip: the VRF device is the output device
+    return kw
+
 
 def route_get(ctx: Any, inv: Any) -> None:
     from nlshell.engine import requests
@@ -515,6 +590,7 @@ def route_get(ctx: Any, inv: Any) -> None:
         kw["mark"] = v["mark"]
     if "tos" in v:
         kw["tos"] = v["tos"]
+    kw.update(get_selectors(ctx, v))
     msgs = ctx.ipr.send(requests.route_request("get", kw))
     if v.get("connected") and "from" not in v:
         # as ip: ask again with the answer's preferred source as the source

@@ -66,7 +66,7 @@ PARSE_OK = [
     ("a add 2001:DB8::1/64 dev eth0 nodad valid_lft forever preferred_lft 60sec", ("address", "add"),
      {"local": P("2001:db8::1", 64, V6), "nodad": True, "valid_lft": S.FOREVER, "preferred_lft": 60}),
     ("a del 192.0.2.1/24 dev eth0", ("address", "delete"), {"local": P("192.0.2.1", 24, V4)}),
-    ("a flush dev eth0 scope link permanent", ("address", "flush"), {"dev": "eth0", "scope": 253, "kind": "permanent"}),
+    ("a flush dev eth0 scope link permanent", ("address", "flush"), {"dev": "eth0", "scope": 253, "flagpermanent": True}),
     # route: leading optional type, any order, aliases, groups
     ("r a 10/8 via 192.0.2.1 dev eth0 metric 5", ("route", "add"),
      {"prefix": P("10.0.0.0", 8, V4), "via": {"addr": "192.0.2.1"}, "dev": "eth0", "metric": 5}),
