@@ -20,7 +20,7 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Flag, Group, Kw, OneOf, Pos
-from nlshell.commands.rule import IPPROTO  # ip reads one table for route get and rules
+from nlshell.commands.rule import IPPROTO, REALMS  # one table each for routes and rules
 
 H = "nlshell.commands.route:"
 
@@ -128,14 +128,6 @@ LOCKABLE = ("mtu", "hoplimit", "advmss", "reordering", "window", "cwnd", "initcw
             "initrwnd", "rtt", "rttvar", "ssthresh")
 
 
-def _realms(text: str) -> int:
-    """``[FROM/]TO`` realm numbers -> RTA_FLOW (FROM in the high 16 bits, as the kernel)."""
-    first, slash, last = text.partition("/")
-    src, dst = (first, last) if slash else ("0", first)
-    return S.parse_int(src, 0, 0xFFFF) << 16 | S.parse_int(dst, 0, 0xFFFF)
-
-
-REALMS = S.Slot("REALMS", "realms", _realms, kind="number", example="e.g. 5 or 3/5")
 FEATURES = S.choice("FEATURES", {"ecn": (1, "explicit congestion notification")},
                     label="route feature", abbrev=False)
 TTL_PROPAGATE = S.choice("TTLPROP", {"enabled": (1, "copy the TTL"),
