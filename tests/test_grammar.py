@@ -349,7 +349,7 @@ def test_commands_import_nothing_heavy() -> None:
     ("a add", ["broadcast [BRD]", "also: brd", "valid_lft DURATION"]),
     (["cd"], ["usage: cd [NETNS]"]),
     (["help"], ["usage: help [WORDS...]"]),
-    (["netns", "exec"], ["usage: netns exec NETNS COMMAND..."]),
+    (["netns", "exec"], ["usage: netns exec NETNS [COMMAND...]"]),
     (["monitor"], ["usage: monitor [WHAT]... [all-nsid]"]),
 ])
 def test_help_for(words, fragments: list) -> None:

@@ -162,7 +162,6 @@ PARSE_ERR = [
     ("route add 10/8 table foo bar", "unknown word 'bar'", 5, None, []),
     ("a add 192.0.2.1/24 dev eth0 valid_lft soon", "invalid lifetime 'soon'", 6, None, []),
     ("netns attach blue 0", "out of range 1..4194304", 3, None, []),
-    ("netns exec blue", "missing COMMAND", 3, None, []),
     ("-x link", 'unknown option "-x"', 0, 0, []),
     ("-n", "missing NETNS after option -netns", 1, None, []),
     ("-4", "missing command", 1, None, []),
