@@ -336,7 +336,7 @@ def test_commands_import_nothing_heavy() -> None:
 
 @pytest.mark.parametrize("words,fragments", [
     ([], ["commands:", "link (l)", "address (addr, a)", "route (r, ro)", "cd  ", "help"]),
-    (["route"], ["usage: route { show | flush | add | delete | replace | change | append | prepend | get }",
+    (["route"], ["usage: route { show | flush | add | delete | replace | change | append | prepend | get | help }",
                  "show (list, lst)", "`route` alone means `route show`"]),
     (["r", "a"], ["usage: route add [TYPE] [to] PREFIX [via GATEWAY] [dev IFNAME]", "[nexthop NH]...",
                   "NH := [via ADDR] [dev IFNAME] [weight NUMBER] [onlink]",
@@ -350,7 +350,7 @@ def test_commands_import_nothing_heavy() -> None:
     (["cd"], ["usage: cd [NETNS]"]),
     (["help"], ["usage: help [WORDS...]"]),
     (["netns", "exec"], ["usage: netns exec NETNS [COMMAND...]"]),
-    (["monitor"], ["usage: monitor [WHAT]... [all-nsid]"]),
+    (["monitor"], ["usage: monitor [all] [link] [address] [route] [neigh] [rule] [nsid] [nexthop]"]),
 ])
 def test_help_for(words, fragments: list) -> None:
     text = help_for(words, REGISTRY)

@@ -133,6 +133,7 @@ def test_batch_stops_at_the_first_refusal(world: str) -> None:
 
 SKIPPED = {  # command paths not run here, and why
     ("monitor",): "blocks until interrupted (covered by test_cmd_monitor)",
+    ("netns", "list-id"): "prints nothing without nsids (covered by test_forms_objects)",
     ("watch",): "a full-screen program (covered by test_watch_e2e)",
     ("exit",): "leaves the shell: no privilege involved",
     ("help",): "prints the grammar: no privilege involved",
@@ -162,6 +163,10 @@ LOOKS = {  # path -> line; exit 0 and some output
     ("bridge", "link"): "bridge link show",
     ("tc", "qdisc"): "tc qdisc show",
     ("netns", "list"): "netns list",
+    ("address", "help"): "address help",
+    ("route", "help"): "route help",
+    ("neighbour", "help"): "neigh help",
+    ("rule", "help"): "rule help",
     ("netns", "identify"): "netns identify",
     ("netns", "pids"): f"netns pids {NS_WORD}",
     ("pwd",): "pwd",

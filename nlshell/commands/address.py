@@ -120,6 +120,17 @@ address.verb("flush", "remove the addresses selected", shortcuts=["f"],
              conflicts=_MASTERS)
 
 
+_HELP = "how to use this command (its verbs, `help OBJECT VERB` for each one)"
+address.verb("help", _HELP, handler=H + "object_help")
+
+
+def object_help(ctx: Any, inv: Any) -> None:
+    """``OBJECT help``: the object's usage, from the grammar (as `help OBJECT`), on stdout."""
+    from nlshell.commands.helptext import help_for
+
+    ctx.write(help_for([inv.command.obj.name]))
+
+
 # -- requests ----------------------------------------------------------------------------
 
 def _broadcast(value: str, prefix: Any) -> str | None:

@@ -31,10 +31,11 @@ MSG_OBJECT: dict[int, tuple[str, bool]] = {
     C.RTM_GETNEIGH: ("neigh", False),  # an application-resolver miss ("miss ...")
     C.RTM_NEWRULE: ("rule", False), C.RTM_DELRULE: ("rule", True),
     C.RTM_NEWNSID: ("nsid", False), C.RTM_DELNSID: ("nsid", True),
+    C.RTM_NEWNEXTHOP: ("nexthop", False), C.RTM_DELNEXTHOP: ("nexthop", True),
 }
 # object -> ip's label (ip monitor label)
 LABELS = {"link": "LINK", "address": "ADDR", "route": "ROUTE", "neigh": "NEIGH",
-          "rule": "RULE", "nsid": "NSID"}
+          "rule": "RULE", "nsid": "NSID", "nexthop": "NEXTHOP"}
 # the cache's kind names -> the monitor's object names
 KIND_OBJECT = {"link": "link", "address": "address", "route": "route", "neighbour": "neigh",
                "rule": "rule", "nsid": "nsid"}
@@ -405,9 +406,15 @@ def _nsid_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) ->
     return _words(out)
 
 
+def _nexthop_text(e: dict[str, Any], msg: Any, names: Callable[[int], str | None]) -> str:
+    from nlshell.commands.render.nexthop import nexthop_line
+
+    return nexthop_line(e)
+
+
 TEXT: dict[str, Callable[[dict[str, Any], Any, Callable[[int], str | None]], str]] = {
     "link": _link_text, "address": _addr_text, "route": _route_text, "neigh": _neigh_text,
-    "rule": _rule_text, "nsid": _nsid_text,
+    "rule": _rule_text, "nsid": _nsid_text, "nexthop": _nexthop_text,
 }
 
 
@@ -456,6 +463,10 @@ class EventFormatter:
             e = neighbour.neighbour_entry(msg, ctx)
         elif obj == "rule":
             e = rule.rule_entry(msg, ctx)
+        elif obj == "nexthop":
+            from nlshell.commands.render.nexthop import nexthop_entry
+
+            e = nexthop_entry(msg, ctx)
         else:
             nsid = msg.get("NETNSA_NSID")
             e = {"nsid": nsid}

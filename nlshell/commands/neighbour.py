@@ -80,6 +80,10 @@ neighbour.verb("get", "look one entry up", shortcuts=["g"], params=[
 ], handler=H + "neighbour_get")
 
 
+neighbour.verb("help", "how to use this command (its verbs, `help neighbour VERB` for each one)",
+                    handler="nlshell.commands.address:object_help")
+
+
 # == handlers ==================================================================================
 
 from nlshell.engine.codec import constants as C  # noqa: E402 - a leaf: names only

@@ -222,6 +222,10 @@ route.verb("get", "the route a packet to this address would take", shortcuts=["g
 ], conflicts=[("vrf", "oif")], handler=H + "route_get")
 
 
+route.verb("help", "how to use this command (its verbs, `help route VERB` for each one)",
+                handler="nlshell.commands.address:object_help")
+
+
 # == handlers ==================================================================================
 # (engine and output code is imported inside them: declarations stay cheap)
 

@@ -136,6 +136,10 @@ rule.verb("delete", "delete the first rule that matches", _change_params(),
           handler=H + "rule_change")
 
 
+rule.verb("help", "how to use this command (its verbs, `help rule VERB` for each one)",
+               handler="nlshell.commands.address:object_help")
+
+
 # == handlers ==================================================================================
 
 from nlshell.engine.codec import constants as C  # noqa: E402 - a leaf: names only
