@@ -247,32 +247,39 @@ def netns_list_id(ctx: Any, inv: Any) -> None:
     from nlshell.engine import netns as N
 
     v = inv.values
-    attrs = [("NETNSA_TARGET_NSID", v["target_nsid"])] if "target_nsid" in v else []
-    msgs = ctx.ipr.kernel_dump("nsid", {"family": 0}, attrs)
+    target = v.get("target_nsid")
+    if "nsid" in v:
+        # one id: asked for (not dumped), so an id nobody has is the kernel's refusal
+        found = ctx.ipr.get_netnsid(nsid=v["nsid"], target_nsid=target)
+        pairs = [] if found is None else [(found["nsid"], found["current_nsid"])]
+    else:
+        attrs = [("NETNSA_TARGET_NSID", target)] if target is not None else []
+        pairs = [(m.get("NETNSA_NSID"), m.get("NETNSA_CURRENT_NSID"))
+                 for m in ctx.ipr.kernel_dump("nsid", {"family": 0}, attrs)]
     try:
         names = N.nsid_map(ctx.netns)
     except OSError:
         names = {}
-    out = []
-    for m in msgs:
-        nsid = m.get("NETNSA_NSID")
-        if nsid is None or nsid < 0 or ("nsid" in v and nsid != v["nsid"]):
-            continue
-        entry: dict[str, Any] = {"nsid": nsid}
-        current = m.get("NETNSA_CURRENT_NSID")
-        if current is not None and current >= 0:
-            entry["current-nsid"] = current
-        name = names.get(entry.get("current-nsid", nsid) if attrs else nsid)
+    out, lines = [], []
+    for nsid, current in pairs:
+        # as ip: an id that is not assigned (-1) is left out of -j and said in words
+        entry: dict[str, Any] = {}
+        line = "nsid " + (f"{nsid} " if nsid is not None and nsid >= 0 else "unassigned ")
+        if nsid is not None and nsid >= 0:
+            entry["nsid"] = nsid
+        if current is not None:
+            line += "current-nsid " + (f"{current} " if current >= 0 else "unassigned ")
+            if current >= 0:
+                entry["current-nsid"] = current
+        # the name this namespace knows the peer by: through its id here when there is one
+        name = names.get(current if current is not None and current >= 0 else nsid)
         if name is not None:
             entry["name"] = name
+            line += f"(iproute2 netns name: {name})"
         out.append(entry)
+        lines.append(line)
     if ctx.opts.json:
         ctx.emit(out)
         return
-    for e in out:
-        line = f"nsid {e['nsid']} "
-        if "current-nsid" in e:
-            line += f"current-nsid {e['current-nsid']} "
-        if "name" in e:
-            line += f"(iproute2 netns name: {e['name']})"
+    for line in lines:
         ctx.write(line)
