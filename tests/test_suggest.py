@@ -93,7 +93,8 @@ CASES = [
     ("help ", ["link", "route"], []),
     ("help ro", ["route"], ["rule"]),
     ("help route a", ["add"], ["show"]),
-    ("watch ", ["interval", "<PANES>"], []),
+    ("watch ", ["interval", "links", "events"], []),
+    ("watch links ", ["addrs", "routes"], []),
     ("help link s", ["show", "set"], ["add"]),
     ("help route add 10/8 d", ["dev"], ["via"]),  # help's words are a command line, nested
     ("monitor ", ["link", "route", "all", "all-nsid"], []),

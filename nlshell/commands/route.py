@@ -20,7 +20,6 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Flag, Group, Kw, OneOf, Pos
-from nlshell.commands.rule import IPPROTO, REALMS  # one table each for routes and rules
 
 H = "nlshell.commands.route:"
 
@@ -30,6 +29,25 @@ ROUTE_PREF = S.choice("PREF", {
     "low": (3, "low router preference"), "medium": (0, "medium router preference"),
     "high": (1, "high router preference"),
 }, label="route preference")
+
+# the usual IP protocol names (ip reads /etc/protocols; these are the ones rules and
+# `route get ipproto` meet)
+IPPROTO = S.choice("IPPROTO", {
+    "tcp": (6, "TCP"), "udp": (17, "UDP"), "icmp": (1, "ICMP"), "ipv6-icmp": (58, "ICMPv6"),
+    "sctp": (132, "SCTP"), "udplite": (136, "UDP-Lite"), "gre": (47, "GRE"), "esp": (50, "ESP"),
+    "ah": (51, "AH"), "igmp": (2, "IGMP"),
+}, label="IP protocol", numbers=(0, 255))
+
+
+def _realms(text: str) -> int:
+    """``[FROM/]TO`` realm numbers -> the flow attribute (FROM in the high 16 bits)."""
+    first, slash, last = text.partition("/")
+    src, dst = (first, last) if slash else ("0", first)
+    return S.parse_int(src, 0, 0xFFFF) << 16 | S.parse_int(dst, 0, 0xFFFF)
+
+
+REALMS = S.Slot("REALMS", "realms", _realms, kind="number", example="e.g. 5 or 3/5")
+
 
 route = REGISTRY.object("route", "routing table entries",
                         shortcuts=["r", "ro"], default="show")

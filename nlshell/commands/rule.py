@@ -12,6 +12,7 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Flag, Kw, OneOf
+from nlshell.commands.route import IPPROTO, REALMS  # the tables routes use too
 
 H = "nlshell.commands.rule:"
 
@@ -36,21 +37,6 @@ UID_RANGE = S.Slot("UIDRANGE", "uid range", lambda t: _range(t, 0xFFFFFFFF, True
                    kind="number", example="e.g. 1000-1999")
 PORT_RANGE = S.Slot("PORT", "port or port range", lambda t: _range(t, 0xFFFF, False),
                     kind="number", example="e.g. 53 or 1024-2047")
-# the usual names (ip reads /etc/protocols; these are the ones rules meet)
-IPPROTO = S.choice("IPPROTO", {
-    "tcp": (6, "TCP"), "udp": (17, "UDP"), "icmp": (1, "ICMP"), "ipv6-icmp": (58, "ICMPv6"),
-    "sctp": (132, "SCTP"), "udplite": (136, "UDP-Lite"), "gre": (47, "GRE"), "esp": (50, "ESP"),
-    "ah": (51, "AH"), "igmp": (2, "IGMP"),
-}, label="IP protocol", numbers=(0, 255))
-
-def _realms(text: str) -> int:
-    """``[FROM/]TO`` realm numbers -> the flow attribute (FROM in the high 16 bits)."""
-    first, slash, last = text.partition("/")
-    src, dst = (first, last) if slash else ("0", first)
-    return S.parse_int(src, 0, 0xFFFF) << 16 | S.parse_int(dst, 0, 0xFFFF)
-
-
-REALMS = S.Slot("REALMS", "realms", _realms, kind="number", example="e.g. 5 or 3/5")
 TUN_ID = S.number(0, 2**64 - 1, name="TUNID", label="tunnel id", example="a number")
 RTN_NAT = 10  # the rule action `nat` asks for (the kernel shows it as masquerade)
 

@@ -25,10 +25,15 @@ REGISTRY.command("help", "help on commands: help [COMMAND [VERB [WORD...]]]", [
     Rest("topic", "command words", slot=S.COMMAND, metavar="WORDS"),
 ], handler=H + "help_")
 REGISTRY.command("exit", "leave nlshell", aliases=["quit"], handler=H + "exit_")
+# the pane names the watch app takes (shell/watch/app.py PANES; a test keeps them equal):
+# the completer offers them after `watch`
+PANE = S.choice("PANE", {"links": "devices with their rates", "addrs": "addresses",
+                         "routes": "routes", "neigh": "neighbours",
+                         "events": "netlink events as they come"}, label="pane")
 REGISTRY.command("watch", "live panes: links, addresses, routes, neighbours, events", [
     Kw("interval", S.number(1, 3600, name="SECONDS"), "seconds between refreshes"),
     Rest("panes", "panes to show (links addrs routes neigh events) and watch options",
-         metavar="PANES"),
+         slot=PANE, metavar="PANES"),
 ], handler=H + "watch")
 
 
