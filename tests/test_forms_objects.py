@@ -530,6 +530,51 @@ def test_help_verb(line: str) -> None:
     assert res.out.startswith(line.split()[0][:5]) and "usage:" in res.out
 
 
-OTHERS = [*GETS, *HELPS, "list-id", "list-id nsid", "pids -j", "-all exec", "-all delete",
-          "exec no program", "monitor all all-nsid", "monitor nexthop", "monitor dev",
+# -- watch: README's word order, pane names completed ------------------------------------
+
+def test_watch_interval_among_the_panes() -> None:
+    from nlshell.shell.watch.app import UsageError, parse_args
+
+    args = parse_args(["links", "interval", "2"])
+    assert (args.panes, args.interval) == (["links"], 2.0)
+    args = parse_args(["links", "interval", "0.5", "events"])
+    assert (args.panes, args.interval) == (["links", "events"], 0.5)
+    for bad in (["links", "interval"], ["links", "interval", "soon"]):
+        with pytest.raises(UsageError, match="interval"):
+            parse_args(bad)
+
+
+def test_watch_pane_words_are_the_apps() -> None:
+    from nlshell.commands.shellwords import PANE
+    from nlshell.shell.watch.app import PANES
+
+    assert set(PANE.words) == set(PANES)
+
+
+def test_bash_completes_watch_panes(tmp_path: Any) -> None:
+    shim = tmp_path / "nlshell"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m nlshell "$@"\n')
+    shim.chmod(0o755)
+    env = nlrun.nlshell_env(PATH=f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    script = (f"source '{nlrun.REPO}/completions/nlshell.bash'\n"
+              "COMP_WORDS=(nlshell watch ''); COMP_CWORD=2\n"
+              "_nlshell\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", script],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert {"links", "addrs", "routes", "neigh", "events"} <= set(proc.stdout.split())
+
+
+def test_route_del_completion_offers_what_it_can_delete(ns: str) -> None:
+    from nlshell.commands.provider import LiveProvider
+
+    iporacle.batch(ns, V + "route add 10.100.5.0/24 dev v0 table 300\n"
+                           "route add 10.100.6.0/24 dev v0\n")
+    offered = LiveProvider(ns).routes()
+    assert "10.100.6.0/24" in offered and "10.100.5.0/24" not in offered
+    assert nl(ns, "route del 10.100.6.0/24").code == 0
+
+
+OTHERS = [*GETS, *HELPS, "watch interval", "watch panes", "bash watch", "route del tab",
+          "list-id", "list-id nsid", "pids -j", "-all exec", "-all delete", "exec no program", "monitor all all-nsid", "monitor nexthop", "monitor dev",
           "monitor refusals", "monitor file", "monitor file missing"]
