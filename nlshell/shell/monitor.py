@@ -39,6 +39,9 @@ class BackgroundMonitor:
             for group in groups_for(objects, opts.family):
                 self._sock.add_membership(group)
             self._mon = Monitor(SimpleNamespace(opts=snapshot, netns=ctx.netns), ctx.links())
+            if "dev" in inv.values:  # `monitor dev X`: only that device's events
+                ctx.ifindex(inv.values["dev"])
+                self._mon.dev = inv.values["dev"]
             if inv.values.get("all_nsid"):
                 from nlshell.engine.nsmap import NsidMap
 

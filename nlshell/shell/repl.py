@@ -349,7 +349,8 @@ class Shell:
         try:
             inv = runner.parse(text)
             path = tuple(inv.command.path)
-            if path == ("monitor",):
+            # (`monitor file F` and `monitor help` end by themselves: they run as is)
+            if path == ("monitor",) and not {"file", "help"} & set(inv.values):
                 inv.command = _with_handler(inv.command, self._start_monitor)
             if path in CHILD_COMMANDS and self.terminal is not None:
                 with self.terminal.original():
