@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from support import iporacle, nlrun, testns
 from support.nlrun import nl
-from support.twins import run_ip_line, run_nl_line, twin_pair, wait_equal
+from support.twins import first_difference, run_ip_line, run_nl_line, state, twin_pair
 from support.wait import DEADLINE
 
 pytestmark = pytest.mark.requires_root
@@ -49,7 +49,8 @@ CHANGES: list[tuple[str, str]] = [
     (V, "addr add 2001:db8:9::1/64 dev v0 nodad noprefixroute"),
     (V, "addr add 2001:db8:9::/64 dev v0 nodad mngtmpaddr"),
     (V, "addr add 10.0.0.1/24 dev v0 noprefixroute"),
-    (V, "addr add 10.0.0.1/24 dev v0 autojoin"),
+    (V, "addr add 239.1.1.1/32 dev v0 autojoin"),
+    (V, "addr add ff15::1/128 dev v0 autojoin"),
     (V, "addr add 2001:db8:9::1/64 dev v0 nodad optimistic home"),
     (V, "addr replace 2001:db8:1::1/64 dev v0 nodad noprefixroute"),
     (V, "addr change 192.0.2.1/24 dev v0 noprefixroute"),
@@ -142,6 +143,33 @@ REFUSED: list[tuple[str, str, str]] = [  # (setup, line, a word the error names)
     (V, "neigh flush vrf v1", "v1"),
     (V, "addr flush vrf v1", "v1"),
 ]
+
+
+def _route_order(route: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(route.get(k)) for k in ("table", "dst", "dev", "metric", "type"))
+
+
+def _settled_state(ns: str) -> dict[str, Any]:
+    """`state(ns)` with the routes sorted: the per-device routes the kernel makes when links
+    come up (ff00::/8 of v0 and v1 in table local) are listed in the order the links happened
+    to come up, which differs between two namespaces set up alike."""
+    out = state(ns)
+    for key in ("route4", "route6"):
+        if isinstance(out[key], list):
+            out[key] = sorted(out[key], key=_route_order)
+    return out
+
+
+def wait_equal(ns_ip: str, ns_nl: str) -> None:
+    """Poll both namespaces' state until equal; fail naming the first difference."""
+    start = time.monotonic()
+    while True:
+        diff = first_difference(_settled_state(ns_ip), _settled_state(ns_nl))
+        if not diff:
+            return
+        if time.monotonic() - start > DEADLINE:
+            pytest.fail(f"state differs after {DEADLINE}s: {diff}", pytrace=False)
+        time.sleep(0.05)
 
 
 def _ids(cases: list[tuple[Any, ...]]) -> list[str]:
@@ -466,8 +494,9 @@ def _monitor(ns: str, args: list[str], changes: str, count: int) -> list[str]:
 
 
 def test_monitor_all_all_nsid_parses(ns: str) -> None:
-    lines = _monitor(ns, ["monitor", "all", "all-nsid"], "link add m0 type ifb\n", 1)
-    assert lines[0].startswith("[LINK]")
+    # (all: ip's objects, netconf included: the new device's settings come first)
+    lines = _monitor(ns, ["monitor", "all", "all-nsid"], "link add m0 type ifb\n", 3)
+    assert any(line.startswith("[LINK]") for line in lines), lines
 
 
 def test_monitor_nexthop(ns: str) -> None:
@@ -483,8 +512,16 @@ def test_monitor_dev_keeps_that_device(ns: str) -> None:
     assert len(lines) == 1 and "m1" in lines[0] and "10.0.1.1/24" in lines[0]
 
 
+def test_monitor_netconf_as_ip_shows_it(ns: str) -> None:
+    lines = _monitor(ns, ["monitor", "netconf"], "link add m0 type ifb\n", 2)
+    want = subprocess.run(["ip", "-n", ns, "netconf", "show", "dev", "m0"],
+                          capture_output=True, text=True, check=True).stdout
+    assert [line.removeprefix("[NETCONF] ") for line in lines] == \
+        [line.rstrip() for line in want.splitlines()]
+
+
 def test_monitor_refuses_what_it_cannot_show() -> None:
-    for word in ("prefix", "stats", "netconf"):
+    for word in ("prefix", "stats", "mroute"):
         res = nl(None, f"monitor {word}")
         assert res.code != 0 and word in res.err and len(res.err.strip().splitlines()) == 1
 
@@ -576,5 +613,5 @@ def test_route_del_completion_offers_what_it_can_delete(ns: str) -> None:
 
 
 OTHERS = [*GETS, *HELPS, "watch interval", "watch panes", "bash watch", "route del tab",
-          "list-id", "list-id nsid", "pids -j", "-all exec", "-all delete", "exec no program", "monitor all all-nsid", "monitor nexthop", "monitor dev",
+          "list-id", "list-id nsid", "pids -j", "-all exec", "-all delete", "exec no program", "monitor all all-nsid", "monitor nexthop", "monitor netconf", "monitor dev",
           "monitor refusals", "monitor file", "monitor file missing"]

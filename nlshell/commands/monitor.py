@@ -31,11 +31,11 @@ from nlshell.engine.codec import constants as C
 # an abbreviation of `all-nsid`); word -> help
 WHAT = {"all": "every kind below", "link": "devices", "address": "addresses",
         "route": "routes", "neigh": "neighbours (ARP/NDP)", "rule": "policy rules",
-        "nsid": "namespace ids", "nexthop": "nexthop objects"}
+        "nsid": "namespace ids", "nexthop": "nexthop objects",
+        "netconf": "per-device IP settings (forwarding, rp_filter...)"}
 # ip's objects nlshell does not watch: word -> why (a one-line refusal, never a silent no-op)
 REFUSED = {"prefix": "IPv6 prefix announcements are not decoded by nlshell",
            "stats": "link statistics events are not decoded by nlshell",
-           "netconf": "per-device IP settings (netconf) are not decoded by nlshell",
            "mroute": "multicast routes are not decoded by nlshell"}
 
 
@@ -70,6 +70,7 @@ OBJECTS: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {
     "rule": ((C.RTNLGRP_IPV4_RULE,), (C.RTNLGRP_IPV6_RULE,), ()),
     "nsid": ((), (), (C.RTNLGRP_NSID,)),
     "nexthop": ((), (), (C.RTNLGRP_NEXTHOP,)),
+    "netconf": ((C.RTNLGRP_IPV4_NETCONF,), (C.RTNLGRP_IPV6_NETCONF,), ()),
 }
 LOST = "events were lost (receive buffer overrun)"
 

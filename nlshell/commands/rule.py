@@ -38,7 +38,6 @@ UID_RANGE = S.Slot("UIDRANGE", "uid range", lambda t: _range(t, 0xFFFFFFFF, True
 PORT_RANGE = S.Slot("PORT", "port or port range", lambda t: _range(t, 0xFFFF, False),
                     kind="number", example="e.g. 53 or 1024-2047")
 TUN_ID = S.number(0, 2**64 - 1, name="TUNID", label="tunnel id", example="a number")
-RTN_NAT = 10  # the rule action `nat` asks for (the kernel shows it as masquerade)
 
 # selectors of ip 5.x+: keyword -> (slot, help); `l3mdev` is a flag of its own
 EXTRA_SELECTORS: dict[str, tuple[S.Slot, str]] = {
@@ -194,7 +193,7 @@ def rule_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]
     if "nat" in v:
         # ip sends the address as a gateway the kernel no longer reads: the action is all
         # that is left of it, shown as masquerade
-        kw["action"] = RTN_NAT
+        kw["action"] = C.RTN_NAT  # shown as masquerade by the kernel
         kw["table"] = table_id(v["table"]) if "table" in v else RT_TABLE_MAIN
     elif v.get("l3mdev"):
         kw["l3mdev"] = 1
