@@ -88,19 +88,24 @@ def _filter_params() -> list:
     return [Flag(word, _filter_help(word), key="flag" + word) for word in ADDR_FILTERS]
 
 
-def _select_params() -> list:
-    return [
+def _select_params(flush: bool = False) -> list:
+    common = [
         Pos("dev", S.IFNAME, "only on this device", keyword="dev", required=False),
         Kw("scope", SCOPE_ALL, "only with this scope"),
         Flag("up", "only on devices that are up"),
         Kw("to", S.PREFIX, "only inside this prefix"),
         Kw("label", S.STRING, "only with this label (a glob)"),
-        Kw("master", S.IFNAME, "only on ports of this master"),
-        Kw("vrf", S.IFNAME, "only on ports of this VRF device"),
-        Flag("nomaster", "only on devices without a master"),
-        Kw("type", S.LINK_KIND, "only on devices of this kind", metavar="KIND"),
         *_filter_params(),
     ]
+    if flush:
+        # not master/nomaster/vrf/type: ip's flush accepts them and then removes the
+        # addresses of every device (it never reads them); refused here rather than that
+        return common
+    return [*common,
+            Kw("master", S.IFNAME, "only on ports of this master"),
+            Kw("vrf", S.IFNAME, "only on ports of this VRF device"),
+            Flag("nomaster", "only on devices without a master"),
+            Kw("type", S.LINK_KIND, "only on devices of this kind", metavar="KIND")]
 
 
 _MASTERS = [("master", "nomaster"), ("vrf", "nomaster"), ("master", "vrf")]
@@ -116,8 +121,7 @@ address.verb("change", "change the attributes of an address", handler=H + "addre
 address.verb("delete", "remove an address", aliases=["del"], shortcuts=["d"],
              handler=H + "address_delete", params=_change_params(delete=True))
 address.verb("flush", "remove the addresses selected", shortcuts=["f"],
-             handler=H + "address_flush", params=_select_params(),
-             conflicts=_MASTERS)
+             handler=H + "address_flush", params=_select_params(flush=True))
 
 
 _HELP = "how to use this command (its verbs, `help OBJECT VERB` for each one)"

@@ -113,6 +113,8 @@ def neighbour_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str,
         kw["lladdr"] = v["lladdr"]
     if "nud" in v:
         kw["state"] = v["nud"]
+    elif "managed" in v:
+        kw["state"] = 0  # as ip: the kernel resolves a managed entry (never permanent)
     elif verb != "del":
         kw["state"] = C.NUD_PERMANENT  # as ip
     flags = 0

@@ -40,13 +40,15 @@ IPPROTO = S.choice("IPPROTO", {
 
 
 def _realms(text: str) -> int:
-    """``[FROM/]TO`` realm numbers -> the flow attribute (FROM in the high 16 bits)."""
+    """``FROM/TO`` realm numbers (0..255 each) -> the flow attribute (FROM in the high 16
+    bits); a single number is the attribute's raw value, as ip takes it."""
     first, slash, last = text.partition("/")
-    src, dst = (first, last) if slash else ("0", first)
-    return S.parse_int(src, 0, 0xFFFF) << 16 | S.parse_int(dst, 0, 0xFFFF)
+    if not slash:
+        return S.parse_int(first, 0, 0xFFFFFFFF)
+    return S.parse_int(first, 0, 255) << 16 | S.parse_int(last, 0, 255)
 
 
-REALMS = S.Slot("REALMS", "realms", _realms, kind="number", example="e.g. 5 or 3/5")
+REALMS = S.Slot("REALMS", "realms", _realms, kind="number", example="e.g. 3/5 (or a raw number)")
 
 
 route = REGISTRY.object("route", "routing table entries",
