@@ -97,15 +97,14 @@ def _select_params(flush: bool = False) -> list:
         Kw("label", S.STRING, "only with this label (a glob)"),
         *_filter_params(),
     ]
-    if flush:
-        # not master/nomaster/vrf/type: ip's flush accepts them and then removes the
-        # addresses of every device (it never reads them); refused here rather than that
-        return common
+    # flush refuses the link selectors (address_flush): ip's flush accepts them and then
+    # removes the addresses of every device, never reading them
+    no = " (refused by flush)" if flush else ""
     return [*common,
-            Kw("master", S.IFNAME, "only on ports of this master"),
-            Kw("vrf", S.IFNAME, "only on ports of this VRF device"),
-            Flag("nomaster", "only on devices without a master"),
-            Kw("type", S.LINK_KIND, "only on devices of this kind", metavar="KIND")]
+            Kw("master", S.IFNAME, "only on ports of this master" + no),
+            Kw("vrf", S.IFNAME, "only on ports of this VRF device" + no),
+            Flag("nomaster", "only on devices without a master" + no),
+            Kw("type", S.LINK_KIND, "only on devices of this kind" + no, metavar="KIND")]
 
 
 _MASTERS = [("master", "nomaster"), ("vrf", "nomaster"), ("master", "vrf")]
@@ -121,7 +120,8 @@ address.verb("change", "change the attributes of an address", handler=H + "addre
 address.verb("delete", "remove an address", aliases=["del"], shortcuts=["d"],
              handler=H + "address_delete", params=_change_params(delete=True))
 address.verb("flush", "remove the addresses selected", shortcuts=["f"],
-             handler=H + "address_flush", params=_select_params(flush=True))
+             handler=H + "address_flush", params=_select_params(flush=True),
+             conflicts=_MASTERS)
 
 
 _HELP = "how to use this command (its verbs, `help OBJECT VERB` for each one)"
@@ -339,6 +339,7 @@ def address_show(ctx: Any, inv: Any) -> None:
                                     fmt=opts.table_format))
 
 
+_FLUSH_REFUSED = ("master", "vrf", "nomaster", "type")
 # already removed (a primary's secondaries go with it)
 _GONE = (errno.ENOENT, errno.ENODEV, errno.EADDRNOTAVAIL)
 
@@ -351,6 +352,10 @@ def address_flush(ctx: Any, inv: Any) -> None:
     v = inv.values
     if not v:
         raise CommandError("address flush needs a selector (dev DEV, scope, to, label...)")
+    for word in _FLUSH_REFUSED:
+        if word in v:
+            raise CommandError(f"address flush {word}: not a flush selector (ip takes it and "
+                               "then flushes the addresses of every device)")
     links, addrs = _dumps(ctx)
     rctx = render_context(ctx, links)
     chosen = _query(ctx, v).select(addrs, rctx)
