@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from support import iporacle, nlrun, testns
 from support.nlrun import nl
-from support.twins import first_difference, run_ip_line, run_nl_line, state, twin_pair
+from support.twins import run_ip_line, run_nl_line, twin_pair, wait_equal
 from support.wait import DEADLINE
 
 pytestmark = pytest.mark.requires_root
@@ -141,35 +141,6 @@ REFUSED: list[tuple[str, str, str]] = [  # (setup, line, a word the error names)
     (V, "neigh add 192.0.2.9 lladdr 02:aa:00:00:00:03 dev v0 nosuch", "nosuch"),
     (V, "neigh flush vrf v1", "v1"),
 ]
-
-
-def _route_order(route: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(str(route.get(k)) for k in ("table", "dst", "dev", "metric", "type"))
-
-
-def _settled_state(ns: str) -> dict[str, Any]:
-    """`state(ns)` with the routes and neighbours sorted: the per-device routes the kernel
-    makes when links come up (ff00::/8 of v0 and v1 in table local) are listed in the order
-    the links happened to come up, which differs between two namespaces set up alike."""
-    out = state(ns)
-    for key in ("route4", "route6"):
-        if isinstance(out[key], list):
-            out[key] = sorted(out[key], key=_route_order)
-    if isinstance(out["neigh"], list):  # a hash table's order, seeded per namespace
-        out["neigh"] = sorted(out["neigh"], key=lambda n: (str(n.get("dst")), str(n.get("dev"))))
-    return out
-
-
-def wait_equal(ns_ip: str, ns_nl: str) -> None:
-    """Poll both namespaces' state until equal; fail naming the first difference."""
-    start = time.monotonic()
-    while True:
-        diff = first_difference(_settled_state(ns_ip), _settled_state(ns_nl))
-        if not diff:
-            return
-        if time.monotonic() - start > DEADLINE:
-            pytest.fail(f"state differs after {DEADLINE}s: {diff}", pytrace=False)
-        time.sleep(0.05)
 
 
 def _ids(cases: list[tuple[Any, ...]]) -> list[str]:

@@ -126,8 +126,24 @@ def _link_local_entry(entry: Any) -> bool:
 
 
 def state(ns: str) -> dict[str, Any]:
-    """What `ip -j -d` shows of `ns`, masked."""
-    return {name: _masked(_dump(ns, args)) for name, args in _DUMPS}
+    """What `ip -j -d` shows of `ns`, masked; routes and neighbours sorted (see _ORDERED)."""
+    out = {name: _masked(_dump(ns, args)) for name, args in _DUMPS}
+    for name, key in _ORDERED.items():
+        if isinstance(out[name], list):
+            out[name] = sorted(out[name], key=key)
+    return out
+
+
+def _route_order(route: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(route.get(k)) for k in ("table", "dst", "dev", "metric", "type"))
+
+
+# lists whose order differs by nature between two namespaces set up alike: the per-device
+# routes the kernel makes as links come up (ff00::/8 of v0 and v1 in table local) come in
+# the order the links happened to come up; neighbours in a hash table's order, seeded per
+# namespace
+_ORDERED = {"route4": _route_order, "route6": _route_order,
+            "neigh": lambda n: (str(n.get("dst")), str(n.get("dev")))}
 
 
 def first_difference(a: Any, b: Any, path: str = "") -> str:
