@@ -166,6 +166,7 @@ LOOKS = {  # path -> line; exit 0 and some output
     ("netns", "pids"): f"netns pids {NS_WORD}",
     ("pwd",): "pwd",
     ("ls",): "ls",
+    ("link", "help"): "link help",
 }
 
 NET_ADMIN, SYS_ADMIN = "CAP_NET_ADMIN", "CAP_SYS_ADMIN"

@@ -430,7 +430,11 @@ def _check_scope(params: Sequence[Param], conflicts: Sequence[Sequence[str]] = (
         if isinstance(p, Switch):
             for name, branch in p.branches.items():
                 try:
-                    Scope([*scope.params, *branch.params])  # words and keys stay unique
+                    # keys stay unique (one values dict); a branch word may shadow one of
+                    # the command's (searched first once chosen: vxlan's `dev`, as in ip)
+                    clash = scope.keys & Scope(branch.params).keys
+                    if clash:
+                        raise GrammarError(f"parameter key {sorted(clash)[0]!r} declared twice")
                     _check_scope(branch.params)
                 except GrammarError as exc:
                     raise GrammarError(f"branch {p.word} {name}: {exc}") from None

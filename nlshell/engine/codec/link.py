@@ -152,7 +152,7 @@ VXLAN_DATA = Table("IFLA_", {
     25: ("IFLA_VXLAN_COLLECT_METADATA", "u8"),
     26: ("IFLA_VXLAN_LABEL", "be32"),
     27: ("IFLA_VXLAN_GPE", "flag"),
-    28: ("IFLA_VXLAN_TTL_INHERIT", "u8"),
+    28: ("IFLA_VXLAN_TTL_INHERIT", "u8flag"),
     29: ("IFLA_VXLAN_DF", "u8"),
     30: ("IFLA_VXLAN_VNIFILTER", "u8"),
     31: ("IFLA_VXLAN_LOCALBYPASS", "u8"),

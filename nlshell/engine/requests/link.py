@@ -19,6 +19,7 @@ _KIND_TABLES = {
     "vrf": link_tables.VRF_DATA,
     "tun": link_tables.TUN_DATA,
 }
+_SLAVE_TABLES = {"bridge": link_tables.BRIDGE_PORT_DATA}
 _STATES = {"up": True, "down": False}
 # link keywords that are not IFLA_* names, and the attribute each one sets
 _LINK_ALIASES = {"alias": "ifalias", "txqueuelen": "txqlen", "netns": "net_ns_fd",
@@ -53,8 +54,10 @@ def link_request(cmd: str, kw: dict, resolve_ns: Any = None) -> Request:
 
     kind = take(kw, "kind")
     peer = take(kw, "peer")
+    slave_kind = take(kw, "slave_kind")
     info: list[tuple[str, Any]] = []
     data: list[tuple[str, Any]] = []
+    slave_data: list[tuple[str, Any]] = []
     if kind is not None:
         if not isinstance(kind, str) or not kind:
             raise ValueError(f"invalid kind {kind!r}")
@@ -76,6 +79,17 @@ def link_request(cmd: str, kw: dict, resolve_ns: Any = None) -> Request:
             data.append(("peer", {**peer_req.fields, "attrs": peer_req.attrs}))
     elif peer is not None:
         raise ValueError("'peer' needs kind='veth'")
+    if slave_kind is not None:
+        # a port's settings (ip's `type bridge_slave ...`): its master's kind, then the data
+        table = _SLAVE_TABLES.get(slave_kind)
+        if table is None:
+            raise ValueError(f"invalid slave_kind {slave_kind!r} (one of "
+                             f"{', '.join(_SLAVE_TABLES)})")
+        info.append(("slave_kind", slave_kind))
+        for key in list(kw):
+            row = table.lookup(key) if isinstance(key, str) else None
+            if row is not None:
+                slave_data.append((row.short, _kind_value(row, kw.pop(key))))
     for key in ("net_ns_fd", "netns"):
         if key in kw:
             value = kw.pop(key)
@@ -99,10 +113,13 @@ def link_request(cmd: str, kw: dict, resolve_ns: Any = None) -> Request:
     if info:
         if data:
             info.append(("data", data))
+        if slave_data:
+            info.append(("slave_data", slave_data))
         attrs.append(("linkinfo", info))
+    # without index or name, IFLA_GROUP selects every device of that group (ip's `group N`)
     if action in ("del", "set") and not fields.get("index") and not any(
-            a[0] == "ifname" for a in attrs):
-        raise ValueError(f"link {cmd} needs index= or ifname=")
+            a[0] in ("ifname", "group") for a in attrs):
+        raise ValueError(f"link {cmd} needs index=, ifname= or group=")
     return Request(mtype, flags, fields, attrs, action)
 
 
