@@ -185,6 +185,24 @@ def _macvlan_check(kind: str, values: dict[str, Any]) -> str | None:
     return None
 
 
+def _vxlan_check(values: dict[str, Any]) -> str | None:
+    """ip's rule: remote is a unicast address, group a multicast one."""
+    import ipaddress
+
+    for word, multicast in (("remote", False), ("group", True)):
+        addr = values.get(f"vxlan.{word}")
+        if addr is not None and ipaddress.ip_address(addr).is_multicast != multicast:
+            return f"{word} {addr}: not a {'multicast' if multicast else 'unicast'} address"
+    return None
+
+
+_KIND_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "vxlan": _vxlan_check,
+    "macvlan": lambda v: _macvlan_check("macvlan", v),
+    "macvtap": lambda v: _macvlan_check("macvtap", v),
+}
+
+
 def _add_check(values: dict[str, Any]) -> str | None:
     kind = values.get("type")
     if kind in NEEDS_LINK and "link" not in values:
@@ -194,9 +212,8 @@ def _add_check(values: dict[str, Any]) -> str | None:
         return f"type {kind}: only mtu, txqueuelen, up and the tun options apply"
     if kind == "vxlan" and "vxlan.id" not in values and values.get("vxlan.external") != 1:
         return "type vxlan needs id VNI (or external)"
-    if kind in ("macvlan", "macvtap"):
-        return _macvlan_check(kind, values)
-    return None
+    check = _KIND_CHECKS.get(kind)  # type: ignore[arg-type]
+    return check(values) if check else None
 
 
 link.verb("add", "create a virtual device", handler=H + "link_add", check=_add_check, params=[
@@ -211,10 +228,8 @@ link.verb("add", "create a virtual device", handler=H + "link_add", check=_add_c
 def _set_check(values: dict[str, Any]) -> str | None:
     if "dev" not in values and "group" not in values:
         return "missing the device (DEV, dev DEV or group N)"
-    kind = values.get("type")
-    if kind in ("macvlan", "macvtap"):
-        return _macvlan_check(kind, values)
-    return None
+    check = _KIND_CHECKS.get(values.get("type"))  # type: ignore[arg-type]
+    return check(values) if check else None
 
 
 # `ip link s` is set (ip tries set before show for link, unlike address and route)
