@@ -49,7 +49,6 @@ VX_TTL = S.number(1, 255, name="TTL").with_words({
     "auto": (0, "the kernel's default"), "inherit": ("inherit", "copy the inner packet's TTL")})
 VX_DF = S.choice("DF", {"unset": (0, "never set DF"), "set": (1, "always set DF"),
                         "inherit": (2, "copy the inner packet's DF")}, label="DF")
-VX_LOCAL = S.ADDR.with_words({"any": (None, "no fixed source address")})
 VX_MAX = S.number(0, U32, name="NUMBER").with_words({"unlimited": (0, "no limit")})
 # macaddr's operations (keywords of its group, so `add` is never taken as `address`)
 MACADDR_OPS = {"add": "allow this source MAC", "del": "forget this source MAC",
@@ -234,6 +233,12 @@ def _vx_srcport(ctx: Any, value: Any) -> list[tuple[str, Any]]:
     return [("vxlan_port_range", {"low": value["min"], "high": value["max"]})]
 
 
+def _vx_external(ctx: Any, value: Any) -> list[tuple[str, Any]]:
+    # as ip: metadata mode learns nothing unless `learning` is given too (its row comes
+    # next in the table, and of two IFLA_VXLAN_LEARNING the kernel keeps the last)
+    return [("vxlan_collect_metadata", value)] + ([("vxlan_learning", 0)] if value else [])
+
+
 def _vx(word: str, attr: str, help: str) -> Opt:
     return pair("vxlan", word, "vxlan_" + attr, help)
 
@@ -246,7 +251,7 @@ VXLAN: list[Opt] = [
         emit=_family_attr("vxlan_group", "vxlan_group6")),
     Opt(Kw("group", S.ADDR, "multicast group for flooding", key="vxlan.group"),
         emit=_family_attr("vxlan_group", "vxlan_group6")),
-    Opt(Kw("local", VX_LOCAL, "source address (any: none fixed)", key="vxlan.local"),
+    Opt(Kw("local", S.ADDR, "source address", key="vxlan.local"),
         emit=_family_attr("vxlan_local", "vxlan_local6")),
     Opt(Kw("dev", S.IFNAME, "underlying device", key="vxlan.dev"), emit=_vx_dev),
     Opt(Kw("ttl", VX_TTL, "outer TTL (1..255, auto or inherit)", key="vxlan.ttl",
@@ -262,6 +267,9 @@ VXLAN: list[Opt] = [
         Pos("min", PORT, "lowest source port", metavar="MIN"),
         Pos("max", PORT, "highest source port", metavar="MAX"),
     ], key="vxlan.srcport"), emit=_vx_srcport),
+    Opt(pair("vxlan", "external", "vxlan_collect_metadata",
+             "metadata mode, the tunnel set per packet (implies nolearning)").param,
+        emit=_vx_external),
     _vx("learning", "learning", "learn remote MACs from received packets"),
     _vx("proxy", "proxy", "answer ARP from the forwarding table"),
     _vx("rsc", "rsc", "route short-circuit"),
@@ -276,7 +284,6 @@ VXLAN: list[Opt] = [
     _vx("udp6zerocsumrx", "udp_zero_csum6_rx", "accept IPv6 UDP with a zero checksum"),
     _vx("remcsumtx", "remcsum_tx", "remote checksum offload on transmit"),
     _vx("remcsumrx", "remcsum_rx", "remote checksum offload on receive"),
-    _vx("external", "collect_metadata", "metadata mode, the tunnel set per packet"),
     _vx("vnifilter", "vnifilter", "several VNIs on one device (needs external)"),
     flag("vxlan", "gbp", "vxlan_gbp", "Group Based Policy extension"),
     flag("vxlan", "gpe", "vxlan_gpe", "Generic Protocol Extension"),
