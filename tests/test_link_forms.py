@@ -296,6 +296,27 @@ def test_link_show_group(vns: str) -> None:
     assert "v0" not in [e["ifname"] for e in nlj(vns, "link show group default")]
 
 
+def test_link_xstats_and_afstats_as_ip() -> None:
+    from support.iporacle import batch, ip
+    from support.testns import temp_netns
+
+    with temp_netns() as ns:
+        batch(ns, BR)
+        for args in ("link xstats type bridge", "link xstats type bridge_slave",
+                     "link xstats type bridge_slave dev q0", "link xstats type bridge dev p0",
+                     "link afstats", "link afstats dev p0"):
+            for json in (False, True):
+                want = ip(*(["-j"] if json else []), *args.split(), ns=ns)
+                res = nl(ns, args, json=json)
+                assert (res.code, res.err) == (0, ""), res
+                if json:
+                    import json as j
+
+                    assert j.loads(res.out) == j.loads(want or "[]"), args
+                else:
+                    assert res.out == want, args
+
+
 def test_link_help_is_nlshells_own_text_on_stdout() -> None:
     res = nl(None, "link help")
     assert res.code == 0 and res.err == ""

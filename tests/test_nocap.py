@@ -167,6 +167,8 @@ LOOKS = {  # path -> line; exit 0 and some output
     ("pwd",): "pwd",
     ("ls",): "ls",
     ("link", "help"): "link help",
+    ("link", "xstats"): "-j link xstats type bridge",
+    ("link", "afstats"): "-j link afstats",
 }
 
 NET_ADMIN, SYS_ADMIN = "CAP_NET_ADMIN", "CAP_SYS_ADMIN"

@@ -271,6 +271,19 @@ link.verb("help", "the syntax of the link commands (or of one kind's words)",
                   "only the words of this kind", required=False),
           ])
 
+link.verb("xstats", "extended counters of a kind's devices (bridge, bridge_slave)",
+          handler=H + "link_xstats", params=[
+              Kw("type", S.choice("KIND", {"bridge": "multicast counters of bridges",
+                                           "bridge_slave": "multicast and STP counters of "
+                                                           "bridge ports"}, label="kind"),
+                 "devices of this kind", required=True, metavar="KIND"),
+              Kw("dev", S.IFNAME, "only this device"),
+          ])
+link.verb("afstats", "per-family counters (the kernel keeps them for MPLS)",
+          handler=H + "link_afstats", params=[
+              Pos("dev", S.IFNAME, "only this device", keyword="dev", required=False),
+          ])
+
 tuntap = REGISTRY.object("tuntap", "TUN/TAP devices (as ip tuntap)", default="show")
 tuntap.verb("show", "list TUN/TAP devices", aliases=["list", "lst"], shortcuts=["s", "sh"],
             handler=H + "tuntap_show")
@@ -674,3 +687,108 @@ def tuntap_show(ctx: Any, inv: Any) -> None:
     for e in out:
         extra = "".join(f" {k} {e[k]}" for k in ("user", "group") if k in e)
         ctx.write(f"{e['ifname']}: {' '.join(e['flags'])}{extra}")
+
+
+# -- link xstats / afstats: RTM_GETSTATS --------------------------------------------------
+
+_XSTATS_ATTR = {"bridge": "IFLA_STATS_LINK_XSTATS", "bridge_slave": "IFLA_STATS_LINK_XSTATS_SLAVE"}
+_XSTATS_BIT = {"bridge": 2, "bridge_slave": 3}  # IFLA_STATS_LINK_XSTATS(_SLAVE)
+# ip's JSON per protocol: (protocol, its versions)
+_MCAST_PROTOS = (("igmp", (1, 2, 3)), ("mld", (1, 2)))
+_STP_KEYS = ("rx_bpdu", "tx_bpdu", "rx_tcn", "tx_tcn", "transition_blk", "transition_fwd")
+
+
+def _mcast_json(mc: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for proto, versions in _MCAST_PROTOS:
+        for what in ("queries", "reports"):
+            out[f"{proto}_{what}"] = {f"{d}_v{v}": mc[f"{proto}_v{v}{what}_{d}"]
+                                      for d in ("rx", "tx") for v in versions}
+        out[f"{proto}_leaves"] = {d: mc[f"{proto}_leaves_{d}"] for d in ("rx", "tx")}
+        out[f"{proto}_parse_errors"] = mc[f"{proto}_parse_errors"]
+    return out
+
+
+def xstats_entries(msgs: list[Any], kind: str, names: dict[int, str],
+                   only: int | None = None) -> list[dict[str, Any]]:
+    """RTM_NEWSTATS messages -> ip's ``-j link xstats type KIND`` entries."""
+    attr = _XSTATS_ATTR[kind]
+    out = []
+    for m in msgs:
+        index = m.get("ifindex")
+        block = m.get((attr, "LINK_XSTATS_TYPE_BRIDGE"))
+        if block is None or (only is not None and index != only):
+            continue
+        entry: dict[str, Any] = {"ifname": names.get(index, str(index))}
+        mc = block.get("BRIDGE_XSTATS_MCAST")
+        if mc is not None:
+            entry["multicast"] = _mcast_json(mc)
+        stp = block.get("BRIDGE_XSTATS_STP")
+        if stp is not None:
+            entry["stp"] = {k: stp[k] for k in _STP_KEYS}
+        out.append(entry)
+    return out
+
+
+_IND, _IND2 = " " * 20, " " * 22
+
+
+def _versions(block: dict[str, int], d: str) -> str:
+    return " ".join(f"v{k[4:]} {v}" for k, v in block.items() if k.startswith(d + "_"))
+
+
+def xstats_text(entry: dict[str, Any]) -> list[str]:
+    """ip's text lines for one ``link xstats`` entry."""
+    lines = [f"{entry['ifname']:<16}"]
+    mc = entry.get("multicast")
+    if mc is not None:
+        for proto in ("igmp", "mld"):
+            up = proto.upper()
+            for what in ("queries", "reports"):
+                block = mc[f"{proto}_{what}"]
+                lines += [f"{_IND}{up} {what}:", f"{_IND2}RX: {_versions(block, 'rx')}",
+                          f"{_IND2}TX: {_versions(block, 'tx')}"]
+            leaves = mc[f"{proto}_leaves"]
+            lines += [f"{_IND}{up} leaves: RX: {leaves['rx']} TX: {leaves['tx']}",
+                      f"{_IND}{up} parse errors: {mc[f'{proto}_parse_errors']}"]
+    stp = entry.get("stp")
+    if stp is not None:
+        lines += [f"{_IND}STP BPDU:  RX: {stp['rx_bpdu']} TX: {stp['tx_bpdu']}",
+                  f"{_IND}STP TCN:   RX: {stp['rx_tcn']} TX: {stp['tx_tcn']}",
+                  f"{_IND}STP Transitions: Blocked: {stp['transition_blk']} "
+                  f"Forwarding: {stp['transition_fwd']}"]
+    return lines
+
+
+def _stats_dump(ctx: Any, bit: int) -> list[Any]:
+    from nlshell.engine.codec.stats import filter_bit
+
+    return ctx.ipr.kernel_dump("stats", fields={"filter_mask": filter_bit(bit)})
+
+
+def link_xstats(ctx: Any, inv: Any) -> None:
+    v = inv.values
+    kind = v["type"]
+    only = ctx.ifindex(v["dev"]) if "dev" in v else None
+    names = {m.get("index"): m.get("ifname") for m in ctx.ipr.get_links()}
+    entries = xstats_entries(_stats_dump(ctx, _XSTATS_BIT[kind]), kind, names, only)
+    if ctx.opts.json:
+        ctx.emit(entries)
+        return
+    for entry in entries:
+        ctx.write("\n".join(xstats_text(entry)))
+
+
+def link_afstats(ctx: Any, inv: Any) -> None:
+    """Per-family counters: the kernel keeps them for MPLS only (no MPLS here: ip prints
+    nothing, and so does this; -j an empty list)."""
+    only = ctx.ifindex(inv.values["dev"]) if "dev" in inv.values else None
+    entries = []
+    for m in _stats_dump(ctx, 5):  # IFLA_STATS_AF_SPEC
+        spec = m.get("IFLA_STATS_AF_SPEC")
+        if spec and (only is None or m.get("ifindex") == only):
+            from nlshell.commands.context import CommandError
+
+            raise CommandError("afstats: MPLS counters are not decoded by nlshell")
+    if ctx.opts.json:
+        ctx.emit(entries)

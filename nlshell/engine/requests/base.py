@@ -44,6 +44,7 @@ MSG = {
               "get": C.RTM_GETNEIGH, "dump": C.RTM_GETNEIGH},
     "rule": {"new": C.RTM_NEWRULE, "set": C.RTM_NEWRULE, "del": C.RTM_DELRULE,
              "get": C.RTM_GETRULE, "dump": C.RTM_GETRULE},
+    "stats": {"get": C.RTM_GETSTATS, "dump": C.RTM_GETSTATS},  # read only (if_stats_msg)
 }
 
 
