@@ -186,6 +186,12 @@ CASES: list[tuple[str, str]] = [
     (V, "link set v0 gso_max_size 32000 gso_max_segs 100 gro_max_size 32000 mtu 1400"),
     (V, "link set v0 multicast off arp off"),
     (V, "link set v0 allmulticast on promisc on"),
+    # -- alternative names
+    (V, "link property add dev v0 altname uplink0"),
+    (V, "link property add dev v0 altname a1 altname a2"),
+    (V, "link property add dev v0"),
+    (V + "link property add dev v0 altname uplink0\n", "link property del dev v0 altname uplink0"),
+    (V + "link property add dev v0 altname uplink0\n", "link set uplink0 mtu 1300"),
     # -- link delete
     (V + "link set v0 group 3\n", "link delete group 3"),
     (V, "link delete dev v0 type veth"),
@@ -231,6 +237,8 @@ REFUSED: list[tuple[str, str, str]] = [  # (setup, line, a word the message name
     (V, "link add veth1 type veth peer name veth2 mtu huge", "huge"),
     (V, "link add veth1 numtxqueues 0 type veth", "0"),
     (V, "link delete group zz", "zz"),
+    (V, "link set v0 vrf v1", "v1"),
+    (V, "link show vrf v1", "v1"),
     (V, "link set v0 mtu 1400 type bridge_slave cost 5 mcast_snooping 1", "mcast_snooping"),
 ]
 

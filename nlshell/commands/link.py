@@ -113,6 +113,10 @@ def _generic(add: bool) -> list[Any]:
         Kw("gso_max_segs", S.number(0, U32, name="SEGMENTS"), "most segments of a GSO packet"),
         Kw("gro_max_size", S.number(0, U32, name="BYTES"), "largest GRO packet"),
         *(Kw(word, ONOFF, help) for word, help in _IFF_HELP.items()),
+        Kw("link-netns", S.NETNS, "the namespace of the lower device (by name)",
+           key="link_netns"),
+        Kw("link-netnsid", S.number(0, 0x7FFFFFFF, name="NSID"),
+           "the namespace of the lower device (by its id here)", key="link_netnsid"),
     ]
     if add:
         params += [
@@ -171,8 +175,9 @@ link.verb("show", "list devices and their attributes", aliases=["list", "lst"],
               Flag("up", "only devices that are up"),
               Kw("type", SHOW_KIND, "only devices of this kind", metavar="KIND"),
               Kw("master", S.IFNAME, "only ports of this master"),
+              Kw("vrf", S.IFNAME, "only ports of this VRF"),
               Flag("nomaster", "only devices without a master"),
-          ], conflicts=[("master", "nomaster"), ("dev", "group")])
+          ], conflicts=[("master", "nomaster", "vrf"), ("dev", "group")])
 
 
 def _macvlan_check(kind: str, values: dict[str, Any]) -> str | None:
@@ -240,17 +245,16 @@ link.verb("set", "change device attributes (several at once)", aliases=["change"
               *_generic(False),
               Kw("name", S.NEW_IFNAME, "rename it", metavar="NAME"),
               Kw("master", S.IFNAME, "make it a port of this bridge/bond/VRF"),
+              Kw("vrf", S.IFNAME, "make it a port of this VRF (master, checked to be one)"),
               Flag("nomaster", "release it from its master"),
               Kw("carrier", ONOFF, "force the carrier on or off (devices that allow it)"),
               Kw("protodown", ONOFF, "hold the device down for a protocol's reasons"),
               Kw("addrgenmode", ADDRGENMODE, "how IPv6 link-local addresses are made"),
               Kw("xdp", XDP_MODE, "XDP program: only off (nlshell loads no programs)",
                  aliases=["xdpgeneric", "xdpdrv", "xdpoffload"]),
-              Kw("link-netnsid", S.number(0, 0x7FFFFFFF, name="NSID"),
-                 "the namespace (by id) of the lower device", key="link_netnsid"),
               Switch("type", "change settings of the device's kind (or of a port)",
                      SET_BRANCHES, metavar="KIND"),
-          ], conflicts=[("master", "nomaster")])
+          ], conflicts=[("master", "nomaster", "vrf")])
 
 link.verb("delete", "delete a virtual device", aliases=["del"], shortcuts=["d"],
           handler=H + "link_delete",
@@ -271,6 +275,14 @@ link.verb("help", "the syntax of the link commands (or of one kind's words)",
                   "only the words of this kind", required=False),
           ])
 
+link.verb("property", "add or remove alternative names of a device",
+          handler=H + "link_property", params=[
+              OneOf("op", {"add": "give the device these names too",
+                           "delete": "take these names away"}, "what to do", required=True,
+                    shortcuts={"del": "delete"}),
+              Pos("dev", S.IFNAME, "the device", keyword="dev"),
+              Kw("altname", S.NEW_IFNAME, "an alternative name", repeat=True, metavar="NAME"),
+          ])
 link.verb("xstats", "extended counters of a kind's devices (bridge, bridge_slave)",
           handler=H + "link_xstats", params=[
               Kw("type", S.choice("KIND", {"bridge": "multicast counters of bridges",
@@ -340,9 +352,20 @@ _PLAIN = {"mtu": "mtu", "txqueuelen": "txqlen", "address": "address",
 _XDP_OFF = struct.pack("=HHi", 8, 1, -1)
 
 
-def _generic_kw(v: dict[str, Any]) -> dict[str, Any]:
+def _link_nsid(ctx: Any, name: str) -> int:
+    """The id the current namespace gives namespace `name`, one assigned if it has none
+    (as ip does for link-netns)."""
+    from nlshell.engine import netns as N
+
+    nsid = N.get_nsid(name, ctx.netns)
+    return nsid if nsid is not None else N.set_nsid(name, -1, ctx.netns)
+
+
+def _generic_kw(v: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     """The IPRoute.link keywords of the generic words in `v` (a command's or a peer's)."""
     kw: dict[str, Any] = {eng: v[word] for word, eng in _PLAIN.items() if word in v}
+    if "link_netns" in v:
+        kw["link_netnsid"] = _link_nsid(ctx, v["link_netns"])
     if isinstance(kw.get("carrier"), bool):
         kw["carrier"] = int(kw["carrier"])
     if isinstance(kw.get("proto_down"), bool):
@@ -372,7 +395,7 @@ def _kind_kw(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
     peer = v.get("peer")
     if kind == "veth" and peer:
         kw["peer"] = {("ifname" if k == "name" else k): val
-                      for k, val in {**_generic_kw(peer),
+                      for k, val in {**_generic_kw(peer, ctx),
                                      **({"name": peer["name"]} if "name" in peer else {})
                                      }.items()}
         kw["peer"].pop("ifalias", None)  # set afterwards, as for the device itself
@@ -382,21 +405,34 @@ def _kind_kw(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
 def link_add_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
     """The IPRoute.link('add', ...) keywords for a parsed ``link add`` (tun/tap excluded)."""
     v = inv.values
-    kw: dict[str, Any] = {"ifname": v["name"], **_generic_kw(v)}
+    kw: dict[str, Any] = {"ifname": v["name"], **_generic_kw(v, ctx)}
     if "link" in v:
         kw["link"] = ctx.ifindex(v["link"])
     kw.update(_kind_kw(ctx, v))
     return kw
 
 
+def _vrf_index(ctx: Any, name: str) -> int:
+    """The index of VRF device `name` (an error naming it when it is no VRF, as ip)."""
+    from nlshell.commands.context import CommandError
+
+    index = ctx.ifindex(name)
+    m = _link_msg(ctx, index)
+    if m is None or m.get(("linkinfo", "kind")) != "vrf":
+        raise CommandError(f'vrf "{name}": not a VRF device')
+    return index
+
+
 def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
     """The IPRoute.link('set', ...) keywords for a parsed ``link set``."""
     v = inv.values
-    kw = _generic_kw(v)
+    kw = _generic_kw(v, ctx)
     if "dev" in v:
         kw["index"] = ctx.ifindex(v["dev"])
     if "master" in v:
         kw["master"] = ctx.ifindex(v["master"])
+    if "vrf" in v:
+        kw["master"] = _vrf_index(ctx, v["vrf"])
     if v.get("nomaster"):
         kw["master"] = 0
     if "netns" in v:
@@ -511,6 +547,15 @@ def link_help(ctx: Any, inv: Any) -> None:
     ctx.write(help_for(["link", verb, "type", kind]))
 
 
+def link_property(ctx: Any, inv: Any) -> None:
+    from nlshell.engine.requests import link_property_request
+
+    v = inv.values
+    op = "add" if v["op"] == "add" else "del"
+    ctx.ipr.send(link_property_request(op, ctx.ifindex(v["dev"]), v.get("altname", [])))
+    ctx.forget_names()  # names resolve to indexes through a cache that knows altnames
+
+
 def link_delete(ctx: Any, inv: Any) -> None:
     from nlshell.commands.context import CommandError
 
@@ -542,6 +587,8 @@ def link_show(ctx: Any, inv: Any) -> None:
     for word in ("dev", "master"):
         if word in v:
             sel[word] = ctx.ifindex(v[word])
+    if "vrf" in v:
+        sel["master"] = _vrf_index(ctx, v["vrf"])
     chosen = select_links(msgs, rctx, **sel)
     opts = ctx.opts
     if ip_text(ctx, "link", chosen, rctx):

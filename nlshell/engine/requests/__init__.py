@@ -31,7 +31,7 @@ from .base import (
     uint,
 )
 from .inverse import delete_of, retyped, undo_of
-from .link import link_request
+from .link import link_property_request, link_request
 from .neigh import NUD_NUMBERS, neigh_request, nud_state
 from .route import route_request
 from .route_fast import fast_route
@@ -39,5 +39,5 @@ from .rule import ACTIONS, rule_request
 
 __all__ = ["ACTIONS", "F_CREATE", "F_REPLACE", "MSG", "NUD_NUMBERS", "TABLE_NUMBERS", "VERBS",
            "Request", "addr_request", "delete_of", "family_of", "fast_route", "ip_bytes",
-           "link_request", "named", "neigh_request", "ns_resolver", "nud_state", "retyped",
+           "link_property_request", "link_request", "named", "neigh_request", "ns_resolver", "nud_state", "retyped",
            "route_request", "rule_request", "split_prefix", "table_number", "uint", "undo_of"]

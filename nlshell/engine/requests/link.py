@@ -123,6 +123,20 @@ def link_request(cmd: str, kw: dict, resolve_ns: Any = None) -> Request:
     return Request(mtype, flags, fields, attrs, action)
 
 
+_PROP_TYPES = {"add": C.RTM_NEWLINKPROP, "del": C.RTM_DELLINKPROP}
+
+
+def link_property_request(cmd: str, index: int, altnames: list[str]) -> Request:
+    """RTM_NEWLINKPROP / RTM_DELLINKPROP: add or remove alternative names of a link."""
+    if cmd not in _PROP_TYPES:
+        raise ValueError(f"unknown link property command {cmd!r} (add or del)")
+    fields = {"index": uint(index, "index", 0x7FFFFFFF)}
+    # no names: an empty request the kernel acks (as ip sends it)
+    attrs = [("prop_list", [("alt_ifname", name) for name in altnames])] if altnames else []
+    flags = C.NLM_F_CREATE | C.NLM_F_EXCL if cmd == "add" else 0
+    return Request(_PROP_TYPES[cmd], flags, fields, attrs, "new" if cmd == "add" else "del")
+
+
 def _kind_value(row: Any, value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)  # on/off options are u8 in the kernel, not flags
