@@ -345,9 +345,12 @@ def test_kind_words_are_in_the_grammar_readers() -> None:
     assert {"cost", "neigh_suppress", "backup_port", "fdb_flush"} <= words
     words = {e.text for e in suggest("link add vx0 type vxlan ")}
     assert {"udp6zerocsumtx", "noudp6zerocsumtx", "srcport", "gbp"} <= words
-    inv = parse("link add dev vx0 type vxlan id 5 dev eth0 group 239.1.1.1")
-    assert inv.values["name"] == "vx0" and inv.values["vxlan.dev"] == "eth0"
-    assert inv.values["vxlan.group"] == "239.1.1.1" and "group" not in inv.values
+    for line in ("link add dev vx0 type vxlan id 5 dev eth0 group 239.1.1.1",
+                 "link add dev vx0 type vxlan id 5 de eth0 grou 239.1.1.1"):  # abbreviated
+        inv = parse(line)
+        assert inv.values["name"] == "vx0" and inv.values["vxlan.dev"] == "eth0"
+        assert inv.values["vxlan.group"] == "239.1.1.1" and "group" not in inv.values
+    assert parse("link add vx0 group 4 type vxlan id 5").values["group"] == 4
 
 
 def test_encodings_the_kernel_here_cannot_check() -> None:
