@@ -208,13 +208,21 @@ _KIND_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
 }
 
 
+_TUN_REFUSED = frozenset({"link", "netns", "index", "numtxqueues", "numrxqueues", "link_netns",
+                          "link_netnsid"})
+
+
 def _add_check(values: dict[str, Any]) -> str | None:
     kind = values.get("type")
     if kind in NEEDS_LINK and "link" not in values:
         return f"type {kind} needs link DEV (the lower device)"
-    if kind in ("tun", "tap") and ({"link", "address", "broadcast", "netns", "index", "group",
-                                    "numtxqueues", "numrxqueues"} & set(values)):
-        return f"type {kind}: only mtu, txqueuelen, up and the tun options apply"
+    if kind in ("tun", "tap"):
+        # made through /dev/net/tun, then changed like any device: what only creation
+        # over rtnetlink can do is refused, naming the word
+        bad = sorted(_TUN_REFUSED & set(values))
+        if bad:
+            return f"type {kind}: {bad[0].replace('_', '-')} cannot be given (tun/tap " \
+                   "devices are made through /dev/net/tun)"
     if kind == "vxlan" and "vxlan.id" not in values and values.get("vxlan.external") != 1:
         return "type vxlan needs id VNI (or external)"
     check = _KIND_CHECKS.get(kind)  # type: ignore[arg-type]
@@ -471,8 +479,7 @@ def link_add(ctx: Any, inv: Any) -> None:
     v = inv.values
     if v["type"] in ("tun", "tap"):
         tun_create(ctx, v["name"], v["type"], {**v, "group": v.get("tun_group")})
-        extra = {_PLAIN[k]: v[k] for k in ("mtu", "txqueuelen", "alias", "state") if k in v}
-        _then_set(ctx, v["name"], extra)
+        _then_set(ctx, v["name"], _generic_kw(v, ctx))
         return
     kw = link_add_kwargs(ctx, inv)
     alias = kw.pop("ifalias", None)  # the kernel ignores IFLA_IFALIAS when creating
