@@ -223,6 +223,9 @@ def _add_check(values: dict[str, Any]) -> str | None:
         if bad:
             return f"type {kind}: {bad[0].replace('_', '-')} cannot be given (tun/tap " \
                    "devices are made through /dev/net/tun)"
+    peer = values.get("peer") or {}
+    if "alias" in peer and "name" not in peer:
+        return "peer alias needs the peer's name (it is set once the pair exists)"
     if kind == "vxlan" and "vxlan.id" not in values and values.get("vxlan.external") != 1:
         return "type vxlan needs id VNI (or external)"
     check = _KIND_CHECKS.get(kind)  # type: ignore[arg-type]
@@ -486,6 +489,9 @@ def link_add(ctx: Any, inv: Any) -> None:
     ctx.ipr.link("add", **kw)
     if alias is not None:
         _then_set(ctx, v["name"], {"ifalias": alias}, v.get("netns"))
+    peer = v.get("peer") or {}
+    if "alias" in peer:  # the peer's alias too (the kernel ignores it at creation)
+        _then_set(ctx, peer["name"], {"ifalias": peer["alias"]}, peer.get("netns"))
 
 
 def _then_set(ctx: Any, name: str, kw: dict[str, Any], netns: str | None = None) -> None:
