@@ -45,7 +45,7 @@ def _hex_byte(text: str) -> int:
 
 VX_TOS = S.Slot("TOS", "tos", _hex_byte, {"inherit": (1, "copy the inner packet's TOS")},
                 kind="number", example="hex, e.g. 0x10, or inherit")
-VX_TTL = S.number(1, 255, name="TTL").with_words({
+VX_TTL = S.number(0, 255, name="TTL").with_words({
     "auto": (0, "the kernel's default"), "inherit": ("inherit", "copy the inner packet's TTL")})
 VX_DF = S.choice("DF", {"unset": (0, "never set DF"), "set": (1, "always set DF"),
                         "inherit": (2, "copy the inner packet's DF")}, label="DF")
