@@ -372,3 +372,21 @@ def test_encodings_the_kernel_here_cannot_check() -> None:
     assert msg.get("index") == 7 and msg.get("proto_down") == 1 and msg.get("carrier") == 0
     assert msg.get("xdp") == bytes.fromhex("08000100ffffffff")
     assert msg.get(("af_spec", "AF_INET6", "addr_gen_mode")) == 1
+
+
+def test_peer_in_another_namespace_as_ip() -> None:
+    """`peer name P netns NS mtu N`: the peer is made in NS with its words, as ip makes it."""
+    from support.iporacle import ipj
+    from support.testns import temp_netns
+
+    with temp_netns() as ns_ip, temp_netns() as ns_nl, temp_netns() as other:
+        code, err = run_ip_line(ns_ip, f"link add a1 type veth peer name a2 netns {other} "
+                                       "mtu 1400 txqueuelen 7 group 3")
+        assert code == 0, err
+        res = nl(ns_nl, f"link add b1 type veth peer name b2 netns {other} mtu 1400 "
+                        "txqueuelen 7 group 3")
+        assert (res.code, res.err) == (0, ""), res
+        peers = {e["ifname"]: e for e in ipj(other, "link show")}
+        for name in ("a2", "b2"):
+            assert (peers[name]["mtu"], peers[name]["txqlen"], peers[name]["group"]) == \
+                (1400, 7, "3"), peers[name]
