@@ -24,7 +24,7 @@ usage: nlshell [OPTIONS]                      interactive shell (on a terminal)
        nlshell [OPTIONS] -c 'COMMAND' [-c ...] run commands in order
        nlshell [OPTIONS] -b FILE|-             run a batch file (stdin when not a terminal)
        nlshell [OPTIONS] OBJECT COMMAND...     run one command, as ip does
-       nlshell watch [links] [addrs] [routes] [neigh] [events] [-n NS] [--interval S]
+       nlshell watch [PANE...: links addrs routes neigh qdiscs events] [-n NS] [--interval S]
        nlshell --complete [-n NS] -- WORD...   completion candidates (for shell scripts)
 
 options (a long option may be abbreviated, as with ip: -det):
