@@ -2,9 +2,8 @@
 
 Each case is one command line in ip's words. Two fresh namespaces get the same set-up (by
 `ip -batch`); `ip` runs the line in one and nlshell in the other, then both namespaces'
-`ip -j -d` links and addresses are compared with only what differs by nature masked
-(random MACs and what derives from them, timers; see support/twins.py). Routes are left out:
-the order of the kernel's own IPv6 routes of two devices coming up differs by nature.
+`ip -j -d` state is compared with only what differs by nature masked (random MACs and what
+derives from them, timers; see support/twins.py).
 
 `REFUSED` are bad values and kind words out of place: nlshell refuses them as a usage error,
 with one line naming the word, and applies nothing (the namespace stays as ip leaves it).
@@ -14,8 +13,7 @@ from __future__ import annotations
 
 import pytest
 from support.nlrun import nl
-from support.twins import first_difference, run_ip_line, run_nl_line, state, twin_pair
-from support.wait import DEADLINE
+from support.twins import run_ip_line, run_nl_line, twin_pair, wait_equal
 
 from nlshell.commands.context import EXIT_USAGE
 
@@ -241,23 +239,6 @@ REFUSED: list[tuple[str, str, str]] = [  # (setup, line, a word the message name
     (V, "link show vrf v1", "v1"),
     (V, "link set v0 mtu 1400 type bridge_slave cost 5 mcast_snooping 1", "mcast_snooping"),
 ]
-
-
-def wait_equal(ns_ip: str, ns_nl: str) -> None:
-    """Poll both namespaces' links and addresses until equal; fail naming the first
-    difference after a generous deadline (links settle asynchronously: carrier, DAD)."""
-    import time
-
-    start = time.monotonic()
-    while True:
-        a, b = ({k: v for k, v in state(ns).items() if k in ("link", "addr")}
-                for ns in (ns_ip, ns_nl))
-        diff = first_difference(a, b)
-        if not diff:
-            return
-        if time.monotonic() - start > DEADLINE:
-            pytest.fail(f"state differs after {DEADLINE}s: {diff}", pytrace=False)
-        time.sleep(0.05)
 
 
 def _ids(cases: list) -> list[str]:

@@ -38,6 +38,10 @@ Parameters come after the verb in any order, like ip's:
    'help', [...]), 'ifb': 'help'})``         ``type vxlan id 42 dstport 4789``
 ===========================================  =================================================
 
+A branch's words are searched before the command's once its choice is made, so a branch
+may reuse a command word with its own meaning (after ``type vxlan``, ``dev`` is vxlan's
+underlying device, before it the new device's name, as in ip); keys stay unique.
+
 Every param has a ``key`` (the dict key in ``Invocation.values``; defaults to the keyword with
 ``-`` turned into ``_``: `Kw`, `Flag`, `Switch` and `Group` share that set-up in their base,
 `Keyword`), ``help`` and, where it makes sense, ``aliases``, ``shortcuts``,
