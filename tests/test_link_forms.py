@@ -353,6 +353,21 @@ def test_encodings_the_kernel_here_cannot_check() -> None:
     assert msg.get("index") == 7 and msg.get("proto_down") == 1 and msg.get("carrier") == 0
     assert msg.get("xdp") == bytes.fromhex("08000100ffffffff")
     assert msg.get(("af_spec", "AF_INET6", "addr_gen_mode")) == 1
+    req = R.link_request("set", link_set_kwargs(Ctx(), parse(
+        "link set x0 protodown_reason 3 on")))
+    (msg,) = decode(encode(req.msg_type, req.flags, fields=req.fields, attrs=req.attrs))
+    # { IFLA_PROTO_DOWN_REASON_MASK = bit 3, IFLA_PROTO_DOWN_REASON_VALUE = bit 3 }
+    assert msg.get("proto_down_reason") == bytes.fromhex("0800010008000000" "0800020008000000")
+
+
+def test_protodown_is_refused_by_this_kernel_alike() -> None:
+    """veth has no protodown: the kernel's refusal reaches the user (status 2), as with ip."""
+    with twin_pair(V) as (ns_ip, ns_nl):
+        for line in ("link set v0 protodown on", "link set v0 protodown_reason 3 on"):
+            assert run_ip_line(ns_ip, line)[0] == 2
+            code, err = run_nl_line(ns_nl, line)
+            assert code == 2 and "Protodown not supported" in err, err
+        wait_equal(ns_ip, ns_nl)
 
 
 def test_peer_in_another_namespace_as_ip() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from nlshell.commands import linkkinds as LK
 from nlshell.commands import slots as S
-from nlshell.commands.grammar import REGISTRY, Branch, Flag, Kw, OneOf, Pos, Switch
+from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
 from nlshell.engine.codec import constants as C
 
 H = "nlshell.commands.link:"
@@ -260,6 +260,10 @@ link.verb("set", "change device attributes (several at once)", aliases=["change"
               Flag("nomaster", "release it from its master"),
               Kw("carrier", ONOFF, "force the carrier on or off (devices that allow it)"),
               Kw("protodown", ONOFF, "hold the device down for a protocol's reasons"),
+              Group("protodown_reason", "set or clear one reason bit: REASON on|off", [
+                  Pos("reason", S.number(0, 31, name="REASON"), "the reason's bit (0..31)"),
+                  Pos("on", ONOFF, "set (on) or clear (off) it", metavar="on|off"),
+              ]),
               Kw("addrgenmode", ADDRGENMODE, "how IPv6 link-local addresses are made"),
               Kw("xdp", XDP_MODE, "XDP program: only off (nlshell loads no programs)",
                  aliases=["xdpgeneric", "xdpdrv", "xdpoffload"]),
@@ -434,6 +438,12 @@ def _vrf_index(ctx: Any, name: str) -> int:
     return index
 
 
+def _protodown_reason(v: dict[str, Any]) -> bytes:
+    """IFLA_PROTO_DOWN_REASON { MASK = the reason's bit, VALUE = it or 0 }."""
+    bit = 1 << v["reason"]
+    return struct.pack("=HHIHHI", 8, 1, bit, 8, 2, bit if v["on"] else 0)
+
+
 def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
     """The IPRoute.link('set', ...) keywords for a parsed ``link set``."""
     v = inv.values
@@ -452,6 +462,8 @@ def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
         kw["af_spec"] = [("AF_INET6", [("addr_gen_mode", v["addrgenmode"])])]
     if "xdp" in v:
         kw["xdp"] = _XDP_OFF
+    if "protodown_reason" in v:
+        kw["proto_down_reason"] = _protodown_reason(v["protodown_reason"])
     kw.update(_kind_kw(ctx, v))
     return kw
 
