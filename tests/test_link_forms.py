@@ -236,6 +236,9 @@ REFUSED: list[tuple[str, str, str]] = [  # (setup, line, a word the message name
     (V, "link add veth1 numtxqueues 0 type veth", "0"),
     (V, "link delete group zz", "zz"),
     (V, "link set v0 vrf v1", "v1"),
+    (V, "link set v0 mtu 1400 type bridge stp_state 1", "type bridge"),
+    (V, "link set v0 mtu 1400 type bridge_slave cost 5", "type bridge_slave"),
+    (V, "link set v0 type vxlan ttl 5", "type vxlan"),
     (V, "link show vrf v1", "v1"),
     (V, "link set v0 mtu 1400 type bridge_slave cost 5 mcast_snooping 1", "mcast_snooping"),
 ]

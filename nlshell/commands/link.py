@@ -550,7 +550,30 @@ def _then_set(ctx: Any, name: str, kw: dict[str, Any], netns: str | None = None)
 
 
 def link_set(ctx: Any, inv: Any) -> None:
-    ctx.ipr.link("set", **link_set_kwargs(ctx, inv))
+    kw = link_set_kwargs(ctx, inv)
+    if "type" in inv.values and "dev" in inv.values:
+        _check_kind(ctx, inv.values["dev"], kw["index"], inv.values["type"])
+    ctx.ipr.link("set", **kw)
+
+
+def _check_kind(ctx: Any, dev: str, index: int, kind: str) -> None:
+    """`link set DEV type KIND ...` on a device of another kind (or a port of no bridge):
+    an error naming the kind, before anything is sent (the kernel would only say
+    "Operation not supported")."""
+    from nlshell.commands.context import CommandError
+
+    m = _link_msg(ctx, index)
+    if m is None:
+        return  # gone meanwhile: the kernel's answer says so
+    if kind.endswith("_slave"):
+        have = m.get(("linkinfo", "slave_kind"))
+        if have != kind[:-len("_slave")]:
+            raise CommandError(f'type {kind}: "{dev}" is not a port of a '
+                               f'{kind[:-len("_slave")]}')
+        return
+    have = m.get(("linkinfo", "kind"))
+    if have != kind:
+        raise CommandError(f'type {kind}: "{dev}" is a {have or "physical"} device')
 
 
 def _link_msg(ctx: Any, index: int) -> Any:
