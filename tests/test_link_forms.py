@@ -81,6 +81,9 @@ CASES: list[tuple[str, str]] = [
     ("", "link add br0 type bridge vlan_protocol 802.1ad vlan_default_pvid 5"),
     ("", "link add br0 type bridge vlan_stats_enabled 1"),
     ("", "link add br0 type bridge no_linklocal_learn 1"),
+    ("", "link add br0 type bridge vlan_stats_per_port 1"),
+    ("", "link add br0 type bridge forward_delay 100 stp_state 1"),
+    ("", "link add br0 type bridge fdb_flush"),
     # -- bridge: set
     (BR, "link set br0 type bridge stp_state 1"),
     (BR, "link set br0 type bridge ageing_time 20000"),
@@ -139,6 +142,8 @@ CASES: list[tuple[str, str]] = [
     (V, f"{VXA} remcsumtx remcsumrx"),
     (V, f"{VXA} gbp"),
     (V, "link add vx0 type vxlan external dstport 4789"),
+    (V, "link add vx0 type vxlan external vnifilter dstport 4789"),
+    (V, "link add vx0 type vxlan external gpe dstport 4790"),
     (V, f"{VXA} learning"),
     (V, "link add vx0 type vxlan id 42 dstport 4789 remote 2001:db8:1::7 "
         "local 2001:db8:1::1"),
@@ -363,13 +368,23 @@ def test_encodings_the_kernel_here_cannot_check() -> None:
     assert msg.get("proto_down_reason") == bytes.fromhex("0800010008000000" "0800020008000000")
 
 
-def test_protodown_is_refused_by_this_kernel_alike() -> None:
-    """veth has no protodown: the kernel's refusal reaches the user (status 2), as with ip."""
+# lines this kernel refuses: the kernel's answer reaches the user (status 2), as with ip
+KERNEL_REFUSES = [
+    ("link set v0 protodown on", "Protodown not supported"),
+    ("link set v0 protodown_reason 3 on", "Protodown not supported"),
+    ("link add br0 type bridge vlan_filtering 1", "Operation not supported"),
+    ("link add br0 type bridge mcast_vlan_snooping 1", "vlan filtering disabled"),
+    ("link add br0 type bridge mcast_igmp_version 4", "Invalid argument"),
+    ("link add vx0 type vxlan id 5 gpe dstport 4790", "GPE does not support"),
+]
+
+
+def test_what_this_kernel_refuses_is_refused_alike() -> None:
     with twin_pair(V) as (ns_ip, ns_nl):
-        for line in ("link set v0 protodown on", "link set v0 protodown_reason 3 on"):
-            assert run_ip_line(ns_ip, line)[0] == 2
+        for line, why in KERNEL_REFUSES:
+            assert run_ip_line(ns_ip, line)[0] == 2, line
             code, err = run_nl_line(ns_nl, line)
-            assert code == 2 and "Protodown not supported" in err, err
+            assert code == 2 and why in err, (line, err)
         wait_equal(ns_ip, ns_nl)
 
 
