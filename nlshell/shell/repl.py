@@ -193,6 +193,8 @@ class Shell:
         if cfg.color != "auto":
             self.ctx.opts.color = cfg.color == "always"
         self.ctx.opts.table_format = cfg.table_format
+        if not self.ctx.opts.extra.get("output_given"):  # --output / NLSHELL_OUTPUT win
+            self.ctx.opts.output = cfg.output
 
     def _history(self, cfg: config_mod.ShellConfig) -> History:
         if cfg.history_size <= 0:
