@@ -188,7 +188,7 @@ class WordTable:
 
     def add(self, names: Sequence[str], shortcuts: Sequence[str], target: Any) -> None:
         for word in (*names, *shortcuts):
-            if not word or any(c.isspace() for c in word):
+            if word.split() != [word]:  # empty, or with white space (split is C: start-up)
                 raise GrammarError(f"bad word {word!r}")
             if word in self.exact and self.exact[word] is not target:
                 raise GrammarError(f"word {word!r} declared twice")
@@ -471,10 +471,12 @@ def _check_scope(params: Sequence[Param], conflicts: Sequence[Sequence[str]] = (
                 try:
                     # keys stay unique (one values dict); a branch word may shadow one of
                     # the command's (searched first once chosen: vxlan's `dev`, as in ip)
-                    clash = scope.keys & Scope(branch.params).keys
+                    # a branch shared by two commands (link add and set) is compiled once
+                    sub = branch._scope or _check_scope(branch.params)
+                    clash = scope.keys & sub.keys
                     if clash:
                         raise GrammarError(f"parameter key {sorted(clash)[0]!r} declared twice")
-                    _check_scope(branch.params)
+                    branch._scope = sub  # compiled once: the parser's Branch.scope
                 except GrammarError as exc:
                     raise GrammarError(f"branch {p.word} {name}: {exc}") from None
     return scope

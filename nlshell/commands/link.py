@@ -10,7 +10,6 @@ tun/tap devices are not made over rtnetlink (the kernel refuses): `tuntap.create
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -363,8 +362,13 @@ _PLAIN = {"mtu": "mtu", "txqueuelen": "txqlen", "address": "address",
           "gro_max_size": "gro_max_size", "index": "index", "numtxqueues": "num_tx_queues",
           "numrxqueues": "num_rx_queues", "name": "ifname", "carrier": "carrier",
           "protodown": "proto_down", "link_netnsid": "link_netnsid"}
-# IFLA_XDP { IFLA_XDP_FD = -1 }: detach whatever program is attached
-_XDP_OFF = struct.pack("=HHi", 8, 1, -1)
+
+
+def _xdp_off() -> bytes:
+    """IFLA_XDP { IFLA_XDP_FD = -1 }: detach whatever program is attached."""
+    import struct  # (not at import: start-up time)
+
+    return struct.pack("=HHi", 8, 1, -1)
 
 
 def _link_nsid(ctx: Any, name: str) -> int:
@@ -440,6 +444,8 @@ def _vrf_index(ctx: Any, name: str) -> int:
 
 def _protodown_reason(v: dict[str, Any]) -> bytes:
     """IFLA_PROTO_DOWN_REASON { MASK = the reason's bit, VALUE = it or 0 }."""
+    import struct
+
     bit = 1 << v["reason"]
     return struct.pack("=HHIHHI", 8, 1, bit, 8, 2, bit if v["on"] else 0)
 
@@ -461,7 +467,7 @@ def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
     if "addrgenmode" in v:
         kw["af_spec"] = [("AF_INET6", [("addr_gen_mode", v["addrgenmode"])])]
     if "xdp" in v:
-        kw["xdp"] = _XDP_OFF
+        kw["xdp"] = _xdp_off()
     if "protodown_reason" in v:
         kw["proto_down_reason"] = _protodown_reason(v["protodown_reason"])
     kw.update(_kind_kw(ctx, v))

@@ -14,7 +14,6 @@ everything after the kind belongs to the kind.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +102,8 @@ def flag(kind: str, word: str, attr: str, help: str, value: Any = True) -> Opt:
 def _boolopt(bit: int) -> Callable[[Any, Any], list[tuple[str, Any]]]:
     """A bridge bool option: struct br_boolopt_multi {optval, optmask} with one bit."""
     def emit(ctx: Any, value: Any) -> list[tuple[str, Any]]:
+        import struct  # (not at import: start-up time)
+
         return [("br_multi_boolopt", struct.pack("=II", bit if value else 0, bit))]
     return emit
 
@@ -354,9 +355,13 @@ class Kinds:
         "macvlan": _macvlan("macvlan"), "macvtap": _macvlan("macvtap"),
     })
 
+    branches: dict[str, Branch] = field(default_factory=dict)
+
     def branch(self, kind: str, help: str) -> Branch:
-        """The `Branch` of ``type KIND``."""
-        return Branch(help, [opt.param for opt in self.tables[kind]])
+        """The `Branch` of ``type KIND`` (one object, shared by ``link add`` and ``set``)."""
+        if kind not in self.branches:
+            self.branches[kind] = Branch(help, [opt.param for opt in self.tables[kind]])
+        return self.branches[kind]
 
     def data(self, ctx: Any, kind: str, values: dict[str, Any]) -> list[tuple[str, Any]]:
         """The (attr, value) pairs of the kind options present in `values`."""
