@@ -433,12 +433,12 @@ def link_add_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
 
 def _vrf_index(ctx: Any, name: str) -> int:
     """The index of VRF device `name` (an error naming it when it is no VRF, as ip)."""
-    from nlshell.commands.context import CommandError
+    from nlshell.commands.context import CommandUsageError
 
     index = ctx.ifindex(name)
     m = _link_msg(ctx, index)
-    if m is None or m.get(("linkinfo", "kind")) != "vrf":
-        raise CommandError(f'vrf "{name}": not a VRF device')
+    if m is None or m.get(("linkinfo", "kind")) != "vrf":  # ip: a usage error (255)
+        raise CommandUsageError(f'vrf "{name}": not a VRF device')
     return index
 
 
@@ -564,9 +564,9 @@ def link_set(ctx: Any, inv: Any) -> None:
 
 def _check_kind(ctx: Any, dev: str, index: int, kind: str) -> None:
     """`link set DEV type KIND ...` on a device of another kind (or a port of no bridge):
-    an error naming the kind, before anything is sent (the kernel would only say
-    "Operation not supported")."""
-    from nlshell.commands.context import CommandError
+    a usage error naming the kind, before anything is sent (ip relays the kernel's
+    "Operation not supported", status 2)."""
+    from nlshell.commands.context import CommandUsageError as CommandError
 
     m = _link_msg(ctx, index)
     if m is None:
