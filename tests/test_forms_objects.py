@@ -564,10 +564,10 @@ def test_watch_interval_among_the_panes() -> None:
 
 
 def test_watch_pane_words_are_the_apps() -> None:
-    from nlshell.commands.shellwords import PANE
+    from nlshell.commands.shellwords import PANE_WORDS
     from nlshell.shell.watch.app import PANES
 
-    assert set(PANE.words) == set(PANES)
+    assert set(PANES) <= set(PANE_WORDS.words)
 
 
 def test_bash_completes_watch_panes(tmp_path: Any) -> None:
@@ -581,7 +581,7 @@ def test_bash_completes_watch_panes(tmp_path: Any) -> None:
     proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", script],
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert {"links", "addrs", "routes", "neigh", "events"} <= set(proc.stdout.split())
+    assert {"links", "addrs", "routes", "neigh", "qdiscs", "events"} <= set(proc.stdout.split())
 
 
 def test_route_del_completion_offers_what_it_can_delete(ns: str) -> None:

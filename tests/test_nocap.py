@@ -171,6 +171,9 @@ LOOKS = {  # path -> line; exit 0 and some output
     ("netns", "pids"): f"netns pids {NS_WORD}",
     ("pwd",): "pwd",
     ("ls",): "ls",
+    ("link", "help"): "link help",
+    ("link", "xstats"): "-j link xstats type bridge",
+    ("link", "afstats"): "-j link afstats",
 }
 
 NET_ADMIN, SYS_ADMIN = "CAP_NET_ADMIN", "CAP_SYS_ADMIN"
@@ -178,6 +181,7 @@ CHANGES_BY_PATH = {  # path -> (line, the capability its refusal must name)
     ("link", "add"): ("link add x0 type ifb", NET_ADMIN),
     ("link", "set"): ("link set d0 mtu 1400", NET_ADMIN),
     ("link", "delete"): ("link delete d1", NET_ADMIN),
+    ("link", "property"): ("link property add dev d0 altname d0alt", NET_ADMIN),
     ("tuntap", "add"): ("tuntap add t0 mode tap", NET_ADMIN),
     ("tuntap", "delete"): ("tuntap delete tp0 mode tap", NET_ADMIN),
     ("address", "add"): ("address add 192.0.2.9/24 dev d0", NET_ADMIN),

@@ -313,6 +313,10 @@ def address_show(ctx: Any, inv: Any) -> None:
 
     query = _query(ctx, inv.values)
     links, addrs = _dumps(ctx)
+    if ctx.opts.family and isinstance(query.dev, int):
+        # ip asks for the one device by index: the kernel answers with the whole link
+        # message, not the family dump's short one (qdisc, group, altnames...)
+        links = [m for m in links if m["index"] != query.dev] + ctx.ipr.get_links(query.dev)
     rctx = render_context(ctx, links)
     opts = ctx.opts
     if ip_text(ctx, "address", addrs, rctx, query, links):
@@ -344,7 +348,7 @@ _FLUSH_REFUSED = ("master", "vrf", "nomaster", "type")
 _GONE = (errno.ENOENT, errno.ENODEV, errno.EADDRNOTAVAIL)
 
 
-def address_flush(ctx: Any, inv: Any) -> None:
+def address_flush(ctx: Any, inv: Any, done: int = 0) -> None:
     from nlshell.commands.context import CommandError
     from nlshell.commands.render.address import addr_flags
     from nlshell.commands.show import render_context
@@ -367,3 +371,16 @@ def address_flush(ctx: Any, inv: Any) -> None:
     for err in ipr.send_pipelined([ipr.delete_of(m) for m in chosen]):
         if err is not None and err.code not in _GONE:
             raise err
+    _next_round(ctx, inv, done + 1)
+
+
+def _next_round(ctx: Any, inv: Any, done: int) -> None:
+    """ip's -loops N (default 10, 0: no limit): a round that deleted addresses is followed
+    by another (addresses may come back meanwhile) until one finds none; after N rounds
+    that all deleted some, ip gives up with its words and status 255."""
+    from nlshell.commands.context import CommandUsageError
+
+    limit = ctx.opts.loops
+    if limit and done >= limit:
+        raise CommandUsageError(f"*** Flush remains incomplete after {limit} rounds. ***")
+    address_flush(ctx, inv, done)

@@ -1,8 +1,10 @@
 """Running command lines: one line, a list of ``-c`` commands, or a batch file.
 
-Every error is one line and maps to ip's exit codes: 1 for syntax, usage and lookup
-errors, 2 for kernel refusals. Batch files take ``#`` comments, ``\\`` continuations and
-quoting; an error prints ``FILE:LINE: message`` and stops, unless ``--force``.
+Every error is one line and maps to ip's exit codes: 255 for syntax and usage errors, 1
+for lookups (no such device) and addresses ip cannot read, 2 for kernel refusals. Batch
+files take ``#`` comments, ``\\`` continuations and quoting; an error prints
+``FILE:LINE: message`` and stops, unless ``--force`` (or ``--check``, which lists every bad
+line); a batch's status is then the highest of its failures' codes.
 
 Batches send runs of consecutive ``route|address|neighbour add`` lines pipelined
 (``IPRoute.bulk``). Without ``--force`` a failure must leave only the lines before it
@@ -11,8 +13,12 @@ deleted again, and the error names the failing line.
 
 Batch lines are parsed through a shape cache (`fastparse.ShapeCache`: the parser's very
 answers, quicker on runs of lines that differ only in their values), and ``route add``
-lines are built straight into their encoded message; a 100,000-line batch of route adds
-takes about as long as ``ip -batch``.
+lines are built straight into their encoded message. Past the first line of a shape, a
+``route add`` line skips the parser too: a byte template learnt from the general path's
+own message (`fastparse.ByteTemplates`) takes its IPv4 words. Full chunks of pipelined
+requests are sent by a thread while the next lines are read; their outcome is taken
+before anything else is sent or run. A 100,000-line batch of route adds takes less time
+than ``ip -batch``.
 """
 
 from __future__ import annotations
@@ -24,12 +30,16 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from nlshell.commands.context import (
+    DEVICE_MISSING_WORDS,
     EXIT_KERNEL,
+    EXIT_LOOKUP,
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
     Context,
+    NoSuchDevice,
     kernel_message,
+    quoted,
 )
 
 BULK_LIMIT = 4096  # pipelined requests per flush
@@ -240,23 +250,34 @@ class Runner:
         if inv.family is not None or opts:
             from nlshell.commands.context import Options
 
-            clone = Options(**{k: getattr(ctx.opts, k) for k in ctx.opts.__dataclass_fields__})
+            fields = ctx.opts.__dataclass_fields__
+            clone = Options(**{k: getattr(ctx.opts, k) for k in fields})
             if inv.family is not None:
                 clone.family = inv.family
-            for key in ("json", "pretty", "brief", "details"):
-                if key in opts:
-                    setattr(clone, key, opts[key])
-            if "stats" in opts:
-                clone.stats = clone.stats + 1
+            for key, value in opts.items():
+                if key == "stats":  # -s -s on the line adds to the command line's -s
+                    clone.stats += value
+                elif key in fields:
+                    setattr(clone, key, value)
             ctx.opts = clone
         try:
             if "netns" in opts:
                 saved_ns = ctx.current
-                ctx.cd(opts["netns"])
+                try:
+                    ctx.cd(opts["netns"])
+                except CommandError as exc:  # ip: a bad -n is a usage error (255)
+                    exc.exit_code = EXIT_USAGE
+                    raise
             if ctx.opts.check:
                 return
             ctx.forget_names()  # a command may add, rename or delete links
-            inv.command.resolve_handler()(ctx, inv)
+            try:
+                inv.command.resolve_handler()(ctx, inv)
+            except NoSuchDevice as exc:
+                words = DEVICE_MISSING_WORDS.get(tuple(inv.command.path))
+                if words is None:
+                    raise
+                raise CommandError(words.format(name=quoted(exc.name))) from None
         finally:
             # ... so what it looked up may be stale for the (bulk) lines after it
             ctx.forget_names()
@@ -353,12 +374,27 @@ class Runner:
 
     def _run_lines(self, lines: Iterable[Line], gc_was_on: bool) -> int:
         check_bulk_builders()  # a broken builder name stops the batch before its first line
-        force = self.ctx.opts.force
+        from nlshell.commands.fastparse import TEMPLATED, ByteTemplates
+
+        ctx = self.ctx
+        # --check reads every line: it lists all the bad ones, not only the first
+        force = ctx.opts.force or ctx.opts.check
         pending = Pending(self)
         parse = self._shape_cache().parse  # = self.parse_batch_line
         builder_of = pending.builder_of
+        # lines of a learnt shape go straight to their message (fastparse's byte templates)
+        templates = None if ctx.opts.check else ByteTemplates()
+        build = templates.build if templates is not None else None
         try:
             for line in lines:
+                if build is not None and not line.error:
+                    raw = build(line.text)
+                    if raw is not None:
+                        pending.items.append((raw, line, PREBUILT))
+                        if len(pending.items) >= BULK_LIMIT and not pending.flush(force, False) \
+                                and not force:
+                            return self.status
+                        continue
                 try:
                     if line.error:
                         raise CommandError(line.error)
@@ -368,19 +404,24 @@ class Runner:
                         return self.status
                     code, message = describe_error(exc, line.text)
                     self.report(message, _where(line))
-                    self.status = code
+                    self.status = max(self.status, code)
                     if not force:
                         return self.status
                     continue
                 builder = builder_of(inv)
-                if builder is not None and not self.ctx.opts.check:
-                    pending.items.append((inv, line, builder))
-                    if len(pending.items) >= BULK_LIMIT and not pending.flush(force) \
+                if builder is not None and not ctx.opts.check:
+                    if templates is not None and tuple(inv.command.path) in TEMPLATED:
+                        self._learn(templates, line, inv, builder, pending.items)
+                    else:
+                        pending.items.append((inv, line, builder))
+                    if len(pending.items) >= BULK_LIMIT and not pending.flush(force, False) \
                             and not force:
                         return self.status
                     continue
                 if not pending.flush(force) and not force:
                     return self.status
+                if templates is not None:
+                    templates.clear()  # the command may change what a template holds
                 if gc_was_on:
                     gc.enable()
                 try:
@@ -390,7 +431,7 @@ class Runner:
                 except Exception as exc:  # noqa: BLE001
                     code, message = describe_error(exc, line.text)
                     self.report(message, _where(line))
-                    self.status = code
+                    self.status = max(self.status, code)
                     if not force:
                         return self.status
                 finally:
@@ -399,6 +440,27 @@ class Runner:
         finally:
             pending.clear()
         return self.status
+
+    def _learn(self, templates: Any, line: Line, inv: Any, builder: Any, items: list) -> None:
+        """Queue a templated command's line, built now, and learn its shape's template
+        (a line whose builder fails is queued as usual: the flush reports it in order)."""
+        if inv.family is not None or inv.options:
+            items.append((inv, line, builder))
+            return
+        ctx = self.ctx
+        try:
+            raw = builder(ctx, inv)
+        except Exception:  # noqa: BLE001 - built again (and reported) by the flush
+            items.append((inv, line, builder))
+            return
+        items.append((raw, line, PREBUILT))
+        parse = self._shape_cache().parse
+        templates.learn(line.text, inv, raw, lambda text: builder(ctx, parse(text)))
+
+
+def PREBUILT(ctx: Any, raw: Any) -> Any:  # noqa: N802 - a marker used as a builder
+    """The builder of a queued line whose message is built already (a template's)."""
+    return raw
 
 
 def _where(line: Line) -> str:
@@ -411,6 +473,7 @@ class Pending:
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.items: list[tuple[Any, Line, Any]] = []  # (invocation, line, builder)
+        self._inflight: tuple | None = None  # (thread, outcome box, requests, built)
         self._builders: dict[Any, Any] = {}  # Command -> its bulk builder or None
 
     def __len__(self) -> int:
@@ -437,9 +500,20 @@ class Pending:
 
     def clear(self) -> None:
         self.items = []
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            inflight[0].join()  # (an exception is on its way out: the outcome goes with it)
 
-    def flush(self, force: bool) -> bool:
-        """Send what is pending. Returns False when a failure stopped the batch."""
+    def flush(self, force: bool, wait: bool = True) -> bool:
+        """Send what is pending. Returns False when a failure stopped the batch.
+
+        With ``wait=False`` the chunk is sent by a thread while the caller reads the next
+        lines (the kernel's work overlaps the parsing); its outcome is taken at the next
+        flush, before anything else is sent or run, so errors are reported, and a failure
+        stops the batch, in line order as before. Only one chunk is ever in flight."""
+        if not self.finish(force):
+            self.items = []  # lines after a failure are never sent
+            return False
         if not self.items:
             return True
         runner = self.runner
@@ -450,7 +524,9 @@ class Pending:
         base_opts = ctx.opts
         for inv, line, builder in items:
             try:
-                if inv.family is None:
+                if builder is PREBUILT:
+                    req = inv  # the message itself
+                elif inv.family is None:
                     req = builder(ctx, inv)
                 else:
                     # a line's own -4/-6 applies to it, as when it runs alone
@@ -467,22 +543,59 @@ class Pending:
                     return False  # a line before this one failed: the batch ends there
                 code, message = describe_error(exc, line.text)
                 runner.report(message, _where(line))
-                runner.status = code
+                runner.status = max(runner.status, code)
                 if not force:
                     return False
                 requests, built = [], []
                 continue
             requests.append(req)
             built.append((inv, line))
-        return self._send(requests, built, force)
+        if wait:
+            return self._send(requests, built, force)
+        self._start(requests, built)
+        return True
+
+    def _start(self, requests: list, built: list) -> None:
+        """Send a chunk from a thread; `finish` takes its outcome."""
+        if not requests:
+            return
+        import threading
+
+        ipr = self.runner.ctx.ipr
+        box: dict[str, Any] = {}
+
+        def send() -> None:
+            try:
+                box["results"] = ipr.send_pipelined(requests)
+            except BaseException as exc:  # noqa: BLE001 - raised again by finish()
+                box["error"] = exc
+
+        thread = threading.Thread(target=send, name="nlshell-batch-send", daemon=True)
+        thread.start()
+        self._inflight = (thread, box, requests, built)
+
+    def finish(self, force: bool) -> bool:
+        """Wait for the chunk in flight, report its failures (and undo as `_send` does).
+        Returns False when it failed and the batch must stop."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return True
+        thread, box, requests, built = inflight
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return self._outcome(requests, built, box["results"], force)
 
     def _send(self, requests: list, built: list, force: bool) -> bool:
         if not requests:
             return True
+        # a builder gives a Request, or the request already encoded (bytes)
+        results = self.runner.ctx.ipr.send_pipelined(requests)
+        return self._outcome(requests, built, results, force)
+
+    def _outcome(self, requests: list, built: list, results: list, force: bool) -> bool:
         runner = self.runner
         ipr = runner.ctx.ipr
-        # a builder gives a Request, or the request already encoded (bytes)
-        results = ipr.send_pipelined(requests)
         first_bad = None
         for i, err in enumerate(results):
             if err is None:
@@ -492,7 +605,7 @@ class Pending:
             if force or i == first_bad:
                 _inv, line = built[i]
                 runner.report(kernel_message(err), _where(line))
-                runner.status = EXIT_KERNEL
+                runner.status = max(runner.status, EXIT_KERNEL)
         if first_bad is None or force:
             return first_bad is None or force
         # undo the adds after the failing line that the kernel already applied
@@ -509,8 +622,8 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
     from nlshell.commands.parser import ParseError
     from nlshell.engine.errors import NetlinkError
 
-    if isinstance(exc, ParseError):
-        return EXIT_USAGE, f"Error: {exc.message}"  # the message names the bad word
+    if isinstance(exc, ParseError):  # 255, or 1 for an address or object (as ip)
+        return exc.exit_code, f"Error: {exc.message}"  # the message names the bad word
     if isinstance(exc, NetlinkError):
         return EXIT_KERNEL, kernel_message(exc)
     if isinstance(exc, CommandError):
@@ -520,8 +633,10 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
         # entering a namespace (setns) needs CAP_SYS_ADMIN; netlink changes CAP_NET_ADMIN
         cap = "CAP_SYS_ADMIN" if "namespace" in text else "CAP_NET_ADMIN"
         return EXIT_KERNEL, f"{text} (this operation needs {cap})"
+    # a request builder's check (ip: "preferred_lft is greater than valid_lft", status 1),
+    # a lookup: 1, as ip (the words ip refuses outright are the parser's: 255)
     if isinstance(exc, (ValueError, LookupError, FileNotFoundError, FileExistsError)):
-        return EXIT_USAGE, _os_text(exc)
+        return EXIT_LOOKUP, _os_text(exc)
     if isinstance(exc, OSError):
         return EXIT_KERNEL, _os_text(exc)
     return EXIT_KERNEL, f"internal error: {type(exc).__name__}: {exc}"

@@ -47,6 +47,7 @@ MSG = {
     # namespace ids: `netns list-id` dumps them
     "nsid": {"new": C.RTM_NEWNSID, "del": C.RTM_DELNSID, "get": C.RTM_GETNSID,
              "dump": C.RTM_GETNSID},
+    "stats": {"get": C.RTM_GETSTATS, "dump": C.RTM_GETSTATS},  # read only (if_stats_msg)
 }
 
 
