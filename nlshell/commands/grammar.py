@@ -38,6 +38,10 @@ Parameters come after the verb in any order, like ip's:
    'help', [...]), 'ifb': 'help'})``         ``type vxlan id 42 dstport 4789``
 ===========================================  =================================================
 
+A branch's words are searched before the command's once its choice is made, so a branch
+may reuse a command word with its own meaning (after ``type vxlan``, ``dev`` is vxlan's
+underlying device, before it the new device's name, as in ip); keys stay unique.
+
 Every param has a ``key`` (the dict key in ``Invocation.values``; defaults to the keyword with
 ``-`` turned into ``_``: `Kw`, `Flag`, `Switch` and `Group` share that set-up in their base,
 `Keyword`), ``help`` and, where it makes sense, ``aliases``, ``shortcuts``,
@@ -188,7 +192,7 @@ class WordTable:
 
     def add(self, names: Sequence[str], shortcuts: Sequence[str], target: Any) -> None:
         for word in (*names, *shortcuts):
-            if not word or any(c.isspace() for c in word):
+            if word.split() != [word]:  # empty, or with white space (split is C: start-up)
                 raise GrammarError(f"bad word {word!r}")
             if word in self.exact and self.exact[word] is not target:
                 raise GrammarError(f"word {word!r} declared twice")
@@ -483,8 +487,14 @@ def _check_scope(params: Sequence[Param], conflicts: Sequence[Sequence[str]] = (
         if isinstance(p, Switch):
             for name, branch in p.branches.items():
                 try:
-                    Scope([*scope.params, *branch.params])  # words and keys stay unique
-                    _check_scope(branch.params)
+                    # keys stay unique (one values dict); a branch word may shadow one of
+                    # the command's (searched first once chosen: vxlan's `dev`, as in ip)
+                    # a branch shared by two commands (link add and set) is compiled once
+                    sub = branch._scope or _check_scope(branch.params)
+                    clash = scope.keys & sub.keys
+                    if clash:
+                        raise GrammarError(f"parameter key {sorted(clash)[0]!r} declared twice")
+                    branch._scope = sub  # compiled once: the parser's Branch.scope
                 except GrammarError as exc:
                     raise GrammarError(f"branch {p.word} {name}: {exc}") from None
     return scope

@@ -24,7 +24,7 @@ _WHERE: dict[str, str] = {
                      "family_of", "ip_bytes", "named", "ns_resolver", "split_prefix",
                      "table_number", "uint"), "base"),
     **dict.fromkeys(("delete_of", "retyped", "undo_of"), "inverse"),
-    "link_request": "link",
+    **dict.fromkeys(("link_property_request", "link_request"), "link"),
     **dict.fromkeys(("NUD_NUMBERS", "neigh_request", "nud_state"), "neigh"),
     "route_request": "route",
     "fast_route": "route_fast",
