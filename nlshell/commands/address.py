@@ -275,16 +275,18 @@ def flag_query(**sel: Any) -> Any:
     made on first use: the renderers stay unimported until a show runs)."""
     global _FLAG_QUERY
     if _FLAG_QUERY is None:
-        from dataclasses import dataclass
-
         from nlshell.commands.render.address import AddressQuery, addr_flags
         from nlshell.commands.render.link import LinkQuery
 
-        @dataclass
-        class FlagQuery(AddressQuery):
-            flags: int = 0  # wanted values of the bits in flagmask
-            flagmask: int = 0
-            nomaster: bool = False
+        class FlagQuery(AddressQuery):  # AddressQuery is a plain class (start-up time)
+            FIELDS = (*AddressQuery.FIELDS, "flags", "flagmask", "nomaster")
+
+            def __init__(self, *, flags: int = 0, flagmask: int = 0, nomaster: bool = False,
+                         **sel: Any) -> None:
+                self.flags = flags  # wanted values of the bits in flagmask
+                self.flagmask = flagmask
+                self.nomaster = nomaster
+                super().__init__(**sel)
 
             def match(self, m: Any, ctx: Any = None) -> bool:
                 return (addr_flags(m) & self.flagmask) == self.flags and \

@@ -14,12 +14,14 @@ everything after the kind belongs to the kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import Branch, Flag, Group, Kw, OneOf, Param, Pos
+from nlshell.commands.record import EqRecord, ValueRecord
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
 U8, U16, U32, U64 = 0xFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF
 
@@ -55,16 +57,25 @@ MACADDR_OPS = {"add": "allow this source MAC", "del": "forget this source MAC",
 MACADDR_CODES = {"add": 0, "del": 1, "flush": 2, "set": 3}  # IFLA_MACVLAN_MACADDR_MODE
 
 
-@dataclass(frozen=True)
-class Opt:
-    """One kind option: its grammar parameter and what its value becomes.
+class Opt(ValueRecord):
+    """One kind option: its grammar parameter and what its value becomes (read-only; a
+    plain class, not a dataclass: start-up time, see commands/record.py).
 
     ``emit(ctx, value) -> [(attr, value), ...]``; the default puts the value under `attr`.
     """
 
-    param: Param
-    attr: str = ""
-    emit: Callable[[Any, Any], list[tuple[str, Any]]] | None = None
+    FIELDS = ("param", "attr", "emit")
+    __slots__ = FIELDS
+
+    def __init__(self, param: Param, attr: str = "",
+                 emit: Callable[[Any, Any], list[tuple[str, Any]]] | None = None) -> None:
+        setter = object.__setattr__
+        setter(self, "param", param)
+        setter(self, "attr", attr)
+        setter(self, "emit", emit)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of an Opt")
 
     def attrs(self, ctx: Any, value: Any) -> list[tuple[str, Any]]:
         if self.emit is not None:
@@ -346,16 +357,19 @@ def peer_params(generic: Sequence[Param]) -> list[Param]:
     ])]
 
 
-@dataclass
-class Kinds:
-    """Each kind's option rows, and the grammar branches made from them."""
+class Kinds(EqRecord):
+    """Each kind's option rows, and the grammar branches made from them (a plain class,
+    not a dataclass: start-up time, see commands/record.py)."""
 
-    tables: dict[str, list[Opt]] = field(default_factory=lambda: {
-        "bridge": BRIDGE, "bridge_slave": BRIDGE_SLAVE, "vxlan": VXLAN,
-        "macvlan": _macvlan("macvlan"), "macvtap": _macvlan("macvtap"),
-    })
+    FIELDS = ("tables", "branches")
 
-    branches: dict[str, Branch] = field(default_factory=dict)
+    def __init__(self, tables: dict[str, list[Opt]] | None = None,
+                 branches: dict[str, Branch] | None = None) -> None:
+        self.tables = {
+            "bridge": BRIDGE, "bridge_slave": BRIDGE_SLAVE, "vxlan": VXLAN,
+            "macvlan": _macvlan("macvlan"), "macvtap": _macvlan("macvtap"),
+        } if tables is None else tables
+        self.branches = {} if branches is None else branches
 
     def branch(self, kind: str, help: str) -> Branch:
         """The `Branch` of ``type KIND`` (one object, shared by ``link add`` and ``set``)."""
