@@ -255,6 +255,10 @@ def _fdb_show(ctx: Any, v: dict[str, Any]) -> None:
         state = FDB_STATES[state]
     msgs = R.select_fdb(msgs, vlan=v.get("vlan"), state=state, dynamic=bool(v.get("dynamic")))
     rctx = _render_context(ctx)
+    from nlshell.commands.show import ip_text
+
+    if ip_text(ctx, "bridge", msgs, rctx, "fdb", "brport" not in v):
+        return
     entries = [R.fdb_entry(m, rctx, with_dev="brport" not in v) for m in msgs]
     _emit(ctx, entries, R.fdb_line)
 
@@ -385,4 +389,8 @@ def _link_show(ctx: Any, v: dict[str, Any]) -> None:
     kw = {"index": ctx.ifindex(v["dev"])} if "dev" in v else {}
     msgs = ctx.ipr.brport("dump", **kw)
     rctx = _render_context(ctx)
+    from nlshell.commands.show import ip_text
+
+    if ip_text(ctx, "bridge", msgs, rctx, "link"):
+        return
     _emit(ctx, [R.port_entry(m, rctx) for m in msgs], R.port_line)

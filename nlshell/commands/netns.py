@@ -80,11 +80,25 @@ def netns_list(ctx: Any, inv: Any) -> None:
     except OSError:
         ids = {}  # a namespace without rtnetlink access still lists its names
     out = [{"name": n, **({"id": ids[n]} if n in ids else {})} for n in names]
+    from nlshell.commands.show import ip_text
+
+    if ip_text(ctx, "netns", _directory_order(out, N.NETNS_RUN_DIR), None, "list"):
+        return
     if ctx.opts.json:
         ctx.emit(out)
         return
     for e in out:
         ctx.write(e["name"] + (f" (id: {e['id']})" if "id" in e else ""))
+
+
+def _directory_order(entries: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
+    """`entries` in the order the directory lists the names, as ip prints them (unsorted);
+    a name gone meanwhile keeps its place at the end."""
+    try:
+        order = {name: i for i, name in enumerate(os.listdir(path))}
+    except OSError:
+        return entries
+    return sorted(entries, key=lambda e: order.get(e["name"], len(order)))
 
 
 def netns_add(ctx: Any, inv: Any) -> None:
