@@ -328,6 +328,7 @@ OPTIONS_BY_KIND = {
     "pfifo_fast": PrioMap(),
     "pfifo": FIFO,
     "bfifo": FIFO,
+    "pfifo_head_drop": FIFO,
     "ingress": Nested(NO_OPTIONS),
     "clsact": Nested(NO_OPTIONS),
     "matchall": Nested(MATCHALL),

@@ -26,7 +26,7 @@ _LINKLAYERS = {1: "ethernet", 2: "atm"}
 
 def rate_text(rate: int, iec: bool = False) -> str:
     """A rate (bytes per second) as tc prints it in bits: the largest unit that keeps it
-    whole, or any unit once it is past 1000 of the smaller one."""
+    whole, or any unit once it is past 1000 of the smaller one (``-iec``: Ki, Mi...)."""
     kilo = 1024 if iec else 1000
     bits = rate * 8
     units = ("", "K", "M", "G", "T")
@@ -36,7 +36,7 @@ def rate_text(rate: int, iec: bool = False) -> str:
             break
         bits //= kilo
         i += 1
-    return f"{bits}{units[i]}{'i' if iec else ''}bit"
+    return f"{bits}{units[i]}{'i' if iec and i else ''}bit"
 
 
 def size_text(size: int) -> str:
@@ -99,6 +99,14 @@ def _prio(o: dict[str, Any], details: bool, iec: bool) -> str:
     return f"bands {o['bands']} priomap" + "".join(f" {p}" for p in o["priomap"])
 
 
+def _packets(o: dict[str, Any], details: bool, iec: bool) -> str:
+    return f"limit {o['limit']}p"
+
+
+def _bytes(o: dict[str, Any], details: bool, iec: bool) -> str:
+    return f"limit {size_text(o['limit'])}"
+
+
 def _ingress(o: dict[str, Any], details: bool, iec: bool) -> str:
     return "---------------- "
 
@@ -108,8 +116,8 @@ def _nothing(o: dict[str, Any], details: bool, iec: bool) -> str:
 
 
 _QDISC_OPTIONS: dict[str, Callable[[dict[str, Any], bool, bool], str]] = {
-    "htb": _htb_qdisc, "pfifo_fast": _prio, "prio": _prio, "ingress": _ingress,
-    "clsact": _nothing}
+    "htb": _htb_qdisc, "pfifo_fast": _prio, "ingress": _ingress,
+    "clsact": _nothing, "pfifo": _packets, "pfifo_head_drop": _packets, "bfifo": _bytes}
 
 
 def _not_written(what: str, kind: str) -> Exception:
@@ -158,7 +166,7 @@ def qdisc_text(m: Any, rctx: Any, opts: Any, one_dev: bool) -> str:
         text += "offloaded "
     if "TCA_OPTIONS" in a:
         fn = _QDISC_OPTIONS.get(kind)
-        if fn is None:
+        if fn is None or isinstance(a["TCA_OPTIONS"], bytes):  # bytes: a kind not decoded
             raise _not_written("qdisc", kind)
         text += fn(_nested(a["TCA_OPTIONS"]), opts.details, opts.iec)
     text += nl
