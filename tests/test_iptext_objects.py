@@ -122,6 +122,10 @@ qdisc add dev v0 parent 1:30 handle 30: bfifo limit 10kb
 qdisc add dev v0 ingress
 qdisc add dev v1 clsact
 qdisc add dev v2 root handle 2: htb r2q 5 direct_qlen 100
+class add dev v2 parent 2: classid 2:1 htb rate 1023bit
+class add dev v2 parent 2: classid 2:2 htb rate 5tbit
+class add dev v2 parent 2: classid 2:3 htb rate 1mbit overhead 24 linklayer atm mpu 64
+class add dev v2 parent 2: classid 2:4 htb rate 1mbit ceil 2mbit burst 2000 cburst 3000
 qdisc add dev v3 root handle 3: pfifo_head_drop limit 7
 """
 
@@ -356,6 +360,7 @@ TCS = [
     ("tc -o -s class show dev v0", "tc class show dev v0", {"oneline": True, "stats": 1}),
     ("tc -iec class show dev v0", "tc class show dev v0", {"iec": True}),
     ("tc class show dev v2", "tc class show dev v2", {}),
+    ("tc -d class show dev v2", "tc class show dev v2", {"details": True}),
 ]
 
 
