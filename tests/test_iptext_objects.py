@@ -334,6 +334,7 @@ BRIDGES = [
     ("bridge link show", "bridge link show", {}),
     ("bridge -d link show", "bridge link show", {"details": True}),
     ("bridge link show dev v3", "bridge link show dev v3", {}),
+    ("bridge vlan show", "bridge vlan show", {}),  # (no VLAN filtering here: the header)
 ]
 
 

@@ -343,7 +343,12 @@ def _vlan_show(ctx: Any, v: dict[str, Any]) -> None:
     if "dev" in v:
         index = ctx.ifindex(v["dev"])
         msgs = [m for m in msgs if m["index"] == index]
-    entries = R.vlan_json(msgs, _render_context(ctx), vid=v.get("vid"))
+    rctx = _render_context(ctx)
+    entries = R.vlan_json(msgs, rctx, vid=v.get("vid"))
+    from nlshell.commands.show import ip_text
+
+    if ip_text(ctx, "bridge", entries, rctx, "vlan"):
+        return
     if ctx.opts.json:
         ctx.emit(entries)
     else:

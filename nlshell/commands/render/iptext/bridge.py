@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..bridge import fdb_entry, port_json
+from ..bridge import fdb_entry, port_json, vlan_text
 from ..safe import printable
 
 # (entry key, bridge's word) after the MAC, in bridge's order
@@ -63,8 +63,12 @@ def port_lines(e: dict[str, Any]) -> list[str]:
 
 def lines(msgs: Iterable[Any], rctx: Any, opts: Any, what: str = "fdb",
           with_dev: bool = True) -> Iterator[str]:
-    """bridge's text of fdb entries (``what='fdb'``; ``with_dev``: no port was selected)
-    or of bridge ports (``what='link'``)."""
+    """bridge's text of fdb entries (``what='fdb'``; ``with_dev``: no port was selected),
+    of bridge ports (``what='link'``) or of ``bridge -j vlan show`` entries (``'vlan'``:
+    bridge's table, its header first)."""
+    if what == "vlan":
+        yield from vlan_text(list(msgs)).split("\n")
+        return
     if what == "fdb":
         for m in msgs:
             yield fdb_line(fdb_entry(m, rctx, with_dev=with_dev))
