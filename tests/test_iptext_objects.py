@@ -73,6 +73,12 @@ rule add from 10.9.0.0/16 table 120 realms 3 pref 120
 rule add from 10.9.0.0/16 table 121 realms 2/3 pref 121
 rule add from 10.9.0.0/16 table 122 suppress_ifgroup 5 pref 122
 rule add not to 10.10.0.0/16 fwmark 0x7 iif v0 oif v2 table 123 pref 123
+rule add l3mdev pref 1000
+rule add tun_id 5 table 9 pref 1001
+rule add from 10.11.0.0/16 nat 192.0.2.1 pref 1002
+rule add fwmark 0/0xff table 9 pref 1004
+rule add from 10.12.0.0/16 to 10.13.0.0/16 iif lo oif v0 uidrange 5-5 ipproto icmp sport 1 dport 2-3 table 9 pref 1005
+rule add from 10.14.0.0/16 table 9 pref 1006 suppress_prefixlength 8 suppress_ifgroup 3
 nexthop add id 1 via 192.0.2.2 dev v0
 nexthop add id 2 via 192.0.2.3 dev v0 proto static
 nexthop add id 3 blackhole
