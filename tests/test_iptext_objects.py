@@ -132,7 +132,7 @@ class add dev v2 parent 2: classid 2:1 htb rate 1023bit
 class add dev v2 parent 2: classid 2:2 htb rate 5tbit
 class add dev v2 parent 2: classid 2:3 htb rate 1mbit overhead 24 linklayer atm mpu 64
 class add dev v2 parent 2: classid 2:4 htb rate 1mbit ceil 2mbit burst 2000 cburst 3000
-qdisc add dev v3 root handle 3: pfifo_head_drop limit 7
+qdisc add dev v3 root handle 3: estimator 1sec 8sec pfifo_head_drop limit 7
 """
 
 
@@ -182,7 +182,8 @@ _TIMERS = [(re.compile(r"used \d+/\d+/\d+"), "used T/T/T"),  # neighbour cache t
            (re.compile(r"unbalanced_time \d+"), "unbalanced_time T")]
 _COUNTERS = [(re.compile(r"Sent \d+ bytes \d+ pkt"), "Sent B bytes P pkt"),
              (re.compile(r"lended: \d+ borrowed: \d+"), "lended: L borrowed: B"),
-             (re.compile(r"tokens: -?\d+ ctokens: -?\d+"), "tokens: T ctokens: C")]
+             (re.compile(r"tokens: -?\d+ ctokens: -?\d+"), "tokens: T ctokens: C"),
+             (re.compile(r"rate \d+\w*bit \d+pps"), "rate R P")]  # estimators
 
 
 def masked(text: str) -> str:
@@ -360,6 +361,8 @@ TCS = [
     ("tc -o -s qdisc show", "tc qdisc show", {"oneline": True, "stats": 1}),
     ("tc qdisc show dev v0", "tc qdisc show dev v0", {}),
     ("tc -s qdisc show dev v1", "tc qdisc show dev v1", {"stats": 1}),
+    ("tc -s qdisc show dev v3", "tc qdisc show dev v3", {"stats": 1}),  # an estimator
+    ("tc -s -o qdisc show dev v3", "tc qdisc show dev v3", {"stats": 1, "oneline": True}),
     ("tc class show dev v0", "tc class show dev v0", {}),
     ("tc -s class show dev v0", "tc class show dev v0", {"stats": 1}),
     ("tc -d class show dev v0", "tc class show dev v0", {"details": True}),

@@ -127,8 +127,9 @@ def _not_written(what: str, kind: str) -> Exception:
                         f"{printable(kind)!r} yet (use -j)")
 
 
-def _stats(a: dict[str, Any], nl: str) -> str:
-    """`` Sent ...`` and `` backlog ...`` (tc's -s) with tc's break between them."""
+def _stats(a: dict[str, Any], nl: str, iec: bool) -> str:
+    """`` Sent ...``, the rate estimator's `` rate ... pps`` when there is one, and
+    ``backlog ...`` (tc's -s) with tc's breaks."""
     s2 = a.get("TCA_STATS2")
     if s2 is None:
         return ""
@@ -138,8 +139,13 @@ def _stats(a: dict[str, Any], nl: str) -> str:
     text = (f" Sent {basic.get('bytes', 0)} bytes {basic.get('packets', 0)} pkt "
             f"(dropped {q.get('drops', 0)}, overlimits {q.get('overlimits', 0)} "
             f"requeues {q.get('requeues', 0)}) ")
+    est = s.get("TCA_STATS_RATE_EST64") or s.get("TCA_STATS_RATE_EST")
+    if est is not None:
+        # (tc breaks this line with a real newline, -o or not)
+        text += f"\n rate {rate_text(est['bps'], iec)} {est['pps']}pps "
     if "TCA_STATS_QUEUE" in s:
-        text += (f"{nl} backlog {size_text(q.get('backlog', 0))} {q.get('qlen', 0)}p "
+        text += (f"{'' if est is not None else nl + ' '}backlog "
+                 f"{size_text(q.get('backlog', 0))} {q.get('qlen', 0)}p "
                  f"requeues {q.get('requeues', 0)}")
     return text
 
@@ -171,7 +177,7 @@ def qdisc_text(m: Any, rctx: Any, opts: Any, one_dev: bool) -> str:
         text += fn(_nested(a["TCA_OPTIONS"]), opts.details, opts.iec)
     text += nl
     if opts.stats and ("TCA_STATS2" in a or "TCA_STATS" in a):
-        text += _stats(a, nl) + nl
+        text += _stats(a, nl, opts.iec) + nl
     return text
 
 
@@ -236,7 +242,7 @@ def class_text(m: Any, rctx: Any, opts: Any, one_dev: bool) -> str:
     if opts.stats:
         nl = "\\" if opts.oneline else "\n"
         if "TCA_STATS2" in a or "TCA_STATS" in a:
-            text += _stats(a, nl) + "\n"
+            text += _stats(a, nl, opts.iec) + "\n"
         x = a.get("TCA_XSTATS")
         if fns is not None and isinstance(x, dict):
             text += fns[1](x) + "\n"
