@@ -321,6 +321,11 @@ def test_netns_list_with_ids(rich: str) -> None:
     assert re.search(r"^nlt-\S+ \(id: 7\)$", nl(rich, "netns list", output="ip").out, re.M)
 
 
+def test_netns_list_here() -> None:
+    """Where the tests run (read only): every name, in the directory's order."""
+    same_as_tool(None, "ip netns list", "netns list")
+
+
 def test_netns_list_id_lines() -> None:
     from nlshell.commands.render.iptext.netns import lines
 
@@ -340,6 +345,8 @@ BRIDGES = [
     ("bridge fdb show dev vx0", "bridge fdb show dev vx0", {}),
     ("bridge link show", "bridge link show", {}),
     ("bridge -d link show", "bridge link show", {"details": True}),
+    ("bridge -s link show", "bridge link show", {"stats": 1}),
+    ("bridge -o fdb show", "bridge fdb show", {"oneline": True}),
     ("bridge link show dev v3", "bridge link show dev v3", {}),
     ("bridge vlan show", "bridge vlan show", {}),  # (no VLAN filtering here: the header)
 ]
