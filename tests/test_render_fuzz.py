@@ -23,7 +23,10 @@ from support import samples as S
 from support.mutations import encoded_corpus, mutate
 
 from nlshell.commands import render as R
+from nlshell.commands.context import Options
 from nlshell.commands.render.address import addr_info
+from nlshell.commands.render.iptext import address as iptext_address
+from nlshell.commands.render.iptext import link as iptext_link
 from nlshell.commands.render.link import link_entry
 from nlshell.engine.codec import DecodeError, parse
 from nlshell.engine.codec import constants as C
@@ -32,6 +35,10 @@ from nlshell.engine.codec.message import MESSAGE_TYPES
 SEED = 0x72656E64  # "rend"
 MUTATED_CASES = 3000
 RANDOM_CASES = 1500
+
+
+_IP_TEXT = [Options(output="ip"), Options(output="ip", oneline=True, human=True, iec=True),
+            Options(output="ip", brief=True)]
 
 
 def _contexts(links: list[Any]) -> list[Any]:
@@ -47,6 +54,8 @@ def _link(m: Any, ctx: Any) -> None:
     R.link_table([m], ctx, color=True)
     R.LinkQuery(up=True, type="bridge_slave", group="default").select([m], ctx)
     R.AddressQuery().links(_with(ctx, m))
+    for opts in _IP_TEXT:  # ip's own text (--output ip)
+        list(iptext_link.lines([m], ctx, opts))
 
 
 def _with(ctx: Any, m: Any) -> Any:
@@ -63,6 +72,8 @@ def _address(m: Any, ctx: Any) -> None:
     for q in (R.AddressQuery(), R.AddressQuery(scope="link", label="*", to="10.0.0.0/8")):
         q.select([m], ctx)
         R.address_json([m], ctx, q)
+        for opts in _IP_TEXT:
+            list(iptext_address.lines([m], ctx, opts, q))
 
 
 def _route(m: Any, ctx: Any) -> None:

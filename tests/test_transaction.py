@@ -48,7 +48,10 @@ FIRED = TIMER + DEADLINE  # generous: the timer plus a loaded machine's 30 s
 
 
 def _link(e: dict) -> tuple:
-    return (e["ifindex"], e["ifname"], tuple(sorted(e["flags"])), e["mtu"], e.get("master"),
+    flags = set(e["flags"])
+    if "LOWER_UP" in flags:  # both at once: read while the carrier was coming up (transient)
+        flags.discard("NO-CARRIER")
+    return (e["ifindex"], e["ifname"], tuple(sorted(flags)), e["mtu"], e.get("master"),
             e.get("address"), e.get("link_index"))
 
 

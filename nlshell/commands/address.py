@@ -214,6 +214,10 @@ def address_show(ctx: Any, inv: Any) -> None:
 
     query = _query(ctx, inv.values)
     links, addrs = _dumps(ctx)
+    if ctx.opts.family and isinstance(query.dev, int):
+        # ip asks for the one device by index: the kernel answers with the whole link
+        # message, not the family dump's short one (qdisc, group, altnames...)
+        links = [m for m in links if m["index"] != query.dev] + ctx.ipr.get_links(query.dev)
     rctx = render_context(ctx, links)
     opts = ctx.opts
     if ip_text(ctx, "address", addrs, rctx, query, links):

@@ -52,6 +52,7 @@ def ip_text(ctx: Any, kind: str, msgs: list[Any], rctx: Any, *extra: Any) -> boo
         raise CommandError(f"ip's text output is not available for {kind!r} yet "
                            f"(use the table or -j)") from None
     out = ctx.out
+    rctx.netns = ctx.netns  # ip's text names a peer's namespace as seen from here
     for line in mod.lines(msgs, rctx, opts, *extra):
         out.write(line + "\n")
     return True

@@ -15,7 +15,8 @@ class RenderContext:
     count of ``-s`` (0, 1 or 2); ``True`` means 1.
     """
 
-    __slots__ = ("links", "details", "stats", "numeric", "nexthops", "_names", "_by_index")
+    __slots__ = ("links", "details", "stats", "numeric", "nexthops", "netns", "_names",
+                 "_by_index")
 
     def __init__(self, links: Iterable[Any] = (), *, details: bool = False,
                  stats: int | bool = 0, numeric: bool = False,
@@ -26,6 +27,7 @@ class RenderContext:
         self.details = bool(details)
         self.stats = int(stats)
         self.numeric = numeric
+        self.netns: str | None = None  # the namespace the links are in (link-netns NAME)
         self._by_index = {m["index"]: m for m in self.links}
         self._names = {i: m.get("ifname") for i, m in self._by_index.items()}
         if names:

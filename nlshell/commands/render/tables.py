@@ -14,6 +14,8 @@ from typing import Any
 
 # (each object's JSON renderer is imported by its table function: `link show` loads no
 # route, rule or neighbour renderer)
+from nlshell.engine.codec.constants import RTM_DELLINK, RTM_NEWLINK
+
 from . import colors as C
 from .safe import printable
 
@@ -238,29 +240,66 @@ def _kind(r: Row, on: bool) -> str:
 def _stat(direction: str, key: str) -> Cell:
     def cell(r: Row, on: bool) -> str:
         s = r.get("stats64") or r.get("stats")
-        return "" if s is None else str(s[direction][key])
+        value = None if s is None else s[direction].get(key)  # -s -s has more keys
+        return "" if value is None else str(value)
     return cell
+
+
+_ALL_ONES = "ff:ff:ff:ff:ff:ff"
+
+
+def _brd(r: Row, on: bool) -> str:
+    # ether's usual broadcast on every row says nothing: only other ones are shown
+    # (lo's zeros, one set by hand, a point-to-point peer)
+    brd = r.get("broadcast", "")
+    return "" if brd == _ALL_ONES else C.paint(brd, C.MAC, on)
+
+
+def _group(r: Row, on: bool) -> str:
+    group = r.get("group")
+    return "" if group in (None, "default") else _text(group)
 
 
 LINK_COLUMNS: list[tuple[str, Cell]] = [
     ("INDEX", _field("ifindex")), ("NAME", _name), ("STATE", _state), ("MTU", _field("mtu")),
-    ("MAC", lambda r, on: C.paint(r.get("address", ""), C.MAC, on)),
-    ("MASTER", _field("master", C.IFNAME)), ("KIND", _kind), ("FLAGS", _flags),
-    ("QDISC", lambda r, on: _text(r.get("qdisc")) if "linkinfo" in r else ""),
-    ("ALIAS", _field("ifalias")),
+    ("MAC", lambda r, on: C.paint(r.get("address", ""), C.MAC, on)), ("BRD", _brd),
+    ("MASTER", _field("master", C.IFNAME)), ("KIND", _kind), ("QDISC", _field("qdisc")),
+    ("QLEN", _field("txqlen")), ("GROUP", _group), ("FLAGS", _flags),
+    ("ALIAS", _field("ifalias")), ("DETAILS", _field("_details")),
     ("RX BYTES", _stat("rx", "bytes")), ("RX PKTS", _stat("rx", "packets")),
     ("RX ERR", _stat("rx", "errors")), ("RX DROP", _stat("rx", "dropped")),
+    ("RX MISSED", _stat("rx", "missed_errors")), ("RX MCAST", _stat("rx", "multicast")),
+    ("RX LEN", _stat("rx", "length_errors")), ("RX CRC", _stat("rx", "crc_errors")),
+    ("RX FRAME", _stat("rx", "frame_errors")), ("RX FIFO", _stat("rx", "fifo_errors")),
+    ("RX OVERRUN", _stat("rx", "over_errors")),
     ("TX BYTES", _stat("tx", "bytes")), ("TX PKTS", _stat("tx", "packets")),
     ("TX ERR", _stat("tx", "errors")), ("TX DROP", _stat("tx", "dropped")),
+    ("TX CARRIER", _stat("tx", "carrier_errors")), ("TX COLL", _stat("tx", "collisions")),
+    ("TX ABORT", _stat("tx", "aborted_errors")), ("TX FIFO", _stat("tx", "fifo_errors")),
+    ("TX WINDOW", _stat("tx", "window_errors")),
+    ("TX HEARTBT", _stat("tx", "heartbeat_errors")),
+    ("CARRIER CHANGES", _stat("tx", "carrier_changes")),
 ]
 
 
 def link_table(msgs: Iterable[Any], ctx: Any, *, color: bool = False,
                fmt: str = TABLEFMT) -> str:
-    """`link show` for people: index, name, state, MTU, MAC, master, kind, flags (+ -d/-s)."""
-    from .link import link_json
+    """`link show` for people: index, name, state, MTU, MAC, broadcast (when unusual),
+    master, kind, qdisc, qlen, group (when not default), flags, alias; -d adds the kind's
+    details in ip's words, -s the counters (-s -s the error counters too)."""
+    from .link import link_entry
 
-    return _table(link_json(msgs, ctx), LINK_COLUMNS, color, fmt)
+    rows = []
+    for m in msgs:
+        if m.type not in (RTM_NEWLINK, RTM_DELLINK):
+            continue
+        e = link_entry(m, ctx)
+        if ctx.details:
+            from .iptext.link import kind_details
+
+            e["_details"] = kind_details(m, e, ctx)
+        rows.append(e)
+    return _table(rows, LINK_COLUMNS, color, fmt)
 
 
 # --- addresses ---------------------------------------------------------------------
@@ -300,9 +339,9 @@ def address_table(addrs: Iterable[Any], ctx: Any, query: Any = None, *,
                                 C.paint(a.get("broadcast", ""), code, color),
                                 _text(a.get("label")) if a.get("label") != link["ifname"]
                                 else "",
-                                flags, lft])
+                                flags, lft, _text(a.get("metric"))])
     headers = ["NAME", "STATE", "FAMILY", "ADDRESS", "SCOPE", "BROADCAST", "LABEL", "FLAGS",
-               "LIFETIME"]
+               "LIFETIME", "METRIC"]
     return draw(rows, headers, fmt=fmt)
 
 
