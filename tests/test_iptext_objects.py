@@ -386,17 +386,6 @@ def test_tc(quiet: str, argv: str, line: str, opts: dict[str, Any]) -> None:
     same_as_tool(quiet, argv, line, **opts)
 
 
-@pytest.mark.parametrize(("rate", "iec", "text"), [
-    (1, False, "8bit"), (125, False, "1Kbit"), (127, False, "1016bit"),
-    (187500, False, "1500Kbit"), (374999, False, "2999Kbit"), (5 * 10**12 // 8, False, "5Tbit"),
-    (128, True, "1Kibit"), (1, True, "8bit"), (187500, True, "1464Kibit")])
-def test_tc_rates(rate: int, iec: bool, text: str) -> None:
-    """tc's integer steps: whole units, or any unit once past 1000 of the smaller one."""
-    from nlshell.commands.render.iptext.tc import rate_text
-
-    assert rate_text(rate, iec) == text
-
-
 def test_tc_kind_not_written_is_an_error() -> None:
     """A qdisc kind whose text is not written is an error naming it, nothing printed."""
     from nlshell.commands.context import CommandError, Options

@@ -80,9 +80,10 @@ def netns_list(ctx: Any, inv: Any) -> None:
     except OSError:
         ids = {}  # a namespace without rtnetlink access still lists its names
     out = [{"name": n, **({"id": ids[n]} if n in ids else {})} for n in names]
+    from nlshell.commands.render.context import RenderContext
     from nlshell.commands.show import ip_text
 
-    if ip_text(ctx, "netns", _directory_order(out, N.NETNS_RUN_DIR), None, "list"):
+    if ip_text(ctx, "netns", _directory_order(out, N.NETNS_RUN_DIR), RenderContext(), "list"):
         return
     if ctx.opts.json:
         ctx.emit(out)

@@ -20,33 +20,10 @@ from nlshell.engine.codec.constants import TC_H_ROOT, TC_H_UNSPEC
 from nlshell.engine.requests.tc import ticks_bytes
 
 from ..safe import printable
+from .numbers import rate as rate_text
+from .numbers import size as size_text
 
 _LINKLAYERS = {1: "ethernet", 2: "atm"}
-
-
-def rate_text(rate: int, iec: bool = False) -> str:
-    """A rate (bytes per second) as tc prints it in bits: the largest unit that keeps it
-    whole, or any unit once it is past 1000 of the smaller one (``-iec``: Ki, Mi...)."""
-    kilo = 1024 if iec else 1000
-    bits = rate * 8
-    units = ("", "K", "M", "G", "T")
-    i = 0
-    while i < len(units) - 1:
-        if bits < kilo or (bits % kilo and bits < 1000 * kilo):
-            break
-        bits //= kilo
-        i += 1
-    return f"{bits}{units[i]}{'i' if iec and i else ''}bit"
-
-
-def size_text(size: int) -> str:
-    """A size as tc prints it: Mb or Kb when it is (nearly) whole in them, else bytes."""
-    mb, kb = 1024 * 1024, 1024
-    if size >= mb and abs(mb * round(size / mb) - size) < kb:
-        return f"{round(size / mb)}Mb"
-    if size >= kb and abs(kb * round(size / kb) - size) < 16:
-        return f"{round(size / kb)}Kb"
-    return f"{size}b"
 
 
 def classid_text(value: int) -> str:
