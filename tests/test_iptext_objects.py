@@ -133,6 +133,7 @@ class add dev v2 parent 2: classid 2:2 htb rate 5tbit
 class add dev v2 parent 2: classid 2:3 htb rate 1mbit overhead 24 linklayer atm mpu 64
 class add dev v2 parent 2: classid 2:4 htb rate 1mbit ceil 2mbit burst 2000 cburst 3000
 qdisc add dev v3 root handle 3: estimator 1sec 8sec pfifo_head_drop limit 7
+qdisc add dev v1 root handle 4: stab overhead 20 linklayer ethernet mtu 2048 tsize 512 mpu 64 pfifo limit 5
 """
 
 
@@ -370,6 +371,7 @@ TCS = [
     ("tc -s qdisc show dev v1", "tc qdisc show dev v1", {"stats": 1}),
     ("tc -s qdisc show dev v3", "tc qdisc show dev v3", {"stats": 1}),  # an estimator
     ("tc -s -o qdisc show dev v3", "tc qdisc show dev v3", {"stats": 1, "oneline": True}),
+    ("tc -d -o qdisc show dev v1", "tc qdisc show dev v1", {"details": True, "oneline": True}),
     ("tc class show dev v0", "tc class show dev v0", {}),
     ("tc -s class show dev v0", "tc class show dev v0", {"stats": 1}),
     ("tc -d class show dev v0", "tc class show dev v0", {"details": True}),

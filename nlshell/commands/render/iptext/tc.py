@@ -127,6 +127,17 @@ def _stats(a: dict[str, Any], nl: str, iec: bool) -> str:
     return text
 
 
+def _size_table(base: dict[str, Any] | None) -> str:
+    """-d's line of a qdisc's size table (``stab``): the settings that are not 0."""
+    if base is None:
+        return ""
+    words = [f"linklayer {_LINKLAYERS.get(base['linklayer'], 'unknown')} "
+             if base["linklayer"] else ""]
+    words += [f"{key} {base[key]} " for key in ("overhead", "mpu", "mtu", "tsize")
+              if base[key]]
+    return " " + "".join(words)
+
+
 def _where(parent: int) -> str:
     if parent == TC_H_ROOT:
         return "root "
@@ -153,6 +164,8 @@ def qdisc_text(m: Any, rctx: Any, opts: Any, one_dev: bool) -> str:
             raise _not_written("qdisc", kind)
         text += fn(_nested(a["TCA_OPTIONS"]), opts.details, opts.iec)
     text += nl
+    if opts.details and "TCA_STAB" in a:
+        text += _size_table(_nested(a["TCA_STAB"]).get("TCA_STAB_BASE")) + nl
     if opts.stats and ("TCA_STATS2" in a or "TCA_STATS" in a):
         text += _stats(a, nl, opts.iec) + nl
     return text
