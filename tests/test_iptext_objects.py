@@ -127,6 +127,8 @@ qdisc add dev v0 parent 1:10 handle 10: pfifo limit 50
 qdisc add dev v0 parent 1:30 handle 30: bfifo limit 10kb
 qdisc add dev v0 ingress
 qdisc add dev v1 clsact
+qdisc add dev v2 ingress_block 22 egress_block 23 clsact
+qdisc add dev v3 ingress_block 24 ingress
 qdisc add dev v2 root handle 2: htb r2q 5 direct_qlen 100
 class add dev v2 parent 2: classid 2:1 htb rate 1023bit
 class add dev v2 parent 2: classid 2:2 htb rate 5tbit

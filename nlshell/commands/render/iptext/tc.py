@@ -158,6 +158,10 @@ def qdisc_text(m: Any, rctx: Any, opts: Any, one_dev: bool) -> str:
         text += f"refcnt {info} "
     if a.get("TCA_HW_OFFLOAD"):
         text += "offloaded "
+    for attr, word in (("TCA_INGRESS_BLOCK", "ingress_block"),
+                       ("TCA_EGRESS_BLOCK", "egress_block")):
+        if a.get(attr):  # shared filter blocks (clsact, ingress)
+            text += f"{word} {a[attr]} "
     if "TCA_OPTIONS" in a:
         fn = _QDISC_OPTIONS.get(kind)
         if fn is None or isinstance(a["TCA_OPTIONS"], bytes):  # bytes: a kind not decoded
