@@ -167,7 +167,7 @@ def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[An
     if not opts.json and (opts.output == "ip" or opts.brief):
         from nlshell.commands.render.iptext.neighbour import lines
 
-        sink = _TextSink(write)
+        sink: Any = _TextSink(write)
         _pump(ctx, dump, lambda batch: sink.feed(lines(select(batch), rctx, opts, hide)),
               sink)
         return
