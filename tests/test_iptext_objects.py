@@ -134,6 +134,7 @@ class add dev v2 parent 2: classid 2:1 htb rate 1023bit
 class add dev v2 parent 2: classid 2:2 htb rate 5tbit
 class add dev v2 parent 2: classid 2:3 htb rate 1mbit overhead 24 linklayer atm mpu 64
 class add dev v2 parent 2: classid 2:4 htb rate 1mbit ceil 2mbit burst 2000 cburst 3000
+class add dev v2 parent 2: classid 2:5 estimator 1sec 8sec htb rate 1mbit
 qdisc add dev v3 root handle 3: estimator 1sec 8sec pfifo_head_drop limit 7
 qdisc add dev v1 root handle 4: stab overhead 20 linklayer ethernet mtu 2048 tsize 512 mpu 64 pfifo limit 5
 """
@@ -382,6 +383,8 @@ TCS = [
     ("tc -iec class show dev v0", "tc class show dev v0", {"iec": True}),
     ("tc class show dev v2", "tc class show dev v2", {}),
     ("tc -d class show dev v2", "tc class show dev v2", {"details": True}),
+    ("tc -s -o class show dev v2", "tc class show dev v2", {"stats": 1, "oneline": True}),
+    ("tc class show dev v0 classid 1:20", "tc class show dev v0 classid 1:20", {}),
 ]
 
 
