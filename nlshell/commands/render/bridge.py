@@ -44,7 +44,8 @@ def select_fdb(msgs: Iterable[Any], *, vlan: int | None = None, state: int | Non
             continue
         if state is not None and not m["state"] & state:
             continue
-        if dynamic and m["state"] & (C.NUD_PERMANENT | C.NUD_NOARP):
+        # bridge(8)'s `dynamic` leaves out the permanent entries only (static ones stay)
+        if dynamic and m["state"] & C.NUD_PERMANENT:
             continue
         out.append(m)
     return out
