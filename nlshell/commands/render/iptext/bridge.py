@@ -13,19 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..bridge import fdb_entry, port_json, vlan_text
+from ..bridge import _PORT_DETAILS, fdb_entry, port_json, vlan_text
 from ..safe import printable
 
 # (entry key, bridge's word) after the MAC, in bridge's order
 _FDB_WORDS = (("ifname", "dev"), ("dst", "dst"), ("vlan", "vlan"), ("port", "port"),
               ("vni", "vni"), ("src_vni", "src_vni"), ("viaIf", "via"),
               ("viaIfIndex", "via ifindex"), ("nhid", "nhid"), ("linkNetNsId", "link-netnsid"))
-# (entry key, JSON kind) of the port's words on its first line
+# entry keys of the port's words on its first line
 _PORT_WORDS = ("mtu", "master", "state", "priority", "cost")
-# -d's per-port options (entry keys) in bridge's order; booleans print as on/off
-_PORT_OPTIONS = ("hairpin", "guard", "root_block", "fastleave", "learning", "learning_sync",
-                 "flood", "mcast_flood", "bcast_flood", "mcast_router", "mcast_to_unicast",
-                 "neigh_suppress", "vlan_tunnel", "backup_port", "isolated", "locked")
+# -d's per-port options (entry keys) in bridge's order, as the entry knows them; booleans
+# print as on/off
+_PORT_OPTIONS = tuple(key for _attr, key, _kind in _PORT_DETAILS)
 
 
 def fdb_line(e: dict[str, Any]) -> str:
