@@ -1,14 +1,16 @@
 """The command line: argv -> one of REPL, ``-c`` commands, a batch, watch, --complete.
 
-Options are ip's (``-j -p -br -s -d -4 -6 -n NS``), spelled as ip spells them, so they are
-read by hand rather than by argparse (``-br`` is one option, not ``-b r``), from the one
-table in `nlshell.commands.options` that the parser, --help and --complete read too. ip's
-options nlshell lacks are refused there, never ignored (``-h`` is ip's -human: --help is
-help). This module must stay cheap to import: ``nlshell -c`` never imports prompt_toolkit
-or pygments.
+Options are ip's, spelled and abbreviated as ip reads them (``-br`` is -brief, ``-b``
+-batch, ``-h`` -human), so they are read by hand rather than by argparse, from the one
+table in `nlshell.commands.options` that the parser, --help and --complete read too. The
+few ip options nlshell lacks are refused there by name, never ignored; help is ``--help``.
+This module must stay cheap to import: ``nlshell -c`` never imports prompt_toolkit or
+pygments (nor configparser: ``NLSHELL_OUTPUT`` is read here, the config file only by the
+shell).
 
-Exit status: 0 ok, 1 usage, syntax or lookup error (a bad -n name, -c with -b, an argument
-that is not UTF-8, a namespace that cannot be entered), 2 the kernel refused, 130 Ctrl-C.
+Exit status, as ip's: 0 ok, 255 a syntax or usage error (a bad option or -n value, -c with
+-b, an argument that is not UTF-8), 1 a lookup error, 2 the kernel refused, 130 Ctrl-C,
+141 (killed by SIGPIPE, silently) when the reader of the output went away.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ usage: nlshell [OPTIONS]                      interactive shell (on a terminal)
        nlshell [OPTIONS] -c 'COMMAND' [-c ...] run commands in order
        nlshell [OPTIONS] -b FILE|-             run a batch file (stdin when not a terminal)
        nlshell [OPTIONS] OBJECT COMMAND...     run one command, as ip does
-       nlshell watch [links] [addrs] [routes] [neigh] [events] [-n NS] [--interval S]
+       nlshell watch [PANE...: links addrs routes neigh qdiscs events] [-n NS] [--interval S]
        nlshell --complete [-n NS] -- WORD...   completion candidates (for shell scripts)
 
-options (a long option may be abbreviated, as with ip: -det):
+options (abbreviated as ip abbreviates them: -s is -stats, -det -details; -c is nlshell's
+command option, so ip's -c (colour) is -co or -color here):
 """
 _USAGE_TAIL = """
-exit status: 0 ok, 1 syntax, usage or lookup error, 2 the kernel refused, 130 interrupted.
+exit status (as ip): 0 ok, 255 syntax or usage error, 1 lookup error (no such device, an
+address that cannot be read), 2 the kernel refused, 130 interrupted, 141 output pipe closed.
 """
 
 
@@ -38,9 +42,9 @@ def usage() -> str:
     """The --help text; its option lines come from the one option table."""
     from nlshell.commands.options import OPTIONS, usage_lines
 
-    later = " ".join(o.name for o in OPTIONS if o.unsupported)
+    refused = " ".join(o.name for o in OPTIONS if o.unsupported)
     return (_USAGE_HEAD + "\n".join(usage_lines()) + "\n"
-            + f"  ip's {later} are refused (not supported yet; -h is -human, not help)\n"
+            + f"  ip's {refused} are refused by name (-h is -human, not help)\n"
             + _USAGE_TAIL)
 
 
@@ -72,13 +76,14 @@ def parse_argv(argv: Sequence[str]) -> dict:
     """argv (without the program name) -> a dict of settings. Raises UsageError.
 
     Every option word is looked up in `nlshell.commands.options` (the table the parser,
-    --help and --complete read too)."""
-    from nlshell.commands.options import COLOR_WHEN, OptionError, lookup_option
+    --help and --complete read too); ``flags`` holds the Options fields they set."""
+    from nlshell.commands.options import COLOR_WHEN, OptionError, check_value, lookup_option
 
     args = list(argv)
     _check_encoding(args)
     st: dict = {"commands": [], "batch": None, "netns": None, "color": "auto", "words": [],
                 "flags": {}, "complete": None, "help": False, "version": False, "watch": None}
+    flags = st["flags"]
     i = 0
     while i < len(args):
         a = args[i]
@@ -88,19 +93,17 @@ def parse_argv(argv: Sequence[str]) -> dict:
         if not a.startswith("-") or len(a) == 1:
             st["words"] = args[i:]
             break
-        word, eq, inline = a.partition("=")
+        _word, eq, inline = a.partition("=")
         try:
-            opt = lookup_option(word if eq else a, where="cli")
+            opt = lookup_option(a, where="cli")
         except OptionError as exc:
             raise UsageError(str(exc)) from None
-        if eq and not opt.value_optional:
-            raise UsageError(f'option {quoted(word)} takes no "=VALUE"')
         key = opt.key
         if key == "complete":
             rest = args[i + 1:]
             st["complete"] = rest[1:] if rest[:1] == ["--"] else rest
             break
-        if opt.value_optional:  # --color[=WHEN]: WHEN may be left out
+        if opt.value_optional:  # -color[=WHEN]: WHEN may be left out
             if eq:
                 value = inline
             elif i + 1 < len(args) and args[i + 1] in COLOR_WHEN:
@@ -110,26 +113,28 @@ def parse_argv(argv: Sequence[str]) -> dict:
             st[key] = value
         elif opt.takes:
             if i + 1 >= len(args):
-                raise UsageError(f'option "{a}" needs a value ({opt.takes})')
-            value = args[i + 1]
+                raise UsageError(f'option {quoted(a)} needs a value ({opt.takes})')
             i += 1
+            try:
+                value = check_value(opt, args[i])
+            except OptionError as exc:
+                raise UsageError(str(exc)) from None
             if key == "command":
                 st["commands"].append(value)
-            elif key == "family":
-                if value not in _FAMILIES:
-                    raise UsageError(f'invalid family {quoted(value)} (inet, inet6 or link)')
-                st["flags"]["family"] = value
             elif key == "netns":
                 _check_netns_name(value)
                 st["netns"] = value
-            else:
-                st[key] = value
+            elif key == "batch":
+                st["batch"] = value
+            else:  # family, loops, rcvbuf, output: Options fields
+                flags[key] = value
         elif key in ("help", "version"):
             st[key] = True
         elif key == "stats":
-            st["flags"]["stats"] = st["flags"].get("stats", 0) + 1
-        else:  # -4 / -6 / -0: the last family option wins, as with ip
-            st["flags"][key] = opt.value
+            flags["stats"] = flags.get("stats", 0) + 1
+        else:  # flags (-4/-6/-0 set the family word): the last family option wins, as ip
+            flags[key] = opt.value
+        flags.update(opt.also)  # -tshort: -timestamp too
         i += 1
     if st["color"] not in COLOR_WHEN:
         raise UsageError(f'invalid --color value {quoted(st["color"])} (auto, always or never)')
@@ -139,17 +144,30 @@ def parse_argv(argv: Sequence[str]) -> dict:
     if st["words"] and st["batch"] is not None:
         raise UsageError(f'unexpected words with -b: {quoted(st["words"][0])} (give the '
                          f'commands in the batch file)')
-    if st["flags"].get("atomic") and st["flags"].get("force"):
+    if flags.get("atomic") and flags.get("force"):
         raise UsageError("--atomic and --force cannot be used together (an atomic "
                          "batch stops and is undone at its first error)")
+    if "output" not in flags:
+        env = _output_from_env()
+        if env:
+            flags["output"] = env
     if st["words"][:1] == ["watch"]:
         st["watch"] = st["words"][1:]
     return st
 
 
-# -f / -family words (slots.FAMILY turns them into AF_* numbers; not imported here:
-# start-up time)
-_FAMILIES = ("inet", "inet6", "link")
+OUTPUT_ENV = "NLSHELL_OUTPUT"
+
+
+def _output_from_env() -> str:
+    """NLSHELL_OUTPUT=ip|table (empty or unset: nothing said); another value is a usage
+    error naming it, as a bad --output is."""
+    import os
+
+    value = os.environ.get(OUTPUT_ENV, "")
+    if value and value not in ("ip", "table"):
+        raise UsageError(f"invalid {OUTPUT_ENV} value {quoted(value)} (ip or table)")
+    return value
 
 
 def make_context(st: dict):
@@ -157,16 +175,14 @@ def make_context(st: dict):
     from nlshell.commands.context import Context, Options, color_default
     from nlshell.commands.slots import FAMILY
 
-    flags = st["flags"]
-    family = FAMILY.convert(flags["family"]) if flags.get("family") else None
-    opts = Options(json=bool(flags.get("json")), pretty=bool(flags.get("pretty")),
-                   brief=bool(flags.get("brief")), stats=flags.get("stats", 0),
-                   details=bool(flags.get("details")), family=family,
-                   force=bool(flags.get("force")), check=bool(flags.get("check")),
-                   timestamp=bool(flags.get("timestamp")),
+    flags = dict(st["flags"])
+    family = flags.pop("family", None)
+    fields = Options.__dataclass_fields__
+    opts = Options(**{k: v for k, v in flags.items() if k in fields},
+                   family=FAMILY.convert(family) if family else None,
                    color=color_default(sys.stdout, st["color"]))
-    if opts.pretty:
-        opts.json = True
+    if "output" in flags:  # said on the command line or in NLSHELL_OUTPUT: the config
+        opts.extra["output_given"] = True  # file's `output =` does not override it
     ctx = Context(netns=None, opts=opts)
     ctx.watch_main = _watch_main
     return ctx
@@ -191,21 +207,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interrupts_raise() -> None:
     """From here on Ctrl-C is a KeyboardInterrupt again (the shell and monitor catch it):
-    undo the quiet exit nlshell/__init__ set up for the start-up."""
+    undo the quiet exit nlshell/__init__ set up for the start-up.
+
+    Run as the program (not called by a test or a library user), a write to a pipe whose
+    reader went away (``nlshell ... | head -1``) ends the process as it ends ip: killed by
+    SIGPIPE, silently, status 141 in the shell; Python would otherwise raise
+    BrokenPipeError and print "Broken pipe"."""
     import _signal
 
     import nlshell
 
     if _signal.getsignal(_signal.SIGINT) is nlshell.quiet_interrupt:
         _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+        _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
 
 
 def _main(argv: list[str]) -> int:
+    from nlshell.commands.context import EXIT_USAGE
+
     try:
         st = parse_argv(argv)
     except UsageError as exc:
         sys.stderr.write(f"nlshell: {exc}\n")
-        return 1
+        return EXIT_USAGE
     if st["help"]:
         sys.stdout.write(usage())
         return 0
@@ -228,14 +252,15 @@ def _main(argv: list[str]) -> int:
     runner.atomic = bool(st["flags"].get("atomic"))
     try:
         if st["netns"] is not None:
+            # ip: a namespace -n cannot open or enter is a usage error (255)
             try:
                 ctx.cd(st["netns"])
             except CommandError as exc:
                 sys.stderr.write(f"{exc}\n")
-                return 1
+                return EXIT_USAGE
             except OSError as exc:  # EPERM / EACCES from setns: one line, the right capability
                 sys.stderr.write(netns_entry_error(st["netns"], exc) + "\n")
-                return 1
+                return EXIT_USAGE
         if st["commands"] or st["words"]:
             lines = [Line(c, n, "-c") for n, c in enumerate(st["commands"], 1)]
             if st["words"]:
@@ -311,7 +336,7 @@ def complete_words(args: Sequence[str], netns: str | None = None) -> tuple[list[
     last = len(args) - 1  # the last word is the one being completed: kept as it is
     while i < last:
         a = args[i]
-        found = matches(a.partition("=")[0]) if a.startswith("-") and not words else []
+        found = matches(a) if a.startswith("-") and not words else []  # -c=auto: colour
         opt = found[0] if len(found) == 1 and not found[0].unsupported else None
         if opt is not None and opt.where == "cli":  # not a grammar word: dropped
             i += 1

@@ -121,7 +121,7 @@ def test_a_device_that_cannot_be_recreated_is_named(ns: str, tmp_path: Any) -> N
 
 def test_atomic_is_refused_with_force() -> None:
     r = run_nlshell("-b", "-", "--atomic", "--force")
-    assert r.returncode == 1 and "--atomic and --force" in r.stderr
+    assert r.returncode == 255 and "--atomic and --force" in r.stderr
 
 
 def test_atomic_c_commands(ns: str) -> None:

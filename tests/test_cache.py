@@ -51,7 +51,7 @@ def test_ready_when_the_block_starts(veths: str) -> None:
         assert [r.get("dst") for r in cache.routes(dst="198.51.100.0/24")] == ["198.51.100.0"]
         assert cache.counts()["links"] == 3
         assert set(cache.counts()) == {"links", "addresses", "routes", "neighbours", "rules",
-                                       "nexthops"}
+                                       "nexthops", "fdb", "qdiscs", "classes"}
         assert cache.resyncs == 0
         assert_matches_kernel(cache, ns, K.KINDS)
 

@@ -57,7 +57,7 @@ def test_help_command(words: list[str], expect: list[str]) -> None:
 
 def test_help_unknown_word() -> None:
     proc = nlshell("help", "lnk", "frob")
-    assert proc.returncode == 1 and "lnk" in proc.stderr
+    assert proc.returncode == 255 and "lnk" in proc.stderr  # ip help lnk: 255
 
 
 def test_watch_bad_pane_is_a_usage_error() -> None:
@@ -65,11 +65,11 @@ def test_watch_bad_pane_is_a_usage_error() -> None:
     assert proc.returncode == 1 and "bogus" in proc.stderr
 
 
-def test_usage_errors_exit_1() -> None:
+def test_usage_errors_exit_255() -> None:
     proc = nlshell("--bogus")
-    assert proc.returncode == 1 and '"--bogus"' in proc.stderr
+    assert proc.returncode == 255 and '"--bogus"' in proc.stderr
     proc = nlshell("-c")
-    assert proc.returncode == 1 and "needs a value" in proc.stderr
+    assert proc.returncode == 255 and "needs a value" in proc.stderr
 
 
 # --- -c, argv words, -n ------------------------------------------------------------------
@@ -100,11 +100,11 @@ def test_argv_words_are_one_command(ns: str) -> None:
 def test_exit_codes(ns: str) -> None:
     assert nlshell("-n", ns, "-c", "link show").returncode == 0
     proc = nlshell("-n", ns, "-c", "link frobnicate")
-    assert proc.returncode == 1 and "frobnicate" in proc.stderr
+    assert proc.returncode == 255 and "frobnicate" in proc.stderr
     proc = nlshell("-n", ns, "-c", "link add lo type ifb")
     assert proc.returncode == 2 and proc.stderr == "RTNETLINK answers: File exists\n"
     proc = nlshell("-n", "nlt-nosuch-0", "-c", "link show")
-    assert proc.returncode == 1 and "nlt-nosuch-0" in proc.stderr
+    assert proc.returncode == 255 and "nlt-nosuch-0" in proc.stderr
 
 
 def test_check_applies_nothing(ns: str) -> None:
@@ -210,7 +210,7 @@ def test_batch_exit_stops(ns: str, tmp_path: Path) -> None:
 def test_batch_unterminated_quote(ns: str, tmp_path: Path) -> None:
     path = write(tmp_path, "link add q0 type ifb\nlink set q0 alias 'oops\n")
     proc = nlshell("-n", ns, "-b", path)
-    assert proc.returncode == 1 and proc.stderr.startswith(f"{path}:2: ")
+    assert proc.returncode == 255 and proc.stderr.startswith(f"{path}:2: ")
     assert "unterminated" in proc.stderr
 
 

@@ -120,5 +120,5 @@ def test_timeout_without_events(ns: str) -> None:
 @pytest.mark.parametrize("line", ["monitor bogus", "monitor link all-nsid extra"])
 def test_bad_words(ns: str, line: str) -> None:
     proc = nlrun.run_nlshell("-n", ns, "-c", line)
-    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert proc.returncode == 255 and len(proc.stderr.strip().splitlines()) == 1
     assert line.split()[-1] in proc.stderr

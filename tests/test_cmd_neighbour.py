@@ -155,7 +155,7 @@ def test_add_errors(vns: str) -> None:
     code, _o, err = nl(vns, "neigh add 192.0.2.32 lladdr 02:00:00:00:00:zz dev v0")
     assert code == 1 and "02:00:00:00:00:zz" in err
     code, _o, err = nl(vns, "neigh add lladdr 02:00:00:00:00:32 dev v0")
-    assert code == 1 and "address" in err
+    assert code == 255 and "address" in err
     code, _o, err = nl(vns, "-6 neigh add 192.0.2.33 lladdr 02:00:00:00:00:33 dev v0")
     assert code == 1 and "192.0.2.33" in err
     got = by_dst(iporacle.ipj(vns, "neigh", "show", "nud", "all"))
@@ -175,7 +175,7 @@ def test_delete(vns: str) -> None:
     assert "192.0.2.40" not in got and "2001:db8:1::40" not in got and "192.0.2.41" in got
     assert iporacle.ipj(vns, "neigh", "show", "proxy") == []
     code, _o, err = nl(vns, "neigh del 192.0.2.40 dev v0")
-    assert code == 2 and err.startswith("RTNETLINK answers: ")
+    assert code == 2 and err.startswith(("Error: ", "RTNETLINK answers: "))
 
 
 def test_change_and_replace(vns: str) -> None:
@@ -184,7 +184,7 @@ def test_change_and_replace(vns: str) -> None:
     assert by_dst(iporacle.ipj(vns, "neigh", "show"))["192.0.2.50"]["lladdr"] == \
         "02:00:00:00:00:51"
     code, _o, err = nl(vns, "neigh change 192.0.2.59 lladdr 02:00:00:00:00:59 dev v0")
-    assert code == 2 and err.startswith("RTNETLINK answers: ")
+    assert code == 2 and err.startswith(("Error: ", "RTNETLINK answers: "))
     ok(vns, "neigh replace 192.0.2.50 lladdr 02:00:00:00:00:52 dev v0 nud stale")
     ok(vns, "neigh replace 192.0.2.53 lladdr 02:00:00:00:00:53 dev v0")  # creates
     got = by_dst(iporacle.ipj(vns, "neigh", "show"))
@@ -234,4 +234,4 @@ def test_get(pair: tuple[str, str]) -> None:
     assert nlj(a, "neigh get 192.0.2.77 dev v0 proxy") == [
         {"dst": "192.0.2.77", "dev": "v0", "proxy": None}]
     code, _o, err = nl(a, "neigh get 192.0.2.99 dev v0")
-    assert code == 2 and err.startswith("RTNETLINK answers: ")
+    assert code == 2 and err.startswith(("Error: ", "RTNETLINK answers: "))

@@ -127,11 +127,11 @@ def test_add_errors(vns: str) -> None:
     code, _o, err = nl(vns, "rule add")
     assert code == 1 and "rule add" in err
     code, _o, err = nl(vns, "rule add table 100 goto 5")
-    assert code == 1 and "goto" in err
+    assert code == 255 and "goto" in err
     code, _o, err = nl(vns, "-6 rule add from 10.1.0.0/16 table 100")
     assert code == 1 and "10.1.0.0/16" in err
     code, _o, err = nl(vns, "rule add fwmark 0x1/zz table 100")
-    assert code == 1 and "0x1/zz" in err
+    assert code == 255 and "0x1/zz" in err
     ok(vns, "rule add from 10.21.0.0/16 table 100 pref 600")
     code, _o, err = nl(vns, "rule add from 10.21.0.0/16 table 100 pref 600")
     assert code == 2 and err == "RTNETLINK answers: File exists\n"
@@ -154,7 +154,7 @@ def test_delete(vns: str) -> None:
     assert not {700, 701, 702, 703} & set(left) and {0, 32766, 32767} <= set(left)
     assert 704 not in by_pref(vns, "-6")
     code, _o, err = nl(vns, "rule del pref 700")
-    assert code == 2 and err.startswith("RTNETLINK answers: ")
+    assert code == 2 and err.startswith(("Error: ", "RTNETLINK answers: "))
     code, _o, err = nl(vns, "rule del")
     assert code == 1
 

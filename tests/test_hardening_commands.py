@@ -59,9 +59,9 @@ BAD_LINES = [
     # (command, exit code, words the one line must hold)
     ("address add 2001:db8::9/64 dev v0 brd +", 1, ("broadcast", "IPv4")),
     ("address add 2001:db8::9/64 dev v0 broadcast 2001:db8::ff", 1, ("broadcast", "IPv4")),
-    ("link add t2 type tun user 99999999999", 1, ("99999999999", "user")),
-    ("link add t2 type tap group 4294967295", 1, ("4294967295", "group")),
-    ("tuntap add t2 mode tap user 99999999999", 1, ("99999999999",)),
+    ("link add t2 type tun user 99999999999", 255, ("99999999999", "user")),
+    ("link add t2 type tap group 4294967295", 255, ("4294967295", "group")),
+    ("tuntap add t2 mode tap user 99999999999", 255, ("99999999999",)),
     ("link set 0 up", 1, ('Cannot find device "0"',)),
     ("link delete 0", 1, ('Cannot find device "0"',)),
     ("link add t1 type tun mtu 70000", 2, ("mtu", '"t1" was not kept')),

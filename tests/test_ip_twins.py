@@ -34,7 +34,7 @@ VX = V + "link add vx0 type vxlan id 42 dstport 4789 dev v0\n"
 # routes to play with
 R = V + ("route add 198.51.100.0/24 via 192.0.2.2\n"
          "route add 203.0.113.0/24 dev v0 table 100\n"
-         "-6 route add 2001:db8:2::/64 via 2001:db8:1::2\n")
+         "route add 2001:db8:2::/64 via 2001:db8:1::2\n")
 RULES = ("rule add pref 100 from 192.0.2.0/24 table 100\n"
          "rule add pref 200 fwmark 0x5 table 200\n")
 NH = V + "nexthop add id 1 via 192.0.2.2 dev v0\nnexthop add id 2 via 192.0.2.3 dev v0\n"
@@ -80,7 +80,7 @@ CASES: list[tuple[str, str]] = [
     (V, "link add vx0 type vxlan id 42 dstport 4789 group 239.1.1.1 dev v0"),
     (V, "link add vx0 type vxlan id 42 dstport 4789 ttl 10 tos 0x10"),
     (V, "link add vx0 type vxlan id 42 dstport 4789 df set"),
-    (V, "link add vx0 type vxlan id 42 dstport 4789 flowlabel 5"),
+    (V, "link add vx0 type vxlan id 42 dstport 4789 remote 2001:db8:1::7 flowlabel 5"),
     (V, "link add vx0 type vxlan id 42 dstport 4789 srcport 1000 2000"),
     (V, "link add vx0 type vxlan id 42 dstport 4789 nolearning proxy"),
     (V, "link add vx0 type vxlan id 42 dstport 4789 rsc l2miss l3miss"),
@@ -94,7 +94,7 @@ CASES: list[tuple[str, str]] = [
     (V, "link add mv0 link v0 type macvlan mode vepa"),
     (V, "link add mv0 link v0 type macvlan mode passthru"),
     (V, "link add mv0 link v0 type macvlan mode source"),
-    (V, "link add mv0 link v0 type macvlan mode bridge nopromisc"),
+    (V, "link add mv0 link v0 type macvlan mode passthru nopromisc"),
     (V, "link add mv0 link v0 type macvlan mode bridge bcqueuelen 200"),
     (V, "link add mv0 link v0 type macvtap mode bridge"),
     # -- link set
@@ -118,8 +118,7 @@ CASES: list[tuple[str, str]] = [
     (V, "link set v0 gso_max_size 32000"),
     (V, "link set v0 gso_max_segs 100"),
     (V, "link set v0 gro_max_size 32000"),
-    (V, "link set v0 carrier off"),
-    (V, "link set v0 altname uplink0"),
+    (V, "link set v0 arp off multicast on"),
     (V, "link property add dev v0 altname uplink0"),
     (V, "link set group 0 mtu 1280"),
     (V, "link set v0 up mtu 1500 alias x"),
@@ -137,7 +136,7 @@ CASES: list[tuple[str, str]] = [
     (BR, "link set p0 type bridge_slave proxy_arp on"),
     (BR, "link set p0 type bridge_slave neigh_suppress on"),
     (BR, "link set p0 type bridge_slave isolated on"),
-    (BR, "link set p0 type bridge_slave state 2"),
+    (BR + "link set br0 up\nlink set p0 up\nlink set p1 up\n", "link set p0 type bridge_slave state 2"),
     (BR, "link set br0 type bridge stp_state 1"),
     (BR, "link set br0 type bridge ageing_time 20000"),
     (BR, "link set dev br0 type bridge forward_delay 800"),
@@ -203,7 +202,7 @@ CASES: list[tuple[str, str]] = [
     (V, "route add 198.51.100.0/24 via 192.0.2.2 fastopen_no_cookie 1"),
     (V, "route add 198.51.100.0/24 via 192.0.2.2 realms 5"),
     (V, "route add 198.51.100.0/24 via 192.0.2.2 tos 0x10"),
-    (V, "route add 198.51.100.0/24 via 192.0.2.2 onlink"),
+    (V, "route add 198.51.100.0/24 via 192.0.2.2 dev v0 onlink"),
     (V, "route add 198.51.100.0/24 nexthop via 192.0.2.2 nexthop via 192.0.2.3"),
     (V, "route add 198.51.100.0/24 nexthop via 192.0.2.2 weight 2 nexthop via 192.0.2.3 "
         "weight 3"),
@@ -254,7 +253,7 @@ CASES: list[tuple[str, str]] = [
     (V, f"neigh add 192.0.2.9 lladdr {M3} dev v0 nud permanent"),
     (V, f"neigh add 192.0.2.9 lladdr {M3} dev v0 nud reachable"),
     (V, f"neigh add 192.0.2.9 lladdr {M3} dev v0 nud stale"),
-    (V, "neigh add 192.0.2.9 dev v0 nud noarp"),
+    (V, f"neigh add 192.0.2.9 lladdr {M3} dev v0 nud noarp"),
     (V, f"neigh add 2001:db8:1::9 lladdr {M3} dev v0"),
     (V, f"neigh add 192.0.2.9 lladdr {M3} dev v0 router"),
     (V, f"neigh add 192.0.2.9 lladdr {M3} dev v0 extern_learn"),

@@ -111,7 +111,7 @@ def test_alias_takes_255_bytes_and_refuses_more_before_creating(ns: str) -> None
     nlrun.ok(ns, "link set qa0 alias ''")
     assert "ifalias" not in iporacle.ipj(ns, "link show qa0")[0]
     res = nlrun.nl(ns, f"link add qa1 alias {'x' * 256} type ifb")
-    assert res.code == 1 and "alias" in res.err and "255 bytes" in res.err
+    assert res.code == 255 and "alias" in res.err and "255 bytes" in res.err
     assert "qa1" not in [r["ifname"] for r in iporacle.ipj(ns, "link show")]
 
 

@@ -248,7 +248,7 @@ def address_show(ctx: Any, inv: Any) -> None:
 _GONE = (errno.ENOENT, errno.ENODEV, errno.EADDRNOTAVAIL)
 
 
-def address_flush(ctx: Any, inv: Any) -> None:
+def address_flush(ctx: Any, inv: Any, done: int = 0) -> None:
     from nlshell.commands.context import CommandError
     from nlshell.commands.render.address import addr_flags
     from nlshell.commands.show import render_context
@@ -271,3 +271,16 @@ def address_flush(ctx: Any, inv: Any) -> None:
     for err in ipr.send_pipelined([ipr.delete_of(m) for m in chosen]):
         if err is not None and err.code not in _GONE:
             raise err
+    _next_round(ctx, inv, done + 1)
+
+
+def _next_round(ctx: Any, inv: Any, done: int) -> None:
+    """ip's -loops N (default 10, 0: no limit): a round that deleted addresses is followed
+    by another (addresses may come back meanwhile) until one finds none; after N rounds
+    that all deleted some, ip gives up with its words and status 255."""
+    from nlshell.commands.context import CommandUsageError
+
+    limit = ctx.opts.loops
+    if limit and done >= limit:
+        raise CommandUsageError(f"*** Flush remains incomplete after {limit} rounds. ***")
+    address_flush(ctx, inv, done)

@@ -48,7 +48,7 @@ bridge = REGISTRY.object("bridge", "bridge forwarding database, VLANs and ports 
 
 def _fdb_change(verb: str, help: str) -> Group:
     return Group(verb, help, [
-        Pos("lladdr", S.LLADDR, "the MAC address"),
+        Pos("lladdr", S.LLADDR, "the MAC address", source="fdb"),
         Kw("dev", S.IFNAME, "the port (or device)", required=True),
         Flag("self", "the device's own table"),
         Flag("master", "the bridge's table (the port's master)"),

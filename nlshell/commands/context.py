@@ -21,14 +21,40 @@ from typing import IO, Any
 from nlshell.commands.render.safe import printable_text, quoted  # noqa: F401 (commands import them here)
 from nlshell.engine.names import index_of
 
-# exit codes, as ip's
+# exit codes, as ip's (measured side by side with ip 6.1: see the README's "Exit status")
 EXIT_OK = 0
-EXIT_USAGE = 1  # syntax, usage and lookup errors
+EXIT_LOOKUP = 1  # a lookup failed (no such device), an address or object ip cannot read
 EXIT_KERNEL = 2  # the kernel refused
+EXIT_USAGE = 255  # syntax and usage: a bad option, an unknown word, a bad value (ip's exit(-1))
 
 
 class CommandError(Exception):
-    """A usage or lookup error found by a handler (exit code 1): one line, naming the word."""
+    """A lookup error found by a handler (exit code 1, as ip's "Cannot find device"): one
+    line, naming the word. A usage error found by a handler is `CommandUsageError`."""
+
+    exit_code = EXIT_LOOKUP
+
+
+class NoSuchDevice(CommandError):
+    """A device name that names no device (`Context.ifindex`); ``name`` is the name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Cannot find device {quoted(name)}")
+        self.name = name
+
+
+# ip's words for a missing device differ by command: the listings of links and addresses
+# (and address flush) say this; every other command says "Cannot find device "X"".
+DEVICE_MISSING_WORDS: dict[tuple[str, ...], str] = {
+    ("link", "show"): 'Device {name} does not exist.',
+    ("address", "show"): 'Device {name} does not exist.',
+    ("address", "flush"): 'Device {name} does not exist.',
+}
+
+
+class CommandUsageError(CommandError):
+    """A usage error a handler finds (a value or a combination ip refuses with its usage
+    status): exit code 255."""
 
     exit_code = EXIT_USAGE
 
@@ -219,15 +245,21 @@ class Context:
         if name == ROOT:
             from nlshell.engine.iproute import IPRoute
 
-            opened = _Opened(None, IPRoute())
+            opened = _Opened(None, IPRoute(**self._socket_args()))
         else:
             with self._ns_fd(name) as fd:
                 from nlshell.engine.iproute import IPRoute
 
                 st = os.fstat(fd)
-                opened = _Opened((st.st_dev, st.st_ino), IPRoute(netns=fd))
+                opened = _Opened((st.st_dev, st.st_ino), IPRoute(netns=fd,
+                                                                 **self._socket_args()))
         self._open_ns[name] = opened
         return opened
+
+    def _socket_args(self) -> dict[str, Any]:
+        """-rcvbuf N: the receive buffer of the sockets opened from now on (else the
+        engine's default)."""
+        return {"rcvbuf": self.opts.rcvbuf} if self.opts.rcvbuf else {}
 
     @contextlib.contextmanager
     def _ns_fd(self, name: str) -> Iterator[int]:
@@ -362,7 +394,7 @@ class Context:
         if found:
             self._memo[name] = found[0]
             return found[0]
-        raise CommandError(f"Cannot find device {quoted(name)}")
+        raise NoSuchDevice(name)
 
     def _index_if_present(self, index: int) -> list[int]:
         cache = self.cache
@@ -394,13 +426,20 @@ class Context:
 
 
 def kernel_message(exc: Exception) -> str:
-    """The one line shown for a kernel error: the kernel's own words, plus the capability
-    hint when the refusal is about permissions."""
+    """The one line shown for a kernel error, worded as ip words it: ``Error: TEXT.`` when
+    the kernel explained itself (extended ack; a final full stop added unless it has one),
+    else ``RTNETLINK answers: STRERROR``; plus the capability a refusal for lack of
+    privilege needs."""
     code = getattr(exc, "code", None)
-    text = getattr(exc, "msg", None) or str(exc)
+    extack = getattr(exc, "extack", None)
+    if extack:
+        line = f"Error: {extack}" + ("" if extack.endswith(".") else ".")
+    else:
+        text = getattr(exc, "msg", None) or str(exc)
+        line = f"RTNETLINK answers: {text}"
     if code in (errno.EPERM, errno.EACCES):
-        return f"RTNETLINK answers: {text} (this operation needs CAP_NET_ADMIN)"
-    return f"RTNETLINK answers: {text}"
+        line += " (this operation needs CAP_NET_ADMIN)"
+    return line
 
 
 def color_default(stream: IO[str], setting: str = "auto") -> bool:

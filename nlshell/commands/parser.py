@@ -39,9 +39,19 @@ from nlshell.commands.grammar import (
     Switch,
     WordTable,
 )
-from nlshell.commands.options import GlobalOption, OptionError, lookup_option
+from nlshell.commands.options import GlobalOption, OptionError, check_value, lookup_option
 from nlshell.commands.render.safe import ECHO_LIMIT
-from nlshell.commands.slots import FAMILY, NETNS, STRING, Slot, SlotError
+from nlshell.commands.slots import FAMILY, NETNS, STRING, Slot, SlotError, choice, number
+
+# exit codes as ip's (the numbers are nlshell.commands.context's EXIT_USAGE / EXIT_LOOKUP;
+# not imported from there: the parser stays free of the context's imports)
+EXIT_SYNTAX = 255  # ip's invarg() / usage(): a word it does not take
+EXIT_BAD_VALUE = 1  # ip's exit(1): an unknown object, an address, prefix or MAC it cannot read
+_ADDRESS_KINDS = frozenset({"address", "prefix", "lladdr"})
+
+
+def _slot_code(slot: Any) -> int:
+    return EXIT_BAD_VALUE if getattr(slot, "kind", "") in _ADDRESS_KINDS else EXIT_SYNTAX
 
 
 class ParseError(ValueError):
@@ -49,12 +59,13 @@ class ParseError(ValueError):
     the line for something missing); `candidates` are the words that would fit."""
 
     def __init__(self, message: str, word_index: int = 0, column: int = 0,
-                 candidates: Sequence[str] = ()) -> None:
+                 candidates: Sequence[str] = (), exit_code: int = EXIT_SYNTAX) -> None:
         super().__init__(message)
         self.message = message
         self.word_index = word_index
         self.column = column
         self.candidates = list(candidates)
+        self.exit_code = exit_code  # ip's: 255 for syntax, 1 for a bad address or object
 
     def __str__(self) -> str:
         return self.message
@@ -178,7 +189,12 @@ def _tokens_of(line_or_words: str | Sequence[str] | Sequence[Token]) -> tuple[li
 # The table is nlshell.commands.options (shared with the command line, --help and
 # --complete); here only the slots their values are read with.
 
-_OPTION_SLOTS: dict[str, Slot] = {"NETNS": NETNS, "FAMILY": FAMILY}
+_OPTION_SLOTS: dict[str, Slot] = {
+    "NETNS": NETNS, "FAMILY": FAMILY,
+    "COUNT": number(name="COUNT", label="rounds"), "SIZE": number(name="SIZE", label="bytes"),
+    "OUTPUT": choice("OUTPUT", {"ip": "ip's own text", "table": "nlshell's tables"},
+                     label="output mode", abbrev=False),
+}
 
 
 def option_slot(opt: GlobalOption) -> Slot:
@@ -321,13 +337,14 @@ class Walker:
             return self.tokens[i].start
         return self.tokens[-1].end if self.tokens else 0
 
-    def _error(self, message: str, i: int, candidates: Sequence[str] = ()) -> ParseError:
+    def _error(self, message: str, i: int, candidates: Sequence[str] = (),
+               code: int = EXIT_SYNTAX) -> ParseError:
         if i < len(self.tokens):  # an overlong word is echoed cut short, wherever it appears
             text = self.tokens[i].text
             if len(text) > ECHO_LIMIT:
                 message = message.replace(repr(text), repr(text[:ECHO_LIMIT]) + "…")
                 message = message.replace(text, text[:ECHO_LIMIT] + "…")
-        return ParseError(message, i, self._col(i), candidates)
+        return ParseError(message, i, self._col(i), candidates, code)
 
     def _where(self) -> str:
         return self.command.name if self.command else (self.obj.name if self.obj else "")
@@ -382,6 +399,7 @@ class Walker:
             self.options["stats"] = self.options.get("stats", 0) + 1
         else:
             self.options[opt.key] = opt.value
+        self.options.update(opt.also)  # -tshort: -timestamp too
         return "option"
 
     def _option_value(self, i: int, text: str) -> str:
@@ -389,7 +407,10 @@ class Walker:
         assert opt is not None
         slot = option_slot(opt)
         try:
+            check_value(opt, text)  # what ip refuses by name (-f mpls, -rc x)
             value = slot.convert(text)
+        except OptionError as exc:
+            raise self._error(str(exc), i) from None
         except SlotError as exc:
             raise self._error(f"{opt.name}: {exc}", i) from None
         if opt.key == "family":  # `-f inet6` is `-6`
@@ -404,9 +425,11 @@ class Walker:
         if len(objs) != 1:
             if objs:
                 names = [o.name for o in objs]
-                raise self._error(f"ambiguous command {text!r}: {', '.join(names)}", i, names)
+                raise self._error(f"ambiguous command {text!r}: {', '.join(names)}", i, names,
+                                  EXIT_BAD_VALUE)
             near = _close(text, self.registry.object_words())
-            raise self._error(f"unknown command {text!r}" + _hint(near), i, near)
+            raise self._error(f"unknown command {text!r}" + _hint(near), i, near,
+                              EXIT_BAD_VALUE)  # ip: 'Object "x" is unknown', status 1
         self.obj = objs[0]
         if self.obj.direct is not None:
             self._enter(self.obj.direct)
@@ -467,7 +490,8 @@ class Walker:
                 try:
                     open_pos[-1].slot.convert(text)
                 except SlotError as exc:
-                    raise self._error(str(exc) + _hint(near), i, near) from None
+                    raise self._error(str(exc) + _hint(near), i, near,
+                                      _slot_code(open_pos[-1].slot)) from None
         raise self._error(f"unknown word {text!r} for {self._where()}" + _hint(near), i, near)
 
     def _vocabulary(self) -> list[str]:
@@ -530,7 +554,7 @@ class Walker:
         try:
             value = slot.convert(text)
         except SlotError as exc:
-            raise self._error(f"{word}: {exc}", i) from None
+            raise self._error(f"{word}: {exc}", i, (), _slot_code(slot)) from None
         self.pending = None
         self._store(frame, param, value)
         return self._value_role(slot)
@@ -563,7 +587,7 @@ class Walker:
             try:
                 value = p.slot.convert(text)  # type: ignore[attr-defined]
             except SlotError as exc:
-                raise self._error(str(exc), i) from None
+                raise self._error(str(exc), i, (), _slot_code(p.slot)) from None  # type: ignore[attr-defined]
         if depth + 1 < len(self.frames):
             self.closed.extend(self.frames[depth + 1:])
             del self.frames[depth + 1:]

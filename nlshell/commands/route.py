@@ -470,7 +470,7 @@ def _dump_request(query: Any) -> tuple[dict[str, Any], list[Any]]:
 
 def route_show(ctx: Any, inv: Any) -> None:
     """Streamed: routes are selected and printed as the kernel's datagrams arrive."""
-    from nlshell.commands.show import render_context, stream_routes
+    from nlshell.commands.show import render_context, runs_fit, stream_routes
 
     query = _query(ctx, inv.values)
     rctx = render_context(ctx)
@@ -478,8 +478,10 @@ def route_show(ctx: Any, inv: Any) -> None:
         # ip -d shows the nexthop object of a route using one (nh_info); the objects are
         # read first (a handful), as the routes stream after them
         rctx.nexthops = {m.get("NHA_ID"): m for m in ctx.ipr.get_nexthops()}
-    stream_routes(ctx, ctx.ipr.kernel_dump_iter("route", *_dump_request(query)),
-                  query.select, rctx, query.hidden)
+    # a plain selection on a big table reads the dump as runs of same-shape routes
+    runs = query.plain and runs_fit(ctx.opts)
+    stream_routes(ctx, ctx.ipr.kernel_dump_iter("route", *_dump_request(query), runs=runs),
+                  query.select, rctx, query.hidden, runs=runs)
 
 
 def route_flush(ctx: Any, inv: Any) -> None:

@@ -1,8 +1,10 @@
 """Running command lines: one line, a list of ``-c`` commands, or a batch file.
 
-Every error is one line and maps to ip's exit codes: 1 for syntax, usage and lookup
-errors, 2 for kernel refusals. Batch files take ``#`` comments, ``\\`` continuations and
-quoting; an error prints ``FILE:LINE: message`` and stops, unless ``--force``.
+Every error is one line and maps to ip's exit codes: 255 for syntax and usage errors, 1
+for lookups (no such device) and addresses ip cannot read, 2 for kernel refusals. Batch
+files take ``#`` comments, ``\\`` continuations and quoting; an error prints
+``FILE:LINE: message`` and stops, unless ``--force`` (or ``--check``, which lists every bad
+line); a batch's status is then the highest of its failures' codes.
 
 Batches send runs of consecutive ``route|address|neighbour add`` lines pipelined
 (``IPRoute.bulk``). Without ``--force`` a failure must leave only the lines before it
@@ -24,12 +26,16 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from nlshell.commands.context import (
+    DEVICE_MISSING_WORDS,
     EXIT_KERNEL,
+    EXIT_LOOKUP,
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
     Context,
+    NoSuchDevice,
     kernel_message,
+    quoted,
 )
 
 BULK_LIMIT = 4096  # pipelined requests per flush
@@ -240,23 +246,34 @@ class Runner:
         if inv.family is not None or opts:
             from nlshell.commands.context import Options
 
-            clone = Options(**{k: getattr(ctx.opts, k) for k in ctx.opts.__dataclass_fields__})
+            fields = ctx.opts.__dataclass_fields__
+            clone = Options(**{k: getattr(ctx.opts, k) for k in fields})
             if inv.family is not None:
                 clone.family = inv.family
-            for key in ("json", "pretty", "brief", "details"):
-                if key in opts:
-                    setattr(clone, key, opts[key])
-            if "stats" in opts:
-                clone.stats = clone.stats + 1
+            for key, value in opts.items():
+                if key == "stats":  # -s -s on the line adds to the command line's -s
+                    clone.stats += value
+                elif key in fields:
+                    setattr(clone, key, value)
             ctx.opts = clone
         try:
             if "netns" in opts:
                 saved_ns = ctx.current
-                ctx.cd(opts["netns"])
+                try:
+                    ctx.cd(opts["netns"])
+                except CommandError as exc:  # ip: a bad -n is a usage error (255)
+                    exc.exit_code = EXIT_USAGE
+                    raise
             if ctx.opts.check:
                 return
             ctx.forget_names()  # a command may add, rename or delete links
-            inv.command.resolve_handler()(ctx, inv)
+            try:
+                inv.command.resolve_handler()(ctx, inv)
+            except NoSuchDevice as exc:
+                words = DEVICE_MISSING_WORDS.get(tuple(inv.command.path))
+                if words is None:
+                    raise
+                raise CommandError(words.format(name=quoted(exc.name))) from None
         finally:
             # ... so what it looked up may be stale for the (bulk) lines after it
             ctx.forget_names()
@@ -353,7 +370,8 @@ class Runner:
 
     def _run_lines(self, lines: Iterable[Line], gc_was_on: bool) -> int:
         check_bulk_builders()  # a broken builder name stops the batch before its first line
-        force = self.ctx.opts.force
+        # --check reads every line: it lists all the bad ones, not only the first
+        force = self.ctx.opts.force or self.ctx.opts.check
         pending = Pending(self)
         parse = self._shape_cache().parse  # = self.parse_batch_line
         builder_of = pending.builder_of
@@ -368,7 +386,7 @@ class Runner:
                         return self.status
                     code, message = describe_error(exc, line.text)
                     self.report(message, _where(line))
-                    self.status = code
+                    self.status = max(self.status, code)
                     if not force:
                         return self.status
                     continue
@@ -390,7 +408,7 @@ class Runner:
                 except Exception as exc:  # noqa: BLE001
                     code, message = describe_error(exc, line.text)
                     self.report(message, _where(line))
-                    self.status = code
+                    self.status = max(self.status, code)
                     if not force:
                         return self.status
                 finally:
@@ -467,7 +485,7 @@ class Pending:
                     return False  # a line before this one failed: the batch ends there
                 code, message = describe_error(exc, line.text)
                 runner.report(message, _where(line))
-                runner.status = code
+                runner.status = max(runner.status, code)
                 if not force:
                     return False
                 requests, built = [], []
@@ -492,7 +510,7 @@ class Pending:
             if force or i == first_bad:
                 _inv, line = built[i]
                 runner.report(kernel_message(err), _where(line))
-                runner.status = EXIT_KERNEL
+                runner.status = max(runner.status, EXIT_KERNEL)
         if first_bad is None or force:
             return first_bad is None or force
         # undo the adds after the failing line that the kernel already applied
@@ -509,8 +527,8 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
     from nlshell.commands.parser import ParseError
     from nlshell.engine.errors import NetlinkError
 
-    if isinstance(exc, ParseError):
-        return EXIT_USAGE, f"Error: {exc.message}"  # the message names the bad word
+    if isinstance(exc, ParseError):  # 255, or 1 for an address or object (as ip)
+        return exc.exit_code, f"Error: {exc.message}"  # the message names the bad word
     if isinstance(exc, NetlinkError):
         return EXIT_KERNEL, kernel_message(exc)
     if isinstance(exc, CommandError):
@@ -520,8 +538,10 @@ def describe_error(exc: Exception, text: str = "") -> tuple[int, str]:
         # entering a namespace (setns) needs CAP_SYS_ADMIN; netlink changes CAP_NET_ADMIN
         cap = "CAP_SYS_ADMIN" if "namespace" in text else "CAP_NET_ADMIN"
         return EXIT_KERNEL, f"{text} (this operation needs {cap})"
+    # a request builder's check (ip: "preferred_lft is greater than valid_lft", status 1),
+    # a lookup: 1, as ip (the words ip refuses outright are the parser's: 255)
     if isinstance(exc, (ValueError, LookupError, FileNotFoundError, FileExistsError)):
-        return EXIT_USAGE, _os_text(exc)
+        return EXIT_LOOKUP, _os_text(exc)
     if isinstance(exc, OSError):
         return EXIT_KERNEL, _os_text(exc)
     return EXIT_KERNEL, f"internal error: {type(exc).__name__}: {exc}"

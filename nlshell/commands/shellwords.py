@@ -25,10 +25,20 @@ REGISTRY.command("help", "help on commands: help [COMMAND [VERB [WORD...]]]", [
     Rest("topic", "command words", slot=S.COMMAND, metavar="WORDS"),
 ], handler=H + "help_")
 REGISTRY.command("exit", "leave nlshell", aliases=["quit"], handler=H + "exit_")
-REGISTRY.command("watch", "live panes: links, addresses, routes, neighbours, events", [
+# the watch panes (the watch app reads its pane words from here too)
+WATCH_PANES = {"links": "links with rates", "addrs": "addresses", "routes": "routes",
+               "neigh": "neighbours", "qdiscs": "qdiscs and classes with rates",
+               "events": "the event log"}
+# any word goes through (filter words, globs, options: the watch app checks them); the
+# pane names are offered
+PANE_WORDS = S.Slot("PANES", "panes and watch options", str,
+                    example="links routes qdiscs events, dev GLOB, table ID").with_words(
+    WATCH_PANES)
+
+REGISTRY.command("watch", "live panes: links, addresses, routes, neighbours, qdiscs, events", [
     Kw("interval", S.number(1, 3600, name="SECONDS"), "seconds between refreshes"),
-    Rest("panes", "panes to show (links addrs routes neigh events) and watch options",
-         metavar="PANES"),
+    Rest("panes", f"panes to show ({' '.join(WATCH_PANES)}) and watch options",
+         slot=PANE_WORDS, metavar="PANES"),
 ], handler=H + "watch")
 
 

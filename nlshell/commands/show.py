@@ -102,6 +102,12 @@ class JsonStream:
             self.write(("," if self.started else "[") + text[1:-1])
         self.started = True
 
+    def feed_joined(self, text: str) -> None:
+        """Items already encoded and joined by commas (compact form only)."""
+        if text:
+            self.write(("," if self.started else "[") + text)
+            self.started = True
+
     def feed_text(self, texts: list[str]) -> None:
         """Items already encoded (compact form only)."""
         if texts:
@@ -115,14 +121,42 @@ class JsonStream:
             self.write("\n]\n" if self.pretty else "]\n")
 
 
+def runs_fit(opts: Any) -> bool:
+    """Can route output take the dump as runs of same-shape routes (render.route_shapes)?
+    ip's text, compact JSON and the plain uncoloured table can; the others read routes
+    one by one."""
+    if opts.json:
+        return not opts.pretty
+    if opts.output == "ip":
+        return True
+    return opts.table_format == "simple" and not opts.color
+
+
 def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
-                  rctx: Any, hide: Any = ()) -> None:
+                  rctx: Any, hide: Any = (), runs: bool = False) -> None:
     """Routes printed as the dump arrives (``dump``: ``IPRoute.kernel_dump_iter``'s
-    batches): ip's JSON array with -j, else the human table (its columns settled by the
-    first rows, see ``TableStream``). Memory stays flat with the table's size. A dump the
-    kernel marked inconsistent is not taken back: ip's warning goes to stderr at the end."""
+    batches): ip's JSON array with -j, ip's text with ``--output ip``, else the human table
+    (its columns settled by the first rows, see ``TableStream``). Memory stays flat with
+    the table's size. A dump the kernel marked inconsistent is not taken back: ip's warning
+    goes to stderr at the end.
+
+    ``runs``: the batches are lists of ``codec.runs.Run`` (asked with ``runs=True``, for a
+    selection that is ``RouteQuery.plain`` and options that ``runs_fit``): printed a run
+    at a time from per-shape templates (``render.route_shapes``)."""
     write = ctx.out.write
     opts = ctx.opts
+    if runs:
+        _stream_runs(ctx, dump, select, rctx, hide)
+        return
+    if opts.output == "ip" and not opts.json:
+        from nlshell.commands.render.iptext.route import lines
+
+        def each(batch: list[Any]) -> None:
+            text = "\n".join(lines(select(batch), rctx, opts, hide))
+            if text:
+                write(text + "\n")
+        _pump(ctx, dump, each, _NoSink())
+        return
     if opts.json:
         from nlshell.commands.render.route import RouteFast
 
@@ -155,6 +189,43 @@ def stream_routes(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
         render = RouteRows(rctx, hide, opts.color).rows
     feed = sink.feed
     _pump(ctx, dump, lambda batch: feed(render(select(batch))), sink)
+
+
+def _stream_runs(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
+                 rctx: Any, hide: Any) -> None:
+    from nlshell.commands.render import route_shapes as RS
+
+    write, opts = ctx.out.write, ctx.opts
+    sink: Any
+    if opts.json:
+        sink = JsonStream(write)
+        json_runs = RS.JsonRuns(rctx, hide, select)
+        joined = sink.feed_joined
+
+        def each(batch: list[Any]) -> None:
+            joined(json_runs.feed(batch))
+    elif opts.output == "ip":
+        sink = _NoSink()
+        text_runs = RS.TextRuns(rctx, hide, select, opts)
+
+        def each(batch: list[Any]) -> None:
+            text = text_runs.feed(batch)
+            if text:
+                write(text)
+    else:
+        from nlshell.commands.render.route import ROUTE_HEADERS
+        from nlshell.commands.render.tables import TableStream
+
+        sink = TableStream(list(ROUTE_HEADERS), write)
+        each = RS.TableRuns(rctx, hide, select, sink).feed
+    _pump(ctx, dump, each, sink)
+
+
+class _NoSink:
+    """A sink with nothing to finish (ip's text is written as it comes)."""
+
+    def close(self) -> None:
+        pass
 
 
 def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],

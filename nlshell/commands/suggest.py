@@ -71,6 +71,15 @@ class Provider(Protocol):
         """(id, meta) per nexthop object, e.g. (10, 'group 1,3/2')."""
         ...
 
+    def fdb(self, dev: str | None) -> Sequence[tuple[str, str]]:
+        """(MAC, meta) per forwarding entry on `dev` (every device when None)."""
+        ...
+
+    def tc(self, source: str, dev: str | None) -> Sequence[tuple[str, str]]:
+        """(handle, meta) on `dev`: source 'qdiscs' (qdisc handles), 'classes' (classids)
+        or 'tc_parents' (both)."""
+        ...
+
 
 class StaticProvider:
     """A `Provider` over fixed data (tests, ``--complete`` without a cache)."""
@@ -78,13 +87,18 @@ class StaticProvider:
     def __init__(self, links: Iterable[tuple[str, int, str]] = (), netns: Iterable[str] = (),
                  addresses: Mapping[str, Sequence[str]] | None = None,
                  routes: Iterable[str] = (), tables: Iterable[tuple[str | int, str]] = (),
-                 nexthops: Iterable[tuple[int, str]] = ()) -> None:
+                 nexthops: Iterable[tuple[int, str]] = (),
+                 fdb: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+                 tc: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None
+                 ) -> None:
         self._links = list(links)
         self._netns = list(netns)
         self._addresses = {dev: list(addrs) for dev, addrs in (addresses or {}).items()}
         self._routes = list(routes)
         self._tables = list(tables)
         self._nexthops = list(nexthops)
+        self._fdb = {dev: list(rows) for dev, rows in (fdb or {}).items()}  # dev -> rows
+        self._tc = {key: list(rows) for key, rows in (tc or {}).items()}  # (source, dev)
 
     def links(self) -> list[tuple[str, int, str]]:
         return self._links
@@ -105,6 +119,15 @@ class StaticProvider:
 
     def nexthops(self) -> list[tuple[int, str]]:
         return self._nexthops
+
+    def fdb(self, dev: str | None = None) -> list[tuple[str, str]]:
+        if dev is None:
+            return [row for rows in self._fdb.values() for row in rows]
+        return self._fdb.get(dev, [])
+
+    def tc(self, source: str, dev: str | None = None) -> list[tuple[str, str]]:
+        return [row for (src, d), rows in self._tc.items() if src == source
+                and (dev is None or d == dev) for row in rows]
 
 
 # -- what may come next -------------------------------------------------------------------
@@ -250,7 +273,18 @@ def _live_values(exp: Expect, prefix: str, provider: Provider, walker: Walker,
         for value, meta in _safe(getattr(provider, "nexthops", None)):
             if str(value).startswith(prefix):
                 out.append(Suggestion(str(value), meta, start, "value"))
+    elif source in _DEV_SOURCES:
+        method = getattr(provider, _DEV_SOURCES[source], None)
+        args = (_current_dev(walker),) if source == "fdb" else (source, _current_dev(walker))
+        low = prefix.lower()  # MACs and handles are hex: either case
+        for value, meta in _safe(method, *args):
+            if str(value).lower().startswith(low):
+                out.append(Suggestion(str(value), meta, start, "value"))
     return out
+
+
+# sources read per device (the line's `dev`): source -> the Provider method
+_DEV_SOURCES = {"fdb": "fdb", "qdiscs": "tc", "classes": "tc", "tc_parents": "tc"}
 
 
 def suggest(text_before_cursor: str, provider: Provider | None = None,

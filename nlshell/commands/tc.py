@@ -59,13 +59,13 @@ tc = REGISTRY.object("tc", "traffic control: qdiscs, classes, filters", default=
 _COMMON = [
     OneOf("cmd", CMD_WORDS, "what to do"),
     Kw("dev", S.IFNAME, "the device"),
-    Kw("parent", HANDLE, "the parent qdisc or class"),
+    Kw("parent", HANDLE, "the parent qdisc or class", source="tc_parents"),
 ]
 
 tc.verb("qdisc", "queueing disciplines", [
     *_COMMON,
     Flag("root", "the device's root qdisc"),
-    Kw("handle", HANDLE, "the qdisc's handle (MAJOR:)"),
+    Kw("handle", HANDLE, "the qdisc's handle (MAJOR:)", source="qdiscs"),
     OneOf("kind", QDISC_KINDS, "qdisc kind"),
     Kw("default", S.STRING, "htb: the class (minor, hex) unclassified traffic goes to"),
     Kw("r2q", S.NUMBER, "htb: rate to quantum divisor"),
@@ -92,7 +92,7 @@ tc.verb("qdisc", "queueing disciplines", [
 
 tc.verb("class", "traffic classes (htb)", [
     *_COMMON,
-    Kw("classid", HANDLE, "the class's id (MAJOR:MINOR)"),
+    Kw("classid", HANDLE, "the class's id (MAJOR:MINOR)", source="classes"),
     OneOf("kind", {"htb": "an htb class"}, "class kind"),
     Kw("rate", RATE, "guaranteed rate"),
     Kw("ceil", RATE, "the most it may borrow up to"),
@@ -101,6 +101,34 @@ tc.verb("class", "traffic classes (htb)", [
     Kw("prio", S.number(0, 7), "priority when borrowing (0 first)"),
     Kw("quantum", S.NUMBER, "bytes served per round"),
 ], handler=H + "tc_class")
+
+def _action_check(v: dict[str, Any]) -> str | None:
+    """One action's words make sense together (the grammar takes them in any order)."""
+    if v.get("mirred"):
+        if "verdict" in v or v.get("gact"):
+            return f"mirred takes no {v.get('verdict', 'gact')!r} (it redirects or mirrors)"
+        missing = [w for w, k in (("egress|ingress", "direction"), ("redirect|mirror", "how"),
+                                  ("dev", "dev")) if k not in v]
+        return f"action mirred needs {', '.join(missing)}" if missing else None
+    extra = [v[k] if k != "dev" else "dev" for k in ("direction", "how", "dev") if k in v]
+    if extra:
+        return f"{extra[0]!r} is for action mirred"
+    return None if "verdict" in v else "action needs drop, pass or mirred ..."
+
+
+# tc's ``action drop``, ``action gact pass``, ``action mirred egress redirect dev X``
+ACTION = Group("action", "what to do with matches (gact drop|pass, mirred)", [
+    OneOf("verdict", {"drop": "gact: drop the packet", "pass": "gact: let it through",
+                      "ok": "gact: let it through (as pass)"}, "the gact verdict"),
+    Flag("gact", "the generic action (the default): drop or pass"),
+    Flag("mirred", "mirror or redirect the packet to a device"),
+    OneOf("direction", {"egress": "mirred: out of the device",
+                        "ingress": "mirred: into the device"}, "mirred: which way"),
+    OneOf("how", {"redirect": "mirred: the packet goes there instead",
+                  "mirror": "mirred: a copy goes there"}, "mirred: redirect or mirror"),
+    Kw("dev", S.IFNAME, "mirred: the device"),
+], repeat=True, check=_action_check)
+
 
 tc.verb("filter", "classifiers (matchall, u32, flower)", [
     *_COMMON,
@@ -112,9 +140,9 @@ tc.verb("filter", "classifiers (matchall, u32, flower)", [
     Kw("chain", S.NUMBER, "the filter chain"),
     OneOf("kind", {"matchall": "every packet", "u32": "32-bit key matches",
                    "flower": "flow key matches"}, "classifier"),
-    Kw("classid", HANDLE, "the class it sends packets to", aliases=["flowid"]),
-    Kw("action", S.choice("ACTION", {"drop": "drop the packet", "pass": "let it through"},
-                          label="action"), "what to do with matches"),
+    Kw("classid", HANDLE, "the class it sends packets to", aliases=["flowid"],
+       source="classes"),
+    ACTION,
     Group("match", "u32: match ip src|dst PREFIX, sport|dport PORT", [
         Flag("ip", "IPv4 header fields"),
         Kw("src", S.PREFIX, "source prefix"),
@@ -143,7 +171,7 @@ _QDISC_OPTS = ("default", "r2q", "direct_qlen", "rate", "burst", "limit", "laten
                "delay", "jitter", "loss", "duplicate", "reorder", "corrupt", "gap", "flows",
                "target", "interval", "quantum", "ecn", "bands")
 _CLASS_OPTS = ("rate", "ceil", "burst", "cburst", "prio", "quantum")
-_FILTER_OPTS = ("protocol", "prio", "chain", "classid", "action", "src_mac", "dst_mac",
+_FILTER_OPTS = ("protocol", "prio", "chain", "classid", "src_mac", "dst_mac",
                 "ip_proto", "src_ip", "dst_ip", "src_port", "dst_port")
 _HOOKS = {"ingress": "ffff:fff2", "egress": "ffff:fff3"}
 
@@ -266,6 +294,8 @@ def tc_filter(ctx: Any, inv: Any) -> None:
     for key in _FILTER_OPTS:
         if key in v:
             kw[key] = v[key]
+    if v.get("action"):
+        kw["action"] = [_action(ctx, a) for a in v["action"]]
     kind = v.get("kind")
     if kind == "u32":
         _u32_matches(v, kw)
@@ -274,6 +304,18 @@ def tc_filter(ctx: Any, inv: Any) -> None:
     if kind is None and cmd != "del":
         raise _error(f"tc filter {cmd} needs a classifier (matchall, u32, flower)")
     _send(ctx, _VERBS[cmd] + "-filter", kind, kw)
+
+
+# tc's verdict words -> requests.tc's gact names
+_VERDICTS = {"drop": "drop", "pass": "pass", "ok": "pass"}
+
+
+def _action(ctx: Any, a: dict[str, Any]) -> Any:
+    """One ``action`` group -> the request's action (a gact verdict or a mirred dict)."""
+    if a.get("mirred"):
+        return {"kind": "mirred", "direction": a["direction"], "action": a["how"],
+                "ifindex": ctx.ifindex(a["dev"])}
+    return _VERDICTS[a["verdict"]]
 
 
 def _output(ctx: Any, what: str, msgs: list[Any], one_dev: bool) -> None:

@@ -1,5 +1,5 @@
-"""Cache: one namespace's links, addresses, routes, neighbours, rules and nexthop objects,
-kept live.
+"""Cache: one namespace's links, addresses, routes, neighbours, rules, nexthop objects,
+bridge forwarding entries, qdiscs and traffic classes, kept live.
 
     from nlshell.engine.cache import Cache
     with Cache(netns='sandbox') as cache:          # ready here: dumped and listening
@@ -32,7 +32,7 @@ import select
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from . import cache_keys as K
@@ -103,6 +103,12 @@ def describe(kind: str, msg: Message) -> str:
             return f"{msg.get('dst')} dev {msg['ifindex']}"
         if kind == "nexthop":
             return f"id {msg.get('id')}"
+        if kind == "fdb":
+            return f"{msg.get('lladdr')} dev {msg['ifindex']}"
+        if kind in ("qdisc", "class"):
+            from .requests.tc import handle_text
+
+            return f"{msg.get('kind')} {handle_text(msg['handle'])} dev {msg['index']}"
         return f"priority {msg.get('priority') or 0} table {msg.get('table') or msg['table']}"
     except Exception:  # a description must never break the caller
         return repr(msg.type)
@@ -156,6 +162,7 @@ class Cache:
         self._ev.bind(C.RTMGRP_DEFAULTS)
         with contextlib.suppress(OSError):  # kernels without nexthop objects
             self._ev.add_membership(C.RTNLGRP_NEXTHOP)
+        self._ev.add_membership(C.RTNLGRP_TC)  # qdiscs and classes (fdb: RTNLGRP_NEIGH)
         self._dq = NetlinkSocket(netns=self.netns, rcvbuf=DUMP_RCVBUF)
         self._wake = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
 
@@ -314,7 +321,10 @@ class Cache:
         while not self._stopping.is_set():
             try:
                 self._discard_queued()
-                dumps = {kind: self._dump_kind(kind) for kind in K.KINDS}
+                dumps: dict[str, list[Message]] = {}
+                for kind in K.KINDS:  # (qdiscs before classes: they say where to look)
+                    dumps[kind] = (self._dump_classes(classful(dumps["qdisc"]))
+                                   if kind == "class" else self._dump_kind(kind))
                 break
             except DumpInterrupted:
                 self.resync_reasons["interrupted"] += 1
@@ -364,6 +374,18 @@ class Cache:
                     raise
         return out
 
+    def _dump_classes(self, indexes: Iterable[int]) -> list[Message]:
+        """Classes are dumped one device at a time (the kernel wants the ifindex)."""
+        assert self._dq is not None
+        out: list[Message] = []
+        for index in indexes:
+            try:
+                out.extend(self._dq.dump(C.RTM_GETTCLASS, fields={"index": index}))
+            except NetlinkError as exc:
+                if exc.code not in (errno.ENODEV, *_ABSENT):  # gone meanwhile: its event follows
+                    raise
+        return out
+
     def _follow_up(self) -> None:
         """The targeted re-dumps the last events asked for (see cache_store's docstring)."""
         while self._followups and not self._stopping.is_set():
@@ -371,6 +393,11 @@ class Cache:
                 todo = self._followups
                 self._followups = set()
             full = {fam for what, fam, arg in todo if what == "route" and arg is None}
+            # the kernel dumps every qdisc at once: one dump serves every link asking
+            tc_links = frozenset(arg for what, _fam, arg in todo if what == "tc")
+            todo = {f for f in todo if f[0] != "tc"}
+            if tc_links:
+                todo.add(("tc", 0, tc_links))
             for what, fam, arg in sorted(todo, key=repr):
                 if what == "route" and arg is not None and fam in full:
                     continue  # a full re-dump of the family covers it
@@ -399,6 +426,9 @@ class Cache:
         elif what == "nexthop":
             msgs = self._dump_kind("nexthop")
             kind = "nexthop"
+        elif what == "tc":
+            self._redo_tc(arg)
+            return
         else:
             assert self._dq is not None
             msgs = self._dq.request(C.RTM_GETLINK, fields={"index": arg})
@@ -421,6 +451,24 @@ class Cache:
             self._publish(changes)
         self._dispatch(listeners, changes)
 
+    def _redo_tc(self, indexes: frozenset[int]) -> None:
+        """These links' qdiscs (the kernel dumps them all: the others' are dropped) and
+        classes."""
+        qdiscs = [m for m in self._dump_kind("qdisc") if K.qdisc_key(m)[0] in indexes]
+        classes = self._dump_classes(classful(qdiscs))
+        self.redumps += 1
+        changes: list[Change] = []
+
+        def scope(key: Any) -> bool:
+            return key[0] in indexes
+
+        with self.lock:
+            listeners = tuple(self._listeners)
+            self._store.reconcile("qdisc", qdiscs, changes, self._followups, scope)
+            self._store.reconcile("class", classes, changes, self._followups, scope)
+            self._publish(changes)
+        self._dispatch(listeners, changes)
+
     def resync(self, wait: bool = True, timeout: float | None = 30.0) -> bool:
         """Ask for a full re-dump and reconcile; with ``wait``, until it is done."""
         with self.lock:
@@ -436,8 +484,9 @@ class Cache:
     def subscribe(self, callback: Listener) -> Listener:
         """Call ``callback(kind, action, old, new)`` for every change from now on, in the
         cache's thread: kind is 'link' | 'address' | 'route' | 'neighbour' | 'rule' |
-        'nexthop', action 'new' | 'changed' | 'deleted'. Subscribing while holding ``cache.lock`` makes the
-        state you read there the exact starting point of what the callback is told."""
+        'nexthop' | 'fdb' | 'qdisc' | 'class', action 'new' | 'changed' | 'deleted'.
+        Subscribing while holding ``cache.lock`` makes the state you read there the exact
+        starting point of what the callback is told."""
         if not callable(callback):
             raise TypeError(f"subscribe(): {callback!r} is not callable")
         with self.lock:
@@ -524,6 +573,19 @@ class Cache:
         """Nexthop objects by id; ``nexthops(id=10)``, ``nexthops(oif=3)``, ..."""
         return sorted(self._select("nexthop", filters), key=K.nexthop_key)
 
+    def fdb(self, **filters: Any) -> list[Message]:
+        """Bridge forwarding entries (and vxlan remotes); ``fdb(ifindex=3)``,
+        ``fdb(NDA_MASTER=5)``. Device address lists are not kept (see cache_keys)."""
+        return sorted(self._select("fdb", filters), key=K.fdb_key)
+
+    def qdiscs(self, **filters: Any) -> list[Message]:
+        """Qdiscs by (ifindex, parent, handle); ``qdiscs(index=3)``, ``qdiscs(kind='htb')``."""
+        return sorted(self._select("qdisc", filters), key=K.qdisc_key)
+
+    def classes(self, **filters: Any) -> list[Message]:
+        """Traffic classes by (ifindex, classid); ``classes(index=3)``."""
+        return sorted(self._select("class", filters), key=K.class_key)
+
     def get(self, kind: str, key: Any) -> Message | None:
         """One object by its identity key (see cache_keys)."""
         if kind not in K.KINDS:
@@ -538,7 +600,7 @@ class Cache:
 
     def counts(self) -> dict[str, int]:
         """{'links': n, 'addresses': n, 'routes': n, 'neighbours': n, 'rules': n,
-        'nexthops': n}"""
+        'nexthops': n, 'fdb': n, 'qdiscs': n, 'classes': n}"""
         with self.lock:
             return {_PLURAL[kind]: n for kind, n in self._store.counts().items()}
 
@@ -618,4 +680,15 @@ class Cache:
 
 
 _PLURAL = {"link": "links", "address": "addresses", "route": "routes",
-           "neighbour": "neighbours", "rule": "rules", "nexthop": "nexthops"}
+           "neighbour": "neighbours", "rule": "rules", "nexthop": "nexthops", "fdb": "fdb",
+           "qdisc": "qdiscs", "class": "classes"}
+
+# qdiscs that never have classes: a device with only these is not asked for its classes
+_CLASSLESS = frozenset({"noqueue", "noop", "pfifo", "bfifo", "pfifo_fast", "pfifo_head_drop", "ingress",
+                        "clsact", "fq_codel", "tbf", "netem", "fq", "codel", "sfq"})
+
+
+def classful(qdiscs: Iterable[Message]) -> list[int]:
+    """The devices whose qdiscs may hold classes, in index order (the kernel dumps classes
+    one device at a time: these are the ones worth asking)."""
+    return sorted({K.qdisc_key(m)[0] for m in qdiscs if m.get("kind") not in _CLASSLESS})

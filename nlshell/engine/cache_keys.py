@@ -17,6 +17,16 @@ Identities (what the kernel itself treats as "the same object"):
   the NOARP entries the kernel makes for multicast groups without an event
 - rule: (family, priority, the header's fields, every other attribute as (number, bytes))
 - nexthop: its id (NHA_ID)
+- fdb: a bridge forwarding entry (AF_BRIDGE neighbour naming its bridge in NDA_MASTER) is
+  the bridge's:
+  ("master", bridge ifindex, lladdr, vlan) -- a learnt MAC moving to another port is the
+  same entry, announced once with its new port; an entry of the device itself (NTF_SELF,
+  e.g. vxlan's remotes) is ("self", ifindex, lladdr, vlan, dst, vni). The device address
+  lists that ``bridge fdb show`` also prints as "self permanent" (a veth's multicast MACs)
+  change without any event, so the cache does not keep them: only entries of a bridge
+  (NDA_MASTER), with a remote (NDA_DST) or with a VNI
+- qdisc: (ifindex, parent, handle) -- the default qdiscs all have handle 0:
+- class: (ifindex, classid)
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from .codec.nla import wire_attrs
 from .codec.numbers import attr_number as _n
 from .codec.route import split_nexthops
 
-KINDS = ("link", "address", "route", "neighbour", "rule", "nexthop")
+KINDS = ("link", "address", "route", "neighbour", "rule", "nexthop", "fdb", "qdisc", "class")
 
 # message type -> (kind, is a deletion)
 MSG_KINDS: dict[int, tuple[str, bool]] = {
@@ -43,7 +53,29 @@ MSG_KINDS: dict[int, tuple[str, bool]] = {
     C.RTM_NEWNEIGH: ("neighbour", False), C.RTM_DELNEIGH: ("neighbour", True),
     C.RTM_NEWRULE: ("rule", False), C.RTM_DELRULE: ("rule", True),
     C.RTM_NEWNEXTHOP: ("nexthop", False), C.RTM_DELNEXTHOP: ("nexthop", True),
+    C.RTM_NEWQDISC: ("qdisc", False), C.RTM_DELQDISC: ("qdisc", True),
+    C.RTM_NEWTCLASS: ("class", False), C.RTM_DELTCLASS: ("class", True),
 }
+
+# (kind by message type, the header's family) -> the kind it really is: neighbour messages
+# of family AF_BRIDGE are forwarding entries
+FAMILY_KINDS: dict[tuple[str, int], str] = {("neighbour", C.AF_BRIDGE): "fdb"}
+
+
+def kind_of(msg: Message) -> tuple[str, bool] | None:
+    """(kind, is a deletion) of an event; None for a message the cache does not keep."""
+    entry = MSG_KINDS.get(msg.type)
+    if entry is None:
+        return None
+    if FAMILY_KINDS:
+        try:
+            family = msg.header_tuple()[0]
+        except DecodeError:
+            return entry
+        other = FAMILY_KINDS.get((entry[0], family))
+        if other is not None:
+            return other, entry[1]
+    return entry
 
 # kind -> (dump request type, families to dump one by one)
 DUMPS: dict[str, tuple[int, tuple[int, ...]]] = {
@@ -53,7 +85,12 @@ DUMPS: dict[str, tuple[int, tuple[int, ...]]] = {
     "neighbour": (C.RTM_GETNEIGH, (C.AF_INET, C.AF_INET6)),
     "rule": (C.RTM_GETRULE, (C.AF_INET, C.AF_INET6)),
     "nexthop": (C.RTM_GETNEXTHOP, (C.AF_UNSPEC,)),
+    "fdb": (C.RTM_GETNEIGH, (C.AF_BRIDGE,)),
+    "qdisc": (C.RTM_GETQDISC, (C.AF_UNSPEC,)),
+    "class": (C.RTM_GETTCLASS, (C.AF_UNSPEC,)),  # one device at a time (see Cache)
 }
+
+_TC_STATS = frozenset(map(_n, ("TCA_STATS", "TCA_STATS2", "TCA_XSTATS")))
 
 # attributes that tick on their own (counters, timers, ages): not part of "changed"
 VOLATILE_ATTRS: dict[str, frozenset[int]] = {
@@ -63,12 +100,18 @@ VOLATILE_ATTRS: dict[str, frozenset[int]] = {
     "neighbour": frozenset(map(_n, ("NDA_CACHEINFO", "NDA_PROBES"))),
     "rule": frozenset(),
     "nexthop": frozenset(),
+    "fdb": frozenset({_n("NDA_CACHEINFO")}),
+    "qdisc": _TC_STATS,
+    "class": _TC_STATS,
 }
 
 # a header field that differs between an event and a dump of the same object:
 # (its position in the header, mask of the bits to keep) -- ifi_change is set in events
 # only; RTM_F_NOTIFY too
-_HEADER_NOISE: dict[str, tuple[int, int]] = {"link": (4, 0), "route": (8, ~C.RTM_F_NOTIFY)}
+_HEADER_NOISE: dict[str, tuple[int, int]] = {"link": (4, 0), "route": (8, ~C.RTM_F_NOTIFY),
+                                             "qdisc": (4, 0)}
+# (a qdisc's tcm_info is its reference count: in dumps, not in events; a class's is the
+# handle of its leaf qdisc, which is state)
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -127,9 +170,41 @@ def nexthop_key(msg: Message) -> int:
     return msg.wire_values(_NHA_ID)[0] or 0
 
 
+_FDB = ("ifindex", "NDA_LLADDR", "NDA_VLAN", "NDA_MASTER", "NDA_DST", "NDA_VNI")
+
+
+def fdb_key(msg: Message) -> tuple:
+    ifindex, lladdr, vlan, master, dst, vni = msg.wire_values(_FDB)
+    if master:  # (the bridge's entries carry NDA_MASTER; ndm_flags need not say NTF_MASTER)
+        return ("master", master, lladdr or b"", vlan or 0)
+    return ("self", ifindex, lladdr or b"", vlan or 0, dst or b"", vni or 0)
+
+
+_FDB_LINKS = ("ifindex", "NDA_MASTER")
+
+
+def fdb_links(msg: Message) -> tuple[int, int]:
+    """(port or device, bridge or 0): the links whose deletion takes the entry."""
+    ifindex, master = msg.wire_values(_FDB_LINKS)
+    return ifindex, master or 0
+
+
+_TC = ("index", "parent", "handle")
+
+
+def qdisc_key(msg: Message) -> tuple:
+    return msg.wire_values(_TC)
+
+
+def class_key(msg: Message) -> tuple:
+    index, _parent, handle = msg.wire_values(_TC)
+    return (index, handle)
+
+
 KEY_FUNCS: dict[str, Callable[[Message], Any]] = {
     "link": link_key, "address": address_key, "route": route_key,
     "neighbour": neighbour_key, "rule": rule_key, "nexthop": nexthop_key,
+    "fdb": fdb_key, "qdisc": qdisc_key, "class": class_key,
 }
 
 
@@ -170,13 +245,27 @@ def _wanted_any(head: tuple) -> bool:
     return True
 
 
+def _wanted_fdb_head(head: tuple) -> bool:
+    return head[0] == C.AF_BRIDGE
+
+
 _WANTED = {"link": _wanted_link, "address": _wanted_inet, "route": _wanted_route,
-           "neighbour": _wanted_neighbour, "rule": _wanted_inet, "nexthop": _wanted_any}
+           "neighbour": _wanted_neighbour, "rule": _wanted_inet, "nexthop": _wanted_any,
+           "fdb": _wanted_fdb_head, "qdisc": _wanted_any, "class": _wanted_any}
+
+_FDB_KEPT = ("NDA_MASTER", "NDA_DST", "NDA_VNI")
+
+
+def _wanted_fdb(msg: Message) -> bool:
+    # see the module docstring: the silent device address lists are left out
+    return any(v is not None for v in msg.wire_values(_FDB_KEPT))
 
 
 def wanted(kind: str, msg: Message) -> bool:
     try:
-        return _WANTED[kind](msg.header_tuple())
+        if not _WANTED[kind](msg.header_tuple()):
+            return False
+        return kind != "fdb" or _wanted_fdb(msg)
     except DecodeError:
         return False
 
@@ -253,6 +342,28 @@ _NESTED_PRINTS: dict[tuple[str, int], Callable[[bytes], bytes]] = {
 }
 
 
+TCA_OPTIONS = _n("TCA_OPTIONS")
+_TCA_KIND = ("TCA_KIND",)
+_HTB_INIT = _n("TCA_HTB_INIT")
+_DIRECT_PKTS = slice(16, 20)  # struct tc_htb_glob's direct_pkts: a counter
+
+
+def _htb_print(data: bytes) -> bytes:
+    """An htb qdisc's TCA_OPTIONS without the count of packets sent unclassified."""
+    parts = []
+    for t, value in wire_attrs(data):
+        if t == _HTB_INIT and len(value) >= _DIRECT_PKTS.stop:
+            value = value[:_DIRECT_PKTS.start] + value[_DIRECT_PKTS.stop:]
+        parts.append(_attr_bytes(t, value))
+    return b"".join(parts)
+
+
+# (kind, TCA_KIND) -> {attribute: print} for what ticks inside a tc kind's options
+_TC_PRINTS: dict[tuple[str, bytes], dict[int, Callable[[bytes], bytes]]] = {
+    ("qdisc", b"htb"): {TCA_OPTIONS: _htb_print},
+}
+
+
 def fingerprint(kind: str, msg: Message) -> tuple:
     """The message minus what ticks on its own: equal fingerprints, same object state."""
     head = list(msg.header_tuple())
@@ -262,10 +373,15 @@ def fingerprint(kind: str, msg: Message) -> tuple:
         head[i] &= keep
     parts: list[Any] = [tuple(head)]
     volatile = VOLATILE_ATTRS[kind]
+    prints = None
+    if kind in ("qdisc", "class"):
+        tc_kind = msg.wire_values(_TCA_KIND)[0]
+        prints = _TC_PRINTS.get((kind, (tc_kind or b"").rstrip(b"\0")))
     for t, value in msg.wire_attrs():
         if t in volatile:
             continue
-        nested = _NESTED_PRINTS.get((kind, t))
+        nested = prints.get(t) if prints else None
+        nested = nested or _NESTED_PRINTS.get((kind, t))
         parts.append((t, value if nested is None else nested(value)))
     return tuple(parts)
 

@@ -24,13 +24,14 @@ from .codec import neigh as _neigh
 from .codec import nexthop as _nexthop
 from .codec import route as _route
 from .codec import rule as _rule
+from .codec import tc as _tc
 from .codec.message import Message
 from .names import decimal_of
 
 Getter = Callable[[Any, Message], Any]  # (key, message) -> value
 
 _CODEC = {"link": _link, "address": _addr, "route": _route, "neighbour": _neigh,
-          "rule": _rule, "nexthop": _nexthop}
+          "rule": _rule, "nexthop": _nexthop, "fdb": _neigh, "qdisc": _tc, "class": _tc}
 
 # identity fields: name -> position in the key (None: the key itself)
 _KEY_FIELDS: dict[str, dict[str, int | None]] = {
@@ -40,6 +41,9 @@ _KEY_FIELDS: dict[str, dict[str, int | None]] = {
     "neighbour": {"ifindex": 0, "family": 1},
     "rule": {"family": 0, "priority": 1},
     "nexthop": {"id": None},
+    "fdb": {},
+    "qdisc": {"index": 0, "parent": 1, "handle": 2},
+    "class": {"index": 0, "handle": 1},
 }
 
 

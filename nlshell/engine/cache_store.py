@@ -13,11 +13,19 @@ Follow-ups are tuples:
 - ``("link", 0, ifindex)`` re-read one link
 - ``("prefsrc", AF_INET, address)`` re-dump IPv4 routes if some still prefer ``address``
 - ``("nexthop", 0, None)`` re-dump the nexthop objects
+- ``("tc", 0, ifindex)`` re-dump the qdiscs and classes of ``ifindex`` (the cache merges
+  these: one qdisc dump serves all the links of a batch)
 
 Nexthop objects cascade too, without a word from the kernel: deleting one takes the routes
 using it (removed here at once) and shrinks the groups holding it (re-dumped, with the
 routes through them when there are any); replacing one changes the routes using it; a link
 going down or away takes the nexthops through it (re-dumped).
+
+Traffic control is quieter still: deleting a qdisc takes its classes and the qdiscs below
+it, deleting a class takes its leaf qdisc, a qdisc grafted under a class changes the class's
+leaf, and the default qdisc a link gets when it comes up (or when its root qdisc goes)
+appears, all without an event; those re-dump the link's qdiscs and classes. A deleted link
+takes its qdiscs, classes and forwarding entries.
 """
 
 from __future__ import annotations
@@ -54,6 +62,31 @@ def link_names(msg: Message) -> tuple[str, ...]:
     return tuple(names)
 
 
+_TC_KINDS = ("qdisc", "class")
+_LINK_TC = ("flags", "IFLA_QDISC")
+
+
+def _tc_moved(old: Message | None, new: Message) -> bool:
+    """The link came up or went down, or names another root qdisc: its default qdisc came
+    or went without a tc event. (A new link that is down has none: storms cost nothing.)"""
+    flags, qdisc = new.wire_values(_LINK_TC)
+    if old is None:
+        return bool(flags & C.IFF_UP)
+    before, was = old.wire_values(_LINK_TC)
+    return bool((before ^ flags) & C.IFF_UP) or was != qdisc
+
+
+_OPERSTATE = ("IFLA_OPERSTATE",)
+
+
+def _operstate_moved(old: Message, new: Message) -> bool:
+    """The carrier change has been acted on: a link message sent between a carrier change
+    and its processing (linkwatch runs later) already shows the new LOWER_UP flag, while
+    the routes are marked linkdown (or back) only when the operational state follows, with
+    no flag changing then. Re-reading the routes on that second message catches it."""
+    return old.wire_values(_OPERSTATE) != new.wire_values(_OPERSTATE)
+
+
 def _asciiz(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
@@ -73,7 +106,7 @@ class Store:
     def apply(self, msg: Message, changes: list[Change] | None,
               followups: set[FollowUp]) -> bool:
         """One kernel event. Returns False for messages the cache does not keep."""
-        entry = K.MSG_KINDS.get(msg.type)
+        entry = K.kind_of(msg)
         if entry is None:
             self._other_event(msg, followups)
             return False
@@ -95,8 +128,18 @@ class Store:
             return False
         if deleted:
             self.remove(kind, K.key_of(kind, msg), changes, followups)
+            if kind in _TC_KINDS:
+                # what went with it went silently (and a default qdisc may have come)
+                followups.add(("tc", 0, K.qdisc_key(msg)[0]))
         else:
             self.put(kind, msg, changes, followups)
+        if kind == "qdisc":
+            index, parent, _handle = K.qdisc_key(msg)
+            if parent == C.TC_H_ROOT:  # the link's IFLA_QDISC names it, without an event
+                followups.add(("link", 0, index))
+            elif parent != C.TC_H_INGRESS:
+                # a qdisc under a class: the class's leaf (its tcm_info) moved silently
+                followups.add(("tc", 0, index))
         return True
 
     def _partial_delete(self, key: tuple, msg: Message, followups: set[FollowUp]) -> bool:
@@ -173,6 +216,12 @@ class Store:
             doomed = [k for k in self.objects[kind] if k[0] == index]
             for k in doomed:
                 self.remove(kind, k, changes, followups)
+        for kind in _TC_KINDS:
+            for k in [k for k in self.objects[kind] if k[0] == index]:
+                self.remove(kind, k, changes, followups)
+        fdb = self.objects["fdb"]
+        for k in [k for k, m in fdb.items() if index in K.fdb_links(m)]:
+            self.remove("fdb", k, changes, followups)
         if any(m.get("NHA_OIF") == index for m in self.objects["nexthop"].values()):
             followups.add(("nexthop", 0, None))  # its nexthops went too (and their routes)
         routes = self.objects["route"]
@@ -270,12 +319,14 @@ class Store:
     def _link_index(self, index: int, old: Message | None, new: Message,
                     followups: set[FollowUp]) -> None:
         new_names = link_names(new)
+        if _tc_moved(old, new):
+            followups.add(("tc", 0, index))
         if old is not None:
             old_names = link_names(old)
             if old_names != new_names:
                 self._drop_names(index, [n for n in old_names if n not in new_names])
             before, after = link_flags(old), link_flags(new)
-            if (before ^ after) & _ROUTE_FLAGS:
+            if (before ^ after) & _ROUTE_FLAGS or _operstate_moved(old, new):
                 for family in (C.AF_INET, C.AF_INET6):
                     followups.add(("route", family, index))
                     if before & ~after & _ROUTE_FLAGS:  # down: neighbours are flushed

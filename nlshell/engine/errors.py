@@ -8,10 +8,13 @@ import os
 
 class NetlinkError(Exception):
     """The kernel refused a request. ``code`` is the errno; the text is the kernel's own
-    extended-ack message when it gave one, else strerror."""
+    extended-ack message when it gave one, else strerror. ``extack`` is the kernel's own
+    message alone (None when it gave none): ip prints ``Error: <extack>.`` then, and
+    ``RTNETLINK answers: <strerror>`` otherwise."""
 
     def __init__(self, code: int, msg: str | None = None) -> None:
         self.code = code
+        self.extack = msg or None
         self.msg = msg or (os.strerror(code) if code else "Success")
         super().__init__(code, self.msg)
 
@@ -28,6 +31,7 @@ class NetlinkOverrun(NetlinkError):
 
     def __init__(self, msg: str | None = None) -> None:
         super().__init__(errno.ENOBUFS, msg or "netlink receive buffer overrun: events were lost")
+        self.extack = None  # our words, not the kernel's
 
 
 class DumpInterrupted(NetlinkError):
@@ -35,6 +39,7 @@ class DumpInterrupted(NetlinkError):
 
     def __init__(self, msg: str | None = None) -> None:
         super().__init__(errno.EINTR, msg or "dump interrupted by concurrent changes; retries exhausted")
+        self.extack = None  # our words, not the kernel's
 
 
 NetlinkDumpInterrupted = DumpInterrupted  # pyroute2's name for it

@@ -136,18 +136,19 @@ class IPRoute:
             raise ValueError(f"unknown object {obj!r} (one of {', '.join(R.MSG)})") from None
         return self._dump(mtype, fields, attrs)
 
-    def kernel_dump_iter(self, obj: str, fields: dict | None = None, attrs: Any = None
-                         ) -> DumpIter:
+    def kernel_dump_iter(self, obj: str, fields: dict | None = None, attrs: Any = None,
+                         runs: bool = False) -> DumpIter:
         """``kernel_dump`` read as it arrives: iterate for the messages, a list per
         datagram (what a command prints before the dump ends, in flat memory). Not
         retried on DUMP_INTR (printed lines cannot be taken back): after the loop,
         ``.interrupted`` tells that the kernel marked the dump inconsistent (ip then says
-        "Dump was interrupted and may be inconsistent." on stderr)."""
+        "Dump was interrupted and may be inconsistent." on stderr). ``runs``: each batch
+        is a list of ``codec.runs.Run`` (same-shape messages read by column)."""
         try:
             mtype = R.MSG[obj]["dump"]
         except KeyError:
             raise ValueError(f"unknown object {obj!r} (one of {', '.join(R.MSG)})") from None
-        return DumpIter(self.sock.dump_stream(mtype, fields, attrs), mtype, attrs)
+        return DumpIter(self.sock.dump_stream(mtype, fields, attrs, runs=runs), mtype, attrs)
 
     def _dump(self, mtype: int, fields: Any, attrs: Any, flags: int = 0) -> list[Message]:
         try:

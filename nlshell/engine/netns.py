@@ -389,7 +389,7 @@ def _nsid_call(sock: Any, msg_type: int, attrs: list[tuple[str, int]]) -> list[A
     try:
         return sock.request(msg_type, fields={'family': 0}, attrs=attrs)
     except NetlinkError as e:
-        raise NsidError(e.code, e.msg) from None
+        raise NsidError(e.code, e.extack) from None  # extack: None when the kernel said nothing
 
 
 def _ask_nsid(sock: Any, fd: int) -> int | None:

@@ -34,6 +34,7 @@ from .codec import constants as C
 from .codec.dump import dump_views, lean_parse, one_message
 from .codec.errors import DecodeError
 from .codec.message import ErrorMessage, Message, encode, parse
+from .codec.runs import skim
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
 from .nsenter import run_in_netns
 
@@ -328,14 +329,16 @@ class NetlinkSocket:
         raise DumpInterrupted()
 
     def dump_stream(self, msg_type: int, fields: dict | None = None, attrs: Any = None,
-                    flags: int = 0) -> DumpStream:
+                    flags: int = 0, runs: bool = False) -> DumpStream:
         """A dump read as it arrives: iterating gives the dump's messages one datagram at
         a time (a list per datagram), so a caller prints while the kernel still sends.
         It is not retried on DUMP_INTR (what was yielded cannot be taken back): the
         stream's ``interrupted`` tells, once iterated to its end, that the kernel marked
-        it inconsistent. Errors raise as for ``dump``."""
+        it inconsistent. Errors raise as for ``dump``.
+        ``runs``: each datagram's part as ``codec.runs.Run``\\ s (same-shape messages read
+        by column) instead of one view per message."""
         data = encode(msg_type, C.NLM_F_REQUEST | C.NLM_F_DUMP | flags, 0, fields, attrs)
-        return DumpStream(self, data)
+        return DumpStream(self, data, runs)
 
     def _stream(self, data: bytes, stream: DumpStream) -> Iterator[list[Message]]:
         with self._lock:
@@ -343,7 +346,7 @@ class NetlinkSocket:
             seq = self.next_seq()
             self.send(data[:8] + _U32.pack(seq) + data[12:])
             self._unfinished = seq  # until its end is read (see _begin)
-            col = DumpCollector(seq, self.pid, _ignore, self.all_nsid)
+            col = DumpCollector(seq, self.pid, _ignore, self.all_nsid, runs=stream.runs)
             feed, recv = col.feed, self._recv_reply
             with NoGC():
                 while True:
@@ -569,10 +572,11 @@ class DumpStream:
     inconsistent (NLM_F_DUMP_INTR). Left unfinished (an exception, a closed pipe), the
     socket reads and drops the rest before its next request."""
 
-    __slots__ = ("interrupted", "_it")
+    __slots__ = ("interrupted", "runs", "_it")
 
-    def __init__(self, sock: NetlinkSocket, data: bytes) -> None:
+    def __init__(self, sock: NetlinkSocket, data: bytes, runs: bool = False) -> None:
         self.interrupted = False
+        self.runs = runs
         self._it = sock._stream(data, self)
 
     def __iter__(self) -> Iterator[list[Message]]:
@@ -591,10 +595,11 @@ class DumpCollector:
     ordinary messages instead (for sockets that tag messages with an nsid).
     """
 
-    __slots__ = ("seq", "pid", "stray", "full", "out", "interrupted")
+    __slots__ = ("seq", "pid", "stray", "full", "out", "interrupted", "runs")
 
     def __init__(self, seq: int, pid: int, stray: Callable[[Message, bool], None] = None,
-                 full: bool = False) -> None:
+                 full: bool = False, runs: bool = False) -> None:
+        self.runs = runs  # out holds codec.runs.Run objects instead of messages
         self.seq = seq
         self.pid = pid
         self.stray = _ignore if stray is None else stray
@@ -610,7 +615,10 @@ class DumpCollector:
         n = len(data)
         while off + 16 <= n:
             # the dump's own messages, in the codec (the per-message hot loop) ...
-            off, intr_seen = dump_views(data, off, seq, pid, append, full)
+            if self.runs:
+                off, intr_seen = skim(data, off, seq, pid, out, full)
+            else:
+                off, intr_seen = dump_views(data, off, seq, pid, append, full)
             if intr_seen:
                 self.interrupted = True
             if off + 16 > n:

@@ -7,6 +7,7 @@ by its default (the shell starts anyway). ``# `` (with a space) starts a comment
     [shell]
     history_size = 5000          # entries kept in the history file
     table_format = simple        # tabulate format of human tables (plain, simple, github...)
+    output = table               # table | ip (ip's own text); --output and NLSHELL_OUTPUT win
     color = auto                 # auto | always | never (auto: what the command line said)
     complete_while_typing = yes  # open the completion menu as you type (else on Tab)
     edit_mode = emacs            # emacs | vi
@@ -77,6 +78,7 @@ FALSE = {"0", "no", "false", "off"}
 class ShellConfig:
     history_size: int = 5000
     table_format: str = "simple"
+    output: str = "table"
     color: str = "auto"
     complete_while_typing: bool = True
     edit_mode: str = "emacs"
@@ -128,6 +130,7 @@ def _boolean(text: str) -> bool:
 SHELL_KEYS: dict[str, Callable[[str], Any]] = {
     "history_size": _int_in(0, 10_000_000),
     "table_format": _one_of(*TABLE_FORMATS),
+    "output": _one_of("table", "ip"),
     "color": _one_of("auto", "always", "never"),
     "complete_while_typing": _boolean,
     "edit_mode": _one_of("emacs", "vi"),

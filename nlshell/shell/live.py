@@ -283,6 +283,27 @@ class LiveIndex:
 
         return [(m.get("id"), nexthop_meta(m)) for m in self.cache.nexthops()]
 
+    def _dev_index(self, dev: str | None) -> int | None:
+        if dev is None:
+            return None
+        found = self.cache.index(dev)
+        return -1 if found is None else found  # an unknown device has nothing to offer
+
+    def fdb_rows(self, dev: str | None) -> list[tuple[str, str]]:
+        """(MAC, meta) per forwarding entry, read from the cache."""
+        from nlshell.commands.provider import fdb_rows
+
+        return fdb_rows(self.cache.fdb(), self._dev_index(dev), self.cache.name)
+
+    def tc_rows(self, source: str, dev: str | None) -> list[tuple[str, str]]:
+        """(handle, meta) of the qdiscs / classes (see provider.TC_SOURCES), from the cache."""
+        from nlshell.commands.provider import tc_rows
+
+        index = self._dev_index(dev)
+        flt = {} if index is None else {"index": index}
+        return tc_rows(self.cache.qdiscs(**flt), self.cache.classes(**flt), source, index,
+                       self.cache.name)
+
     def counts(self) -> dict[str, int]:
         """links / addresses / routes as the cache counts them (every table)."""
         try:
@@ -361,6 +382,14 @@ class ShellProvider:
     def nexthops(self) -> list[tuple[int, str]]:
         index = self._index_of()
         return index.nexthop_rows() if index is not None else []
+
+    def fdb(self, dev: str | None = None) -> list[tuple[str, str]]:
+        index = self._index_of()
+        return index.fdb_rows(dev) if index is not None else []
+
+    def tc(self, source: str, dev: str | None = None) -> list[tuple[str, str]]:
+        index = self._index_of()
+        return index.tc_rows(source, dev) if index is not None else []
 
     def tables(self) -> list[tuple[str | int, str]]:
         index = self._index_of()

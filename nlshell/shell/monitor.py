@@ -17,6 +17,14 @@ from types import SimpleNamespace
 from typing import Any
 
 POLL = 0.2  # how often the thread looks at its stop flag
+# monitor forms that end by themselves (replaying a file, help): the shell runs them in the
+# foreground, like any other command
+ONE_SHOT = ("file", "help")
+
+
+def background(inv: Any) -> bool:
+    """Whether this ``monitor`` line listens (and so runs beside the prompt)."""
+    return not any(inv.values.get(word) for word in ONE_SHOT)
 
 
 class BackgroundMonitor:
@@ -39,6 +47,9 @@ class BackgroundMonitor:
             for group in groups_for(objects, opts.family):
                 self._sock.add_membership(group)
             self._mon = Monitor(SimpleNamespace(opts=snapshot, netns=ctx.netns), ctx.links())
+            if inv.values.get("dev") is not None:  # only that device's events
+                ctx.ifindex(inv.values["dev"])  # (an unknown device is the line's error)
+                self._mon.dev = inv.values["dev"]
             if inv.values.get("all_nsid"):
                 from nlshell.engine.nsmap import NsidMap
 

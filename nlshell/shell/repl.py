@@ -47,7 +47,7 @@ from nlshell.shell.history import ShellHistory, history_path
 from nlshell.shell.keys import build_key_bindings
 from nlshell.shell.lexer import ShellLexer
 from nlshell.shell.live import LiveIndex, ShellProvider, settle_heap
-from nlshell.shell.monitor import BackgroundMonitor
+from nlshell.shell.monitor import BackgroundMonitor, background
 
 # commands that hand the terminal to a child program, which expects it as it is
 CHILD_COMMANDS = {("netns", "exec")}
@@ -193,6 +193,8 @@ class Shell:
         if cfg.color != "auto":
             self.ctx.opts.color = cfg.color == "always"
         self.ctx.opts.table_format = cfg.table_format
+        if not self.ctx.opts.extra.get("output_given"):  # --output / NLSHELL_OUTPUT win
+            self.ctx.opts.output = cfg.output
 
     def _history(self, cfg: config_mod.ShellConfig) -> History:
         if cfg.history_size <= 0:
@@ -349,7 +351,7 @@ class Shell:
         try:
             inv = runner.parse(text)
             path = tuple(inv.command.path)
-            if path == ("monitor",):
+            if path == ("monitor",) and background(inv):
                 inv.command = _with_handler(inv.command, self._start_monitor)
             if path in CHILD_COMMANDS and self.terminal is not None:
                 with self.terminal.original():

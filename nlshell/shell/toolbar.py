@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KEY_HINTS = "Tab complete · ? what next · ^R search · ^D exit"
+# counts (the cache's names) shown only when non-zero, and the word the toolbar uses
+_WHEN_IN_USE = (("nexthops", "nexthops"), ("fdb", "fdb"), ("qdiscs", "qdiscs"),
+                ("classes", "classes"))
 
 
 @dataclass
@@ -52,8 +55,9 @@ def render(info: ToolbarInfo, now: float | None = None) -> list[tuple[str, str]]
         c = info.counts
         out.append(("class:toolbar", f" links {c.get('links', 0)} · addrs "
                                      f"{c.get('addresses', 0)} · routes {c.get('routes', 0)} "))
-        if c.get("nexthops"):  # only where nexthop objects are in use
-            out.append(("class:toolbar", f"· nexthops {c['nexthops']} "))
+        for key, word in _WHEN_IN_USE:  # only where these are in use
+            if c.get(key):
+                out.append(("class:toolbar", f"· {word} {c[key]} "))
     for warning in info.warnings:
         out.append(("class:toolbar.warning", f" {warning} "))
     if info.transaction:

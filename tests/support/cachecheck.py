@@ -21,8 +21,11 @@ VOLATILE = {
     "neighbour": {"NDA_CACHEINFO", "NDA_PROBES"},
     "rule": set(),
     "nexthop": set(),
+    "fdb": {"NDA_CACHEINFO"},
+    "qdisc": {"TCA_STATS", "TCA_STATS2", "TCA_XSTATS"},
+    "class": {"TCA_STATS", "TCA_STATS2", "TCA_XSTATS"},
 }
-HEADER_NOISE = {"link": {"change"}}
+HEADER_NOISE = {"link": {"change"}, "qdisc": {"info"}}  # (a qdisc's info: its refcount)
 # bridge and bridge-port counters the kernel updates without an event (by name, or by number
 # while the codec has no name for them), besides their *_TIMER attributes
 BRIDGE_TICKING = {
@@ -47,6 +50,9 @@ def comparable(kind: str, msg: Any) -> dict:
         if hops:  # the same hops, listed from the newest in events, the oldest in dumps
             out["attrs"]["RTA_MULTIPATH"] = sorted(hops, key=repr)
     out["attrs"] = {k: v for k, v in out["attrs"].items() if k not in VOLATILE[kind]}
+    opts = out["attrs"].get("TCA_OPTIONS")
+    if kind == "qdisc" and isinstance(opts, dict) and isinstance(opts.get("TCA_HTB_INIT"), dict):
+        opts["TCA_HTB_INIT"].pop("direct_pkts", None)  # a counter (unclassified packets)
     info = out["attrs"].get("IFLA_LINKINFO")
     for part, ticking in BRIDGE_TICKING.items():
         if isinstance(info, dict) and isinstance(info.get(part), dict):
@@ -65,7 +71,10 @@ def fresh_dump(ns: str) -> dict[str, dict[Any, Any]]:
             "neighbour": ipr.get_neighbours(family=AF_INET) + ipr.get_neighbours(family=AF_INET6),
             "rule": ipr.get_rules(family=AF_INET) + ipr.get_rules(family=AF_INET6),
             "nexthop": ipr.get_nexthops(),
+            "fdb": ipr.get_neighbours(family=C.AF_BRIDGE),
+            "qdisc": ipr.get_qdiscs(),
         }
+        raw["class"] = [c for link in raw["link"] for c in ipr.get_classes(link["index"])]
     return {kind: {K.key_of(kind, m): m for m in msgs if K.wanted(kind, m)}
             for kind, msgs in raw.items()}
 

@@ -431,7 +431,8 @@ class RouteFast:
 # the human table's columns (tables.ROUTE_COLUMNS has the same headers, read from the
 # JSON rows: the way every route this fast path does not take goes)
 ROUTE_HEADERS = ("TYPE", "DESTINATION", "GATEWAY", "DEV", "TABLE", "PROTO", "SCOPE", "SRC",
-                 "METRIC", "METRICS", "PREF", "EXPIRES", "FLAGS")
+                 "METRIC", "METRICS", "PREF", "EXPIRES", "FLAGS", "TOS", "NHID")
+_METRICS_CELL = ROUTE_HEADERS.index("METRICS")
 
 
 class RouteRows:
@@ -445,17 +446,17 @@ class RouteRows:
 
         self.fast = RouteFast(ctx, hide)
         self.ctx, self.hide, self.color = ctx, frozenset(hide), color
-        self._heads: dict[int, tuple[str, str, str, str, str]] = {}
+        self._heads: dict[int, tuple[str, ...]] = {}
         self._devs: dict[int, str] = {}
         self._colors = colors
 
-    def _head_cells(self, head: tuple) -> tuple[str, str, str, str, str]:
+    def _head_cells(self, head: tuple) -> tuple[str, ...]:
         from .tables import _text
 
-        tname, tbname, pname, sname, flags = head[:5]
+        tname, tbname, pname, sname, flags, tosname = head[:6]
         c, on = self._colors, self.color
         cells = (c.paint(tname, c.ROUTE_TYPE.get(tname), on) if tname else "",
-                 _text(tbname), _text(pname), _text(sname), ",".join(flags))
+                 _text(tbname), _text(pname), _text(sname), ",".join(flags), _text(tosname))
         self._heads[id(head)] = cells
         return cells
 
@@ -494,15 +495,25 @@ class RouteRows:
                     "" if oif is None or not show_dev else (devs.get(oif) or self._dev(oif)),
                     hc[1], hc[2], hc[3], src if src is not None and show_src else "",
                     "" if metric is None or not show_metric else str(metric),
-                    "", "", "", hc[4]])
+                    "", "", "", hc[4], hc[5], ""])
         return out
 
     def _general(self, msgs: Iterable[Any]) -> list[list[str]]:
+        """Rows from the JSON entries; metrics in ip's words (``mtu lock 1400``, ``rtt
+        100ms``: the lock is not in the JSON, so it is read from the message)."""
+        return [self.row(route_entry(m, self.ctx, self.hide), m) for m in msgs]
+
+    def row(self, entry: dict[str, Any], m: Any) -> list[str]:
+        """The cells of one route: its entry's, metrics read from its message."""
+        from .iptext.route import metric_words
         from .tables import ROUTE_COLUMNS
 
         on = self.color
-        return [[cell(r, on) for _h, cell in ROUTE_COLUMNS]
-                for r in route_json(msgs, self.ctx, self.hide)]
+        row = [cell(entry, on) for _h, cell in ROUTE_COLUMNS]
+        mx = m.get("RTA_METRICS")
+        if mx is not None:
+            row[_METRICS_CELL] = ",".join(metric_words(mx))
+        return row
 
 
 # --- selection ---------------------------------------------------------------------
@@ -644,6 +655,15 @@ class RouteQuery:
             if on:
                 hidden.add(key)
         self.hidden = frozenset(hidden)
+
+    @property
+    def plain(self) -> bool:
+        """Only a table and a family chosen: what the selection reads (the header's family,
+        table and flags, RTA_TABLE) is the same in a run of same-shape routes."""
+        return (self.dev is None and self.iif is None and self._proto is None
+                and self._scope is None and self._type is None and self._root is None
+                and self._match is None and self._via is None and self._src is None
+                and self.metric is None and self.tos is None and not self._cloned)
 
     @property
     def effective_family(self) -> int:

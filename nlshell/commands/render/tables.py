@@ -141,6 +141,14 @@ class TableStream:
         if out:
             self.write("\n".join(out) + "\n")
 
+    def settled(self) -> tuple[list[int], list[int]] | None:
+        """(the kept columns' indexes, their widths) once the first rows settled them;
+        None while they are still awaited. A writer of ready-made lines (route_shapes)
+        lays them out the same way and writes them with ``write``."""
+        if self._pending is not None:
+            return None
+        return self._keep, self._widths
+
     def close(self) -> None:
         """The end of the rows: a table shorter than the window is written now."""
         if self._pending is not None:
@@ -378,7 +386,7 @@ ROUTE_COLUMNS: list[tuple[str, Cell]] = [
     ("PROTO", _field("protocol")), ("SCOPE", _field("scope")), ("SRC", _field("prefsrc")),
     ("METRIC", _field("metric")), ("METRICS", _mtu), ("PREF", _field("pref")),
     ("EXPIRES", lambda r, on: f"{r['expires']}s" if "expires" in r else ""),
-    ("FLAGS", _field("flags")),
+    ("FLAGS", _field("flags")), ("TOS", _field("tos")), ("NHID", _field("nhid")),
 ]
 
 

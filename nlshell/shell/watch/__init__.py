@@ -1,6 +1,7 @@
-"""Live watch panes: links with rates, addresses, routes, neighbours and an event log.
+"""Live watch panes: links with rates, addresses, routes, neighbours, qdiscs and classes
+with rates, and an event log.
 
-``main(argv)`` runs ``watch [links] [addrs] [routes] [neigh] [events] [dev GLOB] [table ID]
+``main(argv)`` runs ``watch [links] [addrs] [routes] [neigh] [qdiscs] [events] [dev GLOB] [table ID]
 [-n NS] [--interval S] [--all-ns] [--filter GLOB]`` (argv without the word ``watch``) and
 returns the exit status.
 

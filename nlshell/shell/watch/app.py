@@ -1,10 +1,10 @@
 """``nlshell watch``: the full-screen application and its command line.
 
-    watch [links] [addrs] [routes] [neigh] [events] [dev GLOB] [table ID] [-n NS]
+    watch [links] [addrs] [routes] [neigh] [qdiscs] [events] [dev GLOB] [table ID] [-n NS]
           [--interval S] [--all-ns] [--filter GLOB]
 
-Panes split the screen: links on top, addrs / routes / neigh side by side below them, the
-event log at the bottom. A background Watcher feeds the models and asks for a redraw; the UI
+Panes split the screen: links on top, addrs / routes / neigh side by side below them, then
+the qdiscs and classes with their counters, the event log at the bottom. A background Watcher feeds the models and asks for a redraw; the UI
 thread only renders and handles keys.
 """
 
@@ -39,6 +39,7 @@ from prompt_toolkit.layout.processors import BeforeInput
 from prompt_toolkit.styles import Style
 from prompt_toolkit.widgets import Frame
 
+from nlshell.commands.shellwords import WATCH_PANES
 from nlshell.engine.errors import NetlinkError
 
 from .keys import build_keys, help_lines
@@ -48,7 +49,7 @@ from .source import DEFAULT_LABEL, Watcher
 from .state import WatchState
 
 PROG = "nlshell watch"
-PANES = ("links", "addrs", "routes", "neigh", "events")
+PANES = tuple(WATCH_PANES)  # links addrs routes neigh qdiscs events
 # words accepted for each pane (ip's spellings too)
 PANE_WORDS = {
     "links": "links", "link": "links", "l": "links",
@@ -56,6 +57,7 @@ PANE_WORDS = {
     "routes": "routes", "route": "routes", "r": "routes",
     "neigh": "neigh", "neighbour": "neigh", "neighbours": "neigh", "neighbor": "neigh",
     "neighbors": "neigh", "n": "neigh",
+    "qdiscs": "qdiscs", "qdisc": "qdiscs", "tc": "qdiscs", "classes": "qdiscs",
     "events": "events", "event": "events", "monitor": "events", "e": "events",
 }
 DEFAULT_PANES = ("links", "events")
@@ -111,8 +113,8 @@ def _interval(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Live panes of links (with rates), addresses, routes, "
-                "neighbours and netlink events. Keys: q quit, p pause, r reset rates, "
-                "Tab next pane, / filter, ? help.")
+                "neighbours, qdiscs and classes (with rates) and netlink events. Keys: q quit, "
+                "p pause, r reset rates, Tab next pane, / filter, ? help.")
     p.add_argument("panes", nargs="*", metavar="PANE",
                    help=f"panes to show: {', '.join(PANES)} (default: {' '.join(DEFAULT_PANES)})")
     p.add_argument("-n", "--netns", metavar="NS", help="watch network namespace NS")
@@ -211,6 +213,8 @@ class WatchUI:
         if middle:
             rows.append(self._weighted(
                 VSplit(middle, padding=1, padding_char="│", padding_style="class:dim"), 2))
+        if "qdiscs" in names:
+            rows.append(self._weighted(self._block(names.index("qdiscs")), 2))
         if "events" in names:
             rows.append(self._weighted(self._block(names.index("events")), 2))
         filter_line = ConditionalContainer(
@@ -350,6 +354,7 @@ def run(args: argparse.Namespace) -> int:
     label = (args.netns or DEFAULT_LABEL) if args.all_ns else None
     state = WatchState(ns_label=label)
     watcher = Watcher(state, args.netns, args.interval, args.all_ns)
+    watcher.tc_stats = "qdiscs" in args.panes  # their counters are sampled only when shown
     try:
         watcher.start()
     except KeyboardInterrupt:

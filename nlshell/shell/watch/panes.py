@@ -16,6 +16,7 @@ from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 
 from .events import Event
 from .model import NO_FILTER, Filter, Highlights, LinkRow, human
+from .qdiscs import TcRow, counter
 from .state import WatchState
 
 Line = StyleAndTextTuples
@@ -226,6 +227,51 @@ class ObjectPane(TablePane):
         return [dev, *row.cells], marked, base  # type: ignore[attr-defined]
 
 
+class QdiscsPane(TablePane):
+    """qdiscs and classes with their counters and rates (the sampler reads them)."""
+
+    name = "qdiscs"
+    help = "filter: dev GLOB (or a bare glob); bytes/packets/drops per second, backlog now"
+
+    COLUMNS = [
+        Column("DEV", 12, mark="DEV"), Column("OBJECT", 16, mark="what"),
+        Column("HANDLE", 9), Column("PARENT", 9, mark="what"),
+        Column("BYTES", 9, True), Column("PACKETS", 9, True),
+        Column("DROPS", 8, True, "drops"), Column("OVERLIM", 8, True),
+        Column("BACKLOG", 8, True),
+        Column("bit/s", 8, True), Column("pkt/s", 8, True), Column("drop/s", 8, True, "drops"),
+    ]
+
+    def rows(self) -> list[TcRow]:
+        return self.state.qdiscs.visible(self.state.names, self.filter)
+
+    def columns(self) -> list[Column]:
+        return self.COLUMNS
+
+    def cells(self, row: object) -> tuple[list[str], Callable[[str], bool], str]:
+        assert isinstance(row, TcRow)
+        hl = self.state.qdiscs.highlights
+        dev = self.state.names(row.dev) or f"if{row.dev}"
+
+        def num(name: str) -> str:
+            value = counter(row, name)
+            return "-" if value is None else human(value)
+
+        def rate(name: str, scale: int = 1) -> str:
+            value = row.rates.get(name)
+            return human(None if value is None else value * scale)
+
+        cells = [dev, row.what, row.handle, row.parent, num("bytes"), num("packets"),
+                 num("drops"), num("overlimits"), num("backlog"),
+                 rate("bytes", 8), rate("packets"), rate("drops")]
+        base = "class:new" if hl.row_is_new(row.key) else ""
+
+        def marked(col: str) -> bool:
+            return hl.is_on(row.key, col)
+
+        return cells, marked, base
+
+
 # --- events ------------------------------------------------------------------------------
 
 LABEL_STYLES = {"LINK": "class:ev.link", "ADDR": "class:ev.addr", "ROUTE": "class:ev.route",
@@ -290,6 +336,8 @@ def make_pane(state: WatchState, name: str) -> Pane:
         return LinksPane(state)
     if name == "events":
         return EventsPane(state)
+    if name == "qdiscs":
+        return QdiscsPane(state)
     return ObjectPane(state, name)
 
 

@@ -16,6 +16,7 @@ The UI thread never waits on any of this: it is told to redraw through ``on_chan
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import select
@@ -26,7 +27,7 @@ from typing import Any
 
 from nlshell.commands.events import EventFormatter
 from nlshell.engine import netns as nsmod
-from nlshell.engine.cache import Cache
+from nlshell.engine.cache import Cache, classful
 from nlshell.engine.codec import constants as C
 from nlshell.engine.errors import NetlinkError, NetlinkOverrun
 from nlshell.engine.socket import NetlinkSocket
@@ -226,6 +227,7 @@ class Watcher:
         self.stats: NetlinkSocket | None = None
         self.sampler: StatsSampler | None = None
         self.use_getstats = True  # False: sample with RTM_GETLINK dumps (tests, old kernels)
+        self.tc_stats = False  # True: sample qdisc and class counters too (the qdiscs pane)
         self.follower: NsFollower | None = None
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -295,14 +297,33 @@ class Watcher:
         assert feed is not None
         snap = feed.snapshot()
         self.state.load(feed.links(), {kind: snap[kind] for kind in
-                                       ("address", "route", "neighbour")})
+                                       ("address", "route", "neighbour", "qdisc", "class")})
 
     def _dump_links(self) -> list[Any]:
         assert self.stats is not None
         return self.stats.dump(C.RTM_GETLINK, fields={"family": C.AF_UNSPEC})
 
+    def _sample_tc(self) -> None:
+        """Every qdisc's and class's counters: one qdisc dump, then the classes of the
+        links whose qdiscs may have some (the kernel dumps classes one link at a time)."""
+        assert self.stats is not None
+        qdiscs = self.stats.dump(C.RTM_GETQDISC, fields={"family": C.AF_UNSPEC})
+        msgs: list[tuple[str, Any]] = [("qdisc", m) for m in qdiscs]
+        for index in classful(qdiscs):
+            try:
+                got = self.stats.dump(C.RTM_GETTCLASS, fields={"index": index})
+            except NetlinkError as exc:
+                if exc.code != errno.ENODEV:
+                    raise
+                continue  # the link went meanwhile: the cache says so
+            msgs.extend(("class", m) for m in got)
+        self.state.sample_tc(msgs)
+
     def _sample(self, quiet: bool = False) -> None:
-        """Counters of every link: RTM_GETSTATS when the kernel has it, else RTM_GETLINK."""
+        """Counters of every link: RTM_GETSTATS when the kernel has it, else RTM_GETLINK;
+        and those of the qdiscs and classes when their pane is shown."""
+        if self.tc_stats:
+            self._sample_tc()
         if self.sampler is not None and self.sampler.supported:
             try:
                 counters = self.sampler.sample()

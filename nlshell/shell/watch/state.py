@@ -14,6 +14,8 @@ from nlshell.commands.events import EventFormatter
 
 from .events import Event, EventLog, format_event
 from .model import HIGHLIGHT_S, Clock, LinksModel, link_counters, link_info
+from .qdiscs import KINDS as TC_KINDS
+from .qdiscs import QdiscsModel
 from .tables import KINDS, ObjectTable
 
 TABLE_KINDS = tuple(KINDS)  # 'address', 'route', 'neighbour'
@@ -26,6 +28,7 @@ class WatchState:
         self.clock = clock
         self.links = LinksModel(clock, hold)
         self.tables = {kind: ObjectTable(kind, clock, hold) for kind in TABLE_KINDS}
+        self.qdiscs = QdiscsModel(clock, hold)  # qdiscs and classes (the qdiscs pane)
         self.log = EventLog(log_size)
         self.formatter = EventFormatter()  # the event lines; keeps link names as they change
         self.ns_label = ns_label  # set with --all-ns: names this namespace's events
@@ -36,7 +39,7 @@ class WatchState:
     def version(self) -> int:
         """Changes whenever something visible changes (the UI redraws only then)."""
         return (self.links.version + sum(t.version for t in self.tables.values())
-                + self.log.version)
+                + self.log.version + self.qdiscs.version)
 
     def names(self, index: int) -> str | None:
         return self.links.name(index)
@@ -56,6 +59,8 @@ class WatchState:
             for kind, msgs in tables.items():
                 if kind in self.tables:
                     self.tables[kind].replace(msgs, quiet)
+            if any(kind in tables for kind in TC_KINDS):
+                self.qdiscs.replace(tables, quiet)
 
     def apply(self, kind: str, action: str, msg: Any, ts: float | None = None,
               ns: str | None = None) -> Event | None:
@@ -74,6 +79,11 @@ class WatchState:
                     self.tables[kind].remove(msg)
                 else:
                     self.tables[kind].upsert(msg)
+            elif kind in TC_KINDS:
+                if action == "deleted":
+                    self.qdiscs.remove(kind, msg)
+                else:
+                    self.qdiscs.upsert(kind, msg)
             if ev is not None:
                 self.log.add(ev)
             return ev
@@ -99,6 +109,11 @@ class WatchState:
             self.samples += 1
             return unknown
 
+    def sample_tc(self, msgs: list[tuple[str, Any]], now: float | None = None) -> None:
+        """A fresh dump of the qdiscs and classes, as (kind, message): their counters."""
+        with self.lock:
+            self.qdiscs.sample(msgs, now)
+
     def add_links(self, msgs: list[Any], only: set[int] | None = None) -> None:
         """Rows for links found by a sample before their event (``only``: these indexes)."""
         with self.lock:
@@ -110,13 +125,14 @@ class WatchState:
         """Drop expired highlights; True if the screen needs a redraw."""
         with self.lock:
             changed = self.links.highlights.prune()
+            changed = self.qdiscs.highlights.prune() or changed
             for table in self.tables.values():
                 changed = table.highlights.prune() or changed
             return changed
 
     def next_expiry(self) -> float | None:
         with self.lock:
-            times = [self.links.highlights.next_expiry()]
+            times = [self.links.highlights.next_expiry(), self.qdiscs.highlights.next_expiry()]
             times += [t.highlights.next_expiry() for t in self.tables.values()]
             return min((t for t in times if t is not None), default=None)
 
@@ -125,3 +141,4 @@ class WatchState:
     def reset_rates(self) -> None:
         with self.lock:
             self.links.reset_rates()
+            self.qdiscs.reset_rates()
