@@ -21,9 +21,9 @@ def list_line(e: dict[str, Any]) -> str:
 
 def list_id_line(e: dict[str, Any]) -> str:
     """One ``netns list-id`` entry: ``{"nsid", "current-nsid"?, "name"?}`` (ip -j's keys);
-    a negative nsid is ip's ``unassigned``."""
-    nsid = e["nsid"]
-    out = ["nsid unassigned " if nsid < 0 else f"nsid {nsid} "]
+    a missing or negative nsid is ip's ``unassigned``."""
+    nsid = e.get("nsid")
+    out = ["nsid unassigned " if nsid is None or nsid < 0 else f"nsid {nsid} "]
     if "current-nsid" in e:
         cur = e["current-nsid"]
         out.append("current-nsid unassigned " if cur < 0 else f"current-nsid {cur} ")
