@@ -44,6 +44,65 @@ def compile_nlshell() -> None:
                    check=True, capture_output=True, env=ENV, timeout=600)
 
 
+_SKIP = (".git", ".venv", "build", "dist", "__pycache__", "nlshell.egg-info", "out")
+
+
+def _source_key() -> str:
+    """A digest of the files an install copies (a new checkout gets a new venv)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(REPO):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        if os.path.relpath(root, REPO).split(os.sep)[0] not in (".", "nlshell"):
+            continue
+        for name in sorted(files):
+            if name.endswith((".py", ".toml")):
+                path = os.path.join(root, name)
+                digest.update(path.encode())
+                with open(path, "rb") as f:
+                    digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
+def installed_nlshell() -> str:
+    """The `nlshell` console script of a REGULAR (non-editable) install of this checkout,
+    as a user gets it: a wheel built from a copy of the tree, pip-installed (bytecode
+    compiled, PYTHONDONTWRITEBYTECODE dropped) into its own venv under /tmp, made once per
+    source digest."""
+    import glob
+    import shutil
+    import tempfile
+
+    venv = os.path.join(tempfile.gettempdir(), f"nlshell-bench-venv-{_source_key()}")
+    script = os.path.join(venv, "bin", "nlshell")
+    if os.path.exists(os.path.join(venv, "ready")):
+        return script
+    for old in glob.glob(os.path.join(tempfile.gettempdir(), "nlshell-bench-venv-*")):
+        shutil.rmtree(old, ignore_errors=True)  # an older checkout's: not kept around
+    env = {k: v for k, v in ENV.items() if k != "PYTHONPATH"}
+    base = getattr(sys, "_base_executable", PYTHON)
+    subprocess.run([base, "-m", "venv", venv], check=True, capture_output=True, env=env,
+                   timeout=600)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "src")
+        shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(*_SKIP))
+        # pip's ordinary install (its configured index): a wheel built in isolation, the
+        # dependencies with it, bytecode compiled
+        subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q",
+                        src], check=True, capture_output=True, env=env, timeout=600)
+    subprocess.run([os.path.join(venv, "bin", "python"), "-m", "compileall", "-q", venv],
+                   check=False, capture_output=True, env=env, timeout=600)
+    open(os.path.join(venv, "ready"), "w").close()
+    return script
+
+
+def installed_env() -> dict[str, str]:
+    """The environment for the installed venv's children: no PYTHONPATH (the checkout must
+    not shadow the installed package), bytecode caching on."""
+    return {k: v for k, v in ENV.items() if k != "PYTHONPATH"}
+
+
 def _spawn(argv: Sequence[str], env: dict[str, str], stdin_path: str | None) -> int:
     # posix_spawn keeps the parent's own cost out of the measurement; output is discarded
     actions = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]

@@ -28,7 +28,12 @@ if _ARGV0 == "-m" or _ARGV0.rsplit("/", 1)[-1] == "nlshell":
     _signal.signal(_signal.SIGINT, quiet_interrupt)
 
 import importlib  # noqa: E402
-from typing import Any  # noqa: E402
+
+# `typing` costs about as much as the interpreter's own start (it pulls in re, enum,
+# collections): only type checkers read it here
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

@@ -336,21 +336,21 @@ def test_commands_import_nothing_heavy() -> None:
 
 @pytest.mark.parametrize("words,fragments", [
     ([], ["commands:", "link (l)", "address (addr, a)", "route (r, ro)", "cd  ", "help"]),
-    (["route"], ["usage: route { show | flush | add | delete | replace | change | append | prepend | get }",
+    (["route"], ["usage: route { show | flush | add | delete | replace | change | append | prepend | get | help }",
                  "show (list, lst)", "`route` alone means `route show`"]),
     (["r", "a"], ["usage: route add [TYPE] [to] PREFIX [via GATEWAY] [dev IFNAME]", "[nexthop NH]...",
                   "NH := [via ADDR] [dev IFNAME] [weight NUMBER] [onlink]",
                   "metric NUMBER", "also: priority, preference", "blackhole", "silently discard"]),
     (["link", "add"], ["type KIND [KIND_ARGS]", "KIND := { veth | bridge | vxlan | macvlan | macvtap | ifb",
-                       "type vxlan := id VNI [dstport PORT]", "PEER := name NAME"]),
+                       "type vxlan := [id VNI] [remote ADDR]", "PEER := [[name] NAME]"]),
     (["link", "add", "type", "vxlan"], ["link add type vxlan: VXLAN tunnel", "id VNI", "learning|nolearning"]),
     (["route", "add", "nexthop"], ["usage: route add nexthop [via ADDR]", "weight NUMBER"]),
     ("link set", ["[dev] IFNAME", "[up|down]", "arp {on|off}", "txqueuelen TXQLEN"]),
     ("a add", ["broadcast [BRD]", "also: brd", "valid_lft DURATION"]),
     (["cd"], ["usage: cd [NETNS]"]),
     (["help"], ["usage: help [WORDS...]"]),
-    (["netns", "exec"], ["usage: netns exec NETNS COMMAND..."]),
-    (["monitor"], ["usage: monitor [WHAT]... [all-nsid]"]),
+    (["netns", "exec"], ["usage: netns exec NETNS [COMMAND...]"]),
+    (["monitor"], ["usage: monitor [all] [link] [address] [route] [neigh] [rule] [nsid] [nexthop]"]),
 ])
 def test_help_for(words, fragments: list) -> None:
     text = help_for(words, REGISTRY)
@@ -361,7 +361,7 @@ def test_help_for(words, fragments: list) -> None:
 @pytest.mark.parametrize("words,message", [
     (["lnk"], "unknown command 'lnk' (did you mean: link?)"),
     (["route", "zz"], "unknown route verb 'zz'"),
-    (["link", "set", "m"], "ambiguous link set keyword 'm': mtu, master"),
+    (["link", "set", "m"], "ambiguous link set keyword 'm': mtu, multicast, master"),
     (["link", "add", "type", "zz"], "invalid type 'zz'"),
 ])
 def test_help_errors(words: list, message: str) -> None:
@@ -371,7 +371,8 @@ def test_help_errors(words: list, message: str) -> None:
 
 
 def test_usage_and_syntax() -> None:
-    assert usage(REGISTRY.find("link delete")) == "usage: link delete [dev] IFNAME [type KIND]"
+    assert usage(REGISTRY.find("link delete")) == \
+        "usage: link delete [[dev] IFNAME] [group GROUP] [type KIND]"
     assert syntax(Kw("dev", S.IFNAME, required=True)) == "dev IFNAME"
     assert syntax(Kw("x", S.NUMBER, repeat=True)) == "[x NUMBER]..."
     assert syntax(OneOf("s", {"a": "", "b": ""}, required=True)) == "{a|b}"

@@ -138,7 +138,7 @@ BAD_VALUES: list[tuple[str, str, dict[str, Any], str]] = [
     ("link", "frobnicate", {"ifname": "x"}, "frobnicate"),
     ("link", "set", {"index": 2, "state": "sideways"}, "sideways"),
     ("link", "set", {"index": "two"}, "two"),
-    ("link", "del", {}, "index= or ifname="),
+    ("link", "del", {}, "index=, ifname= or group="),
     ("link", "add", {"ifname": "x", "peer": "y"}, "kind='veth'"),
     ("addr", "add", {"index": 2, "address": "192.0.2.300"}, "192.0.2.300"),
     ("addr", "add", {"index": 2, "address": "192.0.2.1", "prefixlen": 33}, "33"),

@@ -133,6 +133,7 @@ def test_batch_stops_at_the_first_refusal(world: str) -> None:
 
 SKIPPED = {  # command paths not run here, and why
     ("monitor",): "blocks until interrupted (covered by test_cmd_monitor)",
+    ("netns", "list-id"): "prints nothing without nsids (covered by test_forms_objects)",
     ("watch",): "a full-screen program (covered by test_watch_e2e)",
     ("exit",): "leaves the shell: no privilege involved",
     ("help",): "prints the grammar: no privilege involved",
@@ -162,10 +163,17 @@ LOOKS = {  # path -> line; exit 0 and some output
     ("bridge", "link"): "bridge link show",
     ("tc", "qdisc"): "tc qdisc show",
     ("netns", "list"): "netns list",
+    ("address", "help"): "address help",
+    ("route", "help"): "route help",
+    ("neighbour", "help"): "neigh help",
+    ("rule", "help"): "rule help",
     ("netns", "identify"): "netns identify",
     ("netns", "pids"): f"netns pids {NS_WORD}",
     ("pwd",): "pwd",
     ("ls",): "ls",
+    ("link", "help"): "link help",
+    ("link", "xstats"): "-j link xstats type bridge",
+    ("link", "afstats"): "-j link afstats",
 }
 
 NET_ADMIN, SYS_ADMIN = "CAP_NET_ADMIN", "CAP_SYS_ADMIN"
@@ -173,6 +181,7 @@ CHANGES_BY_PATH = {  # path -> (line, the capability its refusal must name)
     ("link", "add"): ("link add x0 type ifb", NET_ADMIN),
     ("link", "set"): ("link set d0 mtu 1400", NET_ADMIN),
     ("link", "delete"): ("link delete d1", NET_ADMIN),
+    ("link", "property"): ("link property add dev d0 altname d0alt", NET_ADMIN),
     ("tuntap", "add"): ("tuntap add t0 mode tap", NET_ADMIN),
     ("tuntap", "delete"): ("tuntap delete tp0 mode tap", NET_ADMIN),
     ("address", "add"): ("address add 192.0.2.9/24 dev d0", NET_ADMIN),

@@ -10,7 +10,7 @@ import errno
 from typing import Any
 
 from nlshell.commands import slots as S
-from nlshell.commands.grammar import REGISTRY, Flag, Kw, OneOf, Pos
+from nlshell.commands.grammar import REGISTRY, Flag, Kw, Pos
 from nlshell.engine.codec import constants as C
 
 H = "nlshell.commands.address:"
@@ -23,9 +23,11 @@ METRIC = S.number(0, 0xFFFFFFFF, name="METRIC")
 # bare keywords of add/replace -> IFA_F_* bits (ip's words; the codec's names differ for two)
 _IFA_F = {name: bit for bit, name in C.IFA_F_NAMES.items()}
 ADDR_FLAGS = {word: _IFA_F[name] for word, name in (
-    ("nodad", "nodad"), ("home", "home"), ("mngtmpaddr", "managetempaddr"),
+    ("optimistic", "optimistic"), ("nodad", "nodad"), ("home", "home"),
+    ("mngtmpaddr", "managetempaddr"),
     ("noprefixroute", "noprefixroute"), ("autojoin", "mcautojoin"))}
-_FLAG_HELP = {"nodad": "skip duplicate address detection (IPv6)",
+_FLAG_HELP = {"optimistic": "usable while duplicate address detection runs (IPv6)",
+              "nodad": "skip duplicate address detection (IPv6)",
               "home": "home address (IPv6 mobility)",
               "mngtmpaddr": "make temporary addresses from this one (IPv6)",
               "noprefixroute": "do not add the prefix route",
@@ -40,7 +42,9 @@ def _change_params(delete: bool = False) -> list:
         Kw("label", S.STRING, "a label: DEV or DEV:TAG (IPv4)"),
     ]
     if delete:
-        return params
+        # ip takes `mngtmpaddr` on delete too: the kernel then removes the temporary
+        # addresses made from this one
+        return params + [Flag("mngtmpaddr", _FLAG_HELP["mngtmpaddr"])]
     return params + [
         Kw("peer", S.IFADDR, "the remote end of a point-to-point link", metavar="PREFIX"),
         Kw("broadcast", BRD, "broadcast address ('+' derives it)", aliases=["brd"], bare="+"),
@@ -56,16 +60,58 @@ def _change_params(delete: bool = False) -> list:
 address = REGISTRY.object("address", "protocol addresses", aliases=["addr"], shortcuts=["a"],
                           default="show")
 
+# show/flush flag selectors, ip's words: WORD keeps the addresses with that flag, -WORD
+# those without it; `dynamic` is -permanent and `primary` is -secondary (so `-dynamic` is
+# permanent). word -> (IFA_F_* bit, wanted: True = set, False = clear)
+_FILTER_BITS = {"secondary": 0x01, "temporary": 0x01, "nodad": 0x02, "optimistic": 0x04,
+                "dadfailed": 0x08, "home": 0x10, "deprecated": 0x20, "tentative": 0x40,
+                "permanent": 0x80, "mngtmpaddr": 0x100, "noprefixroute": 0x200,
+                "autojoin": 0x400, "stable-privacy": 0x800}
+_INVERTED = {"dynamic": "permanent", "primary": "secondary"}
+ADDR_FILTERS: dict[str, tuple[int, bool]] = {}
+for _word, _bit in _FILTER_BITS.items():
+    ADDR_FILTERS[_word], ADDR_FILTERS["-" + _word] = (_bit, True), (_bit, False)
+for _word, _base in _INVERTED.items():
+    ADDR_FILTERS[_word], ADDR_FILTERS["-" + _word] = (_FILTER_BITS[_base], False), \
+        (_FILTER_BITS[_base], True)
+
+
+def _filter_help(word: str) -> str:
+    name = word.lstrip("-")
+    if name in _INVERTED:
+        return f"only addresses {'without' if word[0] != '-' else 'with'} the " \
+               f"{_INVERTED[name]} flag ({name})"
+    return f"only addresses {'without' if word[0] == '-' else 'with'} the {name} flag"
+
+
+def _filter_params() -> list:
+    return [Flag(word, _filter_help(word), key="flag" + word) for word in ADDR_FILTERS]
+
+
+def _select_params(flush: bool = False) -> list:
+    common = [
+        Pos("dev", S.IFNAME, "only on this device", keyword="dev", required=False),
+        Kw("scope", SCOPE_ALL, "only with this scope"),
+        Flag("up", "only on devices that are up"),
+        Kw("to", S.PREFIX, "only inside this prefix"),
+        Kw("label", S.STRING, "only with this label (a glob)"),
+        *_filter_params(),
+    ]
+    # flush refuses the link selectors (address_flush): ip's flush accepts them and then
+    # removes the addresses of every device, never reading them
+    no = " (refused by flush)" if flush else ""
+    return [*common,
+            Kw("master", S.IFNAME, "only on ports of this master" + no),
+            Kw("vrf", S.IFNAME, "only on ports of this VRF device" + no),
+            Flag("nomaster", "only on devices without a master" + no),
+            Kw("type", S.LINK_KIND, "only on devices of this kind" + no, metavar="KIND")]
+
+
+_MASTERS = [("master", "nomaster"), ("vrf", "nomaster"), ("master", "vrf")]
+
 address.verb("show", "list addresses", aliases=["list", "lst"], shortcuts=["s", "sh", "ls"],
-             handler=H + "address_show", params=[
-                 Pos("dev", S.IFNAME, "only on this device", keyword="dev", required=False),
-                 Kw("scope", SCOPE_ALL, "only with this scope"),
-                 Flag("up", "only on devices that are up"),
-                 Kw("to", S.PREFIX, "only inside this prefix"),
-                 Kw("label", S.STRING, "only with this label (a glob)"),
-                 Kw("master", S.IFNAME, "only on ports of this master"),
-                 Kw("type", S.LINK_KIND, "only on devices of this kind", metavar="KIND"),
-             ])
+             handler=H + "address_show", params=_select_params(),
+             conflicts=_MASTERS)
 address.verb("add", "add an address", handler=H + "address_add", params=_change_params())
 address.verb("replace", "add an address or change its attributes",
              handler=H + "address_replace", params=_change_params())
@@ -74,15 +120,19 @@ address.verb("change", "change the attributes of an address", handler=H + "addre
 address.verb("delete", "remove an address", aliases=["del"], shortcuts=["d"],
              handler=H + "address_delete", params=_change_params(delete=True))
 address.verb("flush", "remove the addresses selected", shortcuts=["f"],
-             handler=H + "address_flush", params=[
-                 Pos("dev", S.IFNAME, "only on this device", keyword="dev", required=False),
-                 Kw("scope", SCOPE_ALL, "only with this scope"),
-                 Kw("to", S.PREFIX, "only inside this prefix"),
-                 Kw("label", S.STRING, "only with this label (a glob)"),
-                 OneOf("kind", {"permanent": "only permanent addresses",
-                                "dynamic": "only dynamic addresses (with a lifetime)"},
-                       "permanent or dynamic addresses only"),
-             ])
+             handler=H + "address_flush", params=_select_params(flush=True),
+             conflicts=_MASTERS)
+
+
+_HELP = "how to use this command (its verbs, `help OBJECT VERB` for each one)"
+address.verb("help", _HELP, handler=H + "object_help")
+
+
+def object_help(ctx: Any, inv: Any) -> None:
+    """``OBJECT help``: the object's usage, from the grammar (as `help OBJECT`), on stdout."""
+    from nlshell.commands.helptext import help_for
+
+    ctx.write(help_for([inv.command.obj.name]))
 
 
 # -- requests ----------------------------------------------------------------------------
@@ -188,17 +238,66 @@ def address_delete(ctx: Any, inv: Any) -> None:
 # -- show and flush --------------------------------------------------------------------
 
 def _query(ctx: Any, v: dict[str, Any]) -> Any:
-    from nlshell.commands.render import AddressQuery
-
-    sel: dict[str, Any] = {k: v[k] for k in ("scope", "up", "label", "to", "type") if k in v}
+    sel: dict[str, Any] = {k: v[k] for k in ("scope", "up", "label", "to", "type",
+                                             "nomaster") if k in v}
     for word in ("dev", "master"):
         if word in v:
             sel[word] = ctx.ifindex(v[word])
+    if "vrf" in v:
+        sel["master"] = vrf_index(ctx, v["vrf"])
+    flags = mask = 0
+    for word, (bit, wanted) in ADDR_FILTERS.items():
+        if v.get("flag" + word):
+            mask |= bit
+            flags = flags | bit if wanted else flags & ~bit
     family = ctx.opts.family or C.AF_UNSPEC
-    return AddressQuery(family=C.AF_UNSPEC if family == AF_PACKET else family, **sel)
+    return flag_query(family=C.AF_UNSPEC if family == AF_PACKET else family, flags=flags,
+                      flagmask=mask, **sel)
+
+
+def vrf_index(ctx: Any, name: str) -> int:
+    """The index of a VRF device (ip refuses any other kind of device after ``vrf``)."""
+    from nlshell.commands.context import CommandError, quoted
+
+    index = ctx.ifindex(name)
+    found = ctx.ipr.get_links(index)
+    if not found or found[0].get(("linkinfo", "kind")) != "vrf":
+        raise CommandError(f"vrf {quoted(name)}: not a VRF device")
+    return index
 
 
 AF_PACKET = C.AF_PACKET  # -0 / -f link: the links alone, no addresses (as ip)
+_FLAG_QUERY: Any = None
+
+
+def flag_query(**sel: Any) -> Any:
+    """The renderer's AddressQuery plus ip's flag selectors and ``nomaster`` (the class is
+    made on first use: the renderers stay unimported until a show runs)."""
+    global _FLAG_QUERY
+    if _FLAG_QUERY is None:
+        from dataclasses import dataclass
+
+        from nlshell.commands.render.address import AddressQuery, addr_flags
+        from nlshell.commands.render.link import LinkQuery
+
+        @dataclass
+        class FlagQuery(AddressQuery):
+            flags: int = 0  # wanted values of the bits in flagmask
+            flagmask: int = 0
+            nomaster: bool = False
+
+            def match(self, m: Any, ctx: Any = None) -> bool:
+                return (addr_flags(m) & self.flagmask) == self.flags and \
+                    super().match(m, ctx)
+
+            def links(self, ctx: Any) -> list[Any]:
+                if not self.nomaster:
+                    return super().links(ctx)
+                q = LinkQuery(dev=self.dev, type=self.type, group=self.group, nomaster=True)
+                return q.select(ctx.links, ctx)
+
+        _FLAG_QUERY = FlagQuery
+    return _FLAG_QUERY(**sel)
 
 
 def _dumps(ctx: Any) -> tuple[list[Any], list[Any]]:
@@ -244,6 +343,7 @@ def address_show(ctx: Any, inv: Any) -> None:
                                     fmt=opts.table_format))
 
 
+_FLUSH_REFUSED = ("master", "vrf", "nomaster", "type")
 # already removed (a primary's secondaries go with it)
 _GONE = (errno.ENOENT, errno.ENODEV, errno.EADDRNOTAVAIL)
 
@@ -256,13 +356,13 @@ def address_flush(ctx: Any, inv: Any, done: int = 0) -> None:
     v = inv.values
     if not v:
         raise CommandError("address flush needs a selector (dev DEV, scope, to, label...)")
+    for word in _FLUSH_REFUSED:
+        if word in v:
+            raise CommandError(f"address flush {word}: not a flush selector (ip takes it and "
+                               "then flushes the addresses of every device)")
     links, addrs = _dumps(ctx)
     rctx = render_context(ctx, links)
     chosen = _query(ctx, v).select(addrs, rctx)
-    kind = v.get("kind")
-    if kind is not None:
-        want = kind == "permanent"
-        chosen = [m for m in chosen if bool(addr_flags(m) & C.IFA_F_PERMANENT) == want]
     # secondaries first: deleting a primary first would take them along (or promote them)
     chosen.sort(key=lambda m: not addr_flags(m) & C.IFA_F_SECONDARY)
     if not chosen:

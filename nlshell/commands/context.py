@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import sys
 from collections import OrderedDict
@@ -415,6 +414,8 @@ class Context:
 
     def emit(self, obj: Any) -> None:
         """JSON output, pretty with -p, compact like ip -j otherwise."""
+        import json  # here, not at the top: only -j needs it (start-up time)
+
         if self.opts.pretty:
             self.out.write(json.dumps(obj, indent=4) + "\n")
         else:

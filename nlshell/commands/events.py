@@ -31,10 +31,13 @@ MSG_OBJECT: dict[int, tuple[str, bool]] = {
     C.RTM_GETNEIGH: ("neigh", False),  # an application-resolver miss ("miss ...")
     C.RTM_NEWRULE: ("rule", False), C.RTM_DELRULE: ("rule", True),
     C.RTM_NEWNSID: ("nsid", False), C.RTM_DELNSID: ("nsid", True),
+    C.RTM_NEWNEXTHOP: ("nexthop", False), C.RTM_DELNEXTHOP: ("nexthop", True),
+    C.RTM_NEWNETCONF: ("netconf", False), C.RTM_DELNETCONF: ("netconf", True),
 }
 # object -> ip's label (ip monitor label)
 LABELS = {"link": "LINK", "address": "ADDR", "route": "ROUTE", "neigh": "NEIGH",
-          "rule": "RULE", "nsid": "NSID"}
+          "rule": "RULE", "nsid": "NSID", "nexthop": "NEXTHOP",
+          "netconf": "NETCONF"}
 # the cache's kind names -> the monitor's object names
 KIND_OBJECT = {"link": "link", "address": "address", "route": "route", "neighbour": "neigh",
                "rule": "rule", "nsid": "nsid"}
@@ -335,9 +338,52 @@ def _nsid_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) ->
     return _words(out)
 
 
+# netconf: attribute -> (ip's key, how the value reads); in ip's order (ip 6.1 shows no
+# bc_forwarding: nor does nlshell)
+_NETCONF = (("NETCONFA_FORWARDING", "forwarding", bool),
+            ("NETCONFA_RP_FILTER", "rp_filter", {0: "off", 1: "strict", 2: "loose"}),
+            ("NETCONFA_MC_FORWARDING", "mc_forwarding", bool),
+            ("NETCONFA_PROXY_NEIGH", "proxy_neigh", bool),
+            ("NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN", "ignore_routes_with_linkdown", bool),
+            ("NETCONFA_INPUT", "input", bool))
+_NETCONF_FAMILY = {C.AF_INET: "inet", C.AF_INET6: "inet6", 28: "mpls"}
+_NETCONF_IFINDEX = {-1: "all", -2: "default"}
+
+
+def netconf_entry(msg: Any, ifname: Callable[[int], str]) -> dict[str, Any]:
+    """A netconf message as `ip -j netconf` shows it."""
+    family = msg["family"]
+    e: dict[str, Any] = {"family": _NETCONF_FAMILY.get(family, str(family))}
+    index = msg.get("NETCONFA_IFINDEX")
+    if index is not None:
+        e["interface"] = _NETCONF_IFINDEX.get(index) or ifname(index)
+    for attr, key, how in _NETCONF:
+        value = msg.get(attr)
+        if value is not None:
+            e[key] = bool(value) if how is bool else how.get(value, str(value))
+    return e
+
+
+def netconf_text(e: dict[str, Any]) -> str:
+    """ip's one line of a netconf entry (``inet v0 forwarding on rp_filter loose ...``)."""
+    words = [e["family"], *([e["interface"]] if "interface" in e else [])]
+    for _attr, key, _how in _NETCONF:
+        if key in e:
+            value = e[key]
+            words += [key, ("on" if value else "off") if isinstance(value, bool) else value]
+    return " ".join(words)
+
+
+def _nexthop_text(e: dict[str, Any], msg: Any, names: Callable[[int], str | None]) -> str:
+    from nlshell.commands.render.nexthop import nexthop_line
+
+    return nexthop_line(e)
+
+
 TEXT: dict[str, Callable[[dict[str, Any], Any, Callable[[int], str | None]], str]] = {
     "link": _link_text, "address": _addr_text, "route": _route_text, "neigh": _neigh_text,
-    "rule": _rule_text, "nsid": _nsid_text,
+    "rule": _rule_text, "nsid": _nsid_text, "nexthop": _nexthop_text,
+    "netconf": lambda e, m, n: netconf_text(e),
 }
 
 
@@ -386,6 +432,12 @@ class EventFormatter:
             e = neighbour.neighbour_entry(msg, ctx)
         elif obj == "rule":
             e = rule.rule_entry(msg, ctx)
+        elif obj == "nexthop":
+            from nlshell.commands.render.nexthop import nexthop_entry
+
+            e = nexthop_entry(msg, ctx)
+        elif obj == "netconf":
+            e = netconf_entry(msg, ctx.ifname)
         else:
             nsid = msg.get("NETNSA_NSID")
             e = {"nsid": nsid}

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import operator
 import re
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -355,3 +356,150 @@ class ShapeCache:
             return parse(line, self.registry)
         self.hits += 1
         return inv
+
+
+# -- byte templates -----------------------------------------------------------------------
+#
+# A batch of route adds spends most of its time turning each line into its message. For
+# the commands named here (whose bulk builder gives the encoded message, bytes, with each
+# IPv4 address of the line copied verbatim into it) a *template* skips both the parser and
+# the builder: the message of one line, cut at the places where the line's IPv4 words
+# land, filled with another line's words. A template is learnt from what the general path
+# builds, never written by hand: the learnt line's message, and one probe per address word
+# (that word's last octet changed, the line parsed and built again), must differ in just
+# that address's four bytes, else the shape gets no template. A line matches a template
+# when it has the learnt line's words everywhere but at the address places, and canonical
+# IPv4 there (a prefix with the same length); anything else takes the general path.
+# tests/test_fastparse_bytes.py checks templated bytes against the general path's.
+
+TEMPLATED: frozenset[tuple[str, ...]] = frozenset({("route", "add")})
+_inet_aton = socket.inet_aton
+
+
+class Template:
+    """One learnt message, cut at its address places, and the one pattern a line must
+    match in full to be filled in: the learnt line's other words verbatim, canonical IPv4
+    at the places (a prefix with the learnt length), ASCII whitespace between words."""
+
+    __slots__ = ("match", "order", "segments")
+
+    def __init__(self, words: list[str], places: list[tuple[int, int, str | None]],
+                 raw: bytes) -> None:
+        # places: (byte offset, word index, prefix length text or None), by offset
+        group = {i: n for n, (_, i, _) in enumerate(sorted(places, key=lambda p: p[1]))}
+        length = {i: ln for _, i, ln in places}
+        parts = []
+        for i, word in enumerate(words):
+            if i not in group:
+                parts.append(re.escape(word))
+            elif length[i] is None:
+                parts.append(f"({_V4})")
+            else:
+                parts.append(f"({_V4})/{length[i]}")
+        self.match = re.compile(r"\s*" + r"\s+".join(parts) + r"\s*", re.ASCII).fullmatch
+        # the groups come in word order; the message wants them in offset order
+        self.order = [group[i] for _, i, _ in places]
+        bounds = [0, *(x for o, _, _ in places for x in (o, o + 4)), len(raw)]
+        self.segments = [raw[bounds[k]:bounds[k + 1]] for k in range(0, len(bounds), 2)]
+
+    def fill(self, text: str) -> bytes | None:
+        """The message of line `text`, or None when it does not match."""
+        m = self.match(text)
+        if m is None:
+            return None
+        values = m.groups()
+        segments = self.segments
+        parts = [segments[0]]
+        n = 1
+        for g in self.order:
+            parts.append(_inet_aton(values[g]))
+            parts.append(segments[n])
+            n += 1
+        return b"".join(parts)
+
+
+def _v4_words(words: list[str]) -> list[tuple[int, str, str | None]]:
+    """(word index, address, prefix length text or None) of the canonical IPv4 words."""
+    out = []
+    for i, word in enumerate(words):
+        m = _V4_PREFIX(word)
+        if m is not None:
+            out.append((i, m.group(1), m.group(2)))
+        elif _V4_ADDR(word) is not None:
+            out.append((i, word, None))
+    return out
+
+
+def _other_address(address: str) -> str:
+    head, _, last = address.rpartition(".")
+    return f"{head}.{int(last) ^ 1}"
+
+
+class ByteTemplates:
+    """Templates by line shape (`shape_key`); `build(text)` gives a line's message or
+    None (the general path then decides, errors included)."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        self.by_key: dict[tuple[str, ...], Template] = {}
+        self.last: Template | None = None  # tried first: batches come in runs of one shape
+        self.hits = 0
+
+    def clear(self) -> None:
+        """Forget everything (a command run in between may have renamed or moved links,
+        and a template holds the link indexes its line named)."""
+        self.by_key.clear()
+        self.last = None
+
+    def build(self, text: str) -> bytes | None:
+        last = self.last
+        if last is None:
+            return None
+        raw = last.fill(text)
+        if raw is None:
+            if not text.isascii() or _SPECIAL(text) is not None:
+                return None
+            other = self.by_key.get(shape_key(text.split()))
+            if other is None or other is last:
+                return None
+            raw = other.fill(text)
+            if raw is None:
+                return None
+            self.last = other
+        self.hits += 1
+        return raw
+
+    def learn(self, text: str, inv: Invocation, raw: Any,
+              rebuild: Callable[[str], Any]) -> None:
+        """Make the template of line `text` from its message `raw` (built by the general
+        path); `rebuild(line)` is that path for the probes (parse + builder)."""
+        if (type(raw) is not bytes or inv.options or inv.family is not None
+                or tuple(inv.command.path) not in TEMPLATED or not text.isascii()
+                or _SPECIAL(text) is not None):
+            return
+        words = text.split()
+        places = []
+        for i, address, length in _v4_words(words):
+            other = _other_address(address)
+            probe = list(words)
+            probe[i] = other if length is None else f"{other}/{length}"
+            try:
+                got = rebuild(" ".join(probe))
+            except Exception:  # noqa: BLE001 - a probe the general path refuses: no template
+                return
+            if type(got) is not bytes or len(got) != len(raw):
+                return
+            diff = [k for k in range(len(raw)) if raw[k] != got[k]]
+            at = diff[0] - 3 if len(diff) == 1 else -1
+            if at < 0 or raw[at:at + 4] != _inet_aton(address) \
+                    or got[at:at + 4] != _inet_aton(other):
+                return
+            places.append((at, i, length))
+        places.sort()
+        if not places or any(places[k + 1][0] < places[k][0] + 4
+                             for k in range(len(places) - 1)):
+            return
+        if len(self.by_key) >= self.limit:
+            self.by_key.clear()
+        template = Template(words, places, raw)
+        self.by_key[shape_key(words)] = self.last = template

@@ -38,6 +38,10 @@ Parameters come after the verb in any order, like ip's:
    'help', [...]), 'ifb': 'help'})``         ``type vxlan id 42 dstport 4789``
 ===========================================  =================================================
 
+A branch's words are searched before the command's once its choice is made, so a branch
+may reuse a command word with its own meaning (after ``type vxlan``, ``dev`` is vxlan's
+underlying device, before it the new device's name, as in ip); keys stay unique.
+
 Every param has a ``key`` (the dict key in ``Invocation.values``; defaults to the keyword with
 ``-`` turned into ``_``: `Kw`, `Flag`, `Switch` and `Group` share that set-up in their base,
 `Keyword`), ``help`` and, where it makes sense, ``aliases``, ``shortcuts``,
@@ -112,6 +116,41 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nlshell.commands.transaction",
 )
 
+_L, _A, _R, _N = "nlshell.commands.link", "nlshell.commands.address", "nlshell.commands.route", \
+    "nlshell.commands.neighbour"
+_W, _X = "nlshell.commands.shellwords", "nlshell.commands.transaction"
+# Every object those modules declare, in declaration order: (name, aliases, shortcuts,
+# module). Reading a line imports only the module of its object word (`nlshell -c 'link
+# show'` loads the link declarations, not all of them: start-up time); listing, help and
+# completion load everything. An object declared but missing here (or with other words) is
+# a GrammarError that names the row to add; tests/test_grammar_index.py checks the table.
+OBJECT_INDEX: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str], ...] = (
+    ("link", (), ("l",), _L),
+    ("tuntap", (), (), _L),
+    ("address", ("addr",), ("a",), _A),
+    ("route", (), ("r", "ro"), _R),
+    ("neighbour", ("neighbor", "neigh"), ("n",), _N),
+    ("rule", (), ("ru",), "nlshell.commands.rule"),
+    ("nexthop", (), ("nh",), "nlshell.commands.nexthop"),
+    ("bridge", (), ("br",), "nlshell.commands.bridge"),
+    ("tc", (), (), "nlshell.commands.tc"),
+    ("netns", (), (), "nlshell.commands.netns"),
+    ("monitor", (), (), "nlshell.commands.monitor"),
+    ("cd", (), (), _W),
+    ("pwd", (), (), _W),
+    ("ls", (), (), _W),
+    ("help", (), (), _W),
+    ("exit", ("quit",), (), _W),
+    ("watch", (), (), _W),
+    ("save", (), (), "nlshell.commands.save"),
+    ("diff", (), (), "nlshell.commands.apply"),
+    ("apply", (), (), "nlshell.commands.apply"),
+    ("begin", (), (), _X),
+    ("rollback", (), (), _X),
+    ("commit", (), (), _X),
+    ("confirm", (), (), _X),
+)
+
 
 class GrammarError(Exception):
     """A declaration is inconsistent (a programming error, raised at declaration time)."""
@@ -149,7 +188,7 @@ class WordTable:
 
     def add(self, names: Sequence[str], shortcuts: Sequence[str], target: Any) -> None:
         for word in (*names, *shortcuts):
-            if not word or any(c.isspace() for c in word):
+            if word.split() != [word]:  # empty, or with white space (split is C: start-up)
                 raise GrammarError(f"bad word {word!r}")
             if word in self.exact and self.exact[word] is not target:
                 raise GrammarError(f"word {word!r} declared twice")
@@ -430,8 +469,14 @@ def _check_scope(params: Sequence[Param], conflicts: Sequence[Sequence[str]] = (
         if isinstance(p, Switch):
             for name, branch in p.branches.items():
                 try:
-                    Scope([*scope.params, *branch.params])  # words and keys stay unique
-                    _check_scope(branch.params)
+                    # keys stay unique (one values dict); a branch word may shadow one of
+                    # the command's (searched first once chosen: vxlan's `dev`, as in ip)
+                    # a branch shared by two commands (link add and set) is compiled once
+                    sub = branch._scope or _check_scope(branch.params)
+                    clash = scope.keys & sub.keys
+                    if clash:
+                        raise GrammarError(f"parameter key {sorted(clash)[0]!r} declared twice")
+                    branch._scope = sub  # compiled once: the parser's Branch.scope
                 except GrammarError as exc:
                     raise GrammarError(f"branch {p.word} {name}: {exc}") from None
     return scope
@@ -533,10 +578,13 @@ class Obj:
 
 
 class Registry:
-    """All objects. `REGISTRY` imports `COMMAND_MODULES` on first use; tests build their own
-    ``Registry()`` (no modules) and declare into it."""
+    """All objects. `REGISTRY` imports `COMMAND_MODULES` on first use (only the module of
+    the object a line names, through `OBJECT_INDEX`, until something needs them all);
+    tests build their own ``Registry()`` (no modules, no index) and declare into it."""
 
-    def __init__(self, modules: Sequence[str] = ()) -> None:
+    def __init__(self, modules: Sequence[str] = (),
+                 index: Sequence[tuple[str, tuple[str, ...], tuple[str, ...], str]] = ()
+                 ) -> None:
         self.modules = tuple(modules)
         self._failure: str | None = None  # why loading failed (raised again on each use)
         self._objects: dict[str, Obj] = {}
@@ -544,6 +592,14 @@ class Registry:
         self._loaded = not self.modules
         self._loading = False
         self._lock = threading.RLock()
+        # name -> (aliases, shortcuts, module); its own word table matches object words
+        # without importing anything (targets are the names, in index order)
+        self._index = {name: (aliases, shortcuts, module)
+                       for name, aliases, shortcuts, module in index}
+        self._order = {name: i for i, (name, *_) in enumerate(index)}
+        self._index_table = WordTable()
+        for name, aliases, shortcuts, _module in index:
+            self._index_table.add((name, *aliases), shortcuts, name)
 
     def object(self, name: str, help: str, *, aliases: str | Iterable[str] = (),
                shortcuts: str | Iterable[str] = (), default: str | None = None) -> Obj:
@@ -565,9 +621,20 @@ class Registry:
         with self._lock:
             if obj.name in self._objects:
                 raise GrammarError(f"object {obj.name!r} declared twice")
+            if self._index:
+                self._check_indexed(obj)
             self._table.add((obj.name, *obj.word.aliases), obj.word.shortcuts, obj)
             self._objects[obj.name] = obj
         return obj
+
+    def _check_indexed(self, obj: Obj) -> None:
+        words = (obj.word.aliases, obj.word.shortcuts)
+        entry = self._index.get(obj.name)
+        if entry is None or entry[:2] != words:
+            raise GrammarError(
+                f"object {obj.name!r} is declared but OBJECT_INDEX does not list it with "
+                f"these words: make its row ({obj.name!r}, {words[0]!r}, {words[1]!r}, "
+                f"MODULE) in nlshell/commands/grammar.py")
 
     def load(self) -> Registry:
         """Import the declaration modules once. Any import error propagates (a missing or
@@ -585,6 +652,10 @@ class Registry:
             try:
                 for module in self.modules:
                     importlib.import_module(module)
+                missing = [name for name in self._index if name not in self._objects]
+                if missing:
+                    module = "OBJECT_INDEX"
+                    raise GrammarError(f"objects listed but never declared: {missing}")
             except BaseException as exc:
                 self._failure = f"{module}: {type(exc).__name__}: {exc}"
                 raise
@@ -592,17 +663,43 @@ class Registry:
                 self._loaded, self._loading = True, False
         return self
 
+    def _object(self, name: str) -> Obj:
+        """The object `name` of the index, importing its module if need be."""
+        obj = self._objects.get(name)
+        if obj is not None:
+            return obj
+        module = self._index[name][2]
+        with self._lock:
+            if self._failure is not None:
+                raise GrammarError(f"the command grammar failed to load: {self._failure}")
+            try:
+                importlib.import_module(module)
+            except BaseException as exc:
+                self._failure = f"{module}: {type(exc).__name__}: {exc}"
+                raise
+        obj = self._objects.get(name)
+        if obj is None:
+            raise GrammarError(f"{module} does not declare {name!r}, which OBJECT_INDEX "
+                               f"says it does")
+        return obj
+
     @property
     def objects(self) -> list[Obj]:
         self.load()
+        if self._index:  # index order, whichever module a line happened to load first
+            return sorted(self._objects.values(), key=lambda o: self._order[o.name])
         return list(self._objects.values())
 
     def lookup(self, text: str) -> list[Obj]:
         """Objects matching `text` ([] unknown, several when ambiguous)."""
+        if self._index:
+            return [self._object(name) for name in self._index_table.match(text)]
         self.load()
         return self._table.match(text)
 
     def object_words(self) -> list[str]:
+        if self._index:
+            return self._index_table.words()
         self.load()
         return self._table.words()
 
@@ -613,8 +710,11 @@ class Registry:
     def find(self, path: str | Sequence[str]) -> Command:
         """The command at an exact path: ``find('route add')`` (KeyError if none)."""
         words = path.split() if isinstance(path, str) else list(path)
-        self.load()
-        obj = self._objects.get(words[0]) if words else None
+        if words and words[0] in self._index:
+            obj: Obj | None = self._object(words[0])
+        else:
+            self.load()
+            obj = self._objects.get(words[0]) if words else None
         if obj is None:
             raise KeyError(path)
         if obj.direct is not None and len(words) == 1:
@@ -646,4 +746,4 @@ def _collect_keywords(params: Iterable[Param], into: set[str]) -> None:
                 _collect_keywords(branch.params, into)
 
 
-REGISTRY = Registry(COMMAND_MODULES)
+REGISTRY = Registry(COMMAND_MODULES, OBJECT_INDEX)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nlshell.commands import linkkinds as LK
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
 from nlshell.engine.codec import constants as C
@@ -73,45 +74,79 @@ TUN_PARAMS = [
     Flag("multi_queue", "several queues"),
 ]
 
-# kind -> (branch, kw builder). The builder maps parsed values to IPRoute.link keywords.
+U32 = 0xFFFFFFFF
+GROUP = S.number(0, U32, name="GROUP", example="a number, or default").with_words(
+    {"default": (0, "the group every device starts in")})
+ADDRGENMODE = S.choice("MODE", {
+    "eui64": (0, "from the MAC address (EUI-64)"), "none": (1, "no link-local address"),
+    "stable_secret": (2, "stable privacy (RFC 7217)"), "random": (3, "random, made once"),
+}, label="addrgenmode")
+XDP_MODE = S.choice("XDP", {"off": "detach the XDP program"}, label="xdp action")
+COUNT = S.number(1, 4096, name="COUNT", example="1..4096")
+
+# on|off words of `link add|set` -> (IFF_ bit, True when "on" sets the bit)
+_IFF = {name: bit for bit, name in C.IFF_FLAGS.items()}
+_IFF_WORDS = {"arp": (_IFF["NOARP"], False), "promisc": (_IFF["PROMISC"], True),
+              "multicast": (_IFF["MULTICAST"], True), "allmulticast": (_IFF["ALLMULTI"], True),
+              "dynamic": (_IFF["DYNAMIC"], True), "trailers": (_IFF["NOTRAILERS"], False)}
+_IFF_HELP = {"arp": "ARP on this device", "promisc": "promiscuous mode",
+             "multicast": "the MULTICAST flag (multicast capable)",
+             "allmulticast": "receive all multicast",
+             "dynamic": "the DYNAMIC flag (address may change)",
+             "trailers": "trailers (clears NOTRAILERS)"}
+
+
+def _generic(add: bool) -> list[Any]:
+    """The words every device takes, on ``link add`` (and a veth peer) or ``link set``."""
+    params: list[Any] = [
+        Kw("mtu", MTU, "maximum transmission unit"),
+        Kw("txqueuelen", TXQLEN, "transmit queue length", aliases=["txqlen", "qlen"]),
+        Kw("address", S.LLADDR, "MAC address"),
+        Kw("broadcast", S.LLADDR, "broadcast MAC address", aliases=["brd"]),
+        Kw("netns", S.NETNS, "create it in this namespace" if add
+           else "move it into this namespace (a name, or a pid)"),
+        Kw("alias", S.ALIAS, "a description" if add else "a description (empty to clear)"),
+        OneOf("state", STATE, "bring it up or leave it down"),
+        Kw("group", GROUP, "the device group it belongs to"),
+        Kw("gso_max_size", S.number(0, U32, name="BYTES"), "largest GSO packet"),
+        Kw("gso_max_segs", S.number(0, U32, name="SEGMENTS"), "most segments of a GSO packet"),
+        Kw("gro_max_size", S.number(0, U32, name="BYTES"), "largest GRO packet"),
+        *(Kw(word, ONOFF, help) for word, help in _IFF_HELP.items()),
+        Kw("link-netns", S.NETNS, "the namespace of the lower device (by name)",
+           key="link_netns"),
+        Kw("link-netnsid", S.number(0, 0x7FFFFFFF, name="NSID"),
+           "the namespace of the lower device (by its id here)", key="link_netnsid"),
+    ]
+    if add:
+        params += [
+            Kw("index", S.number(1, 0x7FFFFFFF, name="IFINDEX"), "the index it gets"),
+            Kw("numtxqueues", COUNT, "number of transmit queues"),
+            Kw("numrxqueues", COUNT, "number of receive queues"),
+        ]
+    return params
+
+
+# after `link add ... type tun|tap`, `group` is the owning group (the device group's key
+# is `group`)
+TUN_KIND_PARAMS = [Kw("group", TUN_GROUP, "owning group (name or gid)", key="tun_group")
+                   if getattr(p, "word", "") == "group" else p for p in TUN_PARAMS]
+
+_KIND_HELP = {
+    "veth": "virtual ethernet pair", "bridge": "Ethernet bridge", "vxlan": "VXLAN tunnel",
+    "macvlan": "MAC-based VLAN (needs link DEV)", "macvtap": "macvlan with a tap (needs link DEV)",
+    "bridge_slave": "settings of a bridge port",
+}
+KINDS = LK.KINDS
+
+# kind -> the words it adds to ``link add ... type KIND``
 KIND_BRANCHES: dict[str, Branch | str] = {
-    "veth": Branch("virtual ethernet pair", [
-        Group("peer", "the other end of the pair", [
-            Kw("name", S.NEW_IFNAME, "name of the peer", required=True, metavar="NAME"),
-            Kw("address", S.LLADDR, "MAC address of the peer"),
-            Kw("mtu", MTU, "MTU of the peer"),
-            Kw("netns", S.NETNS, "create the peer in this namespace"),
-        ]),
-    ]),
-    "bridge": Branch("Ethernet bridge", [
-        Kw("stp_state", BOOL01, "spanning tree on (1) or off (0)"),
-        Kw("forward_delay", S.NUMBER, "forwarding delay (centiseconds)"),
-        Kw("ageing_time", S.NUMBER, "MAC ageing time (centiseconds)"),
-        Kw("priority", S.number(0, 65535), "bridge priority"),
-        Kw("vlan_filtering", BOOL01, "VLAN filtering on (1) or off (0)"),
-    ]),
-    "vxlan": Branch("VXLAN tunnel", [
-        Kw("id", S.number(0, 0xFFFFFF, name="VNI"), "VXLAN network identifier",
-           required=True, aliases=["vni"]),
-        Kw("dstport", S.number(0, 65535, name="PORT"), "UDP destination port (4789 is IANA's)"),
-        Kw("local", S.ADDR, "source address"),
-        Kw("remote", S.ADDR, "unicast destination"),
-        Kw("group", S.ADDR, "multicast group"),
-        Kw("dev", S.IFNAME, "underlying device", key="vxlan_dev"),
-        Kw("ttl", S.number(0, 255), "time to live"),
-        OneOf("learning", {"learning": "learn remote MACs", "nolearning": "do not learn"},
-              "MAC learning", values={"learning": True, "nolearning": False}),
-    ]),
-    "macvlan": Branch("MAC-based VLAN (needs link DEV)", [
-        Kw("mode", MACVLAN_MODE, "macvlan mode"),
-    ]),
-    "macvtap": Branch("macvlan with a tap (needs link DEV)", [
-        Kw("mode", MACVLAN_MODE, "macvlan mode"),
-    ]),
+    "veth": Branch(_KIND_HELP["veth"], LK.peer_params(_generic(True))),
+    **{kind: KINDS.branch(kind, _KIND_HELP[kind]) for kind in ("bridge", "vxlan", "macvlan",
+                                                              "macvtap")},
     "ifb": "intermediate functional block",
     "dummy": "dummy device",
-    "tun": Branch("TUN device (layer 3), made through /dev/net/tun", TUN_PARAMS),
-    "tap": Branch("TAP device (layer 2), made through /dev/net/tun", TUN_PARAMS),
+    "tun": Branch("TUN device (layer 3), made through /dev/net/tun", TUN_KIND_PARAMS),
+    "tap": Branch("TAP device (layer 2), made through /dev/net/tun", TUN_KIND_PARAMS),
     "vlan": Branch("802.1Q VLAN (needs link DEV)", [
         Kw("id", S.number(0, 4094, name="VLANID"), "VLAN id", required=True),
         Kw("protocol", VLAN_PROTO, "VLAN protocol"),
@@ -122,6 +157,10 @@ KIND_BRANCHES: dict[str, Branch | str] = {
     ]),
     "vrf": Branch("VRF device", [Kw("table", S.TABLE, "routing table of the VRF", required=True)]),
 }
+# the kinds `link set ... type KIND` changes
+SET_BRANCHES: dict[str, Branch | str] = {
+    kind: KINDS.branch(kind, _KIND_HELP[kind])
+    for kind in ("bridge", "bridge_slave", "vxlan", "macvlan", "macvtap")}
 NEEDS_LINK = ("macvlan", "macvtap", "vlan")
 
 # -- declarations ------------------------------------------------------------------------
@@ -131,59 +170,144 @@ link = REGISTRY.object("link", "network devices", shortcuts=["l"], default="show
 link.verb("show", "list devices and their attributes", aliases=["list", "lst"],
           shortcuts=["sh", "ls"], handler=H + "link_show", params=[
               Pos("dev", S.IFNAME, "only this device", keyword="dev", required=False),
+              Kw("group", GROUP, "only devices of this group"),
               Flag("up", "only devices that are up"),
               Kw("type", SHOW_KIND, "only devices of this kind", metavar="KIND"),
               Kw("master", S.IFNAME, "only ports of this master"),
+              Kw("vrf", S.IFNAME, "only ports of this VRF"),
               Flag("nomaster", "only devices without a master"),
-          ], conflicts=[("master", "nomaster")])
+          ], conflicts=[("master", "nomaster", "vrf"), ("dev", "group")])
+
+
+def _macvlan_check(kind: str, values: dict[str, Any]) -> str | None:
+    """ip's rule: nopromisc goes with mode passthru, nodst with mode source."""
+    mode = values.get(f"{kind}.mode")
+    if f"{kind}.nopromisc" in values and mode != "passthru":
+        return "nopromisc needs mode passthru"
+    if f"{kind}.nodst" in values and mode != "source":
+        return "nodst needs mode source"
+    return None
+
+
+def _vxlan_check(values: dict[str, Any]) -> str | None:
+    """ip's rule: remote is a unicast address, group a multicast one."""
+    import ipaddress
+
+    for word, multicast in (("remote", False), ("group", True)):
+        addr = values.get(f"vxlan.{word}")
+        if addr is not None and ipaddress.ip_address(addr).is_multicast != multicast:
+            return f"{word} {addr}: not a {'multicast' if multicast else 'unicast'} address"
+    return None
+
+
+_KIND_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "vxlan": _vxlan_check,
+    "macvlan": lambda v: _macvlan_check("macvlan", v),
+    "macvtap": lambda v: _macvlan_check("macvtap", v),
+}
+
+
+_TUN_REFUSED = frozenset({"link", "netns", "index", "numtxqueues", "numrxqueues", "link_netns",
+                          "link_netnsid"})
 
 
 def _add_check(values: dict[str, Any]) -> str | None:
     kind = values.get("type")
     if kind in NEEDS_LINK and "link" not in values:
         return f"type {kind} needs link DEV (the lower device)"
-    if kind in ("tun", "tap") and ({"link", "address", "broadcast", "netns"} & set(values)):
-        return f"type {kind}: only mtu, txqueuelen, up and the tun options apply"
-    return None
+    if kind in ("tun", "tap"):
+        # made through /dev/net/tun, then changed like any device: what only creation
+        # over rtnetlink can do is refused, naming the word
+        bad = sorted(_TUN_REFUSED & set(values))
+        if bad:
+            return f"type {kind}: {bad[0].replace('_', '-')} cannot be given (tun/tap " \
+                   "devices are made through /dev/net/tun)"
+    peer = values.get("peer") or {}
+    if "alias" in peer and "name" not in peer:
+        return "peer alias needs the peer's name (it is set once the pair exists)"
+    if kind == "vxlan" and "vxlan.id" not in values and values.get("vxlan.external") != 1:
+        return "type vxlan needs id VNI (or external)"
+    check = _KIND_CHECKS.get(kind)  # type: ignore[arg-type]
+    return check(values) if check else None
 
 
 link.verb("add", "create a virtual device", handler=H + "link_add", check=_add_check, params=[
-    Pos("name", S.NEW_IFNAME, "name of the new device", keyword="name", metavar="NAME"),
+    Pos("name", S.NEW_IFNAME, "name of the new device", keyword=["name", "dev"],
+        metavar="NAME"),
     Kw("link", S.IFNAME, "the lower device (macvlan, vlan)"),
-    Kw("mtu", MTU, "maximum transmission unit"),
-    Kw("txqueuelen", TXQLEN, "transmit queue length", aliases=["txqlen"]),
-    Kw("address", S.LLADDR, "MAC address"),
-    Kw("broadcast", S.LLADDR, "broadcast MAC address", aliases=["brd"]),
-    Kw("netns", S.NETNS, "create it in this namespace"),
-    Kw("alias", S.ALIAS, "a description"),
-    OneOf("state", STATE, "bring it up or leave it down"),
+    *_generic(True),
     Switch("type", "device kind", KIND_BRANCHES, required=True, metavar="KIND"),
 ])
 
+
+def _set_check(values: dict[str, Any]) -> str | None:
+    if "dev" not in values and "group" not in values:
+        return "missing the device (DEV, dev DEV or group N)"
+    check = _KIND_CHECKS.get(values.get("type"))  # type: ignore[arg-type]
+    return check(values) if check else None
+
+
 # `ip link s` is set (ip tries set before show for link, unlike address and route)
 link.verb("set", "change device attributes (several at once)", aliases=["change"],
-          shortcuts=["s", "se"], handler=H + "link_set", params=[
-              Pos("dev", S.IFNAME, "the device", keyword="dev"),
-              OneOf("state", STATE, "bring it up or down"),
-              Kw("mtu", MTU, "maximum transmission unit"),
+          shortcuts=["s", "se"], handler=H + "link_set", check=_set_check, params=[
+              Pos("dev", S.IFNAME, "the device (or group N: every device of that group)",
+                  keyword="dev", required=False),
+              *_generic(False),
               Kw("name", S.NEW_IFNAME, "rename it", metavar="NAME"),
-              Kw("address", S.LLADDR, "MAC address"),
-              Kw("broadcast", S.LLADDR, "broadcast MAC address", aliases=["brd"]),
-              Kw("txqueuelen", TXQLEN, "transmit queue length", aliases=["txqlen"]),
-              Kw("netns", S.NETNS, "move it into this namespace (a name, or a pid)"),
               Kw("master", S.IFNAME, "make it a port of this bridge/bond/VRF"),
+              Kw("vrf", S.IFNAME, "make it a port of this VRF (master, checked to be one)"),
               Flag("nomaster", "release it from its master"),
-              Kw("alias", S.ALIAS, "a description (empty to clear)"),
-              Kw("arp", ONOFF, "ARP on this device"),
-              Kw("promisc", ONOFF, "promiscuous mode"),
-              Kw("multicast", ONOFF, "the MULTICAST flag (multicast capable)"),
-              Kw("allmulticast", ONOFF, "receive all multicast"),
-          ], conflicts=[("master", "nomaster")])
+              Kw("carrier", ONOFF, "force the carrier on or off (devices that allow it)"),
+              Kw("protodown", ONOFF, "hold the device down for a protocol's reasons"),
+              Group("protodown_reason", "set or clear one reason bit: REASON on|off", [
+                  Pos("reason", S.number(0, 31, name="REASON"), "the reason's bit (0..31)"),
+                  Pos("on", ONOFF, "set (on) or clear (off) it", metavar="on|off"),
+              ]),
+              Kw("addrgenmode", ADDRGENMODE, "how IPv6 link-local addresses are made"),
+              Kw("xdp", XDP_MODE, "XDP program: only off (nlshell loads no programs)",
+                 aliases=["xdpgeneric", "xdpdrv", "xdpoffload"]),
+              Switch("type", "change settings of the device's kind (or of a port)",
+                     SET_BRANCHES, metavar="KIND"),
+          ], conflicts=[("master", "nomaster", "vrf")])
 
 link.verb("delete", "delete a virtual device", aliases=["del"], shortcuts=["d"],
-          handler=H + "link_delete", params=[
-              Pos("dev", S.IFNAME, "the device", keyword="dev"),
+          handler=H + "link_delete",
+          check=lambda v: None if "dev" in v or "group" in v else
+          "missing the device (DEV, dev DEV or group N)",
+          params=[
+              Pos("dev", S.IFNAME, "the device", keyword="dev", required=False),
+              Kw("group", GROUP, "every device of this group"),
               Kw("type", S.LINK_KIND, "only if it is of this kind", metavar="KIND"),
+          ], conflicts=[("dev", "group")])
+
+link.verb("help", "the syntax of the link commands (or of one kind's words)",
+          handler=H + "link_help", params=[
+              Pos("kind", S.choice("KIND", {**{k: b if isinstance(b, str) else b.help
+                                               for k, b in KIND_BRANCHES.items()},
+                                            "bridge_slave": _KIND_HELP["bridge_slave"]},
+                                   label="kind"),
+                  "only the words of this kind", required=False),
+          ])
+
+link.verb("property", "add or remove alternative names of a device",
+          handler=H + "link_property", params=[
+              OneOf("op", {"add": "give the device these names too",
+                           "delete": "take these names away"}, "what to do", required=True,
+                    shortcuts={"del": "delete"}),
+              Pos("dev", S.IFNAME, "the device", keyword="dev"),
+              Kw("altname", S.NEW_IFNAME, "an alternative name", repeat=True, metavar="NAME"),
+          ])
+link.verb("xstats", "extended counters of a kind's devices (bridge, bridge_slave)",
+          handler=H + "link_xstats", params=[
+              Kw("type", S.choice("KIND", {"bridge": "multicast counters of bridges",
+                                           "bridge_slave": "multicast and STP counters of "
+                                                           "bridge ports"}, label="kind"),
+                 "devices of this kind", required=True, metavar="KIND"),
+              Kw("dev", S.IFNAME, "only this device"),
+          ])
+link.verb("afstats", "per-family counters (the kernel keeps them for MPLS)",
+          handler=H + "link_afstats", params=[
+              Pos("dev", S.IFNAME, "only this device", keyword="dev", required=False),
           ])
 
 tuntap = REGISTRY.object("tuntap", "TUN/TAP devices (as ip tuntap)", default="show")
@@ -204,50 +328,6 @@ tuntap.verb("delete", "delete a TUN/TAP device", aliases=["del"], shortcuts=["d"
 
 
 # -- building engine keywords ----------------------------------------------------------
-
-def _family_key(addr: str, v4: str, v6: str) -> str:
-    return v6 if ":" in addr else v4
-
-
-def _vxlan(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
-    kw: dict[str, Any] = {"vxlan_id": v["id"]}
-    if "dstport" in v:
-        kw["vxlan_port"] = v["dstport"]
-    if "local" in v:
-        kw[_family_key(v["local"], "vxlan_local", "vxlan_local6")] = v["local"]
-    for word in ("remote", "group"):
-        if word in v:
-            kw[_family_key(v[word], "vxlan_group", "vxlan_group6")] = v[word]
-    if "vxlan_dev" in v:
-        kw["vxlan_link"] = ctx.ifindex(v["vxlan_dev"])
-    if "ttl" in v:
-        kw["vxlan_ttl"] = v["ttl"]
-    if "learning" in v:
-        kw["vxlan_learning"] = int(v["learning"])
-    return kw
-
-
-def _bridge(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
-    names = {"stp_state": "br_stp_state", "forward_delay": "br_forward_delay",
-             "ageing_time": "br_ageing_time", "priority": "br_priority",
-             "vlan_filtering": "br_vlan_filtering"}
-    return {eng: v[word] for word, eng in names.items() if word in v}
-
-
-def _macvlan(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
-    return {"macvlan_mode": v["mode"]} if "mode" in v else {}
-
-
-def _veth(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
-    peer = v.get("peer")
-    if not peer:
-        return {}
-    kw: dict[str, Any] = {"ifname": peer["name"]}
-    for word in ("address", "mtu", "netns"):
-        if word in peer:
-            kw[word] = peer[word]
-    return {"peer": kw}
-
 
 def _vlan(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
     kw = {"vlan_id": v["id"]}
@@ -270,51 +350,45 @@ def _vrf(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
     return {"vrf_table": table}
 
 
+# kinds whose words are not in linkkinds' tables (veth's peer is built by _generic_kw)
 KIND_DATA: dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]] = {
-    "veth": _veth, "bridge": _bridge, "vxlan": _vxlan, "macvlan": _macvlan,
-    "macvtap": _macvlan, "vlan": _vlan, "bond": _bond, "vrf": _vrf,
+    "vlan": _vlan, "bond": _bond, "vrf": _vrf,
 }
 
-# generic `link add` words -> IPRoute.link keywords (values passed as they are)
-_ADD_PLAIN = {"mtu": "mtu", "txqueuelen": "txqlen", "address": "address",
-              "broadcast": "broadcast", "netns": "netns", "alias": "ifalias", "state": "state"}
+# generic words -> IPRoute.link keywords (values passed as they are)
+_PLAIN = {"mtu": "mtu", "txqueuelen": "txqlen", "address": "address",
+          "broadcast": "broadcast", "netns": "netns", "alias": "ifalias", "state": "state",
+          "group": "group", "gso_max_size": "gso_max_size", "gso_max_segs": "gso_max_segs",
+          "gro_max_size": "gro_max_size", "index": "index", "numtxqueues": "num_tx_queues",
+          "numrxqueues": "num_rx_queues", "name": "ifname", "carrier": "carrier",
+          "protodown": "proto_down", "link_netnsid": "link_netnsid"}
 
 
-def link_add_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
-    """The IPRoute.link('add', ...) keywords for a parsed ``link add`` (tun/tap excluded)."""
-    v = inv.values
-    kind = v["type"]
-    kw: dict[str, Any] = {"ifname": v["name"], "kind": kind}
-    for word, eng in _ADD_PLAIN.items():
-        if word in v:
-            kw[eng] = v[word]
-    if "link" in v:
-        kw["link"] = ctx.ifindex(v["link"])
-    builder = KIND_DATA.get(kind)
-    if builder is not None:
-        kw.update(builder(ctx, v))
-    return kw
+def _xdp_off() -> bytes:
+    """IFLA_XDP { IFLA_XDP_FD = -1 }: detach whatever program is attached."""
+    import struct  # (not at import: start-up time)
+
+    return struct.pack("=HHi", 8, 1, -1)
 
 
-# `link set` ONOFF words -> (IFF_ bit, True means the bit is set when "on")
-_IFF = {name: bit for bit, name in C.IFF_FLAGS.items()}
-_IFF_WORDS = {"arp": (_IFF["NOARP"], False), "promisc": (_IFF["PROMISC"], True),
-              "multicast": (_IFF["MULTICAST"], True), "allmulticast": (_IFF["ALLMULTI"], True)}
-_SET_PLAIN = {"mtu": "mtu", "name": "ifname", "address": "address", "broadcast": "broadcast",
-              "txqueuelen": "txqlen", "alias": "ifalias", "state": "state"}
+def _link_nsid(ctx: Any, name: str) -> int:
+    """The id the current namespace gives namespace `name`, one assigned if it has none
+    (as ip does for link-netns)."""
+    from nlshell.engine import netns as N
+
+    nsid = N.get_nsid(name, ctx.netns)
+    return nsid if nsid is not None else N.set_nsid(name, -1, ctx.netns)
 
 
-def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
-    """The IPRoute.link('set', ...) keywords for a parsed ``link set``."""
-    v = inv.values
-    kw: dict[str, Any] = {"index": ctx.ifindex(v["dev"])}
-    for word, eng in _SET_PLAIN.items():
-        if word in v:
-            kw[eng] = v[word]
-    if "master" in v:
-        kw["master"] = ctx.ifindex(v["master"])
-    if v.get("nomaster"):
-        kw["master"] = 0
+def _generic_kw(v: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
+    """The IPRoute.link keywords of the generic words in `v` (a command's or a peer's)."""
+    kw: dict[str, Any] = {eng: v[word] for word, eng in _PLAIN.items() if word in v}
+    if "link_netns" in v:
+        kw["link_netnsid"] = _link_nsid(ctx, v["link_netns"])
+    if isinstance(kw.get("carrier"), bool):
+        kw["carrier"] = int(kw["carrier"])
+    if isinstance(kw.get("proto_down"), bool):
+        kw["proto_down"] = int(kw["proto_down"])
     flags = change = 0
     for word, (bit, on_sets) in _IFF_WORDS.items():
         if word in v:
@@ -323,8 +397,80 @@ def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
                 flags |= bit
     if change:
         kw["flags"], kw["change"] = flags, change
+    return kw
+
+
+def _kind_kw(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    """The keywords of ``type KIND ...`` (kind data, a port's data, a veth peer)."""
+    kind = v.get("type")
+    if kind is None:
+        return {}
+    if kind == "bridge_slave":
+        return {"slave_kind": "bridge", **dict(KINDS.data(ctx, kind, v))}
+    kw: dict[str, Any] = {"kind": kind, **dict(KINDS.data(ctx, kind, v))}
+    builder = KIND_DATA.get(kind)
+    if builder is not None:
+        kw.update(builder(ctx, v))
+    peer = v.get("peer")
+    if kind == "veth" and peer:
+        kw["peer"] = {("ifname" if k == "name" else k): val
+                      for k, val in {**_generic_kw(peer, ctx),
+                                     **({"name": peer["name"]} if "name" in peer else {})
+                                     }.items()}
+        kw["peer"].pop("ifalias", None)  # set afterwards, as for the device itself
+    return kw
+
+
+def link_add_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
+    """The IPRoute.link('add', ...) keywords for a parsed ``link add`` (tun/tap excluded)."""
+    v = inv.values
+    kw: dict[str, Any] = {"ifname": v["name"], **_generic_kw(v, ctx)}
+    if "link" in v:
+        kw["link"] = ctx.ifindex(v["link"])
+    kw.update(_kind_kw(ctx, v))
+    return kw
+
+
+def _vrf_index(ctx: Any, name: str) -> int:
+    """The index of VRF device `name` (an error naming it when it is no VRF, as ip)."""
+    from nlshell.commands.context import CommandUsageError
+
+    index = ctx.ifindex(name)
+    m = _link_msg(ctx, index)
+    if m is None or m.get(("linkinfo", "kind")) != "vrf":  # ip: a usage error (255)
+        raise CommandUsageError(f'vrf "{name}": not a VRF device')
+    return index
+
+
+def _protodown_reason(v: dict[str, Any]) -> bytes:
+    """IFLA_PROTO_DOWN_REASON { MASK = the reason's bit, VALUE = it or 0 }."""
+    import struct
+
+    bit = 1 << v["reason"]
+    return struct.pack("=HHIHHI", 8, 1, bit, 8, 2, bit if v["on"] else 0)
+
+
+def link_set_kwargs(ctx: Any, inv: Any) -> dict[str, Any]:
+    """The IPRoute.link('set', ...) keywords for a parsed ``link set``."""
+    v = inv.values
+    kw = _generic_kw(v, ctx)
+    if "dev" in v:
+        kw["index"] = ctx.ifindex(v["dev"])
+    if "master" in v:
+        kw["master"] = ctx.ifindex(v["master"])
+    if "vrf" in v:
+        kw["master"] = _vrf_index(ctx, v["vrf"])
+    if v.get("nomaster"):
+        kw["master"] = 0
     if "netns" in v:
         kw["netns"] = _netns_target(v["netns"])
+    if "addrgenmode" in v:
+        kw["af_spec"] = [("AF_INET6", [("addr_gen_mode", v["addrgenmode"])])]
+    if "xdp" in v:
+        kw["xdp"] = _xdp_off()
+    if "protodown_reason" in v:
+        kw["proto_down_reason"] = _protodown_reason(v["protodown_reason"])
+    kw.update(_kind_kw(ctx, v))
     return kw
 
 
@@ -353,15 +499,17 @@ from nlshell.commands.show import brief_json, ip_text, render_context  # noqa: E
 def link_add(ctx: Any, inv: Any) -> None:
     v = inv.values
     if v["type"] in ("tun", "tap"):
-        tun_create(ctx, v["name"], v["type"], v)
-        extra = {_SET_PLAIN[k]: v[k] for k in ("mtu", "txqueuelen", "alias", "state") if k in v}
-        _then_set(ctx, v["name"], extra)
+        tun_create(ctx, v["name"], v["type"], {**v, "group": v.get("tun_group")})
+        _then_set(ctx, v["name"], _generic_kw(v, ctx))
         return
     kw = link_add_kwargs(ctx, inv)
     alias = kw.pop("ifalias", None)  # the kernel ignores IFLA_IFALIAS when creating
     ctx.ipr.link("add", **kw)
     if alias is not None:
         _then_set(ctx, v["name"], {"ifalias": alias}, v.get("netns"))
+    peer = v.get("peer") or {}
+    if "alias" in peer:  # the peer's alias too (the kernel ignores it at creation)
+        _then_set(ctx, peer["name"], {"ifalias": peer["alias"]}, peer.get("netns"))
 
 
 def _then_set(ctx: Any, name: str, kw: dict[str, Any], netns: str | None = None) -> None:
@@ -408,7 +556,30 @@ def _then_set(ctx: Any, name: str, kw: dict[str, Any], netns: str | None = None)
 
 
 def link_set(ctx: Any, inv: Any) -> None:
-    ctx.ipr.link("set", **link_set_kwargs(ctx, inv))
+    kw = link_set_kwargs(ctx, inv)
+    if "type" in inv.values and "dev" in inv.values:
+        _check_kind(ctx, inv.values["dev"], kw["index"], inv.values["type"])
+    ctx.ipr.link("set", **kw)
+
+
+def _check_kind(ctx: Any, dev: str, index: int, kind: str) -> None:
+    """`link set DEV type KIND ...` on a device of another kind (or a port of no bridge):
+    a usage error naming the kind, before anything is sent (ip relays the kernel's
+    "Operation not supported", status 2)."""
+    from nlshell.commands.context import CommandUsageError as CommandError
+
+    m = _link_msg(ctx, index)
+    if m is None:
+        return  # gone meanwhile: the kernel's answer says so
+    if kind.endswith("_slave"):
+        have = m.get(("linkinfo", "slave_kind"))
+        if have != kind[:-len("_slave")]:
+            raise CommandError(f'type {kind}: "{dev}" is not a port of a '
+                               f'{kind[:-len("_slave")]}')
+        return
+    have = m.get(("linkinfo", "kind"))
+    if have != kind:
+        raise CommandError(f'type {kind}: "{dev}" is a {have or "physical"} device')
 
 
 def _link_msg(ctx: Any, index: int) -> Any:
@@ -416,12 +587,41 @@ def _link_msg(ctx: Any, index: int) -> Any:
     return msgs[0] if msgs else None
 
 
+def link_help(ctx: Any, inv: Any) -> None:
+    """The link commands' syntax, from their declarations (nlshell's words, not ip's);
+    exit status 0: help that was asked for is not an error (ip exits 255)."""
+    from nlshell.commands.helptext import help_for, usage
+
+    kind = inv.values.get("kind")
+    if kind is None:
+        text = "\n\n".join(usage(cmd) for cmd in link.verbs)
+        ctx.write(text + "\n\nKIND words: `link help KIND`; each word: `help link VERB WORD`.")
+        return
+    verb = "set" if kind == "bridge_slave" else "add"
+    ctx.write(help_for(["link", verb, "type", kind]))
+
+
+def link_property(ctx: Any, inv: Any) -> None:
+    from nlshell.engine.requests import link_property_request
+
+    v = inv.values
+    op = "add" if v["op"] == "add" else "del"
+    ctx.ipr.send(link_property_request(op, ctx.ifindex(v["dev"]), v.get("altname", [])))
+    ctx.forget_names()  # names resolve to indexes through a cache that knows altnames
+
+
 def link_delete(ctx: Any, inv: Any) -> None:
     from nlshell.commands.context import CommandError
 
-    dev = inv.values["dev"]
+    v = inv.values
+    if "group" in v:  # every device of the group, in one request (as ip)
+        if "type" in v:
+            raise CommandError("type: not with group (it checks one device)")
+        ctx.ipr.link("del", group=v["group"])
+        return
+    dev = v["dev"]
     index = ctx.ifindex(dev)
-    want = inv.values.get("type")
+    want = v.get("type")
     if want is not None:
         m = _link_msg(ctx, index)
         if m is None or m.get(("linkinfo", "kind")) != want:
@@ -436,9 +636,13 @@ def link_show(ctx: Any, inv: Any) -> None:
     msgs = ctx.ipr.get_links()
     rctx = render_context(ctx, msgs)
     sel = {k: v[k] for k in ("up", "type", "nomaster") if k in v}
+    if "group" in v:
+        msgs = [m for m in msgs if (m.get("group") or 0) == v["group"]]
     for word in ("dev", "master"):
         if word in v:
             sel[word] = ctx.ifindex(v[word])
+    if "vrf" in v:
+        sel["master"] = _vrf_index(ctx, v["vrf"])
     chosen = select_links(msgs, rctx, **sel)
     opts = ctx.opts
     if ip_text(ctx, "link", chosen, rctx):
@@ -584,3 +788,108 @@ def tuntap_show(ctx: Any, inv: Any) -> None:
     for e in out:
         extra = "".join(f" {k} {e[k]}" for k in ("user", "group") if k in e)
         ctx.write(f"{e['ifname']}: {' '.join(e['flags'])}{extra}")
+
+
+# -- link xstats / afstats: RTM_GETSTATS --------------------------------------------------
+
+_XSTATS_ATTR = {"bridge": "IFLA_STATS_LINK_XSTATS", "bridge_slave": "IFLA_STATS_LINK_XSTATS_SLAVE"}
+_XSTATS_BIT = {"bridge": 2, "bridge_slave": 3}  # IFLA_STATS_LINK_XSTATS(_SLAVE)
+# ip's JSON per protocol: (protocol, its versions)
+_MCAST_PROTOS = (("igmp", (1, 2, 3)), ("mld", (1, 2)))
+_STP_KEYS = ("rx_bpdu", "tx_bpdu", "rx_tcn", "tx_tcn", "transition_blk", "transition_fwd")
+
+
+def _mcast_json(mc: dict[str, int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for proto, versions in _MCAST_PROTOS:
+        for what in ("queries", "reports"):
+            out[f"{proto}_{what}"] = {f"{d}_v{v}": mc[f"{proto}_v{v}{what}_{d}"]
+                                      for d in ("rx", "tx") for v in versions}
+        out[f"{proto}_leaves"] = {d: mc[f"{proto}_leaves_{d}"] for d in ("rx", "tx")}
+        out[f"{proto}_parse_errors"] = mc[f"{proto}_parse_errors"]
+    return out
+
+
+def xstats_entries(msgs: list[Any], kind: str, names: dict[int, str],
+                   only: int | None = None) -> list[dict[str, Any]]:
+    """RTM_NEWSTATS messages -> ip's ``-j link xstats type KIND`` entries."""
+    attr = _XSTATS_ATTR[kind]
+    out = []
+    for m in msgs:
+        index = m.get("ifindex")
+        block = m.get((attr, "LINK_XSTATS_TYPE_BRIDGE"))
+        if block is None or (only is not None and index != only):
+            continue
+        entry: dict[str, Any] = {"ifname": names.get(index, str(index))}
+        mc = block.get("BRIDGE_XSTATS_MCAST")
+        if mc is not None:
+            entry["multicast"] = _mcast_json(mc)
+        stp = block.get("BRIDGE_XSTATS_STP")
+        if stp is not None:
+            entry["stp"] = {k: stp[k] for k in _STP_KEYS}
+        out.append(entry)
+    return out
+
+
+_IND, _IND2 = " " * 20, " " * 22
+
+
+def _versions(block: dict[str, int], d: str) -> str:
+    return " ".join(f"v{k[4:]} {v}" for k, v in block.items() if k.startswith(d + "_"))
+
+
+def xstats_text(entry: dict[str, Any]) -> list[str]:
+    """ip's text lines for one ``link xstats`` entry."""
+    lines = [f"{entry['ifname']:<16}"]
+    mc = entry.get("multicast")
+    if mc is not None:
+        for proto in ("igmp", "mld"):
+            up = proto.upper()
+            for what in ("queries", "reports"):
+                block = mc[f"{proto}_{what}"]
+                lines += [f"{_IND}{up} {what}:", f"{_IND2}RX: {_versions(block, 'rx')}",
+                          f"{_IND2}TX: {_versions(block, 'tx')}"]
+            leaves = mc[f"{proto}_leaves"]
+            lines += [f"{_IND}{up} leaves: RX: {leaves['rx']} TX: {leaves['tx']}",
+                      f"{_IND}{up} parse errors: {mc[f'{proto}_parse_errors']}"]
+    stp = entry.get("stp")
+    if stp is not None:
+        lines += [f"{_IND}STP BPDU:  RX: {stp['rx_bpdu']} TX: {stp['tx_bpdu']}",
+                  f"{_IND}STP TCN:   RX: {stp['rx_tcn']} TX: {stp['tx_tcn']}",
+                  f"{_IND}STP Transitions: Blocked: {stp['transition_blk']} "
+                  f"Forwarding: {stp['transition_fwd']}"]
+    return lines
+
+
+def _stats_dump(ctx: Any, bit: int) -> list[Any]:
+    from nlshell.engine.codec.stats import filter_bit
+
+    return ctx.ipr.kernel_dump("stats", fields={"filter_mask": filter_bit(bit)})
+
+
+def link_xstats(ctx: Any, inv: Any) -> None:
+    v = inv.values
+    kind = v["type"]
+    only = ctx.ifindex(v["dev"]) if "dev" in v else None
+    names = {m.get("index"): m.get("ifname") for m in ctx.ipr.get_links()}
+    entries = xstats_entries(_stats_dump(ctx, _XSTATS_BIT[kind]), kind, names, only)
+    if ctx.opts.json:
+        ctx.emit(entries)
+        return
+    for entry in entries:
+        ctx.write("\n".join(xstats_text(entry)))
+
+
+def link_afstats(ctx: Any, inv: Any) -> None:
+    """Per-family counters: the kernel keeps them for MPLS only (no MPLS here: ip prints
+    nothing, and so does this; -j an empty list)."""
+    only = ctx.ifindex(inv.values["dev"]) if "dev" in inv.values else None
+    entries = []
+    for m in _stats_dump(ctx, 5):  # IFLA_STATS_AF_SPEC
+        spec = m.get("IFLA_STATS_AF_SPEC")
+        if spec and (only is None or m.get("ifindex") == only):
+            from nlshell.commands.context import CommandError
+
+            raise CommandError("afstats: MPLS counters are not decoded by nlshell")
+    if ctx.opts.json:
+        ctx.emit(entries)

@@ -24,19 +24,42 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.events import EventFormatter
-from nlshell.commands.grammar import REGISTRY, Flag, Pos
+from nlshell.commands.grammar import REGISTRY, Flag, Kw
 from nlshell.engine.codec import constants as C
 
-WHAT = S.choice("WHAT", {
-    "all": "every kind below", "link": "devices", "address": "addresses",
-    "route": "routes", "neigh": "neighbours (ARP/NDP)", "rule": "policy rules",
-    "nsid": "namespace ids",
-}, label="event kind")
+# the objects to watch: one keyword each (not a positional choice: `all` must not read as
+# an abbreviation of `all-nsid`); word -> help
+WHAT = {"all": "every kind below", "link": "devices", "address": "addresses",
+        "route": "routes", "neigh": "neighbours (ARP/NDP)", "rule": "policy rules",
+        "nsid": "namespace ids", "nexthop": "nexthop objects",
+        "netconf": "per-device IP settings (forwarding, rp_filter...)"}
+# ip's objects nlshell does not watch: word -> why (a one-line refusal, never a silent no-op)
+REFUSED = {"prefix": "IPv6 prefix announcements are not decoded by nlshell",
+           "stats": "link statistics events are not decoded by nlshell",
+           "mroute": "multicast routes are not decoded by nlshell"}
+
+
+def _objects(values: dict[str, Any]) -> str | None:
+    """Collect the object keywords, in the order typed, into ``values['objects']`` (what
+    the handlers read); refuse those nlshell cannot show."""
+    words = [k[len("obj_"):] for k in values if k.startswith("obj_")]
+    for word in words:
+        if word in REFUSED:
+            return f"{word}: {REFUSED[word]}"
+    if words:
+        values["objects"] = words
+    return None
+
 
 REGISTRY.command("monitor", "print kernel events as they happen (Ctrl-C stops)", [
-    Pos("objects", WHAT, "what to watch (default: all)", required=False, repeat=True),
+    *(Flag(word, help, key="obj_" + word) for word, help in WHAT.items()),
+    *(Flag(word, f"(refused: {why})", key="obj_" + word) for word, why in REFUSED.items()),
     Flag("all-nsid", "also events of the namespaces that have an id here"),
-], handler="nlshell.commands.monitor:monitor")
+    Flag("label", "label each event with its kind (always done: accepted for ip's scripts)"),
+    Kw("dev", S.IFNAME, "only events of this device"),
+    Kw("file", S.STRING, "replay the events saved in this file (by rtmon) instead"),
+    Flag("help", "how to use this command"),
+], check=_objects, handler="nlshell.commands.monitor:monitor")
 
 # object -> (IPv4 groups, IPv6 groups, family-independent groups)
 OBJECTS: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {
@@ -46,6 +69,8 @@ OBJECTS: dict[str, tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = {
     "neigh": ((), (), (C.RTNLGRP_NEIGH,)),
     "rule": ((C.RTNLGRP_IPV4_RULE,), (C.RTNLGRP_IPV6_RULE,), ()),
     "nsid": ((), (), (C.RTNLGRP_NSID,)),
+    "nexthop": ((), (), (C.RTNLGRP_NEXTHOP,)),
+    "netconf": ((C.RTNLGRP_IPV4_NETCONF,), (C.RTNLGRP_IPV6_NETCONF,), ()),
 }
 LOST = "events were lost (receive buffer overrun)"
 
@@ -96,6 +121,7 @@ class Monitor:
 
     def __init__(self, ctx: Any, links: list[Any], lookup: bool = True) -> None:
         self.ctx = ctx
+        self.dev: str | None = None  # `dev X`: only the events of that device
         self.names: Any = None  # NsidMap with all-nsid
         self._nsids: Any = None  # NsidMap for link-netns names, made on first need
         self.lookup = LinkLookup(ctx.netns) if lookup else None
@@ -124,7 +150,7 @@ class Monitor:
             f = EventFormatter(nsid_names=self._nsid_name).format(m)
         else:
             f = self.fmt.format(m)
-        if f is None:
+        if f is None or (self.dev is not None and f.dev != self.dev):
             return None
         if f.obj == "nsid":
             for names in (self.names, self._nsids):
@@ -181,13 +207,22 @@ def monitor(ctx: Any, inv: Any) -> None:
     from nlshell.engine.errors import NetlinkOverrun
     from nlshell.engine.socket import NetlinkSocket
 
+    if inv.values.get("help"):
+        from nlshell.commands.helptext import help_for
+
+        ctx.write(help_for(["monitor"]))
+        return
     objects = inv.values.get("objects") or []
+    if "file" in inv.values:
+        _replay(ctx, inv.values, objects)
+        return
     sock = NetlinkSocket(netns=ctx.netns)
     mon: Monitor | None = None
     try:
         for group in groups_for(objects, ctx.opts.family):
             sock.add_membership(group)
         mon = Monitor(ctx, ctx.ipr.get_links())
+        mon.dev = _dev(ctx, inv.values)
         if inv.values.get("all_nsid"):
             from nlshell.engine.nsmap import NsidMap
 
@@ -203,6 +238,43 @@ def monitor(ctx: Any, inv: Any) -> None:
         sock.close()
         if mon is not None:
             mon.close()
+
+
+def _dev(ctx: Any, values: dict[str, Any]) -> str | None:
+    if "dev" not in values:
+        return None
+    ctx.ifindex(values["dev"])  # a device that does not exist is an error, as with ip
+    return values["dev"]
+
+
+def _replay(ctx: Any, values: dict[str, Any], objects: list[str]) -> None:
+    """``monitor file F``: the netlink messages saved in F (rtmon's format: the messages
+    one after another) printed as if they had just arrived, filtered as a live monitor."""
+    from nlshell.commands.context import CommandError, quoted
+    from nlshell.commands.events import MSG_OBJECT
+    from nlshell.engine.codec.errors import DecodeError
+    from nlshell.engine.codec.message import parse
+
+    path = values["file"]
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise CommandError(f"file {quoted(path)}: {exc.strerror or exc}") from None
+    chosen = set(OBJECTS) if not objects or "all" in objects else set(objects)
+    mon = Monitor(ctx, [], lookup=False)
+    mon.dev = values.get("dev")
+    try:
+        for m in parse(data):
+            kind = MSG_OBJECT.get(m.type)
+            if kind is None or kind[0] not in chosen:
+                continue  # rtmon's own records (timestamps) and what was not asked for
+            text = mon.line(m)
+            if text is not None:
+                ctx.write(text)
+    except DecodeError as exc:
+        raise CommandError(f"file {quoted(path)}: not a file of netlink messages ({exc})") \
+            from None
 
 
 def _loop(ctx: Any, sock: Any, mon: Monitor, overrun: type) -> None:

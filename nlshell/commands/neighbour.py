@@ -26,13 +26,18 @@ _SELECT = [
     Kw("dev", S.IFNAME, "only on this device"),
     Kw("nud", NUD_SELECT, "only in this state (repeatable; all: every state)", repeat=True),
     Flag("proxy", "the proxy entries"),
+    Kw("master", S.IFNAME, "only on ports of this master device"),
+    Kw("vrf", S.IFNAME, "only on ports of this VRF device"),
+    Flag("nomaster", "only on devices without a master"),
 ]
+_MASTERS = [("master", "nomaster"), ("vrf", "nomaster"), ("master", "vrf")]
 
 neighbour.verb("show", "list entries (NOARP ones only with nud all)", aliases=["list", "lst"],
-               shortcuts=["s", "sh", "l", "ls"], params=_SELECT, handler=H + "neighbour_show")
+               shortcuts=["s", "sh", "l", "ls"], params=_SELECT, handler=H + "neighbour_show",
+               conflicts=_MASTERS)
 neighbour.verb("flush", "delete the entries the selectors match (not permanent ones, "
                "unless nud says so)", shortcuts=["f"], params=_SELECT,
-               handler=H + "neighbour_flush")
+               handler=H + "neighbour_flush", conflicts=_MASTERS)
 
 
 def _need_address(values: dict[str, Any]) -> str | None:
@@ -52,6 +57,9 @@ def _change_params() -> list:
         Kw("nud", S.NUD, "entry state (permanent when left out)"),
         Flag("router", "the neighbour is a router"),
         Flag("extern_learn", "learned by an external control plane"),
+        Flag("use", "mark the entry as in use (the kernel resolves it)"),
+        Flag("managed", "the kernel keeps the entry resolved by itself"),
+        Kw("protocol", S.PROTO, "who installed the entry", aliases=["proto"]),
     ]
 
 
@@ -70,6 +78,10 @@ neighbour.verb("get", "look one entry up", shortcuts=["g"], params=[
     Kw("dev", S.IFNAME, "the device", required=True),
     Flag("proxy", "look in the proxy entries"),
 ], handler=H + "neighbour_get")
+
+
+neighbour.verb("help", "how to use this command (its verbs, `help neighbour VERB` for each one)",
+                    handler="nlshell.commands.address:object_help")
 
 
 # == handlers ==================================================================================
@@ -101,16 +113,31 @@ def neighbour_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str,
         kw["lladdr"] = v["lladdr"]
     if "nud" in v:
         kw["state"] = v["nud"]
+    elif "managed" in v:
+        kw["state"] = 0  # as ip: the kernel resolves a managed entry (never permanent)
     elif verb != "del":
         kw["state"] = C.NUD_PERMANENT  # as ip
     flags = 0
     for key, bit in (("proxy", NTF_PROXY), ("router", NTF_ROUTER),
-                     ("extern_learn", NTF_EXT_LEARNED)):
+                     ("extern_learn", NTF_EXT_LEARNED), ("use", C.NTF_USE)):
         if key in v:
             flags |= bit
     if flags:
         kw["flags"] = flags
+    if "managed" in v:
+        kw["NDA_FLAGS_EXT"] = C.NTF_EXT_MANAGED
+    if "protocol" in v:
+        kw["NDA_PROTOCOL"] = _protocol(v["protocol"])
     return kw
+
+
+def _protocol(value: Any) -> int:
+    """A PROTO slot value (a number, or a name of rt_protos) -> its number."""
+    if isinstance(value, int):
+        return value
+    from nlshell.commands.render import names as N
+
+    return N.proto_id(value)
 
 
 def neighbour_request(ctx: Any, inv: Any) -> Any:
@@ -155,9 +182,23 @@ def _query(ctx: Any, values: dict[str, Any], flush: bool = False) -> Any:
         raise CommandError(str(exc)) from None
 
 
-def _dump(ctx: Any, query: Any) -> list[Any]:
+def _dump(ctx: Any, query: Any, master: list[Any]) -> list[Any]:
     """Entries of the query's family; the proxy entries are a dump of their own."""
-    return ctx.ipr.kernel_dump("neigh", _fields(query))
+    return ctx.ipr.kernel_dump("neigh", _fields(query), master)
+
+
+def _master(ctx: Any, values: dict[str, Any]) -> list[Any]:
+    """The dump's NDA_MASTER filter: the kernel keeps the ports of that master (-1: the
+    devices without one), as ip asks it to."""
+    if "master" in values:
+        return [("NDA_MASTER", ctx.ifindex(values["master"]))]
+    if "vrf" in values:
+        from nlshell.commands.address import vrf_index
+
+        return [("NDA_MASTER", vrf_index(ctx, values["vrf"]))]
+    if values.get("nomaster"):
+        return [("NDA_MASTER", 0xFFFFFFFF)]
+    return []
 
 
 def _fields(query: Any) -> dict[str, Any]:
@@ -173,7 +214,8 @@ def neighbour_show(ctx: Any, inv: Any) -> None:
 
     query = _query(ctx, inv.values)
     rctx = render_context(ctx)
-    stream_neighbours(ctx, ctx.ipr.kernel_dump_iter("neigh", _fields(query)),
+    stream_neighbours(ctx, ctx.ipr.kernel_dump_iter("neigh", _fields(query),
+                                                    _master(ctx, inv.values)),
                       lambda batch: query.select(batch, rctx), rctx, query.hidden)
 
 
@@ -185,13 +227,14 @@ def neighbour_flush(ctx: Any, inv: Any) -> None:
 
         raise CommandError('"neighbour flush" needs a selector (dev, to, nud, proxy)')
     query = _query(ctx, inv.values, flush=True)
+    master = _master(ctx, inv.values)
     rctx = None
 
     def select() -> list[Any]:
         nonlocal rctx
         if rctx is None:
             rctx = render_context(ctx)
-        return query.select(_dump(ctx, query), rctx)
+        return query.select(_dump(ctx, query, master), rctx)
 
     report_rounds(ctx, flush(ctx, select))
 

@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from nlshell.commands import slots as S
-from nlshell.commands.grammar import REGISTRY, Pos, Rest
+from nlshell.commands.grammar import REGISTRY, Kw, Pos, Rest
 
 H = "nlshell.commands.netns:"
 PID = S.number(1, 2**22, name="PID", label="process id", example="a process id")
 NSID = S.number(0, 2**31 - 1, name="NSID", label="nsid", example="a number").with_words(
     {"auto": (-1, "let the kernel choose")})
+
+NSID_ONLY = S.number(0, 2**31 - 1, name="NSID", label="nsid", example="a number")
 
 netns = REGISTRY.object("netns", "network namespaces", default="list")
 netns.verb("list", "list namespaces (with their ids as seen from here)",
@@ -29,8 +31,9 @@ netns.verb("attach", "name the namespace of a process", handler=H + "netns_attac
     Pos("name", S.NEW_NETNS, "the name to give", metavar="NAME"),
     Pos("pid", PID, "the process"),
 ])
-netns.verb("delete", "delete a namespace", aliases=["del"], shortcuts=["d"],
-           handler=H + "netns_delete", params=[Pos("name", S.NETNS, "the namespace")])
+netns.verb("delete", "delete a namespace (every one with -all)", aliases=["del"],
+           shortcuts=["d"], handler=H + "netns_delete",
+           params=[Pos("name", S.NETNS, "the namespace (none with -all)", required=False)])
 netns.verb("set", "give a namespace an id (nsid) in the current namespace",
            handler=H + "netns_set", params=[
                Pos("name", S.NETNS, "the namespace"),
@@ -43,10 +46,17 @@ netns.verb("identify", "the namespace name of a process (default: the current on
 netns.verb("pids", "the processes inside a namespace", handler=H + "netns_pids", params=[
     Pos("name", S.NETNS, "the namespace"),
 ])
-netns.verb("exec", "run a program inside a namespace", handler=H + "netns_exec", params=[
-    Pos("name", S.NETNS, "the namespace"),
-    Rest("argv", "the program and its arguments", metavar="COMMAND", required=True),
-])
+netns.verb("exec", "run a program inside a namespace (in each one with -all)",
+           handler=H + "netns_exec", params=[
+               # with -all there is no NAME: the first word is the program (see netns_exec)
+               Pos("name", S.NETNS, "the namespace (none with -all)"),
+               Rest("argv", "the program and its arguments", metavar="COMMAND"),
+           ])
+netns.verb("list-id", "the namespace ids this namespace has given (or another one has)",
+           handler=H + "netns_list_id", params=[
+               Kw("target-nsid", NSID_ONLY, "the ids given by the namespace with this id"),
+               Kw("nsid", NSID_ONLY, "only this id"),
+           ])
 
 
 @contextlib.contextmanager
@@ -121,10 +131,26 @@ def netns_attach(ctx: Any, inv: Any) -> None:
 def netns_delete(ctx: Any, inv: Any) -> None:
     from nlshell.engine import netns as N
 
-    name = inv.values["name"]
-    with _errors(name):
-        N.remove(name)
-    ctx.forget(name)
+    names = _names_or_all(ctx, inv.values.get("name"), "delete")
+    for name in names:
+        with _errors(name):
+            N.remove(name)
+        ctx.forget(name)
+
+
+def _names_or_all(ctx: Any, name: str | None, verb: str) -> list[str]:
+    """[name], or with -all every named namespace (a name beside -all is refused: ip
+    would quietly ignore it)."""
+    from nlshell.commands.context import CommandError, quoted
+    from nlshell.engine import netns as N
+
+    if ctx.opts.all_ns:
+        if name is not None and verb == "delete":
+            raise CommandError(f"netns {verb} -all takes no name ({quoted(name)} given)")
+        return N.listnetns()
+    if name is None:
+        raise CommandError(f"netns {verb}: which namespace? (a NAME, or -all for every one)")
+    return [name]
 
 
 def netns_set(ctx: Any, inv: Any) -> None:
@@ -156,22 +182,38 @@ def netns_pids(ctx: Any, inv: Any) -> None:
     name = inv.values["name"]
     with _errors(name):
         pids = N.pids(name)
-    if ctx.opts.json:
-        ctx.emit(pids)
-        return
+    # one pid a line, -j or not: ip has no JSON form of this list and scripts read it so
     ctx.write("\n".join(str(p) for p in pids))
 
 
 def netns_exec(ctx: Any, inv: Any) -> None:
-    """Run a program with its network namespace switched (a child process)."""
+    """Run a program with its network namespace switched (a child process); with -all in
+    each named namespace in turn, under a ``netns: NAME`` heading, as ip."""
+    from nlshell.commands.context import CommandError
+
+    argv = list(inv.values.get("argv") or [])
+    if ctx.opts.all_ns:
+        argv = [inv.values["name"], *argv]  # no NAME with -all: the first word is the program
+        for name in _names_or_all(ctx, None, "exec"):
+            ctx.write(f"\nnetns: {name}")
+            try:
+                _exec_in(ctx, name, argv)
+            except CommandError as exc:
+                ctx.warn(str(exc))  # ip goes on with the next namespace (status 0)
+        return
+    if not argv:
+        raise CommandError("netns exec: missing the program to run (COMMAND)")
+    _exec_in(ctx, inv.values["name"], argv)
+
+
+def _exec_in(ctx: Any, name: str, argv: list[str]) -> None:
     import os
     import subprocess
 
     from nlshell.commands.context import CommandError, quoted
     from nlshell.engine import nsenter
 
-    name = inv.values["name"]
-    program = quoted(inv.values["argv"][0])
+    program = quoted(argv[0])
     with _errors(name):
         fd = nsenter.open_ns_fd(name)
     try:
@@ -179,7 +221,7 @@ def netns_exec(ctx: Any, inv: Any) -> None:
         # the same way, but only as an opaque "Exception occurred in preexec_fn"
         _may_enter(name, fd)
         ctx.out.flush()
-        proc = subprocess.run(inv.values["argv"], preexec_fn=lambda: nsenter.sys_setns(fd),
+        proc = subprocess.run(argv, preexec_fn=lambda: nsenter.sys_setns(fd),
                               pass_fds=(fd,), check=False)
     except subprocess.SubprocessError:
         raise _refused(name) from None
@@ -212,3 +254,47 @@ def _refused(name: str) -> Exception:
                        "(this needs CAP_SYS_ADMIN)")
     err.exit_code = 2
     return err
+
+
+def netns_list_id(ctx: Any, inv: Any) -> None:
+    """The ids this namespace gives others (``target-nsid N``: those the namespace with id
+    N gives, each with the id it has here as ``current-nsid``); names from here."""
+    from nlshell.engine import netns as N
+
+    v = inv.values
+    target = v.get("target_nsid")
+    if "nsid" in v:
+        # one id: asked for (not dumped), so an id nobody has is the kernel's refusal
+        found = ctx.ipr.get_netnsid(nsid=v["nsid"], target_nsid=target)
+        pairs = [] if found is None else [(found["nsid"], found["current_nsid"])]
+    else:
+        attrs = [("NETNSA_TARGET_NSID", target)] if target is not None else []
+        pairs = [(m.get("NETNSA_NSID"), m.get("NETNSA_CURRENT_NSID"))
+                 for m in ctx.ipr.kernel_dump("nsid", {"family": 0}, attrs)]
+    try:
+        names = N.nsid_map(ctx.netns)
+    except OSError:
+        names = {}
+    out, lines = [], []
+    for nsid, current in pairs:
+        # as ip: an id that is not assigned (-1) is left out of -j and said in words
+        entry: dict[str, Any] = {}
+        line = "nsid " + (f"{nsid} " if nsid is not None and nsid >= 0 else "unassigned ")
+        if nsid is not None and nsid >= 0:
+            entry["nsid"] = nsid
+        if current is not None:
+            line += "current-nsid " + (f"{current} " if current >= 0 else "unassigned ")
+            if current >= 0:
+                entry["current-nsid"] = current
+        # the name this namespace knows the peer by: through its id here when there is one
+        name = names.get(current if current is not None and current >= 0 else nsid)
+        if name is not None:
+            entry["name"] = name
+            line += f"(iproute2 netns name: {name})"
+        out.append(entry)
+        lines.append(line)
+    if ctx.opts.json:
+        ctx.emit(out)
+        return
+    for line in lines:
+        ctx.write(line)

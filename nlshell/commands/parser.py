@@ -234,12 +234,16 @@ class Frame:
 
     def prefixed(self, text: str) -> list[tuple[Param, str]]:
         out: list[tuple[Param, str]] = []
+        shadowed: set[str] = set()  # names an earlier scope (a branch) has: vxlan's `dev`
         for scope in self.scopes:
             if text and text[0] not in _initials(scope.table):
                 continue  # no name there starts like it (values mostly: '10.0.0.0/24')
-            for hit in scope.table.prefixed(text):
-                if not any(h[0] is hit[0] and h[1] == hit[1] for h in out):
+            names = [(n, hit) for n, hit in scope.table.names if n.startswith(text)]
+            for name, hit in names:
+                if name not in shadowed and not any(h[0] is hit[0] and h[1] == hit[1]
+                                                    for h in out):
                     out.append(hit)
+            shadowed.update(n for n, _ in names)
         return out
 
     def params(self) -> list[Param]:

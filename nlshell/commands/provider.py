@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nlshell.engine.codec.constants import RT_TABLE_LOCAL
+from nlshell.engine.codec.constants import RT_TABLE_MAIN
 
 _TABLES = [("main", "table 254"), ("local", "table 255"), ("default", "table 253"),
            ("all", "every table")]
@@ -133,7 +133,7 @@ class LiveProvider:
     def routes(self) -> list[str]:
         seen: dict[str, None] = {}
         for m in self._route_msgs():
-            if m.get("table") == RT_TABLE_LOCAL:  # local/broadcast routes: not offered
+            if m.get("table") != RT_TABLE_MAIN:  # `route del PREFIX` deletes from main only
                 continue
             seen[_prefix(m)] = None
         return list(seen)

@@ -30,6 +30,27 @@ ROUTE_PREF = S.choice("PREF", {
     "high": (1, "high router preference"),
 }, label="route preference")
 
+# the usual IP protocol names (ip reads /etc/protocols; these are the ones rules and
+# `route get ipproto` meet)
+IPPROTO = S.choice("IPPROTO", {
+    "tcp": (6, "TCP"), "udp": (17, "UDP"), "icmp": (1, "ICMP"), "ipv6-icmp": (58, "ICMPv6"),
+    "sctp": (132, "SCTP"), "udplite": (136, "UDP-Lite"), "gre": (47, "GRE"), "esp": (50, "ESP"),
+    "ah": (51, "AH"), "igmp": (2, "IGMP"),
+}, label="IP protocol", numbers=(0, 255))
+
+
+def _realms(text: str) -> int:
+    """``FROM/TO`` realm numbers (0..255 each) -> the flow attribute (FROM in the high 16
+    bits); a single number is the attribute's raw value, as ip takes it."""
+    first, slash, last = text.partition("/")
+    if not slash:
+        return S.parse_int(first, 0, 0xFFFFFFFF)
+    return S.parse_int(first, 0, 255) << 16 | S.parse_int(last, 0, 255)
+
+
+REALMS = S.Slot("REALMS", "realms", _realms, kind="number", example="e.g. 3/5 (or a raw number)")
+
+
 route = REGISTRY.object("route", "routing table entries",
                         shortcuts=["r", "ro"], default="show")
 
@@ -65,7 +86,9 @@ route.verb("show", "list routes (main table, IPv4 unless -6 or a table is chosen
            params=[*_SELECT, Flag("cache", "the cached routes (exceptions: PMTU, redirects)")],
            conflicts=[*_ONE_PREFIX, ("cache", "table")], handler=H + "route_show")
 route.verb("flush", "delete every route the selectors match", shortcuts=["f"],
-           params=_SELECT, conflicts=_ONE_PREFIX, handler=H + "route_flush")
+           params=[*_SELECT, Flag("cache", "the routing cache: IPv4's is flushed, IPv6's "
+                                  "cached routes (exceptions) deleted")],
+           conflicts=[*_ONE_PREFIX, ("cache", "table")], handler=H + "route_flush")
 
 # -- add / del / replace / change / append / prepend -----------------------------------------
 
@@ -125,6 +148,16 @@ LOCKABLE = ("mtu", "hoplimit", "advmss", "reordering", "window", "cwnd", "initcw
             "initrwnd", "rtt", "rttvar", "ssthresh")
 
 
+FEATURES = S.choice("FEATURES", {"ecn": (1, "explicit congestion notification")},
+                    label="route feature", abbrev=False)
+TTL_PROPAGATE = S.choice("TTLPROP", {"enabled": (1, "copy the TTL"),
+                                     "disabled": (0, "do not copy the TTL")},
+                         label="ttl-propagate", abbrev=False)
+VIA_FAMILY = S.choice("FAMILY", {"inet": ("inet", "an IPv4 gateway"),
+                                 "inet6": ("inet6", "an IPv6 gateway")},
+                      label="address family", abbrev=False)
+
+
 def _metric_param(word: str, slot: S.Slot, help: str) -> Group | Kw:
     if word not in LOCKABLE:
         return Kw(word, slot, help)
@@ -149,9 +182,11 @@ def _change_params(prefix_source: str | None) -> list:
         Pos("type", S.RTTYPE, "route type (unicast when left out)", required=False,
             metavar="TYPE"),
         Pos("prefix", S.PREFIX, "destination", keyword="to", source=prefix_source),
-        # `via [inet|inet6] ADDR`: a gateway of the other family travels as RTA_VIA
+        # `via [inet|inet6] ADDR`: a gateway of the other family travels as RTA_VIA. Two
+        # positionals, so the family word is only taken before the address (ip calls
+        # `via ADDR inet` garbage)
         Group("via", "gateway", [
-            OneOf("family", {"inet": "an IPv4 gateway", "inet6": "an IPv6 gateway"}),
+            Pos("family", VIA_FAMILY, "the gateway's address family", required=False),
             Pos("addr", S.ADDR, "gateway address"),
         ], metavar="GATEWAY"),
         Kw("dev", S.IFNAME, "output device", aliases=["oif"]),
@@ -168,6 +203,9 @@ def _change_params(prefix_source: str | None) -> list:
         Kw("congctl", S.STRING, "TCP congestion control algorithm"),
         *[_metric_param(w, slot, h) for w, (_a, slot, h) in METRICS.items()],
         Flag("onlink", "the gateway is on the link even without a matching prefix"),
+        Kw("realms", REALMS, "route realms: [FROM/]TO", aliases=["realm"]),
+        Kw("features", FEATURES, "TCP features to enable on this route"),
+        Kw("ttl-propagate", TTL_PROPAGATE, "copy the TTL into MPLS labels (or not)"),
         NEXTHOP,
     ]
 
@@ -194,9 +232,18 @@ route.verb("get", "the route a packet to this address would take", shortcuts=["g
     Kw("oif", S.IFNAME, "output device", aliases=["dev"]),
     Kw("mark", U32, "firewall mark"),
     Kw("tos", S.number(0, 255), "type of service", aliases=["dsfield"]),
+    Kw("ipproto", IPPROTO, "IP protocol of the packet"),
+    Kw("sport", S.number(0, 0xFFFF), "source port of the packet"),
+    Kw("dport", S.number(0, 0xFFFF), "destination port of the packet"),
+    Kw("uid", S.NUMBER, "uid of the socket sending it"),
+    Kw("vrf", S.IFNAME, "look up in this VRF device's table"),
     Flag("fibmatch", "show the routing table entry rather than the resolved route"),
     Flag("connected", "ask again with the answer's preferred source as the source"),
-], handler=H + "route_get")
+], conflicts=[("vrf", "oif")], handler=H + "route_get")
+
+
+route.verb("help", "how to use this command (its verbs, `help route VERB` for each one)",
+                handler="nlshell.commands.address:object_help")
 
 
 # == handlers ==================================================================================
@@ -257,7 +304,7 @@ def table_id(value: Any) -> int:
                      f'/etc/iproute2/rt_tables)') from None
 
 
-_METRIC_KEYS = frozenset((*METRICS, "congctl"))  # the keys `_metrics` reads
+_METRIC_KEYS = frozenset((*METRICS, "congctl", "features"))  # the keys `_metrics` reads
 
 
 def _metric_value(word: str, value: Any) -> int:
@@ -296,6 +343,8 @@ def _metrics(values: dict[str, Any]) -> dict[str, Any]:
             lock |= 1 << _rtax_number(attr)
     if "congctl" in values:
         out["RTAX_CC_ALGO"] = values["congctl"]
+    if "features" in values:
+        out["RTAX_FEATURES"] = values["features"]
     if lock:
         out = {"RTAX_LOCK": lock, **out}
     return out
@@ -380,6 +429,10 @@ def route_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any
         metrics = _metrics(v)
         if metrics:
             kw["metrics"] = metrics
+    if "realms" in v:
+        kw["flow"] = v["realms"]
+    if "ttl_propagate" in v:
+        kw["ttl_propagate"] = v["ttl_propagate"]
     if hops:
         kw["multipath"] = _nexthops(ctx, hops)
     return kw
@@ -489,12 +542,50 @@ def route_flush(ctx: Any, inv: Any) -> None:
 
     if not inv.values:
         raise _error('"route flush" needs a selector (table, dev, proto, root, ...)')
+    if inv.values.get("cache") and ctx.opts.family != AF_INET6:
+        # as ip: IPv4 has no cache to dump any more, the kernel is told to drop it
+        _flush_ipv4_cache(ctx)
+        if ctx.opts.stats and not ctx.opts.json:
+            ctx.write("*** IPv4 routing cache is flushed.")
+        return
     query = _query(ctx, inv.values)
     rounds = flush(ctx, lambda: query.select(_dump(ctx, query)))
     report_rounds(ctx, rounds)
 
 
+def _flush_ipv4_cache(ctx: Any) -> None:
+    """Write to the namespace's /proc/sys/net/ipv4/route/flush (opened from inside it:
+    /proc/sys/net is the net namespace of the thread that opens it)."""
+    from nlshell.engine import nsenter
+
+    def write() -> None:
+        with open("/proc/sys/net/ipv4/route/flush", "w") as f:
+            f.write("-1")
+
+    try:
+        if ctx.netns is None:
+            write()
+        else:
+            nsenter.in_new_thread(nsenter.open_ns_fd(ctx.netns), ctx.netns, write)
+    except OSError as exc:
+        raise _error(f"flush cache: {exc.strerror or exc}") from None
+
+
 # -- get -------------------------------------------------------------------------------------------
+
+# `route get` words sent as an attribute of the same name (the flow the lookup is for)
+_GET_ATTRS = (("ipproto", "ip_proto"), ("sport", "sport"), ("dport", "dport"), ("uid", "uid"))
+
+
+def get_selectors(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
+    """The flow keys of a ``route get`` (ipproto, ports, uid, vrf) -> request keywords."""
+    kw = {name: v[key] for key, name in _GET_ATTRS if key in v}
+    if "vrf" in v:
+        from nlshell.commands.address import vrf_index
+
+        kw["oif"] = vrf_index(ctx, v["vrf"])  # as ip: the VRF device is the output device
+    return kw
+
 
 def route_get(ctx: Any, inv: Any) -> None:
     from nlshell.engine import requests
@@ -517,6 +608,7 @@ def route_get(ctx: Any, inv: Any) -> None:
         kw["mark"] = v["mark"]
     if "tos" in v:
         kw["tos"] = v["tos"]
+    kw.update(get_selectors(ctx, v))
     msgs = ctx.ipr.send(requests.route_request("get", kw))
     if v.get("connected") and "from" not in v:
         # as ip: ask again with the answer's preferred source as the source

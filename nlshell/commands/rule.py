@@ -12,6 +12,7 @@ from typing import Any
 
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Flag, Kw, OneOf
+from nlshell.commands.route import IPPROTO, REALMS  # the tables routes use too
 
 H = "nlshell.commands.rule:"
 
@@ -36,12 +37,7 @@ UID_RANGE = S.Slot("UIDRANGE", "uid range", lambda t: _range(t, 0xFFFFFFFF, True
                    kind="number", example="e.g. 1000-1999")
 PORT_RANGE = S.Slot("PORT", "port or port range", lambda t: _range(t, 0xFFFF, False),
                     kind="number", example="e.g. 53 or 1024-2047")
-# the usual names (ip reads /etc/protocols; these are the ones rules meet)
-IPPROTO = S.choice("IPPROTO", {
-    "tcp": (6, "TCP"), "udp": (17, "UDP"), "icmp": (1, "ICMP"), "ipv6-icmp": (58, "ICMPv6"),
-    "sctp": (132, "SCTP"), "udplite": (136, "UDP-Lite"), "gre": (47, "GRE"), "esp": (50, "ESP"),
-    "ah": (51, "AH"), "igmp": (2, "IGMP"),
-}, label="IP protocol", numbers=(0, 255))
+TUN_ID = S.number(0, 2**64 - 1, name="TUNID", label="tunnel id", example="a number")
 
 # selectors of ip 5.x+: keyword -> (slot, help); `l3mdev` is a flag of its own
 EXTRA_SELECTORS: dict[str, tuple[S.Slot, str]] = {
@@ -65,7 +61,8 @@ _SELECT = [
     Kw("to", S.PREFIX_ALL, "destination prefix"),
     Kw("iif", S.IFNAME, "input device", aliases=["dev"]),
     Kw("oif", S.IFNAME, "output device"),
-    Kw("fwmark", U32, "firewall mark"),
+    Kw("fwmark", S.FWMARK, "firewall mark, with an optional /mask"),
+    Kw("tos", TOS, "type of service", aliases=["dsfield"]),
     Kw("priority", U32, "rule priority", aliases=["preference", "order"]),
     Kw("table", S.TABLE, "routing table", aliases=["lookup"]),
     *_extra_params(),
@@ -105,11 +102,16 @@ def _change_params() -> list:
         Kw("suppress_ifgroup", U32, "ignore routes through devices of this group",
            aliases=["sup_group"]),
         Kw("proto", S.PROTO, "who installed the rule", aliases=["protocol"]),
+        Kw("tun_id", TUN_ID, "tunnel id of the packet (metadata)"),
+        Kw("realms", REALMS, "route realms: [FROM/]TO", aliases=["realm"]),
+        Kw("nat", S.ADDR, "network address translation (deprecated by the kernel)",
+           aliases=["map-to"]),
         *_extra_params(),
     ]
 
 
 _ACTION_CONFLICTS = [("table", "goto"), ("table", "action"), ("goto", "action"),
+                     ("nat", "goto"), ("nat", "action"), ("nat", "l3mdev"),
                      ("l3mdev", "table"), ("l3mdev", "goto"), ("l3mdev", "action")]
 
 rule.verb("add", "add a rule", _change_params(), shortcuts=["a"],
@@ -117,6 +119,10 @@ rule.verb("add", "add a rule", _change_params(), shortcuts=["a"],
 rule.verb("delete", "delete the first rule that matches", _change_params(),
           aliases=["del"], shortcuts=["d"], conflicts=_ACTION_CONFLICTS,
           handler=H + "rule_change")
+
+
+rule.verb("help", "how to use this command (its verbs, `help rule VERB` for each one)",
+               handler="nlshell.commands.address:object_help")
 
 
 # == handlers ==================================================================================
@@ -180,7 +186,16 @@ def rule_keywords(ctx: Any, values: dict[str, Any], verb: str) -> dict[str, Any]
     for word in ("sport", "dport"):
         if word in v:
             kw[word + "_range"] = dict(zip(("start", "end"), v[word], strict=True))
-    if v.get("l3mdev"):
+    if "tun_id" in v:
+        kw["tun_id"] = v["tun_id"]
+    if "realms" in v:
+        kw["flow"] = v["realms"]
+    if "nat" in v:
+        # ip sends the address as a gateway the kernel no longer reads: the action is all
+        # that is left of it, shown as masquerade
+        kw["action"] = C.RTN_NAT  # shown as masquerade by the kernel
+        kw["table"] = table_id(v["table"]) if "table" in v else RT_TABLE_MAIN
+    elif v.get("l3mdev"):
         kw["l3mdev"] = 1
         kw["action"] = FR_ACT_TO_TBL  # the table is the device's: none is sent (as ip)
     elif "table" in v:
@@ -204,6 +219,8 @@ def rule_change(ctx: Any, inv: Any) -> None:
     from nlshell.engine import requests
 
     verb = "add" if inv.command.verb.name == "add" else "del"
+    if "nat" in inv.values:
+        ctx.warn("nat: deprecated, the kernel keeps only the action (shown as masquerade)")
     ctx.ipr.send(requests.rule_request(verb, rule_keywords(ctx, inv.values, verb)))
 
 
@@ -215,9 +232,11 @@ def _query(ctx: Any, values: dict[str, Any]) -> Any:
     v = values
     sel: dict[str, Any] = {"family": ctx.opts.family if ctx.opts.family in _AF else None}
     for word, key in (("from", "src"), ("to", "dst"), ("iif", "iif"), ("oif", "oif"),
-                      ("fwmark", "fwmark"), ("priority", "pref"), ("table", "table")):
+                      ("priority", "pref"), ("table", "table")):
         if word in v:
             sel[key] = v[word]
+    if "fwmark" in v:
+        sel["fwmark"] = v["fwmark"][0]  # the mask is checked by _extra_ok
     if "table" in v and v["table"] != 0:
         from nlshell.commands.route import table_id
 
@@ -239,6 +258,11 @@ _EXTRA_ATTRS = {"uidrange": "FRA_UID_RANGE", "ipproto": "FRA_IP_PROTO",
 
 
 def _extra_ok(msg: Any, values: dict[str, Any]) -> bool:
+    if "tos" in values and msg["tos"] != values["tos"]:
+        return False
+    mask = values["fwmark"][1] if "fwmark" in values else None
+    if mask is not None and msg.get("FRA_FWMASK") != mask:
+        return False
     for key, attr in _EXTRA_ATTRS.items():
         if key in values:
             got = msg.get(attr)
@@ -257,7 +281,7 @@ def _rules(ctx: Any, query: Any, values: dict[str, Any] | None = None) -> list[A
     return msgs
 
 
-_EXTRA_KEYS = frozenset((*_EXTRA_ATTRS, "l3mdev"))
+_EXTRA_KEYS = frozenset((*_EXTRA_ATTRS, "l3mdev", "tos", "fwmark"))
 
 
 def rule_show(ctx: Any, inv: Any) -> None:

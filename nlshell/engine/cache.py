@@ -46,7 +46,9 @@ from .socket import NetlinkSocket
 
 log = logging.getLogger("nlshell.cache")
 
-DEFAULT_RCVBUF = 8 << 20  # events: room for a burst of tens of thousands (root may force it)
+# events: room for a burst of 100,000 changes (an `ip -batch` of routes) queued while the
+# cache thread catches up; kernel memory only while queued (root may force it)
+DEFAULT_RCVBUF = 64 << 20
 DUMP_RCVBUF = 1 << 20
 BATCH = 4096  # events applied under one hold of the lock
 POLL = 1.0  # the thread wakes on its pipe; the timeout is only a safety net
@@ -117,7 +119,7 @@ def describe(kind: str, msg: Message) -> str:
 class Cache:
     """Live objects of one network namespace (the caller's, or ``netns`` by name/path/fd).
 
-    ``rcvbuf`` sizes the event socket's receive buffer (default 8 MiB); a small one just
+    ``rcvbuf`` sizes the event socket's receive buffer (default 64 MiB); a small one just
     means more resyncs.
     """
 
@@ -270,14 +272,18 @@ class Cache:
         assert ev is not None
         while not self._stopping.is_set():
             msgs: list[Message] = []
-            while len(msgs) < BATCH:
-                got = ev.recv_events(0)
-                if not got:
-                    break
-                msgs.extend(got)
+            # the cyclic GC waits while a batch is read and filed (no cycles are made):
+            # at a million routes its collections cost more than the events themselves
+            with _no_gc():
+                while len(msgs) < BATCH:
+                    got = ev.recv_events(0)
+                    if not got:
+                        break
+                    msgs.extend(got)
+                if msgs:
+                    self._apply(msgs)
             if not msgs:
                 break
-            self._apply(msgs)
             self._follow_up()
         self._follow_up()
 
@@ -322,9 +328,10 @@ class Cache:
             try:
                 self._discard_queued()
                 dumps: dict[str, list[Message]] = {}
-                for kind in K.KINDS:  # (qdiscs before classes: they say where to look)
-                    dumps[kind] = (self._dump_classes(classful(dumps["qdisc"]))
-                                   if kind == "class" else self._dump_kind(kind))
+                with _no_gc():  # the dump makes the objects: a collection would walk them
+                    for kind in K.KINDS:  # (qdiscs before classes: they say where to look)
+                        dumps[kind] = (self._dump_classes(classful(dumps["qdisc"]))
+                                       if kind == "class" else self._dump_kind(kind))
                 break
             except DumpInterrupted:
                 self.resync_reasons["interrupted"] += 1

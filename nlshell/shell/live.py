@@ -26,6 +26,7 @@ from nlshell.engine import cache_keys as K
 from nlshell.engine.names import index_of
 
 LOCAL_TABLE = 255  # local/broadcast routes: not worth offering to `route del`
+MAIN_TABLE = 254  # `route del PREFIX` without `table` deletes from main: offer only those
 DEFAULT_LIMIT = 200  # most live values one completion request shows
 _FAMILIES = {socket.AF_INET: socket.AF_INET, socket.AF_INET6: socket.AF_INET6}
 _TABLE_NAMES = {253: "default", 254: "main", 255: "local"}
@@ -40,9 +41,10 @@ def _ntop(family: int, raw: bytes) -> str | None:
 
 def route_prefix(key: tuple) -> str | None:
     """'192.0.2.0/24', '192.0.2.1' (a host route) or 'default', from a cache route key
-    (family, table, dst bytes, dst_len, ...); None for a route not to offer."""
+    (family, table, dst bytes, dst_len, ...); None for a route not to offer (one outside
+    the main table: `route del PREFIX` would not find it there)."""
     family, table, dst, dst_len = key[0], key[1], key[2], key[3]
-    if table == LOCAL_TABLE or family not in _FAMILIES:
+    if table != MAIN_TABLE or family not in _FAMILIES:
         return None
     if not dst or not dst_len:
         return "default"

@@ -76,6 +76,7 @@ SCALAR_SAMPLES: dict[str, list[Any]] = {
     "ipaddr": ["192.0.2.1", "2001:db8::1"],
     "lladdr": ["02:00:5e:10:00:01"],
     "operstate": list(C.OPERSTATES),
+    "u8flag": [1],  # sent empty (a flag), read back as 1
 }
 
 # values that must be refused on encode, per scalar kind
@@ -99,6 +100,7 @@ SCALAR_BAD: dict[str, list[Any]] = {
     "ipaddr": ["192.0.2.300", "nope", 5, "2001:db8:::1:::"],
     "lladdr": ["02:00:zz", "", 5, "1:2:3:4:5:123"],
     "operstate": ["SIDEWAYS", 300, {}],
+    "u8flag": [],
 }
 
 

@@ -1,10 +1,18 @@
 """Links: struct ifinfomsg and the IFLA_* tables, with per-kind IFLA_INFO_DATA tables."""
 
-from .constants import MACVLAN_MODES, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK
+from .constants import (
+    MACVLAN_MODES,
+    RTM_DELLINK,
+    RTM_DELLINKPROP,
+    RTM_GETLINK,
+    RTM_NEWLINK,
+    RTM_NEWLINKPROP,
+    RTM_SETLINK,
+)
 from .nla import SCALARS
 from .views import Enum, Headed, ListOf, Nested, Select, Struct, StructSpec, Table
 
-TYPES = (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK)
+TYPES = (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK, RTM_NEWLINKPROP, RTM_DELLINKPROP)
 
 # struct ifinfomsg: family, pad, type, index, flags, change
 HEADER = StructSpec("=BxHiII", ("family", "ifi_type", "index", "flags", "change"))
@@ -152,7 +160,7 @@ VXLAN_DATA = Table("IFLA_", {
     25: ("IFLA_VXLAN_COLLECT_METADATA", "u8"),
     26: ("IFLA_VXLAN_LABEL", "be32"),
     27: ("IFLA_VXLAN_GPE", "flag"),
-    28: ("IFLA_VXLAN_TTL_INHERIT", "u8"),
+    28: ("IFLA_VXLAN_TTL_INHERIT", "u8flag"),
     29: ("IFLA_VXLAN_DF", "u8"),
     30: ("IFLA_VXLAN_VNIFILTER", "u8"),
     31: ("IFLA_VXLAN_LOCALBYPASS", "u8"),

@@ -7,7 +7,7 @@ import os
 import struct
 from typing import Any
 
-from . import addr, brvlan, layout, link, neigh, nexthop, nsid, route, rule, stats, tc
+from . import addr, brvlan, layout, link, neigh, netconf, nexthop, nsid, route, rule, stats, tc
 from .constants import (
     IFF_UP,
     MESSAGE_NAMES,
@@ -245,7 +245,7 @@ MESSAGE_TYPES: dict[int, tuple[type, StructSpec, Table]] = {
 }
 # msg type -> its compiled schema (object messages only; types of one object share one)
 SCHEMAS: dict[int, layout.Schema] = {}
-for _mod in (link, addr, route, neigh, rule, nsid, stats, nexthop, brvlan, tc):
+for _mod in (link, addr, route, neigh, rule, nsid, stats, nexthop, brvlan, tc, netconf):
     _schema = layout.Schema(_mod.HEADER, _mod.ATTRS)
     for _t in _mod.TYPES:
         MESSAGE_TYPES[_t] = (Message, _mod.HEADER, _mod.ATTRS)

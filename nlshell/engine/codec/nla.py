@@ -290,3 +290,11 @@ SCALARS: dict[str, tuple[Decoder, Encoder]] = {
     "lladdr": (_dec_lladdr, enc_lladdr),
     "operstate": (_dec_operstate, _enc_operstate),
 }
+
+
+def _dec_u8_or_flag(buf, start, end):
+    return buf[start] if end > start else 1
+
+
+# a flag on input that the kernel dumps as a u8 (IFLA_VXLAN_TTL_INHERIT): sent empty
+SCALARS["u8flag"] = (_dec_u8_or_flag, _enc_flag)

@@ -14,30 +14,30 @@ Unknown keywords and bad values raise ValueError naming them.
 
 from __future__ import annotations
 
-from .addr import addr_request
-from .base import (
-    F_CREATE,
-    F_REPLACE,
-    MSG,
-    TABLE_NUMBERS,
-    VERBS,
-    Request,
-    family_of,
-    ip_bytes,
-    named,
-    ns_resolver,
-    split_prefix,
-    table_number,
-    uint,
-)
-from .inverse import delete_of, retyped, undo_of
-from .link import link_request
-from .neigh import NUD_NUMBERS, neigh_request, nud_state
-from .route import route_request
-from .route_fast import fast_route
-from .rule import ACTIONS, rule_request
+import importlib
 
-__all__ = ["ACTIONS", "F_CREATE", "F_REPLACE", "MSG", "NUD_NUMBERS", "TABLE_NUMBERS", "VERBS",
-           "Request", "addr_request", "delete_of", "family_of", "fast_route", "ip_bytes",
-           "link_request", "named", "neigh_request", "ns_resolver", "nud_state", "retyped",
-           "route_request", "rule_request", "split_prefix", "table_number", "uint", "undo_of"]
+# name -> the submodule defining it, imported on first use (PEP 562): `nlshell -c 'link
+# show'` needs the link translator, not the route encoders (start-up time)
+_WHERE: dict[str, str] = {
+    "addr_request": "addr",
+    **dict.fromkeys(("F_CREATE", "F_REPLACE", "MSG", "TABLE_NUMBERS", "VERBS", "Request",
+                     "family_of", "ip_bytes", "named", "ns_resolver", "split_prefix",
+                     "table_number", "uint"), "base"),
+    **dict.fromkeys(("delete_of", "retyped", "undo_of"), "inverse"),
+    **dict.fromkeys(("link_property_request", "link_request"), "link"),
+    **dict.fromkeys(("NUD_NUMBERS", "neigh_request", "nud_state"), "neigh"),
+    "route_request": "route",
+    "fast_route": "route_fast",
+    **dict.fromkeys(("ACTIONS", "rule_request"), "rule"),
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> object:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value

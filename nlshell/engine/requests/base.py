@@ -44,6 +44,10 @@ MSG = {
               "get": C.RTM_GETNEIGH, "dump": C.RTM_GETNEIGH},
     "rule": {"new": C.RTM_NEWRULE, "set": C.RTM_NEWRULE, "del": C.RTM_DELRULE,
              "get": C.RTM_GETRULE, "dump": C.RTM_GETRULE},
+    # namespace ids: `netns list-id` dumps them
+    "nsid": {"new": C.RTM_NEWNSID, "del": C.RTM_DELNSID, "get": C.RTM_GETNSID,
+             "dump": C.RTM_GETNSID},
+    "stats": {"get": C.RTM_GETSTATS, "dump": C.RTM_GETSTATS},  # read only (if_stats_msg)
 }
 
 

@@ -19,6 +19,7 @@ _KIND_TABLES = {
     "vrf": link_tables.VRF_DATA,
     "tun": link_tables.TUN_DATA,
 }
+_SLAVE_TABLES = {"bridge": link_tables.BRIDGE_PORT_DATA}
 _STATES = {"up": True, "down": False}
 # link keywords that are not IFLA_* names, and the attribute each one sets
 _LINK_ALIASES = {"alias": "ifalias", "txqueuelen": "txqlen", "netns": "net_ns_fd",
@@ -53,8 +54,10 @@ def link_request(cmd: str, kw: dict, resolve_ns: Any = None) -> Request:
 
     kind = take(kw, "kind")
     peer = take(kw, "peer")
+    slave_kind = take(kw, "slave_kind")
     info: list[tuple[str, Any]] = []
     data: list[tuple[str, Any]] = []
+    slave_data: list[tuple[str, Any]] = []
     if kind is not None:
         if not isinstance(kind, str) or not kind:
             raise ValueError(f"invalid kind {kind!r}")
@@ -76,6 +79,17 @@ def link_request(cmd: str, kw: dict, resolve_ns: Any = None) -> Request:
             data.append(("peer", {**peer_req.fields, "attrs": peer_req.attrs}))
     elif peer is not None:
         raise ValueError("'peer' needs kind='veth'")
+    if slave_kind is not None:
+        # a port's settings (ip's `type bridge_slave ...`): its master's kind, then the data
+        table = _SLAVE_TABLES.get(slave_kind)
+        if table is None:
+            raise ValueError(f"invalid slave_kind {slave_kind!r} (one of "
+                             f"{', '.join(_SLAVE_TABLES)})")
+        info.append(("slave_kind", slave_kind))
+        for key in list(kw):
+            row = table.lookup(key) if isinstance(key, str) else None
+            if row is not None:
+                slave_data.append((row.short, _kind_value(row, kw.pop(key))))
     for key in ("net_ns_fd", "netns"):
         if key in kw:
             value = kw.pop(key)
@@ -99,11 +113,28 @@ def link_request(cmd: str, kw: dict, resolve_ns: Any = None) -> Request:
     if info:
         if data:
             info.append(("data", data))
+        if slave_data:
+            info.append(("slave_data", slave_data))
         attrs.append(("linkinfo", info))
+    # without index or name, IFLA_GROUP selects every device of that group (ip's `group N`)
     if action in ("del", "set") and not fields.get("index") and not any(
-            a[0] == "ifname" for a in attrs):
-        raise ValueError(f"link {cmd} needs index= or ifname=")
+            a[0] in ("ifname", "group") for a in attrs):
+        raise ValueError(f"link {cmd} needs index=, ifname= or group=")
     return Request(mtype, flags, fields, attrs, action)
+
+
+_PROP_TYPES = {"add": C.RTM_NEWLINKPROP, "del": C.RTM_DELLINKPROP}
+
+
+def link_property_request(cmd: str, index: int, altnames: list[str]) -> Request:
+    """RTM_NEWLINKPROP / RTM_DELLINKPROP: add or remove alternative names of a link."""
+    if cmd not in _PROP_TYPES:
+        raise ValueError(f"unknown link property command {cmd!r} (add or del)")
+    fields = {"index": uint(index, "index", 0x7FFFFFFF)}
+    # no names: an empty request the kernel acks (as ip sends it)
+    attrs = [("prop_list", [("alt_ifname", name) for name in altnames])] if altnames else []
+    flags = C.NLM_F_CREATE | C.NLM_F_EXCL if cmd == "add" else 0
+    return Request(_PROP_TYPES[cmd], flags, fields, attrs, "new" if cmd == "add" else "del")
 
 
 def _kind_value(row: Any, value: Any) -> Any:

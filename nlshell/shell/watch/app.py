@@ -134,6 +134,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     words: list[str] = []  # filter words after the panes: `routes dev veth* table main`
     rest = iter(args.panes)
     for word in rest:
+        if word == "interval":  # the shell's spelling (`watch links interval 2`, README)
+            value = next(rest, None)
+            if value is None:
+                raise UsageError("'interval' needs a value (seconds)")
+            try:
+                args.interval = _interval(value)
+            except argparse.ArgumentTypeError as exc:
+                raise UsageError(str(exc)) from None
+            continue
         if word in FILTER_WORDS:
             value = next(rest, None)
             if value is None:
