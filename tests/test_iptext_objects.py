@@ -325,6 +325,13 @@ def test_netns_list_with_ids(rich: str) -> None:
     assert re.search(r"^nlt-\S+ \(id: 7\)$", nl(rich, "netns list", output="ip").out, re.M)
 
 
+@pytest.mark.parametrize("line", ["netns list-id", "netns list-id nsid 7"])
+@pytest.mark.parametrize("ip_mode", [True, False])
+def test_netns_list_id(rich: str, line: str, ip_mode: bool) -> None:
+    """ip's lines in both output modes (ip prints no table)."""
+    same_as_tool(rich, "ip " + line, line, ip_mode=ip_mode)
+
+
 def test_netns_list_here() -> None:
     """Where the tests run (read only): every name, in the directory's order."""
     same_as_tool(None, "ip netns list", "netns list")

@@ -329,13 +329,9 @@ def _rule_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) ->
 
 
 def _nsid_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
-    nsid = e.get("nsid")
-    out = ["nsid unassigned " if nsid is None or nsid < 0 else f"nsid {nsid} "]
-    if "current-nsid" in e:
-        out.append(f"current-nsid {e['current-nsid']} ")
-    if e.get("name"):
-        out.append(f"(iproute2 netns name: {e['name']})")
-    return _words(out)
+    from nlshell.commands.render.iptext.netns import list_id_line  # ip's print_nsid words
+
+    return list_id_line(e)
 
 
 # netconf: attribute -> (ip's key, how the value reads); in ip's order (ip 6.1 shows no
