@@ -196,16 +196,15 @@ def _render_context(ctx: Any) -> Any:
     return render_context(ctx)
 
 
-def _emit(ctx: Any, entries: list[dict[str, Any]], line: Any) -> None:
+def _show(ctx: Any, entries: Any, msgs: list[Any], rctx: Any, *what: Any) -> None:
+    """-j: bridge's JSON (``entries()``); else bridge's own text, in either output mode
+    (bridge prints no table): ``render.iptext.bridge`` writes it."""
     if ctx.opts.json:
-        ctx.emit(entries)
+        ctx.emit(entries())
         return
-    from nlshell.commands.render.safe import printable
+    from nlshell.commands.render.iptext.bridge import lines
 
-    # (kernel strings escaped line by line: a port's -d options are a line of their own)
-    text = "\n".join(printable(part) for e in entries for part in line(e).split("\n"))
-    if text:
-        ctx.write(text)
+    ctx.out.write("".join(line + "\n" for line in lines(msgs, rctx, ctx.opts, *what)))
 
 
 # -- fdb
@@ -255,8 +254,8 @@ def _fdb_show(ctx: Any, v: dict[str, Any]) -> None:
         state = FDB_STATES[state]
     msgs = R.select_fdb(msgs, vlan=v.get("vlan"), state=state, dynamic=bool(v.get("dynamic")))
     rctx = _render_context(ctx)
-    entries = [R.fdb_entry(m, rctx, with_dev="brport" not in v) for m in msgs]
-    _emit(ctx, entries, R.fdb_line)
+    with_dev = "brport" not in v
+    _show(ctx, lambda: R.fdb_json(msgs, rctx, with_dev=with_dev), msgs, rctx, "fdb", with_dev)
 
 
 _P, _N = C.NUD_PERMANENT, C.NUD_NOARP
@@ -339,11 +338,9 @@ def _vlan_show(ctx: Any, v: dict[str, Any]) -> None:
     if "dev" in v:
         index = ctx.ifindex(v["dev"])
         msgs = [m for m in msgs if m["index"] == index]
-    entries = R.vlan_json(msgs, _render_context(ctx), vid=v.get("vid"))
-    if ctx.opts.json:
-        ctx.emit(entries)
-    else:
-        ctx.write(R.vlan_text(entries))
+    rctx = _render_context(ctx)
+    entries = R.vlan_json(msgs, rctx, vid=v.get("vid"))
+    _show(ctx, lambda: entries, entries, rctx, "vlan")
 
 
 # -- link
@@ -385,4 +382,4 @@ def _link_show(ctx: Any, v: dict[str, Any]) -> None:
     kw = {"index": ctx.ifindex(v["dev"])} if "dev" in v else {}
     msgs = ctx.ipr.brport("dump", **kw)
     rctx = _render_context(ctx)
-    _emit(ctx, [R.port_entry(m, rctx) for m in msgs], R.port_line)
+    _show(ctx, lambda: [R.port_entry(m, rctx) for m in msgs], msgs, rctx, "link")

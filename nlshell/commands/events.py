@@ -321,96 +321,22 @@ def _route_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -
     return _words(out)
 
 
-_NEIGH_FLAGS = ("router", "proxy", "managed", "extern_learn", "offload")
-
-
 def _neigh_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
-    out = []
-    if "miss" in e:
-        out.append("miss ")
-    if "dst" in e:
-        out.append(f"{e['dst']} ")
-    if "dev" in e:
-        out.append(f"dev {e['dev']} ")
-    if "lladdr" in e:
-        out.append(f"lladdr {e['lladdr']} ")
-    out += [f"{f} " for f in _NEIGH_FLAGS if f in e]
-    if "refcnt" in e:
-        out.append(f" ref {e['refcnt']}")
-    if "used" in e:
-        out.append(f" used {e['used']}/{e['confirmed']}/{e['updated']}")
-    if "probes" in e:
-        out.append(f"probes {e['probes']} ")
-    out += [f"{s} " for s in e.get("state", [])]
-    if "protocol" in e:
-        out.append(f"proto {e['protocol']} ")
-    return _words(out)
+    from nlshell.commands.render.iptext.neighbour import entry_line  # ip's text, one place
 
-
-def _prefix(e: dict[str, Any], key: str, lenkey: str) -> str:
-    return str(e[key]) + (f"/{e[lenkey]}" if lenkey in e else "")
+    return entry_line(e)
 
 
 def _rule_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
-    out = [f"{e['priority']}:\t"]
-    if "not" in e:
-        out.append("not ")
-    out.append("from " + _prefix(e, "src", "srclen"))
-    if "dst" in e:
-        out.append(" to " + _prefix(e, "dst", "dstlen"))
-    if "tos" in e:
-        out.append(f" tos {e['tos']}")
-    if "fwmark" in e:
-        out.append(f" fwmark {e['fwmark']}" + (f"/{e['fwmask']}" if "fwmask" in e else ""))
-    for key, word in (("iif", "iif"), ("oif", "oif")):
-        if key in e:
-            out.append(f" {word} {e[key]}")
-            if f"{key}_detached" in e:
-                out.append(" [detached]")
-    if "l3mdev" in e:
-        out.append(" lookup [l3mdev-table]")
-    if "uid_start" in e:
-        out.append(f" uidrange {e['uid_start']}-{e['uid_end']}")
-    if "ipproto" in e:
-        out.append(f" ipproto {e['ipproto']}")
-    for port in ("sport", "dport"):
-        if port in e:
-            out.append(f" {port} {e[port]}")
-        elif f"{port}_start" in e:
-            out.append(f" {port} {e[port + '_start']}-{e[port + '_end']}")
-    if "tun_id" in e:
-        out.append(f" tun_id {e['tun_id']}")
-    if "table" in e:
-        out.append(f" lookup {e['table']}")
-    if "suppress_prefixlen" in e:
-        out.append(f" suppress_prefixlength {e['suppress_prefixlen']}")
-    if "suppress_ifgroup" in e:
-        out.append(f" suppress_ifgroup {e['suppress_ifgroup']}")
-    if "flow_to" in e:
-        out.append(f" realms {e['flow_from']}/" if "flow_from" in e else " realms ")
-        out.append(str(e["flow_to"]))
-    for key in ("masquerade", "nop"):
-        if key in e:
-            out.append(f" {key}")
-    if "goto" in e:
-        out.append(f" goto {e['goto']}")
-        if "unresolved" in e:
-            out.append(" [unresolved]")
-    if "action" in e:
-        out.append(f" {e['action']}")
-    if "protocol" in e:
-        out.append(f" proto {e['protocol']}")
-    return _words(out)
+    from nlshell.commands.render.iptext.rule import entry_line
+
+    return entry_line(e)
 
 
 def _nsid_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
-    nsid = e.get("nsid")
-    out = ["nsid unassigned " if nsid is None or nsid < 0 else f"nsid {nsid} "]
-    if "current-nsid" in e:
-        out.append(f"current-nsid {e['current-nsid']} ")
-    if e.get("name"):
-        out.append(f"(iproute2 netns name: {e['name']})")
-    return _words(out)
+    from nlshell.commands.render.iptext.netns import list_id_line  # ip's print_nsid words
+
+    return list_id_line(e)
 
 
 # netconf: attribute -> (ip's key, how the value reads); in ip's order (ip 6.1 shows no

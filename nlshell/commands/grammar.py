@@ -403,6 +403,13 @@ class Branch(Record):
             self._scope = Scope(self.params)
         return self._scope
 
+    def checked_scope(self) -> Scope:
+        """The scope, compiled and cross-checked once (a branch shared by two commands,
+        like a link kind's by `link add` and `link set`, is checked once)."""
+        if self._scope is None:
+            self._scope = _check_scope(self.params)
+        return self._scope
+
 
 class Switch(Keyword):
     """``word CHOICE`` where each choice may add its own parameters (`Branch`)."""
@@ -489,12 +496,10 @@ def _check_scope(params: Sequence[Param], conflicts: Sequence[Sequence[str]] = (
                 try:
                     # keys stay unique (one values dict); a branch word may shadow one of
                     # the command's (searched first once chosen: vxlan's `dev`, as in ip)
-                    # a branch shared by two commands (link add and set) is compiled once
-                    sub = branch._scope or _check_scope(branch.params)
+                    sub = branch.checked_scope()
                     clash = scope.keys & sub.keys
                     if clash:
                         raise GrammarError(f"parameter key {sorted(clash)[0]!r} declared twice")
-                    branch._scope = sub  # compiled once: the parser's Branch.scope
                 except GrammarError as exc:
                     raise GrammarError(f"branch {p.word} {name}: {exc}") from None
     return scope

@@ -90,11 +90,26 @@ def netns_list(ctx: Any, inv: Any) -> None:
     except OSError:
         ids = {}  # a namespace without rtnetlink access still lists its names
     out = [{"name": n, **({"id": ids[n]} if n in ids else {})} for n in names]
+    from nlshell.commands.render.context import RenderContext
+    from nlshell.commands.show import ip_text
+
+    if ip_text(ctx, "netns", _directory_order(out, N.NETNS_RUN_DIR), RenderContext(), "list"):
+        return
     if ctx.opts.json:
         ctx.emit(out)
         return
     for e in out:
         ctx.write(e["name"] + (f" (id: {e['id']})" if "id" in e else ""))
+
+
+def _directory_order(entries: list[dict[str, Any]], path: str) -> list[dict[str, Any]]:
+    """`entries` in the order the directory lists the names, as ip prints them (unsorted);
+    a name gone meanwhile keeps its place at the end."""
+    try:
+        order = {name: i for i, name in enumerate(os.listdir(path))}
+    except OSError:
+        return entries
+    return sorted(entries, key=lambda e: order.get(e["name"], len(order)))
 
 
 def netns_add(ctx: Any, inv: Any) -> None:
@@ -260,26 +275,28 @@ def netns_list_id(ctx: Any, inv: Any) -> None:
         names = N.nsid_map(ctx.netns)
     except OSError:
         names = {}
-    out, lines = [], []
+    out, texts = [], []
     for nsid, current in pairs:
         # as ip: an id that is not assigned (-1) is left out of -j and said in words
         entry: dict[str, Any] = {}
-        line = "nsid " + (f"{nsid} " if nsid is not None and nsid >= 0 else "unassigned ")
+        text: dict[str, Any] = {"nsid": -1 if nsid is None else nsid}
         if nsid is not None and nsid >= 0:
             entry["nsid"] = nsid
         if current is not None:
-            line += "current-nsid " + (f"{current} " if current >= 0 else "unassigned ")
+            text["current-nsid"] = current
             if current >= 0:
                 entry["current-nsid"] = current
         # the name this namespace knows the peer by: through its id here when there is one
         name = names.get(current if current is not None and current >= 0 else nsid)
         if name is not None:
-            entry["name"] = name
-            line += f"(iproute2 netns name: {name})"
+            entry["name"] = text["name"] = name
         out.append(entry)
-        lines.append(line)
+        texts.append(text)
     if ctx.opts.json:
         ctx.emit(out)
         return
-    for line in lines:
-        ctx.write(line)
+    # ip's own lines in either output mode (ip prints no table): render.iptext.netns's
+    from nlshell.commands.render.iptext.netns import list_id_line
+
+    for text in texts:
+        ctx.write(list_id_line(text))

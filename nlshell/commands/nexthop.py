@@ -173,9 +173,11 @@ def _filters(ctx: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 def _output(ctx: Any, msgs: list[Any]) -> None:
     from nlshell.commands.render import nexthop as R
-    from nlshell.commands.show import render_context
+    from nlshell.commands.show import ip_text, render_context
 
     rctx = render_context(ctx)
+    if ip_text(ctx, "nexthop", msgs, rctx):
+        return
     if ctx.opts.json:
         ctx.emit(R.nexthop_json(msgs, rctx))
     elif ctx.opts.brief:

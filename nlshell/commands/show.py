@@ -70,6 +70,9 @@ def output(ctx: Any, kind: str, msgs: list[Any], rctx: Any, hide: Any = ()) -> N
     extra = (hide,) if kind != "rule" else ()
     if ip_text(ctx, kind, msgs, rctx, *extra):
         return
+    if kind == "neighbour" and ctx.opts.brief:  # ip's brief form, whatever the output
+        _neighbour_brief(ctx, msgs, rctx, hide)
+        return
     if ctx.opts.json:
         ctx.emit(getattr(render, json_fn)(msgs, rctx, *extra))
         return
@@ -230,10 +233,18 @@ class _NoSink:
 
 def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[Any]],
                       rctx: Any, hide: Any = ()) -> None:
-    """Neighbours printed as the dump arrives, as ``stream_routes`` prints routes."""
+    """Neighbours printed as the dump arrives, as ``stream_routes`` prints routes: ip's
+    text with ``--output ip``, ip's brief lines with -br (in both modes)."""
     from nlshell.commands.render.neighbour import neighbour_json
 
     write, opts = ctx.out.write, ctx.opts
+    if not opts.json and (opts.output == "ip" or opts.brief):
+        from nlshell.commands.render.iptext.neighbour import lines
+
+        sink: Any = _TextSink(write)
+        _pump(ctx, dump, lambda batch: sink.feed(lines(select(batch), rctx, opts, hide)),
+              sink)
+        return
     if opts.table_format != "simple" and not opts.json:
         from nlshell.commands.render import neighbour_table
 
@@ -243,9 +254,14 @@ def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[An
         _said_interrupted(ctx, dump)
         return
     if opts.json:
-        sink: Any = JsonStream(write, opts.pretty)
-        _pump(ctx, dump, lambda batch: sink.feed(neighbour_json(select(batch), rctx, hide)),
-              sink)
+        sink = JsonStream(write, opts.pretty)
+        if opts.brief:
+            from nlshell.commands.render.iptext.neighbour import brief_json
+
+            entries: Any = brief_json
+        else:
+            entries = neighbour_json
+        _pump(ctx, dump, lambda batch: sink.feed(entries(select(batch), rctx, hide)), sink)
         return
     from nlshell.commands.render.tables import NEIGH_COLUMNS, TableStream
 
@@ -254,6 +270,30 @@ def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[An
     _pump(ctx, dump, lambda batch: table.feed([
         [cell(r, on) for _h, cell in NEIGH_COLUMNS]
         for r in neighbour_json(select(batch), rctx, hide)]), table)
+
+
+class _TextSink:
+    """Lines written as they come (ip's text needs no widths and no closing bracket)."""
+
+    def __init__(self, write: Callable[[str], Any]) -> None:
+        self.write = write
+
+    def feed(self, lines: Any) -> None:
+        text = "".join(line + "\n" for line in lines)
+        if text:
+            self.write(text)
+
+    def close(self) -> None:
+        pass
+
+
+def _neighbour_brief(ctx: Any, msgs: list[Any], rctx: Any, hide: Any) -> None:
+    from nlshell.commands.render.iptext import neighbour as T
+
+    if ctx.opts.json:
+        ctx.emit(T.brief_json(msgs, rctx, hide))
+    else:
+        _TextSink(ctx.out.write).feed(T.lines(msgs, rctx, ctx.opts, hide))
 
 
 def _pump(ctx: Any, dump: Any, each: Callable[[list[Any]], None], sink: Any) -> None:

@@ -323,6 +323,13 @@ def _output(ctx: Any, what: str, msgs: list[Any], one_dev: bool) -> None:
     from nlshell.commands.show import render_context
 
     rctx = render_context(ctx)
+    if ctx.opts.output == "ip" and not ctx.opts.json:
+        # tc's exact text (not show.ip_text's lines): with -o tc ends it without a newline
+        from nlshell.commands.render.iptext.tc import text
+
+        # (classes are listed for one device: tc names none in their lines)
+        ctx.out.write(text(msgs, rctx, ctx.opts, what, one_dev or what == "class"))
+        return
     if ctx.opts.json:
         ctx.emit(R.tc_json(what, msgs, rctx, one_dev))
     else:

@@ -1,6 +1,6 @@
 """The bridge as iproute2's ``bridge`` prints it: `bridge -j fdb show`, `bridge -j link show`
-and `bridge -j vlan show` dicts from AF_BRIDGE neighbour and link messages, and its text
-lines (what nlshell prints without -j)."""
+and `bridge -j vlan show` dicts from AF_BRIDGE neighbour and link messages, and the vlan
+table (bridge's text lines of fdb entries and ports are ``render.iptext.bridge``'s)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def select_fdb(msgs: Iterable[Any], *, vlan: int | None = None, state: int | Non
             continue
         if state is not None and not m["state"] & state:
             continue
-        if dynamic and m["state"] & (C.NUD_PERMANENT | C.NUD_NOARP):
+        # bridge(8)'s `dynamic` leaves out the permanent entries only (static ones stay)
+        if dynamic and m["state"] & C.NUD_PERMANENT:
             continue
         out.append(m)
     return out
@@ -93,25 +94,6 @@ def fdb_entry(m: Any, ctx: Any, *, with_dev: bool = True) -> dict[str, Any]:
 
 def fdb_json(msgs: Iterable[Any], ctx: Any, *, with_dev: bool = True) -> list[dict[str, Any]]:
     return [fdb_entry(m, ctx, with_dev=with_dev) for m in msgs]
-
-
-def fdb_line(e: dict[str, Any]) -> str:
-    """bridge's text line of one fdb entry (from its JSON entry)."""
-    words = ["Deleted"] if e.get("deleted") else []
-    if "mac" in e:
-        words.append(e["mac"])
-    for key, word in (("ifname", "dev"), ("dst", "dst"), ("vlan", "vlan"), ("port", "port"),
-                      ("vni", "vni"), ("src_vni", "src_vni"), ("viaIf", "via"),
-                      ("viaIfIndex", "via ifindex"), ("nhid", "nhid"),
-                      ("linkNetNsId", "link-netnsid")):
-        if key in e:
-            words.append(f"{word} {e[key]}")
-    if "used" in e:
-        words.append(f"used {e['used']}/{e['updated']}")
-    words += e["flags"]
-    if "master" in e:
-        words.append(f"master {e['master']}")
-    return " ".join(words) + " " + e["state"]
 
 
 # -- ports -----------------------------------------------------------------------------------
@@ -175,26 +157,6 @@ def port_entry(m: Any, ctx: Any) -> dict[str, Any]:
 
 def port_json(msgs: Iterable[Any], ctx: Any) -> list[dict[str, Any]]:
     return [port_entry(m, ctx) for m in msgs if m.type in (C.RTM_NEWLINK, C.RTM_DELLINK)]
-
-
-def _word(value: Any) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return str(value)
-
-
-def port_line(e: dict[str, Any]) -> str:
-    """bridge's text of one port (a second line with -d's options)."""
-    name = e["ifname"] + (f"@{e['link']}" if "link" in e else "")
-    words = [f"{e['ifindex']}: {name}: <{','.join(e['flags'])}>"]
-    for key in ("mtu", "master", "state", "priority", "cost"):
-        if key in e:
-            words.append(f"{key} {e[key]}")
-    line = ("Deleted " if e.get("deleted") else "") + " ".join(words) + " "
-    details = [f"{key} {_word(e[key])}" for _a, key, _k in _PORT_DETAILS if key in e]
-    if details:
-        line += "\n    " + " ".join(details) + " "
-    return line
 
 
 # -- vlans -----------------------------------------------------------------------------------

@@ -88,26 +88,10 @@ def group_text(group: list[dict[str, int]]) -> str:
 
 
 def nexthop_line(e: dict[str, Any]) -> str:
-    """ip's text line of one nexthop (from its JSON entry)."""
-    words = ["Deleted"] if e.get("deleted") else []
-    words.append(f"id {e['id']}")
-    if "group" in e:
-        words.append(f"group {group_text(e['group'])}")
-    if "type" in e:
-        words.append(f"type {e['type']}")
-    for key, value in e.get("resilient_args", {}).items():
-        words.append(f"{key} {value}")
-    for key, word in (("gateway", "via"), ("dev", "dev"), ("scope", "scope")):
-        if key in e:
-            words.append(f"{word} {e[key]}")
-    if "blackhole" in e:
-        words.append("blackhole")
-    if "protocol" in e:
-        words.append(f"proto {e['protocol']}")
-    words += e["flags"]
-    if "fdb" in e:
-        words.append("fdb")
-    return " ".join(words)
+    """ip's text line of one nexthop (from its JSON entry), without ip's trailing space."""
+    from .iptext.nexthop import entry_line  # ip's text has one writer
+
+    return entry_line(e).rstrip()
 
 
 def nexthop_brief(msgs: Iterable[Any], ctx: Any) -> str:

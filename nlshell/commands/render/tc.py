@@ -23,23 +23,17 @@ _PROTOCOLS = {0x0003: "all", 0x0800: "ip", 0x86DD: "ipv6", 0x8100: "802.1Q"}
 
 
 def tc_rate(bits: int) -> str:
-    """A rate as tc prints it: the largest 1000-unit that keeps it whole (or >= 1000)."""
-    units = ("bit", "Kbit", "Mbit", "Gbit", "Tbit")
-    i = 0
-    while i < len(units) - 1 and bits >= 1000 and (bits % 1000 == 0 or bits >= 10**6):
-        bits /= 1000  # type: ignore[assignment]
-        i += 1
-    return f"{bits:.0f}{units[i]}"
+    """A rate (bits per second) as tc prints it (``iptext.numbers.rate``: one writer)."""
+    from .iptext.numbers import rate
+
+    return rate(bits // 8)
 
 
 def tc_size(size: int) -> str:
-    """A size as tc prints it: Mb / Kb when it is (nearly) whole, else bytes."""
-    mb, kb = 1024 * 1024, 1024
-    if size >= mb and abs(mb * round(size / mb) - size) < kb:
-        return f"{round(size / mb):g}Mb"
-    if size >= kb and abs(kb * round(size / kb) - size) < 16:
-        return f"{round(size / kb):g}Kb"
-    return f"{size}b"
+    """A size as tc prints it (``iptext.numbers.size``)."""
+    from .iptext.numbers import size as size_text
+
+    return size_text(size)
 
 
 def _stats(a: dict[str, Any]) -> dict[str, int]:

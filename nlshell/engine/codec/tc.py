@@ -328,6 +328,7 @@ OPTIONS_BY_KIND = {
     "pfifo_fast": PrioMap(),
     "pfifo": FIFO,
     "bfifo": FIFO,
+    "pfifo_head_drop": FIFO,
     "ingress": Nested(NO_OPTIONS),
     "clsact": Nested(NO_OPTIONS),
     "matchall": Nested(MATCHALL),
@@ -337,6 +338,15 @@ OPTIONS_BY_KIND = {
 
 HTB_XSTATS = Struct("=IIIii", ("lends", "borrows", "giants", "tokens", "ctokens"))
 
+# a qdisc's size table (tc ... stab): struct tc_sizespec {u8 cell_log; u8 size_log;
+# s16 cell_align; int overhead; u32 linklayer; u32 mpu; u32 mtu; u32 tsize}, then its cells
+STAB = Table("TCA_STAB_", {
+    1: ("TCA_STAB_BASE", Struct("=BBhiIIII", ("cell_log", "size_log", "cell_align",
+                                             "overhead", "linklayer", "mpu", "mtu",
+                                             "tsize"))),
+    2: ("TCA_STAB_DATA", "binary"),
+})
+
 ATTRS = Table("TCA_", {
     1: ("TCA_KIND", "asciiz"),
     2: ("TCA_OPTIONS", Select("kind", OPTIONS_BY_KIND)),
@@ -345,7 +355,7 @@ ATTRS = Table("TCA_", {
     5: ("TCA_RATE", Struct("=bB", ("interval", "ewma_log"))),
     6: ("TCA_FCNT", "u32"),
     7: ("TCA_STATS2", Nested(STATS2)),
-    8: ("TCA_STAB", "binary"),
+    8: ("TCA_STAB", Nested(STAB)),
     9: ("TCA_PAD", "binary"),
     10: ("TCA_DUMP_INVISIBLE", "flag"),
     11: ("TCA_CHAIN", "u32"),
