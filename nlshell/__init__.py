@@ -27,8 +27,6 @@ _ARGV0 = (getattr(sys, "argv", None) or [""])[0]
 if _ARGV0 == "-m" or _ARGV0.rsplit("/", 1)[-1] == "nlshell":
     _signal.signal(_signal.SIGINT, quiet_interrupt)
 
-import importlib  # noqa: E402
-
 # `typing` costs about as much as the interpreter's own start (it pulls in re, enum,
 # collections): only type checkers read it here
 TYPE_CHECKING = False
@@ -64,16 +62,23 @@ CONSTANT_PREFIXES = ("IFF_", "RTM_", "NLM_F_", "NLMSG_", "AF_", "RT_SCOPE_", "RT
                      "FR_ACT_", "FIB_RULE_")
 
 
+def _import_module(name: str) -> Any:
+    """``importlib.import_module(name)`` for an absolute name, without importing importlib
+    (and warnings under it: start-up time). nlshell's own modules use it too."""
+    __import__(name)
+    return sys.modules[name]
+
+
 def _resolve(name: str) -> Any:
     modname, attr = _LAZY[name]
-    module = importlib.import_module(modname)
+    module = _import_module(modname)
     return module if attr is None else getattr(module, attr)
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         if name.startswith(CONSTANT_PREFIXES):
-            constants = importlib.import_module("nlshell.engine.codec.constants")
+            constants = _import_module("nlshell.engine.codec.constants")
             if hasattr(constants, name):
                 value = globals()[name] = getattr(constants, name)
                 return value

@@ -26,7 +26,8 @@ PROBE = ("import atexit, sys\n"
 
 # never on the path of `link show`, whatever the options
 HEAVY = {"dataclasses", "typing", "inspect", "ast", "socket", "threading", "contextlib",
-         "prompt_toolkit", "pygments", "tabulate", "configparser", "asyncio", "ipaddress"}
+         "importlib", "warnings", "prompt_toolkit", "pygments", "tabulate", "configparser",
+         "asyncio", "ipaddress"}
 # json imports re, and enum, functools, collections under it: -j writes its compact text
 # with _json's encoder (render/jsontext.py); only -p (indented) imports json
 JSON = {"json", "re", "enum", "functools", "collections"}

@@ -90,9 +90,9 @@ declaration module can stay import-cheap: import the engine and output code insi
 
 from __future__ import annotations
 
-import importlib
 from _thread import RLock  # not threading: it imports functools (start-up time)
 
+from nlshell import _import_module as import_module  # importlib costs start-up time
 from nlshell.commands.record import Record, ValueRecord
 from nlshell.commands.slots import STRING, Slot, choice
 
@@ -542,7 +542,7 @@ class Command:
         if isinstance(self.handler, str):
             module, _, attr = self.handler.rpartition(":") if ":" in self.handler \
                 else self.handler.rpartition(".")
-            self.handler = getattr(importlib.import_module(module), attr)
+            self.handler = getattr(import_module(module), attr)
         if self.handler is None:
             raise LookupError(f"{self.name}: no handler declared")
         return self.handler
@@ -674,7 +674,7 @@ class Registry:
             module = ""
             try:
                 for module in self.modules:
-                    importlib.import_module(module)
+                    import_module(module)
                 missing = [name for name in self._index if name not in self._objects]
                 if missing:
                     module = "OBJECT_INDEX"
@@ -696,7 +696,7 @@ class Registry:
             if self._failure is not None:
                 raise GrammarError(f"the command grammar failed to load: {self._failure}")
             try:
-                importlib.import_module(module)
+                import_module(module)
             except BaseException as exc:
                 self._failure = f"{module}: {type(exc).__name__}: {exc}"
                 raise

@@ -47,7 +47,7 @@ Where ip prints an empty ``{}`` for a link or address a selector dropped (``addr
 
 from __future__ import annotations
 
-import importlib
+from nlshell import _import_module as import_module  # importlib costs start-up time
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def __getattr__(name: str) -> Any:
     mod = _EXPORTS.get(name)
     if mod is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    value = getattr(import_module(f"{__name__}.{mod}"), name)
     globals()[name] = value
     return value
 

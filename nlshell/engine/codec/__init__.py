@@ -6,7 +6,7 @@ importing ``nlshell.engine.codec.constants`` costs only the constants.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
 if TYPE_CHECKING:
@@ -23,13 +23,18 @@ _MODULES = ("constants", "numbers", "layout", "dump")
 __all__ = sorted([*_EXPORTS, "constants"])
 
 
+def _module(name: str) -> Any:
+    __import__(name)  # importlib.import_module without importlib (start-up time)
+    return sys.modules[name]
+
+
 def __getattr__(name: str) -> Any:
     if name in _MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
+        return _module(f"{__name__}.{name}")
     mod = _EXPORTS.get(name)
     if mod is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    value = getattr(_module(f"{__name__}.{mod}"), name)
     globals()[name] = value
     return value
 

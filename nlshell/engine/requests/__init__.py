@@ -14,7 +14,7 @@ Unknown keywords and bad values raise ValueError naming them.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 # name -> the submodule defining it, imported on first use (PEP 562): `nlshell -c 'link
 # show'` needs the link translator, not the route encoders (start-up time)
@@ -38,6 +38,8 @@ def __getattr__(name: str) -> object:
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    module = f"{__name__}.{where}"
+    __import__(module)  # importlib.import_module without importlib (start-up time)
+    value = getattr(sys.modules[module], name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
