@@ -208,6 +208,21 @@ def test_links_index_follows_moves_deletes_and_re_adds() -> None:
     assert store.route_links.get(2).count(pack_key(K.route_key(multipath))) == 1
 
 
+def test_links_index_checked_unread_when_departures_pile_up() -> None:
+    msgs = [route(f"10.1.0.{i}", 32) for i in range(200)]
+    store = loaded(msgs)
+    for i in range(150):  # more than half leave, with no reader in between
+        store.apply(route(f"10.1.0.{i}", 32, delete=True), None, set())
+        if i % 10 == 0:  # a few come back at once, one through another link
+            store.apply(route(f"10.1.0.{i}", 32, oif=2 + i % 20 // 10), None, set())
+    assert len(store.route_links.lists[2]) < 200  # checked already (the writer's side)
+    now = [route(f"10.1.0.{i}", 32, oif=2 + i % 20 // 10) for i in range(0, 150, 10)] + \
+        msgs[150:]
+    assert stored(store) == expected(now)
+    assert via(store, 2) == keys_via(now, 2) and via(store, 3) == keys_via(now, 3)
+    assert len(store.route_links.get(2)) == len(keys_via(now, 2))
+
+
 def test_a_deleted_link_takes_its_routes_and_asks_about_shared_multipath() -> None:
     msgs = variety()
     store = loaded(msgs)

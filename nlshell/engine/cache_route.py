@@ -248,18 +248,19 @@ class _Values(ValuesView):
 
 class LinkIndex:
     """ifindex -> packed keys of the routes through it, as plain lists (8 bytes a route,
-    where sets took ~30). Adding appends; a removal only counts the link's list as stale,
-    and a stale list is checked against the table (entries gone, moved or repeated are
-    dropped) when next read, or when its stale entries pile up. A list that is not stale
-    is exact: each route through the link, once."""
+    where sets took ~30). Adding appends; a route leaving a link (deleted, or now through
+    other links) is only noted in the link's *gone* set, and a list with gone keys is
+    checked when next read, or when they pile up: entries not gone are valid as they are
+    (a dict lookup each); a gone key is kept once, if its route is back through the link.
+    A list with nothing gone is exact: each route through the link, once."""
 
-    __slots__ = ("lists", "stale", "table")
+    __slots__ = ("lists", "gone", "table")
 
-    PILE = 64  # stale entries tolerated before a list is checked even unread
+    PILE = 64  # gone keys tolerated before a list is checked even unread
 
     def __init__(self, table: RouteTable) -> None:
         self.lists: dict[int, list[bytes]] = {}
-        self.stale: dict[int, int] = {}
+        self.gone: dict[int, set[bytes]] = {}
         self.table = table
 
     def add(self, oif: int, packed: bytes) -> None:
@@ -269,29 +270,37 @@ class LinkIndex:
         else:
             keys.append(packed)
 
-    def drop(self, oif: int) -> None:
-        """One route left ``oif`` (deleted, or now through other links)."""
-        n = self.stale[oif] = self.stale.get(oif, 0) + 1
-        if n > self.PILE and 2 * n > len(self.lists.get(oif, ())):
+    def drop(self, oif: int, packed: bytes) -> None:
+        """The route ``packed`` left ``oif``."""
+        gone = self.gone.get(oif)
+        if gone is None:
+            gone = self.gone[oif] = set()
+        gone.add(packed)
+        if len(gone) > self.PILE and 2 * len(gone) > len(self.lists.get(oif, ())):
             self._check(oif)
 
     def get(self, oif: int) -> list[bytes]:
         """The packed keys of the routes through ``oif`` now (do not modify the list)."""
-        if self.stale.get(oif):
+        if oif in self.gone:
             self._check(oif)
         return self.lists.get(oif) or []
 
     def _check(self, oif: int) -> None:
+        gone = self.gone.pop(oif, set())
         raw_of = self.table.raw
-        kept = []
-        for packed in dict.fromkeys(self.lists.get(oif, ())):
-            raw = raw_of(packed)
-            if raw is not None:
-                info = route_info(parse(raw)[0])
-                if info is not None and oif in info[1]:
-                    kept.append(packed)
+        kept: list[bytes] = []
+        back: set[bytes] = set()
+        for packed in self.lists.get(oif, ()):
+            if packed in gone:
+                if packed in back:
+                    continue  # appended again when it came back: once is enough
+                raw = raw_of(packed)
+                info = None if raw is None else route_info(parse(raw)[0])
+                if info is None or oif not in info[1]:
+                    continue
+                back.add(packed)
+            kept.append(packed)
         if kept:
             self.lists[oif] = kept
         else:
             self.lists.pop(oif, None)
-        self.stale.pop(oif, None)

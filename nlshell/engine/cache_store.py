@@ -331,7 +331,7 @@ class Store:
         was = frozenset(old[1]) if old is not None else frozenset()
         now = frozenset(new[1]) if new is not None else frozenset()
         for oif in was - now:
-            self.route_links.drop(oif)
+            self.route_links.drop(oif, key)
         for oif in now - was:
             self.route_links.add(oif, key)
         if old is not None:
