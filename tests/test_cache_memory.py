@@ -223,6 +223,18 @@ def test_links_index_checked_unread_when_departures_pile_up() -> None:
     assert len(store.route_links.get(2)) == len(keys_via(now, 2))
 
 
+def test_links_index_stays_bounded_while_routes_come_and_go_unread() -> None:
+    stable = [route(f"10.3.{i >> 8}.{i & 255}", 32) for i in range(1000)]
+    store = loaded(stable)
+    for _cycle in range(50):  # a few routes flapping beside many that stay
+        for i in range(100):
+            store.apply(route(f"10.2.1.{i}", 32), None, set())
+        for i in range(100):
+            store.apply(route(f"10.2.1.{i}", 32, delete=True), None, set())
+        assert len(store.route_links.lists[2]) <= 2 * 1000 + 200
+    assert via(store, 2) == keys_via(stable, 2)
+
+
 def test_a_deleted_link_takes_its_routes_and_asks_about_shared_multipath() -> None:
     msgs = variety()
     store = loaded(msgs)

@@ -9,6 +9,10 @@ decoded. Multipath routes (rare) read their nexthops through the codec's views.
 The result is ``(key, oifs, prefsrc, nh_id)``, or None for routes the cache does not keep
 (other families, cloned exception routes, undecodable messages); ``nh_id`` is the nexthop
 object the route uses (RTA_NH_ID), else None. Keys are documented in ``cache_keys``.
+
+Then how the cache keeps a million of them (issue 13: at most 250 bytes a route):
+``RouteTable`` holds each route as a packed key and the message's own bytes, and makes
+messages on access; ``LinkIndex`` lists the routes through each link.
 """
 
 from __future__ import annotations
@@ -252,23 +256,29 @@ class LinkIndex:
     other links) is only noted in the link's *gone* set, and a list with gone keys is
     checked when next read, or when they pile up: entries not gone are valid as they are
     (a dict lookup each); a gone key is kept once, if its route is back through the link.
-    A list with nothing gone is exact: each route through the link, once."""
+    A list with nothing gone is exact: each route through the link, once. Unread lists are
+    checked too, when half their entries may be gone or repeated (routes coming and going
+    on a link would otherwise grow its list for ever): the work stays proportional to the
+    changes."""
 
-    __slots__ = ("lists", "gone", "table")
+    __slots__ = ("lists", "gone", "checked", "table")
 
     PILE = 64  # gone keys tolerated before a list is checked even unread
 
     def __init__(self, table: RouteTable) -> None:
         self.lists: dict[int, list[bytes]] = {}
         self.gone: dict[int, set[bytes]] = {}
+        self.checked: dict[int, int] = {}  # a list's length after its last check
         self.table = table
 
     def add(self, oif: int, packed: bytes) -> None:
         keys = self.lists.get(oif)
         if keys is None:
             self.lists[oif] = [packed]
-        else:
-            keys.append(packed)
+            return
+        keys.append(packed)
+        if oif in self.gone and len(keys) > 2 * self.checked.get(oif, 0) + self.PILE:
+            self._check(oif)  # repeats may be piling up
 
     def drop(self, oif: int, packed: bytes) -> None:
         """The route ``packed`` left ``oif``."""
@@ -302,5 +312,7 @@ class LinkIndex:
             kept.append(packed)
         if kept:
             self.lists[oif] = kept
+            self.checked[oif] = len(kept)
         else:
             self.lists.pop(oif, None)
+            self.checked.pop(oif, None)

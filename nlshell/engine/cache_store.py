@@ -93,7 +93,11 @@ def _asciiz(raw: bytes) -> str:
 
 
 class Store:
-    """Links by index and the other objects by kernel identity, plus the lookup indexes."""
+    """Links by index and the other objects by kernel identity, plus the lookup indexes.
+
+    Routes are kept compact (``cache_route.RouteTable``): inside the store they go by
+    packed key (``pack_key``), and the route indexes hold packed keys too; readers see
+    tuple keys and messages."""
 
     def __init__(self) -> None:
         # kind -> {identity key: message}; routes are kept compact (see cache_route)
