@@ -361,3 +361,22 @@ def test_a_live_cache_of_varied_routes_matches_the_kernel(ns: str) -> None:
         assert cache.wait_quiet(0.5, DEADLINE)
         assert cache.routes(oif=wa) == []
         assert_matches_kernel(cache, ns)
+
+
+@requires_root
+def test_dumped_routes_give_their_bytes_as_the_header_packs_them(ns: str) -> None:
+    """The cache stores ``raw()`` of each dumped route: the lean views copy it out of the
+    datagram, and it must be the bytes a packed header and the payload make."""
+    from nlshell.engine.codec.message import Message
+    from nlshell.engine.socket import NetlinkSocket
+
+    no_dad(ns)
+    sh(ns, "link add va type veth peer name vb")
+    sh(ns, "link set va up")
+    sh(ns, "addr add 2001:db8::1/64 dev va nodad")
+    sh(ns, "route add 2001:db8:5::/48 via 2001:db8::2 metric 9")
+    with NetlinkSocket(netns=ns) as sock:
+        msgs = [m for fam in (V4, V6) for m in sock.dump(C.RTM_GETROUTE, fields={"family": fam})]
+    assert len(msgs) >= 3
+    for m in msgs:
+        assert m.raw() == Message.raw(m) and m.raw()[16:] == m.payload()
