@@ -154,6 +154,22 @@ def test_a_copy_is_frozen_and_equal_to_its_source() -> None:
     assert {k: m.raw() for k, m in snap.items()} == expected(msgs)
 
 
+@pytest.mark.parametrize("filters", [
+    {}, {"table": 100}, {"family": V6}, {"dst": "2001:db8::/64"}, {"dst": "10.0.0.0/8"},
+    {"priority": 256, "family": V6}, {"oif": 3}, {"table": lambda t: t > 200},
+    {"gateway": "192.0.2.254"}, {"dst_len": 0, "family": V4}, {"type": C.RTN_BLACKHOLE},
+    {"dst": "10.1.2.3", "tos": 16}, {"proto": 3, "table": 254}, {"family": None}])
+def test_filters_read_keys_first_and_answer_as_over_messages(filters: dict) -> None:
+    from nlshell.engine import cache_query as Q
+
+    msgs = variety()
+    table = loaded(msgs).objects["route"]
+    test = Q.predicate("route", filters)
+    want = sorted(m.raw() for m in msgs if test is None or test(K.route_key(m), m))
+    assert sorted(m.raw() for m in table.select(*Q.predicates("route", filters))) == want
+    assert want  # (each filter finds something)
+
+
 # --- events ------------------------------------------------------------------------------------
 
 

@@ -568,15 +568,18 @@ class Cache:
     # --- readers -------------------------------------------------------------------------
 
     def _select(self, kind: str, filters: dict[str, Any]) -> list[Message]:
-        test = Q.predicate(kind, filters)  # bad filter names raise before any locking
+        on_key, on_both = Q.predicates(kind, filters)  # bad names raise before locking
         with self.lock:
             oif = filters.get("oif") if kind == "route" else None
             if type(oif) is int:
                 table = self._store.routes_via(oif)
             else:
                 table = self._store.objects[kind].copy()
-        # a copy of the moment (routes: their bytes; messages are made from them outside
-        # the lock), filtered outside the lock
+        # a copy of the moment, filtered outside the lock (routes: their bytes, made into
+        # messages only when their key passes)
+        if kind == "route":
+            return table.select(on_key, on_both)
+        test = Q.joined(on_key, on_both)
         if test is None:
             return list(table.values())
         return [m for k, m in table.items() if test(k, m)]

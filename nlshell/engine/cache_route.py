@@ -19,10 +19,19 @@ from __future__ import annotations
 
 import ast
 import struct
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    ValuesView,
+)
 from typing import Any
 
 from .codec import constants as C
+from .codec.dump import LEAN_CLASSES, lean_view
 from .codec.errors import DecodeError
 from .codec.message import Message, parse
 
@@ -147,8 +156,15 @@ def key_family(packed: bytes) -> int:
     return unpack_key(packed)[0]
 
 
+_TYPE = struct.Struct("=H")
+_VIEW = LEAN_CLASSES[C.RTM_NEWROUTE]  # what a dump gives: the class the cache always kept
+
+
 def message(raw: bytes) -> Message:
-    """The route message kept as ``raw`` (its bytes, netlink header included)."""
+    """The route message kept as ``raw`` (its bytes, netlink header included): the codec's
+    lean view over them (a third of the time ``parse`` takes, and a smaller object)."""
+    if _TYPE.unpack_from(raw, 4)[0] == C.RTM_NEWROUTE:
+        return lean_view(_VIEW, raw, 0, len(raw))
     return parse(raw)[0]
 
 
@@ -179,11 +195,11 @@ class RouteTable(Mapping):
         raw = self._data.get(pack_key(key)) if isinstance(key, tuple) else None
         if raw is None:
             raise KeyError(key)
-        return parse(raw)[0]
+        return message(raw)
 
     def get(self, key: Any, default: Any = None) -> Any:
         raw = self._data.get(pack_key(key)) if isinstance(key, tuple) else None
-        return default if raw is None else parse(raw)[0]
+        return default if raw is None else message(raw)
 
     def keys(self) -> KeysView:
         return _Keys(self)
@@ -221,6 +237,22 @@ class RouteTable(Mapping):
     def packed_keys(self) -> KeysView:
         return self._data.keys()
 
+    def select(self, on_key: Callable[[tuple], bool] | None,
+               on_both: Callable[[tuple, Message], bool] | None) -> list[Message]:
+        """The messages whose key passes ``on_key`` and then (key, message) ``on_both``
+        (None: no test): messages are made only for keys that pass."""
+        if on_key is None and on_both is None:
+            return [message(raw) for raw in self._data.values()]
+        out = []
+        for packed, raw in self._data.items():
+            key = unpack_key(packed)
+            if on_key is not None and not on_key(key):
+                continue
+            msg = message(raw)
+            if on_both is None or on_both(key, msg):
+                out.append(msg)
+        return out
+
     def subset(self, packed: Iterable[bytes]) -> RouteTable:
         """A frozen view of the routes with these packed keys (those still here)."""
         data = self._data
@@ -239,7 +271,7 @@ class _Items(ItemsView):
 
     def __iter__(self) -> Iterator[tuple[tuple, Message]]:
         for packed, raw in self._mapping._data.items():
-            yield unpack_key(packed), parse(raw)[0]
+            yield unpack_key(packed), message(raw)
 
 
 class _Values(ValuesView):
@@ -247,7 +279,7 @@ class _Values(ValuesView):
 
     def __iter__(self) -> Iterator[Message]:
         for raw in self._mapping._data.values():
-            yield parse(raw)[0]
+            yield message(raw)
 
 
 class LinkIndex:
@@ -305,7 +337,7 @@ class LinkIndex:
                 if packed in back:
                     continue  # appended again when it came back: once is enough
                 raw = raw_of(packed)
-                info = None if raw is None else route_info(parse(raw)[0])
+                info = None if raw is None else route_info(message(raw))
                 if info is None or oif not in info[1]:
                     continue
                 back.add(packed)
