@@ -396,3 +396,42 @@ def test_dumped_routes_give_their_bytes_as_the_header_packs_them(ns: str) -> Non
     assert len(msgs) >= 3
     for m in msgs:
         assert m.raw() == Message.raw(m) and m.raw()[16:] == m.payload()
+
+
+@requires_root
+def test_first_fill_files_routes_as_they_come_and_starts_again_when_interrupted(
+        ns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlshell.engine.socket import NetlinkSocket
+
+    no_dad(ns)
+    sh(ns, "link add va type veth peer name vb")
+    sh(ns, "link set va up")
+    sh(ns, "addr add 2001:db8::1/64 dev va nodad")
+    sh(ns, "addr add 192.0.2.1/24 dev va")
+    sh(ns, "-batch -", input="\n".join(
+        [f"route add 10.7.{i >> 8}.{i & 255}/32 via 192.0.2.2" for i in range(600)]
+        + [f"route add 2001:db8:7:{i:x}::/64 via 2001:db8::2" for i in range(300)]) + "\n")
+    real = NetlinkSocket.dump_stream
+    streams: list[Any] = []
+
+    class Inconsistent:  # the kernel's DUMP_INTR: the whole dump comes, marked so
+        interrupted = True
+
+        def __init__(self, stream: Any) -> None:
+            self.stream = stream
+
+        def __iter__(self) -> Any:
+            return iter(self.stream)
+
+    def flaky(self: Any, *args: Any, **kw: Any) -> Any:
+        stream = real(self, *args, **kw)
+        streams.append(stream)
+        return Inconsistent(stream) if len(streams) == 2 else stream
+
+    monkeypatch.setattr(NetlinkSocket, "dump_stream", flaky)
+    with Cache(netns=ns) as cache:
+        assert len(streams) == 4  # IPv4, IPv6 (inconsistent), then both again
+        assert cache.resync_reasons["interrupted"] == 1 and cache.resyncs == 0
+        assert len(cache.routes(table=254, dst_len=32)) == 600
+        assert len(cache.routes(family=V6, dst_len=64)) >= 300
+        assert_matches_kernel(cache, ns)

@@ -354,6 +354,9 @@ class Cache:
                 dumps: dict[str, list[Message]] = {}
                 with _no_gc():  # the dump makes the objects: a collection would walk them
                     for kind in K.KINDS:  # (qdiscs before classes: they say where to look)
+                        if kind == "route" and reason is None and not self._store.routes:
+                            self._fill_routes()  # (filed as they come: see there)
+                            continue
                         dumps[kind] = (self._dump_classes(classful(dumps["qdisc"]))
                                        if kind == "class" else self._dump_kind(kind))
                 break
@@ -366,7 +369,7 @@ class Cache:
         changes: list[Change] = []
         with self.lock, _no_gc():
             listeners = tuple(self._listeners)
-            for kind in K.KINDS:
+            for kind in dumps:
                 if reason is None and not self._store.objects[kind]:
                     self._store.load(kind, dumps[kind])  # the first fill: nobody to tell
                 else:
@@ -377,10 +380,32 @@ class Cache:
                 self.resync_reasons[reason] += 1
             self._publish(changes)
         self._dispatch(listeners, changes)
-        big = sum(map(len, dumps.values())) >= TRIM_AT
+        big = sum(map(len, dumps.values())) + (
+            0 if "route" in dumps else len(self._store.routes)) >= TRIM_AT
         del dumps, changes
         if big:
             _give_back()
+
+    def _fill_routes(self) -> None:
+        """The first fill's routes, filed a datagram at a time as they arrive: a million
+        routes' datagrams and views are never all held at once (nobody reads the cache
+        yet, and nothing is reported). An inconsistent dump starts them again."""
+        assert self._dq is not None
+        msg_type, families = K.DUMPS["route"]
+        try:
+            for fam in families:
+                stream = self._dq.dump_stream(msg_type, fields={"family": fam})
+                try:
+                    for batch in stream:
+                        self._store.fill_routes(batch)
+                except NetlinkError as exc:
+                    if exc.code not in _ABSENT:
+                        raise
+                if stream.interrupted:
+                    raise DumpInterrupted()
+        except BaseException:
+            self._store.clear_routes()
+            raise
 
     def _discard_queued(self) -> None:
         """Read the event queue empty: the kernel reports further losses only once it has

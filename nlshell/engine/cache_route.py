@@ -231,6 +231,9 @@ class RouteTable(Mapping):
     def set_raw(self, packed: bytes, raw: bytes) -> None:
         self._data[packed] = raw
 
+    def clear(self) -> None:
+        self._data.clear()
+
     def pop_raw(self, packed: bytes) -> bytes | None:
         return self._data.pop(packed, None)
 

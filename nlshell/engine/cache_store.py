@@ -305,6 +305,11 @@ class Store:
         if kind != "route" or self.routes:
             self.reconcile(kind, msgs, None, set())
             return
+        self.fill_routes(msgs)
+
+    def fill_routes(self, msgs: Iterable[Message]) -> None:
+        """Add routes without reports, as a first fill does (a part of one: the routes of
+        a dump may come a datagram at a time)."""
         raw_of, set_raw = self.routes.raw, self.routes.set_raw
         add_link = self.route_links.add
         route_info = K.route_info
@@ -327,6 +332,13 @@ class Store:
                 self.route_prefsrc.setdefault(prefsrc, set()).add(packed)
             if nh_id is not None:
                 self.route_nhids.setdefault(nh_id, set()).add(packed)
+
+    def clear_routes(self) -> None:
+        """Forget every route (a first fill that must start again)."""
+        self.routes.clear()
+        self.route_links = LinkIndex(self.routes)
+        self.route_prefsrc.clear()
+        self.route_nhids.clear()
 
     # --- indexes -------------------------------------------------------------------------
 
