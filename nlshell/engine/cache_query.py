@@ -109,28 +109,73 @@ def getter(kind: str, name: Any) -> Getter:
     raise ValueError(f"unknown {kind} filter {name!r}")
 
 
-def predicate(kind: str, filters: dict[str, Any]) -> Callable[[Any, Message], bool] | None:
-    """One test for all ``filters`` (None values are ignored); None when nothing to test."""
-    tests: list[Callable[[Any, Message], bool]] = []
+KeyTest = Callable[[Any], bool]
+Test = Callable[[Any, Message], bool]
+
+
+def predicates(kind: str, filters: dict[str, Any]) -> tuple[KeyTest | None, Test | None]:
+    """``filters`` as two tests (None: nothing to test): one on the key alone (the
+    identity fields), one on (key, message) for the rest. Routes are kept as bytes and
+    made into messages on access: only those whose key passes need one."""
+    on_key: list[KeyTest] = []
+    on_both: list[Test] = []
     for name, want in filters.items():
         if want is None:
             continue
         if kind == "route" and name == "oif":
-            tests.append(_oif_test(want))
+            on_both.append(_oif_test(want))
             continue
         if kind == "route" and name == "dst" and isinstance(want, str) and "/" in want:
             dst, _, plen = want.partition("/")
             length = decimal_of(plen, 128)
             if length is None:
                 raise ValueError(f"route filter dst={want!r}: prefix length is not a number")
-            tests.append(_test(getter(kind, "dst_len"), length))
+            on_key.append(_key_test(_KEY_FIELDS[kind]["dst_len"], length))
             want = dst
-        tests.append(_test(getter(kind, name), want))
+        pos = _KEY_FIELDS[kind].get(name, -1) if isinstance(name, str) else -1
+        if pos != -1:
+            on_key.append(_key_test(pos, want))
+        else:
+            on_both.append(_test(getter(kind, name), want))
+    return _every(on_key), _every_pair(on_both)
+
+
+def predicate(kind: str, filters: dict[str, Any]) -> Test | None:
+    """One test for all ``filters`` (None values are ignored); None when nothing to test."""
+    return joined(*predicates(kind, filters))
+
+
+def joined(on_key: KeyTest | None, on_both: Test | None) -> Test | None:
+    """The two tests of ``predicates`` as one on (key, message)."""
+    if on_key is None:
+        return on_both
+    if on_both is None:
+        return lambda key, msg: on_key(key)
+    return lambda key, msg: on_key(key) and on_both(key, msg)
+
+
+def _every(tests: list[KeyTest]) -> KeyTest | None:
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda key: all(t(key) for t in tests)
+
+
+def _every_pair(tests: list[Test]) -> Test | None:
     if not tests:
         return None
     if len(tests) == 1:
         return tests[0]
     return lambda key, msg: all(t(key, msg) for t in tests)
+
+
+def _key_test(pos: int | None, want: Any) -> KeyTest:
+    if pos is None:
+        return (lambda key: bool(want(key))) if callable(want) else (lambda key: key == want)
+    if callable(want):
+        return lambda key: bool(want(key[pos]))
+    return lambda key: key[pos] == want
 
 
 def _test(get: Getter, want: Any) -> Callable[[Any, Message], bool]:

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import cache_keys as K
+from .cache_route import LinkIndex, RouteTable, key_family, message, pack_key
 from .codec import constants as C
 from .codec.message import Message
 from .codec.nla import wire_attrs
@@ -92,14 +93,21 @@ def _asciiz(raw: bytes) -> str:
 
 
 class Store:
-    """Links by index and the other objects by kernel identity, plus the lookup indexes."""
+    """Links by index and the other objects by kernel identity, plus the lookup indexes.
+
+    Routes are kept compact (``cache_route.RouteTable``): inside the store they go by
+    packed key (``pack_key``), and the route indexes hold packed keys too; readers see
+    tuple keys and messages."""
 
     def __init__(self) -> None:
-        self.objects: dict[str, dict[Any, Message]] = {kind: {} for kind in K.KINDS}
+        # kind -> {identity key: message}; routes are kept compact (see cache_route)
+        self.objects: dict[str, Any] = {kind: {} for kind in K.KINDS}
+        self.routes = self.objects["route"] = RouteTable()
         self.names: dict[str, int] = {}  # ifname and alternative names -> ifindex
-        self.route_links: dict[int, set[tuple]] = {}  # ifindex -> keys of routes through it
-        self.route_prefsrc: dict[bytes, set[tuple]] = {}  # IPv4 preferred source -> keys
-        self.route_nhids: dict[int, set[tuple]] = {}  # nexthop object id -> keys of routes
+        # the route indexes hold packed keys (cache_route.pack_key)
+        self.route_links = LinkIndex(self.routes)  # ifindex -> routes through it
+        self.route_prefsrc: dict[bytes, set[bytes]] = {}  # IPv4 preferred source -> routes
+        self.route_nhids: dict[int, set[bytes]] = {}  # nexthop object id -> routes
 
     # --- events --------------------------------------------------------------------------
 
@@ -116,9 +124,9 @@ class Store:
             if info is None:
                 return False
             if not deleted:
-                self.put(kind, msg, changes, followups, None, info)
+                self._put_route(msg, info, changes)
             elif not self._partial_delete(info[0], msg, followups):
-                self.remove(kind, info[0], changes, followups)
+                self._remove_route(pack_key(info[0]), changes)
             return True
         if not K.wanted(kind, msg):
             if kind == "link" and msg.type == C.RTM_NEWLINK:
@@ -161,24 +169,23 @@ class Store:
         pass  # nothing else moves the objects kept here
 
     def put(self, kind: str, msg: Message, changes: list[Change] | None,
-            followups: set[FollowUp], key: Any = None, info: tuple | None = None) -> Any:
+            followups: set[FollowUp], key: Any = None) -> Any:
         """Add or replace one object; 'changed' only when more than counters moved.
-        Returns its key. For a route, ``info`` is its ``route_info`` when already read."""
+        Returns its key (None for a route the cache does not keep)."""
         if kind == "route":
-            info = info or K.route_info(msg)
+            info = K.route_info(msg)
             if info is None:
                 return None
-            key = info[0]
-        elif key is None:
+            self._put_route(msg, info, changes)
+            return info[0]
+        if key is None:
             key = K.key_of(kind, msg)
         table = self.objects[kind]
         old = table.get(key)
         if old is not None and old.payload() == msg.payload():
             return key  # the very same bytes: keep ours (the common case in a resync)
         table[key] = msg
-        if kind == "route":
-            self._route_index(key, old, info)
-        elif kind == "link":
+        if kind == "link":
             self._link_index(key, old, msg, followups)
         elif kind == "nexthop" and old is not None and self._nexthop_used(key):
             # a replaced nexthop: the routes using it (or its groups) changed quietly
@@ -190,13 +197,40 @@ class Store:
             changes.append((kind, "changed", old, msg))
         return key
 
+    def _put_route(self, msg: Message, info: tuple, changes: list[Change] | None) -> bytes:
+        """Add or replace one route (``info``: its ``route_info``); returns its packed key."""
+        packed = pack_key(info[0])
+        raw = msg.raw()
+        old_raw = self.routes.raw(packed)
+        if old_raw is not None and old_raw[16:] == raw[16:]:
+            return packed  # the very same bytes after the netlink header: keep ours
+        self.routes.set_raw(packed, raw)
+        old = None if old_raw is None else message(old_raw)
+        self._route_index(packed, None if old is None else K.route_info(old), info)
+        if changes is not None:
+            if old is None:
+                changes.append(("route", "new", None, msg))
+            elif not K.same_state("route", old, msg):
+                changes.append(("route", "changed", old, msg))
+        return packed
+
+    def _remove_route(self, packed: bytes, changes: list[Change] | None) -> None:
+        old_raw = self.routes.pop_raw(packed)
+        if old_raw is None:
+            return
+        old = message(old_raw)
+        self._route_index(packed, K.route_info(old), None)
+        if changes is not None:
+            changes.append(("route", "deleted", old, None))
+
     def remove(self, kind: str, key: Any, changes: list[Change] | None,
                followups: set[FollowUp]) -> None:
+        if kind == "route":
+            self._remove_route(pack_key(key), changes)
+            return
         old = self.objects[kind].pop(key, None)
         if old is not None:
-            if kind == "route":
-                self._route_index(key, old, None)
-            elif kind == "link":
+            if kind == "link":
                 self._drop_names(key, link_names(old))
             elif kind == "address" and key[1] == C.AF_INET and key[2] in self.route_prefsrc:
                 # routes preferring this source go with it, silently (if it was the last)
@@ -224,14 +258,17 @@ class Store:
             self.remove("fdb", k, changes, followups)
         if any(m.get("NHA_OIF") == index for m in self.objects["nexthop"].values()):
             followups.add(("nexthop", 0, None))  # its nexthops went too (and their routes)
-        routes = self.objects["route"]
-        for key in list(self.route_links.get(index, ())):
-            oifs = K.route_info(routes[key])[1]
-            if all(o == index for o in oifs):
-                self.remove("route", key, changes, followups)
+        routes = self.routes
+        for packed in list(self.route_links.get(index)):
+            raw = routes.raw(packed)
+            info = None if raw is None else K.route_info(message(raw))
+            if info is None:
+                continue
+            if all(o == index for o in info[1]):
+                self._remove_route(packed, changes)
             else:
                 # a multipath route with other hops: the kernel may keep it, minus this hop
-                followups.add(("route", key[0], None))
+                followups.add(("route", key_family(packed), None))
 
     # --- dumps ---------------------------------------------------------------------------
 
@@ -240,67 +277,87 @@ class Store:
                   ) -> None:
         """Make the objects of ``kind`` within ``scope`` (a key predicate; None: all of
         them) equal to a fresh dump: adds, changes and removals are reported."""
-        table = self.objects[kind]
         seen = set()
-        put = self.put
-        if kind == "route":
+        if kind == "route":  # (a route scope reads packed keys: see route_scope)
             route_info = K.route_info
+            put_route = self._put_route
             for msg in msgs:
                 info = route_info(msg)
                 if info is not None:
-                    seen.add(put(kind, msg, changes, followups, None, info))
-        else:
-            key_of = K.KEY_FUNCS[kind]
-            wanted = K.wanted
-            for msg in msgs:
-                if wanted(kind, msg):
-                    seen.add(put(kind, msg, changes, followups, key_of(msg)))
+                    seen.add(put_route(msg, info, changes))
+            for packed in [k for k in self.routes.packed_keys()
+                           if k not in seen and (scope is None or scope(k))]:
+                self._remove_route(packed, changes)
+            return
+        table = self.objects[kind]
+        put = self.put
+        key_of = K.KEY_FUNCS[kind]
+        wanted = K.wanted
+        for msg in msgs:
+            if wanted(kind, msg):
+                seen.add(put(kind, msg, changes, followups, key_of(msg)))
         stale = [k for k in table if k not in seen and (scope is None or scope(k))]
         for key in stale:
             self.remove(kind, key, changes, followups)
 
     def load(self, kind: str, msgs: Iterable[Message]) -> None:
         """Fill an empty collection without reports (the fast path of the first dump)."""
-        if kind != "route" or self.objects["route"]:
+        if kind != "route" or self.routes:
             self.reconcile(kind, msgs, None, set())
             return
-        table = self.objects["route"]
-        links = self.route_links
+        self.fill_routes(msgs)
+
+    def fill_routes(self, msgs: Iterable[Message]) -> None:
+        """Add routes without reports, as a first fill does (a part of one: the routes of
+        a dump may come a datagram at a time)."""
+        raw_of, set_raw = self.routes.raw, self.routes.set_raw
+        add_link = self.route_links.add
         route_info = K.route_info
         for msg in msgs:
             info = route_info(msg)
             if info is None:
                 continue
             key, oifs, prefsrc, nh_id = info
-            table[key] = msg
-            for oif in oifs:
-                keys = links.get(oif)
-                if keys is None:
-                    keys = links[oif] = set()
-                keys.add(key)
+            packed = pack_key(key)
+            if raw_of(packed) is not None:  # twice in one dump: the general path
+                self._put_route(msg, info, None)
+                continue
+            set_raw(packed, msg.raw())
+            if len(oifs) == 1:
+                add_link(oifs[0], packed)
+            else:
+                for oif in set(oifs):
+                    add_link(oif, packed)
             if prefsrc is not None:
-                self.route_prefsrc.setdefault(prefsrc, set()).add(key)
+                self.route_prefsrc.setdefault(prefsrc, set()).add(packed)
             if nh_id is not None:
-                self.route_nhids.setdefault(nh_id, set()).add(key)
+                self.route_nhids.setdefault(nh_id, set()).add(packed)
+
+    def clear_routes(self) -> None:
+        """Forget every route (a first fill that must start again)."""
+        self.routes.clear()
+        self.route_links = LinkIndex(self.routes)
+        self.route_prefsrc.clear()
+        self.route_nhids.clear()
 
     # --- indexes -------------------------------------------------------------------------
 
-    def _route_index(self, key: tuple, old: Message | None, new: tuple | None) -> None:
-        """Move ``key`` in the oif and prefsrc indexes from ``old`` to ``new`` (route_info)."""
+    def _route_index(self, key: bytes, old: tuple | None, new: tuple | None) -> None:
+        """Move packed ``key`` in the indexes from ``old`` to ``new`` (their route_info)."""
+        was = frozenset(old[1]) if old is not None else frozenset()
+        now = frozenset(new[1]) if new is not None else frozenset()
+        for oif in was - now:
+            self.route_links.drop(oif, key)
+        for oif in now - was:
+            self.route_links.add(oif, key)
         if old is not None:
-            _key, oifs, prefsrc, nh_id = K.route_info(old)
+            _key, _oifs, prefsrc, nh_id = old
             if nh_id is not None:
                 keys = self.route_nhids.get(nh_id)
                 if keys is not None:
                     keys.discard(key)
                     if not keys:
                         del self.route_nhids[nh_id]
-            for oif in oifs:
-                keys = self.route_links.get(oif)
-                if keys is not None:
-                    keys.discard(key)
-                    if not keys:
-                        del self.route_links[oif]
             if prefsrc is not None:
                 keys = self.route_prefsrc.get(prefsrc)
                 if keys is not None:
@@ -308,9 +365,7 @@ class Store:
                     if not keys:
                         del self.route_prefsrc[prefsrc]
         if new is not None:
-            _key, oifs, prefsrc, nh_id = new
-            for oif in oifs:
-                self.route_links.setdefault(oif, set()).add(key)
+            _key, _oifs, prefsrc, nh_id = new
             if prefsrc is not None:
                 self.route_prefsrc.setdefault(prefsrc, set()).add(key)
             if nh_id is not None:
@@ -374,8 +429,8 @@ class Store:
                       followups: set[FollowUp]) -> None:
         """The kernel's silent cascade of a nexthop's deletion: its routes go, its groups
         shrink (or go, when it was their last member)."""
-        for key in list(self.route_nhids.get(nh_id, ())):
-            self.remove("route", key, changes, followups)
+        for packed in list(self.route_nhids.get(nh_id, ())):
+            self._remove_route(packed, changes)
         groups = self._groups_of(nh_id)
         if groups:
             followups.add(("nexthop", 0, None))
@@ -385,12 +440,16 @@ class Store:
     def prefsrc_routes(self, address: bytes) -> bool:
         return bool(self.route_prefsrc.get(address))
 
-    def route_scope(self, family: int, index: int | None) -> Callable[[Any], bool]:
-        """Key predicate: the routes of ``family`` (through ``index``, when given)."""
+    def route_scope(self, family: int, index: int | None) -> Callable[[bytes], bool]:
+        """Packed-key predicate: the routes of ``family`` (through ``index``, when given)."""
         if index is None:
-            return lambda key: key[0] == family
-        through = set(self.route_links.get(index, ()))  # as it is before the re-dump
-        return lambda key: key[0] == family and key in through
+            return lambda packed: key_family(packed) == family
+        through = set(self.route_links.get(index))  # as it is before the re-dump
+        return lambda packed: packed in through and key_family(packed) == family
+
+    def routes_via(self, index: int) -> RouteTable:
+        """The routes with a nexthop through link ``index`` (a frozen view)."""
+        return self.routes.subset(self.route_links.get(index))
 
     def counts(self) -> dict[str, int]:
         return {kind: len(table) for kind, table in self.objects.items()}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,9 +183,9 @@ class ObjectTable:
             self.version += 1
 
     def replace(self, msgs: Any, quiet: bool = False) -> None:
-        """A fresh full view (start): ``{key: message}`` (the cache's snapshot) or a list of
-        messages. Highlights only what differs."""
-        if isinstance(msgs, dict):
+        """A fresh full view (start): a ``{key: message}`` mapping (the cache's snapshot)
+        or a list of messages. Highlights only what differs."""
+        if isinstance(msgs, Mapping):  # (the routes: a RouteTable)
             fresh = msgs
         else:
             fresh = {}
