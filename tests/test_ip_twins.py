@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 from support.iporacle import VETH_V0
-from support.twins import run_ip_line, run_nl_line, twin_pair, wait_equal
+from support.twins import assert_same_as_ip, run_ip_line, run_nl_line, twin_pair, wait_equal
 
 pytestmark = pytest.mark.requires_root
 
@@ -321,12 +321,7 @@ def test_the_list_is_long_enough() -> None:
 
 @pytest.mark.parametrize(("setup", "line"), CASES, ids=_ids(CASES))
 def test_the_line_leaves_the_kernel_as_ip_does(setup: str, line: str) -> None:
-    with twin_pair(setup) as (ns_ip, ns_nl):
-        code, err = run_ip_line(ns_ip, line)
-        assert code == 0, f"the case is wrong: ip refuses `{line}`: {err}"
-        code, err = run_nl_line(ns_nl, line)
-        assert code == 0, f"nlshell refuses `{line}` ({code}): {err}"
-        wait_equal(ns_ip, ns_nl)
+    assert_same_as_ip(setup, line)
 
 
 @pytest.mark.parametrize(("setup", "line"), REFUSED, ids=_ids(REFUSED))

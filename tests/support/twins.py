@@ -175,3 +175,14 @@ def wait_equal(ns_ip: str, ns_nl: str, timeout: float = DEADLINE) -> None:
         if time.monotonic() - start > timeout:
             pytest.fail(f"state differs after {timeout}s: {diff}", pytrace=False)
         time.sleep(0.05)
+
+
+def assert_same_as_ip(setup: str, line: str) -> None:
+    """`line` run by ip in one namespace set up by `setup` and by nlshell in its twin: both
+    accept it and the two namespaces end alike (the check the twin test lists share)."""
+    with twin_pair(setup) as (ns_ip, ns_nl):
+        code, err = run_ip_line(ns_ip, line)
+        assert code == 0, f"the case is wrong: ip refuses `{line}`: {err}"
+        code, err = run_nl_line(ns_nl, line)
+        assert code == 0, f"nlshell refuses `{line}` ({code}): {err}"
+        wait_equal(ns_ip, ns_nl)

@@ -24,7 +24,7 @@ from .route import _prefix_text, route_entry
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Iterable
     from typing import Any
 
 # fields a run may vary in and stay on the template path -> the entry key they make
@@ -64,6 +64,23 @@ class _Shaped:
                  render: Callable[[dict[str, Any], Any], Any]) -> None:
         self.rctx, self.hide, self.select, self.render = rctx, frozenset(hide), select, render
         self._templates: dict[tuple, _Template] = {}
+
+    def shaped(self, runs: list[Any], sep: str,
+               general: Callable[[list], Iterable[str]]) -> list[str]:
+        """The records of `runs`: a run that fits its template as one slice of text (its
+        records joined by `sep`), any other through `general` (its selected messages)."""
+        out: list[str] = []
+        for run in runs:
+            t = self.template(run) if run.n > 1 else None
+            if t is not None:
+                if not self.keeps(t):
+                    continue
+                text = self.joined(t, run, sep)
+                if text is not None:
+                    out.append(text)
+                    continue
+            out.extend(general(self.general(run)))
+        return out
 
     def template(self, run: Any, extra: tuple = ()) -> _Template | None:
         key = (run.key(), run.cls, run.varying, *extra)
@@ -212,17 +229,8 @@ class TextRuns(_Shaped):
         self.opts, self._lines = opts, lines
 
     def feed(self, runs: list[Any]) -> str:
-        out = []
-        for run in runs:
-            t = self.template(run) if run.n > 1 else None
-            if t is not None:
-                if not self.keeps(t):
-                    continue
-                text = self.joined(t, run, "\n")
-                if text is not None:
-                    out.append(text)
-                    continue
-            out.extend(self._lines(self.general(run), self.rctx, self.opts, self.hide))
+        out = self.shaped(runs, "\n",
+                          lambda msgs: self._lines(msgs, self.rctx, self.opts, self.hide))
         return "\n".join(out) + "\n" if out else ""
 
 
@@ -236,18 +244,7 @@ class JsonRuns(_Shaped):
         self._text = RouteFast(rctx, hide).json_text
 
     def feed(self, runs: list[Any]) -> str:
-        out = []
-        for run in runs:
-            t = self.template(run) if run.n > 1 else None
-            if t is not None:
-                if not self.keeps(t):
-                    continue
-                text = self.joined(t, run, ",")
-                if text is not None:
-                    out.append(text)
-                    continue
-            out.extend(map(self._text, self.general(run)))
-        return ",".join(out)
+        return ",".join(self.shaped(runs, ",", lambda msgs: map(self._text, msgs)))
 
 
 class TableRuns(_Shaped):
