@@ -50,6 +50,9 @@ route add 203.0.113.0/24 dev vw0 table 100 metric 5
 route add 2001:db8:5::/64 via 2001:db8::9
 route add 192.0.2.128/25 nexthop via 192.0.2.9 dev vw0 nexthop via 192.0.2.10 dev vw0 weight 3
 route add 2001:db8:6::/64 dev vw0 mtu lock 1300 metric 7
+route add 10.20.0.0/16 via 192.0.2.9 rtt 100ms rttvar 2s realms 5 features ecn
+route add blackhole 10.21.0.0/16 proto static
+route add 10.22.0.0/16 dev vw0 tos 0x10 window 1000 advmss 1300
 neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 dev vw0
 neigh add 2001:db8::7 lladdr 02:00:00:00:00:08 dev vw0 nud reachable
 link set vw0 mtu 1400

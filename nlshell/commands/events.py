@@ -179,146 +179,16 @@ def _link_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) ->
 
 
 def _addr_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
-    out = [f"{e['ifindex']}: {e['dev']}"]
-    fam = e.get("family")
-    out.append(f"    {fam} " if fam is not None else f"    family {e.get('family_index')} ")
-    if "local" in e:
-        out.append(str(e["local"]))
-        if "address" in e:
-            out.append(f" peer {e['address']}")
-        out.append(f"/{e['prefixlen']} ")
-        if "metric" in e:
-            out.append(f"metric {e['metric']} ")
-    if "broadcast" in e:
-        out.append(f"brd {e['broadcast']} ")
-    if "anycast" in e:
-        out.append(f"any {e['anycast']} ")
-    out.append(f"scope {e['scope']} ")
-    for key, value in e.items():  # the flags, in the renderer's (ip's) order
-        if value is True and key not in ("deleted",):
-            out.append(f"{key} ")
-    if "ifa_flags" in e:
-        out.append(f"flags {e['ifa_flags']} ")
-    if "label" in e:
-        out.append(str(e["label"]))
-    if "valid_life_time" in e:
-        valid, pref = e["valid_life_time"], e["preferred_life_time"]
-        out.append(f"{NL}       valid_lft "
-                   + ("forever" if valid == 0xFFFFFFFF else f"{valid}sec")
-                   + " preferred_lft "
-                   + ("forever" if pref == 0xFFFFFFFF else f"{pref}sec"))
-    return _words(out)
+    from nlshell.commands.render.iptext.address import address_lines  # ip's address text
 
-
-_ROUTE_WORDS = (("nhid", "nhid"), ("tos", "tos"), ("gateway", "via"))
-_ROUTE_MORE = (("dev", "dev"), ("table", "table"), ("protocol", "proto"), ("scope", "scope"),
-               ("prefsrc", "src"), ("metric", "metric"))
-_MX_TEXT = {"congestion": "congctl"}
-_MX_TIMES = ("rtt", "rttvar", "rto_min")
-
-
-def _realms(flow: dict[str, Any]) -> str:
-    if "from" in flow:
-        return f"realms {flow['from']}/{flow['to']} "
-    return f"realm {flow['to']} "
-
-
-def _metrics_text(mx: dict[str, Any], m: Any) -> str:
-    metrics = m.get("metrics")
-    lock = (metrics.get("RTAX_LOCK") or 0) if metrics is not None else 0
-    out = []
-    for key, value in mx.items():
-        if key == "ecn":
-            out.append("features ecn ")
-            continue
-        if key == "features":
-            if "ecn" not in mx:
-                out.append("features ")
-            out.append(f"{value} ")
-            continue
-        out.append(f"{_MX_TEXT.get(key, key)} ")
-        bit = _lock_bit(key)
-        if bit is not None and lock >> bit & 1:
-            out.append("lock ")
-        if key in _MX_TIMES:
-            out.append(f"{value / 1e3:g}s " if value >= 1000 else f"{value}ms ")
-        else:
-            out.append(f"{value} ")
-    return "".join(out)
-
-
-# the metric keys of ip -j and their RTAX_* names (the lock bit of each is its number)
-_METRIC_NAMES = {"mtu": "RTAX_MTU", "window": "RTAX_WINDOW", "rtt": "RTAX_RTT",
-                 "rttvar": "RTAX_RTTVAR", "ssthresh": "RTAX_SSTHRESH", "cwnd": "RTAX_CWND",
-                 "advmss": "RTAX_ADVMSS", "reordering": "RTAX_REORDERING",
-                 "hoplimit": "RTAX_HOPLIMIT", "initcwnd": "RTAX_INITCWND",
-                 "features": "RTAX_FEATURES", "rto_min": "RTAX_RTO_MIN",
-                 "initrwnd": "RTAX_INITRWND", "quickack": "RTAX_QUICKACK",
-                 "congestion": "RTAX_CC_ALGO", "fastopen_no_cookie": "RTAX_FASTOPEN_NO_COOKIE"}
-
-
-def _lock_bit(key: str) -> int | None:
-    from nlshell.engine.codec.route import METRICS
-
-    row = METRICS.lookup(_METRIC_NAMES.get(key, ""))
-    return None if row is None else row.type
+    return f"{e['ifindex']}: {e['dev']}" + NL.join(address_lines(e, str))
 
 
 def _route_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:
-    out = []
-    if "type" in e:
-        out.append(f"{e['type']} ")
-    out.append(f"{e['dst']} ")
-    if "from" in e:
-        out.append(f"from {e['from']} ")
-    elif "src" in e:
-        out.append(f"from {e['src']} ")
-    for key, word in _ROUTE_WORDS:
-        if key in e:
-            out.append(f"{word} {e[key]} ")
-    if "via" in e:
-        out.append(f"via {e['via']['family']} {e['via']['host']} ")
-    for key, word in _ROUTE_MORE:
-        if key in e:
-            out.append(f"{word} {e[key]} ")
-    out += [f"{f} " for f in e.get("flags", [])]
-    if "mark" in e:
-        mark = e["mark"]
-        out.append(f"mark {mark:#x} " if mark >= 16 else f"mark {mark} ")
-    if "flow" in e:
-        out.append(_realms(e["flow"]))
-    if "uid" in e:
-        out.append(f"uid {e['uid']} ")
-    for key, fmt in (("expires", "expires {}sec "), ("error", "error {} "), ("users", "users {} "),
-                     ("used", "used {} "), ("age", "age {}sec ")):
-        if key in e:
-            out.append(fmt.format(e[key]))
-    if "ipid" in e:
-        out.append(f"ipid 0x{int(e['ipid'], 16):04x} ")
-    if "ts" in e:
-        out.append(f"ts {e['ts']}tsage {e['tsage']}sec ")
-    if "metrics" in e:
-        out.append(_metrics_text(e["metrics"][0], m))
-    if "iif" in e:
-        out.append(f"iif {e['iif']} ")
-    if "pref" in e:
-        pref = e["pref"]
-        out.append(f"pref {pref}" if isinstance(pref, str) else str(pref))
-    if "ttl-propogate" in e:
-        out.append("ttl-propogate " + ("enabled" if e["ttl-propogate"] else "disabled"))
-    for hop in e.get("nexthops", ()):
-        out.append(f"{NL}\tnexthop ")
-        if "gateway" in hop:
-            out.append(f"via {hop['gateway']} ")
-        if "via" in hop:
-            out.append(f"via {hop['via']['family']} {hop['via']['host']} ")
-        if "flow" in hop:
-            out.append(_realms(hop["flow"]))
-        out.append(f"dev {hop['dev']} ")
-        if "weight" in hop:
-            out.append(f"weight {hop['weight']} ")
-        out += [f"{f} " for f in hop.get("flags", [])]
-    return _words(out)
+    from nlshell.commands.render.iptext.route import text  # ip's route line, one place
+
+    # a multipath route's hops stay on the event's one line, joined as ip -o joins them
+    return text(e, m, None).replace("\n", NL)
 
 
 def _neigh_text(e: dict[str, Any], m: Any, names: Callable[[int], str | None]) -> str:

@@ -27,8 +27,9 @@ def _lifetime(v: int) -> str:
     return "forever" if v == INFINITY else f"{v}sec"
 
 
-def address_lines(a: dict[str, Any]) -> list[str]:
-    """One address (an ``addr_info`` entry): its line and its lifetimes' line."""
+def address_lines(a: dict[str, Any], label: Any = printable) -> list[str]:
+    """One address (an ``addr_info`` entry): its line and its lifetimes' line. ``label``
+    writes the label (the monitor escapes its whole line itself: it passes ``str``)."""
     fam = a.get("family")
     out = [f"    {fam} " if fam is not None else f"    family {a.get('family_index')} "]
     if "local" in a:
@@ -47,7 +48,7 @@ def address_lines(a: dict[str, Any]) -> list[str]:
     if "ifa_flags" in a:
         out.append(f"flags {a['ifa_flags']} ")
     if "label" in a:
-        out.append(printable(a["label"]))
+        out.append(label(a["label"]))
     text = ["".join(out)]
     if "valid_life_time" in a:
         text.append(f"       valid_lft {_lifetime(a['valid_life_time'])}"
