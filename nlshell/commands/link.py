@@ -28,13 +28,6 @@ ONOFF = S.choice("ONOFF", {"on": (True, "enable"), "off": (False, "disable")})
 BOOL01 = S.number(0, 1, name="0|1", example="0 or 1")
 STATE = {"up": "bring the device up", "down": "bring the device down"}
 
-MACVLAN_MODE = S.choice("MODE", {
-    "private": "no traffic between macvlans of one device",
-    "vepa": "traffic between macvlans goes through the external switch",
-    "bridge": "macvlans of one device talk directly",
-    "passthru": "one macvlan takes over the device",
-    "source": "accept only listed source MACs",
-}, label="macvlan mode")
 BOND_MODE = S.choice("MODE", {
     "balance-rr": (0, "round robin"), "active-backup": (1, "one port active"),
     "balance-xor": (2, "by hash"), "broadcast": (3, "every port"),
