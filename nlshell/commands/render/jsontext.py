@@ -21,12 +21,10 @@ def _not_serializable(obj: Any) -> Any:
 
 
 def _encoder() -> Any:
-    try:
-        from _json import encode_basestring_ascii, make_encoder
-    except ImportError:  # an interpreter without the C accelerator: the json package's own
-        import json
+    # CPython's C accelerator, imported plainly: an interpreter without it fails here,
+    # loudly, rather than quietly taking the slow path
+    from _json import encode_basestring_ascii, make_encoder
 
-        return json.JSONEncoder(separators=(",", ":")).encode
     def dumps(obj: Any) -> str:
         if isinstance(obj, str):
             return encode_basestring_ascii(obj)
