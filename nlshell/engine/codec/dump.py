@@ -35,8 +35,11 @@ _unpack_len_type = struct.Struct("=IH").unpack_from
 _DATA = 16  # message types below this are netlink control messages
 
 _SCALAR, _COMPOSITE, _HEADER, _ABSENT = "scalar", "composite", "header", "absent"
-_UNPACK, _SLICE, _COMPUTED = "unpack", "slice", "computed"
+_UNPACK, _IPV4, _SLICE, _COMPUTED = "unpack", "ipv4", "slice", "computed"
 _ABSENT_ENTRY = (None, 0, 0, _ABSENT)
+# the memo of a view whose layout is not looked up yet: empty, so the hot path's one
+# ``memo.get`` misses and the miss path looks the layout up (never written to)
+_UNSET: dict = {}
 
 # scalar kinds read by one C call, when the span is long enough for them (a short one
 # goes through the codec's decoder, which raises its DecodeError): kind -> (size, reader)
@@ -45,6 +48,18 @@ _INT_FORMATS = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q", "s8": "=b", "
 _DIRECT = {kind: (struct.calcsize(fmt), struct.Struct(fmt).unpack_from)
            for kind, fmt in _INT_FORMATS.items()}
 _IP_TEXT = {4: socket.inet_ntoa, 16: lambda raw: socket.inet_ntop(socket.AF_INET6, raw)}
+# an IPv4 address as text: its four octets (one unpack) through a table of their decimal
+# texts into one f-string, 40% cheaper than slicing the bytes out for inet_ntoa (route
+# destinations are read 100,000 at a time)
+_DECIMAL = [str(i) for i in range(256)]
+_OCTETS: dict[int, Any] = {}  # offset -> unpack_from of the four octets there
+
+
+def _octets(a: int) -> Any:
+    got = _OCTETS.get(a)
+    if got is None:
+        got = _OCTETS[a] = struct.Struct(f"={a}x4B").unpack_from
+    return got
 
 
 def _fast_entry(row: Any, a: int, b: int) -> tuple:
@@ -54,6 +69,8 @@ def _fast_entry(row: Any, a: int, b: int) -> tuple:
     direct = _DIRECT.get(row.kind)
     if direct is not None and b - a >= direct[0]:
         return (direct[1], a, b, _UNPACK)
+    if row.kind == "ipaddr" and b - a == 4:
+        return (_octets(a), a, b, _IPV4)
     if row.kind == "ipaddr" and b - a in _IP_TEXT:
         return (_IP_TEXT[b - a], a, b, _SLICE)
     return (row.dec, a, b, _SCALAR)
@@ -82,7 +99,7 @@ class LeanMessage(Message):
         self._buf = buf
         self._start = start
         self._end = end
-        self._idx = None
+        self._idx = _UNSET
 
     @property
     def flags(self) -> int:  # type: ignore[override]
@@ -104,10 +121,10 @@ class LeanMessage(Message):
     # --- the shared layout -----------------------------------------------------------
     #
     # ``_idx`` is the ``memo`` of the message's ``Layout`` (shared by every message of that
-    # shape; the layout itself is under ``layout.LAYOUT``). The memo is keyed by the names
-    # asked for: name -> (read, a, b, how). An attribute at
-    # span a..b (relative to _start) is read by one C call (_UNPACK: an integer, _SLICE:
-    # an address) or by the codec's decoder (_SCALAR, _COMPOSITE); a header field
+    # shape; the layout itself is under ``layout.LAYOUT``), or ``_UNSET`` until looked up.
+    # The memo is keyed by the names asked for: name -> (read, a, b, how). An attribute at
+    # span a..b (relative to _start) is read by one C call (_UNPACK: an integer; _IPV4,
+    # _SLICE: an address) or by the codec's decoder (_SCALAR, _COMPOSITE); a header field
     # (_HEADER) is item b of the header struct; _ABSENT: neither.
 
     def _memo(self) -> dict:
@@ -121,7 +138,7 @@ class LeanMessage(Message):
 
     def _layout(self) -> layout.Layout:
         memo = self._idx
-        if memo is None:
+        if memo is _UNSET:
             memo = self._idx = self._memo()
         return memo[_LAYOUT]
 
@@ -155,17 +172,23 @@ class LeanMessage(Message):
     # --- the Message API, on the shared layout ----------------------------------------
 
     def get(self, key: Any, default: Any = None) -> Any:
-        memo = self._idx
-        if memo is None:
-            memo = self._idx = self._memo()
-        entry = memo.get(key)
+        entry = self._idx.get(key)
         if entry is None:
             if key.__class__ is tuple:
                 return AttrSet.get(self, key, default)
-            entry = self._entry(memo[_LAYOUT], key)
+            memo = self._idx
+            if memo is _UNSET:
+                memo = self._idx = self._memo()
+                entry = memo.get(key)
+            if entry is None:
+                entry = self._entry(memo[_LAYOUT], key)
         how = entry[3]
         if how is _UNPACK:
             return entry[0](self._buf, self._start + entry[1])[0]
+        if how is _IPV4:
+            p, q, r, s = entry[0](self._buf, self._start)
+            d = _DECIMAL
+            return f"{d[p]}.{d[q]}.{d[r]}.{d[s]}"
         if how is _SLICE:
             s = self._start
             return entry[0](self._buf[s + entry[1]:s + entry[2]])
@@ -205,13 +228,13 @@ class LeanMessage(Message):
 
     def whole(self) -> tuple[tuple, dict[str, Any]]:
         memo = self._idx
-        lay = memo[_LAYOUT] if memo is not None else self._layout()
+        lay = memo[_LAYOUT] if memo is not _UNSET else self._layout()
         return layout.whole(self._schema, lay, self, self._buf, self._start)
 
     def wire_values(self, names: tuple[str, ...]) -> tuple:
         memo = self._idx
         buf, start = self._buf, self._start
-        if memo is None:
+        if memo is _UNSET:
             # a fresh message (the cache loading a dump): try the readers of ``names`` of
             # the layouts of its length; one unpack both recognises the layout and reads
             known = self._by_size.get(self._end - start)
@@ -313,7 +336,7 @@ def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMess
     m._buf = data
     m._start = off + 16
     m._end = end
-    m._idx = None
+    m._idx = _UNSET
     return m
 
 
@@ -361,6 +384,9 @@ def dump_views(data: Any, off: int, seq: int, pid: int, append: Any, full: bool 
     new = _new
     intr = C.NLM_F_DUMP_INTR
     interrupted = False
+    # a big datagram: look for runs of one shape (after a failed look, only again
+    # _SHAPE_MIN messages later)
+    calm = 0 if n - off >= _SHAPE_BYTES else n
     while off + 16 <= n:
         ln, mtype, flags, mseq, mpid = unpack(data, off)
         end = off + ln
@@ -369,12 +395,32 @@ def dump_views(data: Any, off: int, seq: int, pid: int, append: Any, full: bool 
         if mseq != seq or mpid != pid or mtype < _DATA:
             return off, interrupted
         cls = classes.get(mtype)
+        if not calm and cls is not None and ln - 16 >= cls._min:
+            k, memo = _same_shape(data, off, ln, cls)
+            if k:
+                # k messages framed like this one (netlink header, attribute layout):
+                # their views share its layout's memo from the start
+                start, stride, size = off + 16, (ln + 3) & ~3, ln - 16
+                for s in range(start, start + k * stride, stride):
+                    m = new(cls)
+                    m._buf = data
+                    m._start = s
+                    m._end = s + size
+                    m._idx = memo
+                    append(m)
+                if flags & intr:
+                    interrupted = True
+                off += k * stride
+                continue
+            calm = _SHAPE_MIN
+        elif calm:
+            calm -= 1
         if cls is not None and ln - 16 >= cls._min:
             m = new(cls)  # lean_view(), inlined: this line runs per message
             m._buf = data
             m._start = off + 16
             m._end = end
-            m._idx = None
+            m._idx = _UNSET
             append(m)
         else:
             append(lean_view(cls, data, off, end) if cls is not None
@@ -383,6 +429,26 @@ def dump_views(data: Any, off: int, seq: int, pid: int, append: Any, full: bool 
             interrupted = True
         off = (end + 3) & ~3
     return off, interrupted
+
+
+_SHAPE_BYTES = 4096  # smaller datagrams (a few links, one route) gain nothing from it
+_SHAPE_MIN = 8  # shorter runs: the column compares cost more than they save
+
+
+def _same_shape(data: Any, off: int, ln: int, cls: type[LeanMessage]) -> tuple[int, Any]:
+    """(how many messages from ``off`` on share this one's netlink header and attribute
+    layout, that layout's memo), or (0, None) when fewer than ``_SHAPE_MIN`` do."""
+    stride = (ln + 3) & ~3
+    most = (len(data) - off) // stride
+    if most < _SHAPE_MIN:
+        return 0, None
+    lay = _find(cls._schema, data, off + 16, off + ln)
+    if lay.check is None:  # a one-off layout (a link): not kept, not shared
+        return 0, None
+    from .runs import same_shape  # big dumps only: the module costs start-up time
+
+    k = same_shape(data, off, stride, cls, lay, most)
+    return (k, lay.memo) if k >= _SHAPE_MIN else (0, None)
 
 
 __all__ = ["LEAN_CLASSES", "LeanMessage", "dump_views", "lean_parse", "lean_view",

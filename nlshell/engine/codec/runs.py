@@ -292,6 +292,32 @@ def skim(data: Any, off: int, seq: int, pid: int, out: list[Run], full: bool = F
     return off, interrupted
 
 
+def same_shape(data: Any, off: int, stride: int, cls: Any, lay: Any, most: int) -> int:
+    """How many messages from ``off`` on (at most ``most``, ``stride`` bytes apart) have the
+    first one's netlink header and attribute layout ``lay``: the longest such prefix,
+    found with column compares (no Python step per message)."""
+    per = stride // 4
+    fixed = _fixed_words(cls, lay, stride)
+    frame = [w for w in range(per) if w not in fixed]  # netlink and attribute headers
+    words = memoryview(data)[off:off + most * stride].cast("I")
+    first = [words[w:w + 1].tobytes() for w in range(per)]
+
+    def framed(k: int) -> bool:
+        top = k * per
+        return all(words[w:top:per].tobytes() == first[w] * k for w in frame)
+
+    if framed(most):
+        return most
+    good, bad = 1, most  # bisect: the first k messages are framed alike, k+1 are not
+    while bad - good > 1:
+        mid = (good + bad) // 2
+        if framed(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
 def _walk(data: Any, off: int, stride: int, lay: Any, most: int) -> int:
     """How many messages from ``off`` on have the first one's netlink header and layout."""
     head = data[off:off + 16]
@@ -304,4 +330,4 @@ def _walk(data: Any, off: int, stride: int, lay: Any, most: int) -> int:
     return n
 
 
-__all__ = ["MIN_RUN", "Run", "skim"]
+__all__ = ["MIN_RUN", "Run", "same_shape", "skim"]
