@@ -22,7 +22,16 @@ import struct
 from . import constants as C
 from . import layout, nla
 from .errors import DecodeError
-from .message import MESSAGE_TYPES, PSEUDO_FIELDS, SCHEMAS, Message, parse
+from .message import (
+    PSEUDO_FIELDS,
+    SCHEMAS,
+    ByType,
+    Message,
+    family_entry,
+    load_family,
+    on_family_load,
+    parse,
+)
 from .views import AttrSet
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
@@ -291,11 +300,23 @@ def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
     })
 
 
-LEAN_CLASSES: dict[int, type[LeanMessage]] = {
-    mtype: _lean_class(mtype, spec, table)
-    for mtype, (cls, spec, table) in MESSAGE_TYPES.items()
-    if cls is Message
-}
+def _add_lean_classes(family: Any) -> None:
+    for mtype in family.TYPES:
+        dict.__setitem__(LEAN_CLASSES, mtype, _lean_class(mtype, family.HEADER, family.ATTRS))
+
+
+# msg type -> its lean class, made as its family loads (see message.load_family: making
+# them all cost start-up time). ``.get`` sees the loaded families only: ``lean_class``.
+LEAN_CLASSES: dict[int, type[LeanMessage]] = ByType()
+on_family_load(_add_lean_classes)
+
+
+def lean_class(mtype: int) -> type[LeanMessage] | None:
+    """``LEAN_CLASSES.get(mtype)``, loading the type's family first if need be."""
+    cls = LEAN_CLASSES.get(mtype)
+    if cls is None and load_family(mtype):
+        cls = LEAN_CLASSES.get(mtype)
+    return cls
 
 _new = object.__new__
 _find = layout.find
@@ -320,7 +341,7 @@ def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMess
 def one_message(data: Any, off: int, end: int) -> Message:
     """The message at ``data[off:end]`` as the codec builds it (errors, acks, events)."""
     ln, mtype, flags, seq, pid = _unpack_nlh(data, off)
-    entry = MESSAGE_TYPES.get(mtype)
+    entry = family_entry(mtype)
     if entry is None or (mtype == C.NLMSG_DONE and ln < 20):
         return parse(bytes(data[off:end]))[0]  # rare: let the codec deal with it
     cls, spec, table = entry
@@ -339,7 +360,7 @@ def lean_parse(data: Any) -> list[Message]:
         end = off + ln
         if ln < 16 or end > n:
             raise DecodeError(f"message length {ln} does not fit in {n - off} bytes", off)
-        cls = classes.get(mtype)
+        cls = classes.get(mtype) or lean_class(mtype)
         append(lean_view(cls, data, off, end) if cls is not None
                else one_message(data, off, end))
         off = (end + 3) & ~3
@@ -385,5 +406,5 @@ def dump_views(data: Any, off: int, seq: int, pid: int, append: Any, full: bool 
     return off, interrupted
 
 
-__all__ = ["LEAN_CLASSES", "LeanMessage", "dump_views", "lean_parse", "lean_view",
-           "one_message"]
+__all__ = ["LEAN_CLASSES", "LeanMessage", "dump_views", "lean_class", "lean_parse",
+           "lean_view", "one_message"]
