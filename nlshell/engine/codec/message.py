@@ -134,7 +134,7 @@ class Message(StructView):
 
     def whole(self) -> tuple[tuple, dict[str, Any]]:
         """``(header_tuple(), attr_dict())``: every field and attribute in one read."""
-        sch = _schema_of(self.type)
+        sch = SCHEMAS.get(self.type) or _schema_of(self.type)
         if sch is None or sch.spec is not self._spec:
             return StructView.whole(self)
         buf, start = self._buf, self._start
@@ -151,7 +151,7 @@ class Message(StructView):
         for its kind too), None for an absent attribute. For keys and byte-exact checks.
         The reader is compiled once per layout and ``names`` tuple: pass one that lives on
         (a module constant), not one built per call."""
-        sch = _schema_of(self.type)
+        sch = SCHEMAS.get(self.type) or _schema_of(self.type)
         if sch is None or sch.spec is not self._spec:
             raise ValueError(f"{self.event} has no attribute table")
         buf, start = self._buf, self._start
@@ -350,10 +350,8 @@ def family_entry(mtype: int) -> tuple[type, StructSpec, Table] | None:
 
 
 def _schema_of(mtype: int) -> layout.Schema | None:
-    sch = SCHEMAS.get(mtype)
-    if sch is None and load_family(mtype):
-        sch = SCHEMAS.get(mtype)
-    return sch
+    """The miss path of ``SCHEMAS.get(mtype)``: again, once the type's family is loaded."""
+    return SCHEMAS.get(mtype) if load_family(mtype) else None
 
 
 def parse(data: bytes) -> list[Message]:
