@@ -284,7 +284,7 @@ def _field_readers(spec: Any) -> dict[str, Any]:
     return out
 
 
-def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
+def _lean_class(mtype: int, spec: Any, table: Any, hdr: dict[str, Any]) -> type[LeanMessage]:
     schema = SCHEMAS[mtype]
     name = C.MESSAGE_NAMES.get(mtype, f"Type{mtype}")
     return type(f"Lean_{name}", (LeanMessage,), {
@@ -293,7 +293,7 @@ def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
         "_spec": spec,
         "_table": table,
         "_rows": schema.rows,
-        "_hdr": _field_readers(spec),
+        "_hdr": hdr,
         "_schema": schema,
         "_by_size": schema.layouts,
         "_min": spec.size,
@@ -301,8 +301,10 @@ def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
 
 
 def _add_lean_classes(family: Any) -> None:
+    hdr = _field_readers(family.HEADER)  # one set for the family: its types share a header
     for mtype in family.TYPES:
-        dict.__setitem__(LEAN_CLASSES, mtype, _lean_class(mtype, family.HEADER, family.ATTRS))
+        dict.__setitem__(LEAN_CLASSES, mtype,
+                         _lean_class(mtype, family.HEADER, family.ATTRS, hdr))
 
 
 # msg type -> its lean class, made as its family loads (see message.load_family: making
@@ -317,6 +319,7 @@ def lean_class(mtype: int) -> type[LeanMessage] | None:
     if cls is None and load_family(mtype):
         cls = LEAN_CLASSES.get(mtype)
     return cls
+
 
 _new = object.__new__
 _find = layout.find
