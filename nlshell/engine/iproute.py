@@ -20,7 +20,6 @@ from . import requests as R
 from .codec import constants as C
 from .codec.message import Message, encode, parse
 from .errors import DumpInterrupted, NetlinkError
-from .requests.route_defaults import LIBRARY_FACE
 from .socket import NetlinkSocket
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
@@ -90,10 +89,10 @@ class IPRoute:
         one onto its device is scope ``global`` unless scope= says otherwise (the
         command language keeps ip's: ``boot``, ``link``)."""
         match = pop_match(cmd, kw)
-        raw = R.fast_route(cmd, kw, LIBRARY_FACE)
+        raw = R.fast_route(cmd, kw, R.LIBRARY_FACE)
         if raw is not None:
             return self.sock.request_raw(raw, True)
-        return self._lib(R.route_request(cmd, kw, LIBRARY_FACE), match)
+        return self._lib(R.route_request(cmd, kw, R.LIBRARY_FACE), match)
 
     def neigh(self, cmd: str, **kw: Any) -> list[Message]:
         match = pop_match(cmd, kw)
@@ -644,9 +643,9 @@ class Bulk:
         self._add("addr", cmd, R.addr_request(cmd, kw), kw)
 
     def route(self, cmd: str, **kw: Any) -> None:
-        raw = R.fast_route(cmd, kw, LIBRARY_FACE)
+        raw = R.fast_route(cmd, kw, R.LIBRARY_FACE)
         if raw is None:
-            self._add("route", cmd, R.route_request(cmd, kw, LIBRARY_FACE), kw)
+            self._add("route", cmd, R.route_request(cmd, kw, R.LIBRARY_FACE), kw)
         else:
             self._reqs.append(raw)
             self._what.append(("route", cmd, kw))

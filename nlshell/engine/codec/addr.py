@@ -1,9 +1,9 @@
 """Addresses: struct ifaddrmsg and IFA_*."""
 
-from .constants import RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR
+from .constants import FAMILY_TYPES
 from .views import Struct, StructSpec, Table
 
-TYPES = (RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR)
+TYPES = FAMILY_TYPES["addr"]
 
 HEADER = StructSpec("=BBBBI", ("family", "prefixlen", "flags", "scope", "index"))
 

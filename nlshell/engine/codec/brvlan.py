@@ -1,10 +1,10 @@
 """Bridge VLAN database messages (per-VLAN options): struct br_vlan_msg and
 BRIDGE_VLANDB_* (linux/if_bridge.h). ``bridge vlan set`` sends RTM_NEWVLAN."""
 
-from .constants import RTM_DELVLAN, RTM_GETVLAN, RTM_NEWVLAN
+from .constants import FAMILY_TYPES
 from .views import Nested, Struct, StructSpec, Table
 
-TYPES = (RTM_NEWVLAN, RTM_DELVLAN, RTM_GETVLAN)
+TYPES = FAMILY_TYPES["brvlan"]
 
 # struct br_vlan_msg: family, reserved1 (u8), reserved2 (u16), ifindex
 HEADER = StructSpec("=BxxxI", ("family", "ifindex"))

@@ -22,7 +22,16 @@ import struct
 from . import constants as C
 from . import layout, nla
 from .errors import DecodeError
-from .message import MESSAGE_TYPES, PSEUDO_FIELDS, SCHEMAS, Message, parse
+from .message import (
+    PSEUDO_FIELDS,
+    SCHEMAS,
+    ByType,
+    Message,
+    family_entry,
+    load_family,
+    on_family_load,
+    parse,
+)
 from .views import AttrSet
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
@@ -298,7 +307,7 @@ def _field_readers(spec: Any) -> dict[str, Any]:
     return out
 
 
-def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
+def _lean_class(mtype: int, spec: Any, table: Any, hdr: dict[str, Any]) -> type[LeanMessage]:
     schema = SCHEMAS[mtype]
     name = C.MESSAGE_NAMES.get(mtype, f"Type{mtype}")
     return type(f"Lean_{name}", (LeanMessage,), {
@@ -307,18 +316,33 @@ def _lean_class(mtype: int, spec: Any, table: Any) -> type[LeanMessage]:
         "_spec": spec,
         "_table": table,
         "_rows": schema.rows,
-        "_hdr": _field_readers(spec),
+        "_hdr": hdr,
         "_schema": schema,
         "_by_size": schema.layouts,
         "_min": spec.size,
     })
 
 
-LEAN_CLASSES: dict[int, type[LeanMessage]] = {
-    mtype: _lean_class(mtype, spec, table)
-    for mtype, (cls, spec, table) in MESSAGE_TYPES.items()
-    if cls is Message
-}
+def _add_lean_classes(family: Any) -> None:
+    hdr = _field_readers(family.HEADER)  # one set for the family: its types share a header
+    for mtype in family.TYPES:
+        dict.__setitem__(LEAN_CLASSES, mtype,
+                         _lean_class(mtype, family.HEADER, family.ATTRS, hdr))
+
+
+# msg type -> its lean class, made as its family loads (see message.load_family: making
+# them all cost start-up time). ``.get`` sees the loaded families only: ``lean_class``.
+LEAN_CLASSES: dict[int, type[LeanMessage]] = ByType()
+on_family_load(_add_lean_classes)
+
+
+def lean_class(mtype: int) -> type[LeanMessage] | None:
+    """``LEAN_CLASSES.get(mtype)``, loading the type's family first if need be."""
+    cls = LEAN_CLASSES.get(mtype)
+    if cls is None and load_family(mtype):
+        cls = LEAN_CLASSES.get(mtype)
+    return cls
+
 
 _new = object.__new__
 _find = layout.find
@@ -343,7 +367,7 @@ def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMess
 def one_message(data: Any, off: int, end: int) -> Message:
     """The message at ``data[off:end]`` as the codec builds it (errors, acks, events)."""
     ln, mtype, flags, seq, pid = _unpack_nlh(data, off)
-    entry = MESSAGE_TYPES.get(mtype)
+    entry = family_entry(mtype)
     if entry is None or (mtype == C.NLMSG_DONE and ln < 20):
         return parse(bytes(data[off:end]))[0]  # rare: let the codec deal with it
     cls, spec, table = entry
@@ -362,7 +386,7 @@ def lean_parse(data: Any) -> list[Message]:
         end = off + ln
         if ln < 16 or end > n:
             raise DecodeError(f"message length {ln} does not fit in {n - off} bytes", off)
-        cls = classes.get(mtype)
+        cls = classes.get(mtype) or lean_class(mtype)
         append(lean_view(cls, data, off, end) if cls is not None
                else one_message(data, off, end))
         off = (end + 3) & ~3
@@ -451,5 +475,5 @@ def _same_shape(data: Any, off: int, ln: int, cls: type[LeanMessage]) -> tuple[i
     return (k, lay.memo) if k >= _SHAPE_MIN else (0, None)
 
 
-__all__ = ["LEAN_CLASSES", "LeanMessage", "dump_views", "lean_parse", "lean_view",
-           "one_message"]
+__all__ = ["LEAN_CLASSES", "LeanMessage", "dump_views", "lean_class", "lean_parse",
+           "lean_view", "one_message"]

@@ -1,18 +1,10 @@
 """Links: struct ifinfomsg and the IFLA_* tables, with per-kind IFLA_INFO_DATA tables."""
 
-from .constants import (
-    MACVLAN_MODES,
-    RTM_DELLINK,
-    RTM_DELLINKPROP,
-    RTM_GETLINK,
-    RTM_NEWLINK,
-    RTM_NEWLINKPROP,
-    RTM_SETLINK,
-)
+from .constants import FAMILY_TYPES, MACVLAN_MODES
 from .nla import SCALARS
 from .views import Enum, Headed, ListOf, Nested, Select, Struct, StructSpec, Table
 
-TYPES = (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK, RTM_NEWLINKPROP, RTM_DELLINKPROP)
+TYPES = FAMILY_TYPES["link"]
 
 # struct ifinfomsg: family, pad, type, index, flags, change
 HEADER = StructSpec("=BxHiII", ("family", "ifi_type", "index", "flags", "change"))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import errno as _errno
 import os
 import struct
+import sys
+from _thread import allocate_lock
 
-from . import addr, brvlan, layout, link, neigh, netconf, nexthop, nsid, route, rule, stats, tc
+from . import layout
 from .constants import (
+    FAMILY_TYPES,
     IFF_UP,
     MESSAGE_NAMES,
     NLM_F_ACK_TLVS,
@@ -131,7 +134,7 @@ class Message(StructView):
 
     def whole(self) -> tuple[tuple, dict[str, Any]]:
         """``(header_tuple(), attr_dict())``: every field and attribute in one read."""
-        sch = SCHEMAS.get(self.type)
+        sch = SCHEMAS.get(self.type) or _schema_of(self.type)
         if sch is None or sch.spec is not self._spec:
             return StructView.whole(self)
         buf, start = self._buf, self._start
@@ -148,7 +151,7 @@ class Message(StructView):
         for its kind too), None for an absent attribute. For keys and byte-exact checks.
         The reader is compiled once per layout and ``names`` tuple: pass one that lives on
         (a module constant), not one built per call."""
-        sch = SCHEMAS.get(self.type)
+        sch = SCHEMAS.get(self.type) or _schema_of(self.type)
         if sch is None or sch.spec is not self._spec:
             raise ValueError(f"{self.event} has no attribute table")
         buf, start = self._buf, self._start
@@ -237,22 +240,118 @@ def _link_state(msg: Message) -> str:
 
 # msg type -> {pseudo-field: reader}: values pyroute2's messages carry that are not on
 # the wire as such (read from the header on access)
-PSEUDO_FIELDS: dict[int, dict[str, Any]] = {t: {"state": _link_state} for t in link.TYPES}
+PSEUDO_FIELDS: dict[int, dict[str, Any]] = {
+    t: {"state": _link_state} for t in FAMILY_TYPES["link"]}
 
 _RAW = (Message, StructSpec("=", ()), Table("", {}))
 
+# --- the message families, loaded on first use --------------------------------------
+#
+# Each object family (link, addr, route, tc, ...) is a codec module whose tables cost
+# import time; a command needs one or two of the eleven (`link show`: link). So a family's
+# module is imported, and its types entered in the tables below, when one of its types is
+# first asked for. ``d[t]``, ``t in d`` and iterating see every family (loading them);
+# ``d.get(t)`` stays dict's own (the per-message paths call it) and sees the loaded ones:
+# on a miss, ``family_entry`` / ``load_family`` load first.
+
+FAMILY_OF = {t: name for name, types in FAMILY_TYPES.items() for t in types}
+_loaded: list[Any] = []  # the family modules entered so far, in order
+_listeners: list[Any] = []  # called with each family module as it is entered
+_lock = allocate_lock()
+
+
+def _enter_family(mod: Any) -> None:
+    """Enter a family module's types in the tables (callers hold ``_lock``)."""
+    schema = layout.Schema(mod.HEADER, mod.ATTRS)
+    for t in mod.TYPES:
+        dict.__setitem__(MESSAGE_TYPES, t, (Message, mod.HEADER, mod.ATTRS))
+        dict.__setitem__(SCHEMAS, t, schema)
+    for fn in _listeners:
+        fn(mod)
+    _loaded.append(mod)  # last: a family is loaded once all its tables have it
+
+
+def load_family(mtype: int) -> bool:
+    """Load the family of message type ``mtype`` if not yet: False for a type of no
+    family. A family module that fails to import raises (nothing falls back quietly)."""
+    name = FAMILY_OF.get(mtype)
+    if name is None:
+        return False
+    modname = f"{__package__}.{name}"
+    mod = sys.modules.get(modname)
+    if mod is not None and mod in _loaded:
+        return True
+    __import__(modname)  # importlib.import_module without importlib (start-up time)
+    mod = sys.modules[modname]
+    with _lock:
+        if mod not in _loaded:
+            _enter_family(mod)
+    return True
+
+
+def load_all_families() -> None:
+    for types in FAMILY_TYPES.values():
+        load_family(types[0])
+
+
+def on_family_load(fn: Any) -> None:
+    """Call ``fn(module)`` for every family module entered, those already in included."""
+    with _lock:
+        _listeners.append(fn)
+        for mod in _loaded:
+            fn(mod)
+
+
+def _all_loaded(method: Any) -> Any:
+    """``method`` of dict, once every family is loaded (for what sees the whole table)."""
+    def call(self: dict, *args: Any) -> Any:
+        load_all_families()
+        return method(self, *args)
+
+    return call
+
+
+class ByType(dict):
+    """{message type: value} for the families' types, filled as families load (above)."""
+
+    __slots__ = ()
+
+    def __missing__(self, mtype: int) -> Any:
+        if load_family(mtype):
+            return dict.__getitem__(self, mtype)
+        raise KeyError(mtype)
+
+    def __contains__(self, mtype: Any) -> bool:
+        return dict.__contains__(self, mtype) or (
+            mtype in FAMILY_OF and load_family(mtype) and dict.__contains__(self, mtype))
+
+    __iter__ = _all_loaded(dict.__iter__)
+    __len__ = _all_loaded(dict.__len__)
+    keys = _all_loaded(dict.keys)
+    values = _all_loaded(dict.values)
+    items = _all_loaded(dict.items)
+
+
 # msg type -> (view class, fixed header, attribute table)
-MESSAGE_TYPES: dict[int, tuple[type, StructSpec, Table]] = {
+MESSAGE_TYPES: dict[int, tuple[type, StructSpec, Table]] = ByType({
     NLMSG_ERROR: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
     NLMSG_DONE: (ErrorMessage, ERROR_HEADER, ERROR_ATTRS),
-}
-# msg type -> its compiled schema (object messages only; types of one object share one)
-SCHEMAS: dict[int, layout.Schema] = {}
-for _mod in (link, addr, route, neigh, rule, nsid, stats, nexthop, brvlan, tc, netconf):
-    _schema = layout.Schema(_mod.HEADER, _mod.ATTRS)
-    for _t in _mod.TYPES:
-        MESSAGE_TYPES[_t] = (Message, _mod.HEADER, _mod.ATTRS)
-        SCHEMAS[_t] = _schema
+})
+# msg type -> its compiled schema (object messages only; types of one family share one)
+SCHEMAS: dict[int, layout.Schema] = ByType()
+
+
+def family_entry(mtype: int) -> tuple[type, StructSpec, Table] | None:
+    """``MESSAGE_TYPES.get(mtype)``, loading the type's family first if need be."""
+    entry = MESSAGE_TYPES.get(mtype)
+    if entry is None and load_family(mtype):
+        entry = MESSAGE_TYPES.get(mtype)
+    return entry
+
+
+def _schema_of(mtype: int) -> layout.Schema | None:
+    """The miss path of ``SCHEMAS.get(mtype)``: again, once the type's family is loaded."""
+    return SCHEMAS.get(mtype) if load_family(mtype) else None
 
 
 def parse(data: bytes) -> list[Message]:
@@ -267,7 +366,7 @@ def parse(data: bytes) -> list[Message]:
         end = off + ln
         if ln < 16 or end > n:
             raise DecodeError(f"message length {ln} does not fit in {n - off} bytes", off)
-        cls, spec, table = types.get(mtype, _RAW)
+        cls, spec, table = types.get(mtype) or family_entry(mtype) or _RAW
         if mtype == NLMSG_DONE and ln < 20:
             spec = _RAW[1]  # an old-style DONE without its error word
         append(cls(data, off + 16, end, spec, table, mtype, flags, seq, pid))
@@ -280,7 +379,7 @@ def parse(data: bytes) -> list[Message]:
 def encode(msg_type: int, flags: int = 0, seq: int = 0, fields: dict | None = None,
            attrs: Any = None, pid: int = 0) -> bytes:
     """One complete message. Unknown names or bad values raise ValueError naming them."""
-    entry = MESSAGE_TYPES.get(msg_type)
+    entry = family_entry(msg_type)
     if entry is None or entry[0] is ErrorMessage:
         raise ValueError(f"no table for message type {msg_type}")
     _cls, spec, table = entry

@@ -1,9 +1,9 @@
 """Neighbours: struct ndmsg and NDA_*."""
 
-from .constants import RTM_DELNEIGH, RTM_GETNEIGH, RTM_NEWNEIGH
+from .constants import FAMILY_TYPES
 from .views import Struct, StructSpec, Table
 
-TYPES = (RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH)
+TYPES = FAMILY_TYPES["neigh"]
 
 HEADER = StructSpec("=BxxxiHBB", ("family", "ifindex", "state", "flags", "ndm_type"))
 

@@ -1,9 +1,9 @@
 """Per-device IP settings events (netconf): struct netconfmsg and NETCONFA_*."""
 
-from .constants import RTM_DELNETCONF, RTM_GETNETCONF, RTM_NEWNETCONF
+from .constants import FAMILY_TYPES
 from .views import StructSpec, Table
 
-TYPES = (RTM_NEWNETCONF, RTM_DELNETCONF, RTM_GETNETCONF)
+TYPES = FAMILY_TYPES["netconf"]
 
 HEADER = StructSpec("=Bxxx", ("family",))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import struct
 
-from .constants import RTM_DELNEXTHOP, RTM_GETNEXTHOP, RTM_NEWNEXTHOP
+from .constants import FAMILY_TYPES
 from .errors import DecodeError
 from .views import Enum, Nested, StructSpec, Table
 
-TYPES = (RTM_NEWNEXTHOP, RTM_DELNEXTHOP, RTM_GETNEXTHOP)
+TYPES = FAMILY_TYPES["nexthop"]
 
 HEADER = StructSpec("=BBBBI", ("family", "scope", "protocol", "resvd", "flags"))
 

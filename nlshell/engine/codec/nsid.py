@@ -1,9 +1,9 @@
 """Namespace ids: struct rtgenmsg and NETNSA_*."""
 
-from .constants import RTM_DELNSID, RTM_GETNSID, RTM_NEWNSID
+from .constants import FAMILY_TYPES
 from .views import StructSpec, Table
 
-TYPES = (RTM_NEWNSID, RTM_DELNSID, RTM_GETNSID)
+TYPES = FAMILY_TYPES["nsid"]
 
 HEADER = StructSpec("=Bxxx", ("family",))
 

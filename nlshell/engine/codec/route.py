@@ -5,12 +5,12 @@ from __future__ import annotations
 import _socket as socket  # the C module: socket.py imports enum (start-up time)
 import struct
 
-from .constants import RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE
+from .constants import FAMILY_TYPES
 from .errors import DecodeError
 from .nla import enc_ipaddr
 from .views import Multipath, Nested, Struct, StructSpec, Table
 
-TYPES = (RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE)
+TYPES = FAMILY_TYPES["route"]
 
 HEADER = StructSpec("=BBBBBBBBI", ("family", "dst_len", "src_len", "tos", "table", "proto",
                                   "scope", "type", "flags"))

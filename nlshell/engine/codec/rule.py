@@ -1,9 +1,9 @@
 """Policy routing rules: struct fib_rule_hdr and FRA_*."""
 
-from .constants import RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE
+from .constants import FAMILY_TYPES
 from .views import Struct, StructSpec, Table
 
-TYPES = (RTM_NEWRULE, RTM_DELRULE, RTM_GETRULE)
+TYPES = FAMILY_TYPES["rule"]
 
 HEADER = StructSpec("=BBBBBxxBI", ("family", "dst_len", "src_len", "tos", "table", "action",
                                   "flags"))

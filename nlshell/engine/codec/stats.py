@@ -6,11 +6,11 @@ link's counters. The reply's IFLA_STATS_LINK_64 is the same rtnl_link_stats64 as
 table's IFLA_STATS64; the other blocks are nested per driver and stay raw bytes.
 """
 
-from .constants import RTM_GETSTATS, RTM_NEWSTATS
+from .constants import FAMILY_TYPES
 from .link import STATS64
 from .views import Nested, Struct, StructSpec, Table
 
-TYPES = (RTM_NEWSTATS, RTM_GETSTATS)
+TYPES = FAMILY_TYPES["stats"]
 
 # struct if_stats_msg: family, pad1 (u8), pad2 (u16), ifindex, filter_mask
 HEADER = StructSpec("=BxxxII", ("family", "ifindex", "filter_mask"))

@@ -9,24 +9,11 @@ from __future__ import annotations
 
 import struct
 
-from .constants import (
-    RTM_DELQDISC,
-    RTM_DELTCLASS,
-    RTM_DELTFILTER,
-    RTM_GETQDISC,
-    RTM_GETTCLASS,
-    RTM_GETTFILTER,
-    RTM_NEWQDISC,
-    RTM_NEWTCLASS,
-    RTM_NEWTFILTER,
-    TC_ACT_NAMES,
-    TCA_MIRRED_ACTIONS,
-)
+from .constants import FAMILY_TYPES, TC_ACT_NAMES, TCA_MIRRED_ACTIONS
 from .errors import DecodeError
 from .views import Headed, Nested, Select, Struct, StructSpec, Table
 
-TYPES = (RTM_NEWQDISC, RTM_DELQDISC, RTM_GETQDISC, RTM_NEWTCLASS, RTM_DELTCLASS,
-         RTM_GETTCLASS, RTM_NEWTFILTER, RTM_DELTFILTER, RTM_GETTFILTER)
+TYPES = FAMILY_TYPES["tc"]
 
 # struct tcmsg {u8 family; u8 pad1; u16 pad2; int ifindex; u32 handle; u32 parent; u32 info}
 HEADER = StructSpec("=BxxxiIII", ("family", "index", "handle", "parent", "info"))

@@ -27,6 +27,7 @@ _WHERE: dict[str, str] = {
     **dict.fromkeys(("link_property_request", "link_request"), "link"),
     **dict.fromkeys(("NUD_NUMBERS", "neigh_request", "nud_state"), "neigh"),
     "route_request": "route",
+    "LIBRARY_FACE": "route_defaults",
     "fast_route": "route_fast",
     **dict.fromkeys(("ACTIONS", "rule_request"), "rule"),
 }
