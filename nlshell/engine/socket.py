@@ -24,7 +24,6 @@ from __future__ import annotations
 import _socket as socket
 import errno
 import gc
-import select
 import struct
 import time
 from _collections import deque
@@ -503,6 +502,8 @@ class NetlinkSocket:
             self._events.clear()
             return out
         deadline = None if timeout is None else time.monotonic() + timeout
+        if deadline is not None:
+            import select  # here, not at the top: only event readers wait (start-up time)
         while True:
             if deadline is not None:
                 ready, _, _ = select.select([self._sock], [], [],
