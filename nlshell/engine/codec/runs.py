@@ -303,8 +303,10 @@ def same_shape(data: Any, off: int, stride: int, cls: Any, lay: Any, most: int) 
     first = [words[w:w + 1].tobytes() for w in range(per)]
 
     def framed(k: int) -> bool:
+        # a strided column against the first message's word repeated, compared as two
+        # memoryviews of one format (no copy of the column)
         top = k * per
-        return all(words[w:top:per].tobytes() == first[w] * k for w in frame)
+        return all(words[w:top:per] == memoryview(first[w] * k).cast("I") for w in frame)
 
     if framed(most):
         return most
