@@ -54,8 +54,18 @@ _UNSET: dict = {}
 # goes through the codec's decoder, which raises its DecodeError): kind -> (size, reader)
 _INT_FORMATS = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q", "s8": "=b", "s16": "=h",
                 "s32": "=i", "s64": "=q", "be16": ">H", "be32": ">I", "be64": ">Q"}
-_DIRECT = {kind: (struct.calcsize(fmt), struct.Struct(fmt).unpack_from)
-           for kind, fmt in _INT_FORMATS.items()}
+_SIZES = {kind: struct.calcsize(fmt) for kind, fmt in _INT_FORMATS.items()}
+_AT: dict[tuple[str, int], Any] = {}  # (kind, offset) -> unpack_from of that kind there
+
+
+def _at(kind: str, a: int) -> Any:
+    """unpack_from of a ``kind`` integer at offset ``a`` of what it is given (the offset
+    in the format: one addition less on every read)."""
+    got = _AT.get((kind, a))
+    if got is None:
+        fmt = _INT_FORMATS[kind]
+        got = _AT[kind, a] = struct.Struct(f"{fmt[0]}{a}x{fmt[1:]}").unpack_from
+    return got
 _IP_TEXT = {4: socket.inet_ntoa, 16: lambda raw: socket.inet_ntop(socket.AF_INET6, raw)}
 # an IPv4 address as text: its four octets (one unpack) through a table of their decimal
 # texts into one f-string, 40% cheaper than slicing the bytes out for inet_ntoa (route
@@ -75,9 +85,9 @@ def _fast_entry(row: Any, a: int, b: int) -> tuple:
     """The memo entry of attribute ``row`` at span a..b (relative to the message)."""
     if not row.scalar:
         return (row.dec, a, b, _COMPOSITE)
-    direct = _DIRECT.get(row.kind)
-    if direct is not None and b - a >= direct[0]:
-        return (direct[1], a, b, _UNPACK)
+    size = _SIZES.get(row.kind)
+    if size is not None and b - a >= size:
+        return (_at(row.kind, a), a, b, _UNPACK)
     if row.kind == "ipaddr" and b - a == 4:
         return (_octets(a), a, b, _IPV4)
     if row.kind == "ipaddr" and b - a in _IP_TEXT:
@@ -193,7 +203,7 @@ class LeanMessage(Message):
                 entry = self._entry(memo[_LAYOUT], key)
         how = entry[3]
         if how is _UNPACK:
-            return entry[0](self._buf, self._start + entry[1])[0]
+            return entry[0](self._buf, self._start)[0]
         if how is _IPV4:
             p, q, r, s = entry[0](self._buf, self._start)
             d = _DECIMAL
@@ -307,7 +317,24 @@ def _field_readers(spec: Any) -> dict[str, Any]:
     return out
 
 
-def _lean_class(mtype: int, spec: Any, table: Any, hdr: dict[str, Any]) -> type[LeanMessage]:
+def _item_reader(hdr: dict[str, Any]) -> Any:
+    """A family's ``__getitem__``: its header readers held by the closure, not read from
+    the class on every call (a class attribute read through an instance is the slow kind
+    of attribute read on Python 3.11)."""
+    header_reader = hdr.get
+    message_item = Message.__getitem__
+
+    def __getitem__(self: LeanMessage, key: str) -> Any:
+        get = header_reader(key)
+        if get is not None:
+            return get(self._buf, self._start)[0]
+        return message_item(self, key)
+
+    return __getitem__
+
+
+def _lean_class(mtype: int, spec: Any, table: Any, hdr: dict[str, Any],
+                item: Any) -> type[LeanMessage]:
     schema = SCHEMAS[mtype]
     name = C.MESSAGE_NAMES.get(mtype, f"Type{mtype}")
     return type(f"Lean_{name}", (LeanMessage,), {
@@ -317,6 +344,7 @@ def _lean_class(mtype: int, spec: Any, table: Any, hdr: dict[str, Any]) -> type[
         "_table": table,
         "_rows": schema.rows,
         "_hdr": hdr,
+        "__getitem__": item,
         "_schema": schema,
         "_by_size": schema.layouts,
         "_min": spec.size,
@@ -325,9 +353,10 @@ def _lean_class(mtype: int, spec: Any, table: Any, hdr: dict[str, Any]) -> type[
 
 def _add_lean_classes(family: Any) -> None:
     hdr = _field_readers(family.HEADER)  # one set for the family: its types share a header
+    item = _item_reader(hdr)
     for mtype in family.TYPES:
         dict.__setitem__(LEAN_CLASSES, mtype,
-                         _lean_class(mtype, family.HEADER, family.ATTRS, hdr))
+                         _lean_class(mtype, family.HEADER, family.ATTRS, hdr, item))
 
 
 # msg type -> its lean class, made as its family loads (see message.load_family: making
