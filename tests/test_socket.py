@@ -303,3 +303,34 @@ def test_rcvbuf_and_options(ns: str) -> None:
         assert sock.strict
         assert sock.pid > 0 and sock.fileno() >= 0
     assert sock.closed
+
+
+class _Obj:
+    __slots__ = ("a",)
+
+
+def test_nogc_hands_a_big_dumps_objects_to_the_oldest_generation() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with S.NoGC():
+        assert not gc.isenabled()
+        made = [_Obj() for _ in range(3 * S._YOUNG_MAX)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # frozen only for the move, none left frozen
+    assert gc.get_count()[0] < S._YOUNG_MAX  # no young pass left to walk them all
+    assert len(made) == 3 * S._YOUNG_MAX
+
+
+def test_nogc_leaves_a_programs_own_frozen_objects_frozen() -> None:
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with S.NoGC():
+            made = [_Obj() for _ in range(3 * S._YOUNG_MAX)]
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert made
