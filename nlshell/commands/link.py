@@ -1,16 +1,18 @@
 """``link``: network devices (ip link), and ``tuntap`` (ip tuntap).
 
 Declarations are import-cheap: the engine, the renderers and tabulate are imported inside
-handlers. Device kinds are two tables: `KIND_BRANCHES` (the words each kind adds to
-``link add ... type KIND``) and `KIND_DATA` (a function turning those words into the
-engine's keyword arguments), so a new kind is a row in each.
+handlers, and every verb but ``show`` declares its words through a builder (`grammar.Params`)
+run when the verb is first parsed, helped or completed: ``nlshell -c 'link show'`` neither
+makes ``link add``'s hundreds of words nor imports `linkkinds`. Device kinds are two tables:
+`kind_branches` (the words each kind adds to ``link add ... type KIND``) and `KIND_DATA` (a
+function turning those words into the engine's keyword arguments), so a new kind is a row
+in each.
 tun/tap devices are not made over rtnetlink (the kernel refuses): `tuntap.create` opens
 /dev/net/tun inside the current namespace instead.
 """
 
 from __future__ import annotations
 
-from nlshell.commands import linkkinds as LK
 from nlshell.commands import slots as S
 from nlshell.commands.grammar import REGISTRY, Branch, Flag, Group, Kw, OneOf, Pos, Switch
 from nlshell.engine.codec import constants as C
@@ -25,7 +27,6 @@ H = "nlshell.commands.link:"
 MTU = S.number(0, 0x7FFFFFFF, name="MTU", example="e.g. 1500")
 TXQLEN = S.number(0, 0xFFFFFFFF, name="TXQLEN", example="e.g. 1000")
 ONOFF = S.choice("ONOFF", {"on": (True, "enable"), "off": (False, "disable")})
-BOOL01 = S.number(0, 1, name="0|1", example="0 or 1")
 STATE = {"up": "bring the device up", "down": "bring the device down"}
 
 BOND_MODE = S.choice("MODE", {
@@ -121,41 +122,71 @@ def _generic(add: bool) -> list[Any]:
     return params
 
 
-# after `link add ... type tun|tap`, `group` is the owning group (the device group's key
-# is `group`)
-TUN_KIND_PARAMS = [Kw("group", TUN_GROUP, "owning group (name or gid)", key="tun_group")
-                   if getattr(p, "word", "") == "group" else p for p in TUN_PARAMS]
+def _tun_kind_params() -> list[Any]:
+    """After `link add ... type tun|tap`, `group` is the owning group (the device group's
+    key is `group`)."""
+    return [Kw("group", TUN_GROUP, "owning group (name or gid)", key="tun_group")
+            if getattr(p, "word", "") == "group" else p for p in TUN_PARAMS]
+
 
 _KIND_HELP = {
     "veth": "virtual ethernet pair", "bridge": "Ethernet bridge", "vxlan": "VXLAN tunnel",
     "macvlan": "MAC-based VLAN (needs link DEV)", "macvtap": "macvlan with a tap (needs link DEV)",
     "bridge_slave": "settings of a bridge port",
 }
-KINDS = LK.KINDS
+_TABLE_BRANCHES: dict[str, Branch] = {}  # kind -> its one Branch, shared by link add and set
 
-# kind -> the words it adds to ``link add ... type KIND``
-KIND_BRANCHES: dict[str, Branch | str] = {
-    "veth": Branch(_KIND_HELP["veth"], LK.peer_params(_generic(True))),
-    **{kind: KINDS.branch(kind, _KIND_HELP[kind]) for kind in ("bridge", "vxlan", "macvlan",
-                                                              "macvtap")},
-    "ifb": "intermediate functional block",
-    "dummy": "dummy device",
-    "tun": Branch("TUN device (layer 3), made through /dev/net/tun", TUN_KIND_PARAMS),
-    "tap": Branch("TAP device (layer 2), made through /dev/net/tun", TUN_KIND_PARAMS),
-    "vlan": Branch("802.1Q VLAN (needs link DEV)", [
-        Kw("id", S.number(0, 4094, name="VLANID"), "VLAN id", required=True),
-        Kw("protocol", VLAN_PROTO, "VLAN protocol"),
-    ]),
-    "bond": Branch("bonding master", [
-        Kw("mode", BOND_MODE, "bonding mode"),
-        Kw("miimon", S.NUMBER, "link check interval (ms)"),
-    ]),
-    "vrf": Branch("VRF device", [Kw("table", S.TABLE, "routing table of the VRF", required=True)]),
-}
-# the kinds `link set ... type KIND` changes
-SET_BRANCHES: dict[str, Branch | str] = {
-    kind: KINDS.branch(kind, _KIND_HELP[kind])
-    for kind in ("bridge", "bridge_slave", "vxlan", "macvlan", "macvtap")}
+
+def _table_branch(kind: str) -> Branch:
+    """The `Branch` of a kind whose words are a `linkkinds` table; one object for ``link
+    add`` and ``link set`` (checked once). linkkinds is imported when its words are read."""
+    if kind not in _TABLE_BRANCHES:
+        _TABLE_BRANCHES[kind] = Branch(_KIND_HELP[kind], lambda: _kinds().params(kind))
+    return _TABLE_BRANCHES[kind]
+
+
+def _kinds() -> Any:
+    """`linkkinds.KINDS`, imported on first use (its tables are hundreds of words)."""
+    from nlshell.commands.linkkinds import KINDS
+
+    return KINDS
+
+
+def _veth_params() -> list[Any]:
+    from nlshell.commands.linkkinds import peer_params
+
+    return peer_params(_generic(True))
+
+
+def kind_branches() -> dict[str, Branch | str]:
+    """kind -> the words it adds to ``link add ... type KIND`` (each built when read)."""
+    tun_params = _tun_kind_params
+    return {
+        "veth": Branch(_KIND_HELP["veth"], _veth_params),
+        **{kind: _table_branch(kind) for kind in ("bridge", "vxlan", "macvlan", "macvtap")},
+        "ifb": "intermediate functional block",
+        "dummy": "dummy device",
+        "tun": Branch("TUN device (layer 3), made through /dev/net/tun", tun_params),
+        "tap": Branch("TAP device (layer 2), made through /dev/net/tun", tun_params),
+        "vlan": Branch("802.1Q VLAN (needs link DEV)", lambda: [
+            Kw("id", S.number(0, 4094, name="VLANID"), "VLAN id", required=True),
+            Kw("protocol", VLAN_PROTO, "VLAN protocol"),
+        ]),
+        "bond": Branch("bonding master", lambda: [
+            Kw("mode", BOND_MODE, "bonding mode"),
+            Kw("miimon", S.NUMBER, "link check interval (ms)"),
+        ]),
+        "vrf": Branch("VRF device", lambda: [
+            Kw("table", S.TABLE, "routing table of the VRF", required=True)]),
+    }
+
+
+def set_branches() -> dict[str, Branch | str]:
+    """The kinds `link set ... type KIND` changes."""
+    return {kind: _table_branch(kind)
+            for kind in ("bridge", "bridge_slave", "vxlan", "macvlan", "macvtap")}
+
+
 NEEDS_LINK = ("macvlan", "macvtap", "vlan")
 
 # -- declarations ------------------------------------------------------------------------
@@ -226,13 +257,14 @@ def _add_check(values: dict[str, Any]) -> str | None:
     return check(values) if check else None
 
 
-link.verb("add", "create a virtual device", handler=H + "link_add", check=_add_check, params=[
-    Pos("name", S.NEW_IFNAME, "name of the new device", keyword=["name", "dev"],
-        metavar="NAME"),
-    Kw("link", S.IFNAME, "the lower device (macvlan, vlan)"),
-    *_generic(True),
-    Switch("type", "device kind", KIND_BRANCHES, required=True, metavar="KIND"),
-])
+link.verb("add", "create a virtual device", handler=H + "link_add", check=_add_check,
+          params=lambda: [
+              Pos("name", S.NEW_IFNAME, "name of the new device", keyword=["name", "dev"],
+                  metavar="NAME"),
+              Kw("link", S.IFNAME, "the lower device (macvlan, vlan)"),
+              *_generic(True),
+              Switch("type", "device kind", kind_branches(), required=True, metavar="KIND"),
+          ])
 
 
 def _set_check(values: dict[str, Any]) -> str | None:
@@ -244,7 +276,7 @@ def _set_check(values: dict[str, Any]) -> str | None:
 
 # `ip link s` is set (ip tries set before show for link, unlike address and route)
 link.verb("set", "change device attributes (several at once)", aliases=["change"],
-          shortcuts=["s", "se"], handler=H + "link_set", check=_set_check, params=[
+          shortcuts=["s", "se"], handler=H + "link_set", check=_set_check, params=lambda: [
               Pos("dev", S.IFNAME, "the device (or group N: every device of that group)",
                   keyword="dev", required=False),
               *_generic(False),
@@ -262,30 +294,30 @@ link.verb("set", "change device attributes (several at once)", aliases=["change"
               Kw("xdp", XDP_MODE, "XDP program: only off (nlshell loads no programs)",
                  aliases=["xdpgeneric", "xdpdrv", "xdpoffload"]),
               Switch("type", "change settings of the device's kind (or of a port)",
-                     SET_BRANCHES, metavar="KIND"),
+                     set_branches(), metavar="KIND"),
           ], conflicts=[("master", "nomaster", "vrf")])
 
 link.verb("delete", "delete a virtual device", aliases=["del"], shortcuts=["d"],
           handler=H + "link_delete",
           check=lambda v: None if "dev" in v or "group" in v else
           "missing the device (DEV, dev DEV or group N)",
-          params=[
+          params=lambda: [
               Pos("dev", S.IFNAME, "the device", keyword="dev", required=False),
               Kw("group", GROUP, "every device of this group"),
               Kw("type", S.LINK_KIND, "only if it is of this kind", metavar="KIND"),
           ], conflicts=[("dev", "group")])
 
 link.verb("help", "the syntax of the link commands (or of one kind's words)",
-          handler=H + "link_help", params=[
+          handler=H + "link_help", params=lambda: [
               Pos("kind", S.choice("KIND", {**{k: b if isinstance(b, str) else b.help
-                                               for k, b in KIND_BRANCHES.items()},
+                                               for k, b in kind_branches().items()},
                                             "bridge_slave": _KIND_HELP["bridge_slave"]},
                                    label="kind"),
                   "only the words of this kind", required=False),
           ])
 
 link.verb("property", "add or remove alternative names of a device",
-          handler=H + "link_property", params=[
+          handler=H + "link_property", params=lambda: [
               OneOf("op", {"add": "give the device these names too",
                            "delete": "take these names away"}, "what to do", required=True,
                     shortcuts={"del": "delete"}),
@@ -293,7 +325,7 @@ link.verb("property", "add or remove alternative names of a device",
               Kw("altname", S.NEW_IFNAME, "an alternative name", repeat=True, metavar="NAME"),
           ])
 link.verb("xstats", "extended counters of a kind's devices (bridge, bridge_slave)",
-          handler=H + "link_xstats", params=[
+          handler=H + "link_xstats", params=lambda: [
               Kw("type", S.choice("KIND", {"bridge": "multicast counters of bridges",
                                            "bridge_slave": "multicast and STP counters of "
                                                            "bridge ports"}, label="kind"),
@@ -301,21 +333,23 @@ link.verb("xstats", "extended counters of a kind's devices (bridge, bridge_slave
               Kw("dev", S.IFNAME, "only this device"),
           ])
 link.verb("afstats", "per-family counters (the kernel keeps them for MPLS)",
-          handler=H + "link_afstats", params=[
+          handler=H + "link_afstats", params=lambda: [
               Pos("dev", S.IFNAME, "only this device", keyword="dev", required=False),
           ])
 
 tuntap = REGISTRY.object("tuntap", "TUN/TAP devices (as ip tuntap)", default="show")
 tuntap.verb("show", "list TUN/TAP devices", aliases=["list", "lst"], shortcuts=["s", "sh"],
             handler=H + "tuntap_show")
-tuntap.verb("add", "create a persistent TUN/TAP device", handler=H + "tuntap_add", params=[
-    Pos("name", S.NEW_IFNAME, "name of the device", keyword=["dev", "name"], metavar="NAME"),
-    Kw("mode", S.choice("MODE", {"tun": "layer 3", "tap": "layer 2"}), "device mode",
-       required=True),
-    *TUN_PARAMS,
-])
+tuntap.verb("add", "create a persistent TUN/TAP device", handler=H + "tuntap_add",
+            params=lambda: [
+                Pos("name", S.NEW_IFNAME, "name of the device", keyword=["dev", "name"],
+                    metavar="NAME"),
+                Kw("mode", S.choice("MODE", {"tun": "layer 3", "tap": "layer 2"}),
+                   "device mode", required=True),
+                *TUN_PARAMS,
+            ])
 tuntap.verb("delete", "delete a TUN/TAP device", aliases=["del"], shortcuts=["d"],
-            handler=H + "tuntap_delete", params=[
+            handler=H + "tuntap_delete", params=lambda: [
                 Pos("name", S.IFNAME, "the device", keyword=["dev", "name"], metavar="NAME"),
                 Kw("mode", S.choice("MODE", {"tun": "layer 3", "tap": "layer 2"}),
                    "only if of this mode"),
@@ -401,8 +435,8 @@ def _kind_kw(ctx: Any, v: dict[str, Any]) -> dict[str, Any]:
     if kind is None:
         return {}
     if kind == "bridge_slave":
-        return {"slave_kind": "bridge", **dict(KINDS.data(ctx, kind, v))}
-    kw: dict[str, Any] = {"kind": kind, **dict(KINDS.data(ctx, kind, v))}
+        return {"slave_kind": "bridge", **dict(_kinds().data(ctx, kind, v))}
+    kw: dict[str, Any] = {"kind": kind, **dict(_kinds().data(ctx, kind, v))}
     builder = KIND_DATA.get(kind)
     if builder is not None:
         kw.update(builder(ctx, v))
