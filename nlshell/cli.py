@@ -227,16 +227,10 @@ def _interrupts_raise() -> None:
 
 def startup_over() -> None:
     """Commands are about to run: the garbage collector that nlshell/__init__ paused for
-    the start-up of the program is on again, and what the start-up made (it lives as long
-    as the process) is frozen out of its sight, so later collections do not walk it."""
-    import gc
-
+    the start-up of the program is on again (`nlshell.resume_collector`)."""
     import nlshell
 
-    if nlshell._STARTUP_GC_PAUSED:
-        nlshell._STARTUP_GC_PAUSED = False
-        gc.freeze()
-        gc.enable()
+    nlshell.resume_collector()
 
 
 def _main(argv: list[str]) -> int:
