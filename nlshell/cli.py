@@ -225,6 +225,14 @@ def _interrupts_raise() -> None:
         _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
 
 
+def startup_over() -> None:
+    """Commands are about to run: the garbage collector that nlshell/__init__ paused for
+    the start-up of the program is on again (`nlshell.resume_collector`)."""
+    import nlshell
+
+    nlshell.resume_collector()
+
+
 def _main(argv: list[str]) -> int:
     from nlshell.commands.context import EXIT_USAGE
 
@@ -240,11 +248,13 @@ def _main(argv: list[str]) -> int:
         sys.stdout.write(f"nlshell {__version__}\n")
         return 0
     if st["watch"] is not None:
+        startup_over()
         from nlshell.shell.watch import main as watch_main
 
         extra = ["-n", st["netns"]] if st["netns"] is not None else []
         return watch_main([*extra, *st["watch"]])
     if st["complete"] is not None:
+        startup_over()
         return complete(st)
 
     from nlshell.commands.context import CommandError
@@ -264,6 +274,7 @@ def _main(argv: list[str]) -> int:
             except OSError as exc:  # EPERM / EACCES from setns: one line, the right capability
                 sys.stderr.write(netns_entry_error(st["netns"], exc) + "\n")
                 return EXIT_USAGE
+        startup_over()
         if st["commands"] or st["words"]:
             lines = [Line(c, n, "-c") for n, c in enumerate(st["commands"], 1)]
             if st["words"]:

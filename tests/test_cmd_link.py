@@ -229,7 +229,7 @@ class _FakeCtx:
 ])
 def test_kind_encoding(line: str, kind: str, data: dict) -> None:
     """Kinds this kernel lacks are still encoded: the request bytes decode to the intent."""
-    from nlshell.commands.link import link_add_kwargs
+    from nlshell.commands.linkops import link_add_kwargs
     from nlshell.commands.parser import parse
     from nlshell.engine import requests as R
     from nlshell.engine.codec import encode

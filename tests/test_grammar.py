@@ -26,6 +26,7 @@ from nlshell.commands.grammar import (
     Keyword,
     Kw,
     OneOf,
+    Param,
     Pos,
     Registry,
     Rest,
@@ -238,6 +239,46 @@ def _bad_declarations() -> list:
 def test_grammar_errors(declare) -> None:
     with pytest.raises(GrammarError):
         declare(Registry())
+
+
+@pytest.mark.parametrize("declare", _bad_declarations()[:6] + _bad_declarations()[8:])
+def test_grammar_errors_of_an_indexed_registry_are_raised_by_check(declare) -> None:
+    """REGISTRY compiles a command on its first use (start-up time): a bad declaration is
+    then an error at that use, and `check` (which the next test runs on REGISTRY) finds it
+    before any user does."""
+    reg = Registry((), [("x", (), (), "nlt_nowhere")])
+    declare(reg)
+    with pytest.raises(GrammarError, match="^x: "):
+        reg.check()
+    with pytest.raises(GrammarError):
+        parse("x", reg)
+
+
+def test_every_command_of_the_registry_compiles() -> None:
+    assert REGISTRY.check() is REGISTRY
+    # lazily declared parameter lists (builders) are built once and kept
+    add = REGISTRY.find("link add")
+    assert add.params is add.params and add.scope is add.scope
+    assert all(isinstance(p, Param) for cmd in REGISTRY.commands() for p in cmd.params)
+
+
+def test_lazy_params_are_built_on_first_read() -> None:
+    built = []
+
+    def params() -> list:
+        built.append(1)
+        return [Kw("mtu", S.NUMBER, "mtu"),
+                Switch("type", "kind", {"a": Branch("a kind", lambda: [Flag("fast", "go")])})]
+
+    reg = Registry((), [("thing", (), (), "nlt_nowhere")])
+    reg.object("thing", "things").verb("set", "change", params=params)
+    assert built == []
+    assert parse("thing set mtu 9 type a fast", reg).values == {"mtu": 9, "type": "a",
+                                                                "fast": True}
+    assert built == [1]
+    eager = Registry()
+    eager.object("thing", "things").verb("set", "change", params=params)
+    assert built == [1, 1]  # a registry without an index builds and checks at declaration
 
 
 def test_default_verb_must_exist() -> None:

@@ -366,7 +366,7 @@ def test_kind_words_are_in_the_grammar_readers() -> None:
 def test_encodings_the_kernel_here_cannot_check() -> None:
     """protodown and carrier need a driver that supports them (veth, bridge, ifb do not):
     the request carries what ip sends."""
-    from nlshell.commands.link import link_set_kwargs
+    from nlshell.commands.linkops import link_set_kwargs
     from nlshell.commands.parser import parse
     from nlshell.engine import requests as R
     from nlshell.engine.codec import encode

@@ -107,8 +107,8 @@ def test_plain_route_way_equals_route_entry(ns: str) -> None:
     general table cells, route by route, whatever the header says."""
     from nlshell import IPRoute
     from nlshell.commands.render.context import RenderContext
+    from nlshell.commands.render.objtables import ROUTE_COLUMNS
     from nlshell.commands.render.route import RouteFast, RouteRows, route_entry
-    from nlshell.commands.render.tables import ROUTE_COLUMNS
 
     batch(ns, "link add v0 type veth peer name v1\nlink set v0 up\nlink set v1 up\n"
                       "addr add 192.0.2.1/24 dev v0\naddr add 2001:db8::1/64 dev v0 nodad\n"

@@ -93,3 +93,39 @@ def test_compact_json_is_json_dumps_text() -> None:
         with pytest.raises(ours.type) as theirs:
             json.dumps(bad, separators=(",", ":"))
         assert str(ours.value) == str(theirs.value)
+
+
+# what the garbage collector is doing when the command runs (the probe's handler for
+# `link show` is the real one, wrapped)
+GC_PROBE = ("import gc, sys\n"
+            "seen = []\n"
+            "path = sys.argv[1]\n"
+            "sys.argv = sys.argv[1:]\n"
+            "import nlshell.commands.link as L\n"
+            "show = L.link_show\n"
+            "def probe(ctx, inv):\n"
+            "    seen.append((gc.isenabled(), gc.get_freeze_count() > 0))\n"
+            "    show(ctx, inv)\n"
+            "L.link_show = probe\n"
+            "try:\n"
+            "    exec(compile(open(path).read(), path, 'exec'), {'__name__': '__main__'})\n"
+            "finally:\n"
+            "    sys.stderr.write(f'\\nSEEN {seen} {gc.isenabled()}\\n')\n")
+
+
+def test_the_collector_pauses_for_the_start_up_only(ns: str) -> None:
+    """Run as the program, nlshell pauses the garbage collector while it starts (imports
+    make thousands of objects that live as long as the process); it is on again, the
+    start-up's objects frozen out of its sight, by the time a command runs. Imported as a
+    library (this test process), nothing touches the collector."""
+    import gc
+
+    proc = subprocess.run([sys.executable, "-c", GC_PROBE, str(SCRIPT), "-n", ns,
+                           "-c", "link show"], capture_output=True, text=True, timeout=60,
+                          env=nlrun.nlshell_env())
+    assert proc.returncode == 0, proc.stderr
+    assert "lo" in proc.stdout
+    assert "SEEN [(True, True)] True" in proc.stderr
+    import nlshell
+
+    assert gc.isenabled() and not nlshell._STARTUP_GC_PAUSED

@@ -85,7 +85,10 @@ Example (a declaration module; the handler gets ``(context, invocation)``)::
 
 Handlers may be callables or ``"module:function"`` strings (resolved on first run), so a
 declaration module can stay import-cheap: import the engine and output code inside handlers.
-`REGISTRY` imports the modules named in `COMMAND_MODULES` on first use.
+For the same reason ``params`` (of a verb, a verbless command or a `Branch`) may be a
+function returning the list, called the first time the parser, help or the completer reads
+it: ``link.verb("add", ..., params=lambda: [...])``. `REGISTRY` imports the modules named in
+`COMMAND_MODULES` on first use, and compiles each command's parameters on its first use.
 """
 
 from __future__ import annotations
@@ -101,6 +104,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from typing import Any
+
+    # a command's or a branch's parameters, or a function building them on first use
+    Params = Sequence["Param"] | Callable[[], Sequence["Param"]]
 
 # The declaration modules REGISTRY loads on first use (one place to add a new object).
 COMMAND_MODULES: tuple[str, ...] = (
@@ -166,6 +172,16 @@ class _Nothing:
 
 
 NOTHING: Any = _Nothing()  # "no bare value": the keyword needs its value
+
+
+def _built(owner: Any, attr: str) -> tuple[Param, ...]:
+    """A parameter list that may have been declared as a builder (see `Params`): built
+    on first read, then kept."""
+    params = getattr(owner, attr)
+    if callable(params):
+        params = tuple(params())
+        setattr(owner, attr, params)
+    return params
 
 
 def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -388,14 +404,16 @@ class Rest(Param):
 
 
 class Branch(Record):
-    """The parameters a `Switch` choice adds."""
+    """The parameters a `Switch` choice adds (`params` may be a builder, see `Params`)."""
 
     FIELDS = ("help", "params")
 
-    def __init__(self, help: str = "", params: Sequence[Param] = ()) -> None:
+    def __init__(self, help: str = "", params: Params = ()) -> None:
         self.help = help
-        self.params = tuple(params)
+        self._params = params if callable(params) else tuple(params)
         self._scope: Scope | None = None
+
+    params = property(lambda self: _built(self, "_params"))
 
     @property
     def scope(self) -> Scope:
@@ -511,18 +529,29 @@ class Command:
     """One runnable command: an object word, a verb word (None for verbless objects), its
     parameters and its handler. Usable as a decorator to set the handler."""
 
-    def __init__(self, obj: Obj, verb: Word | None, help: str, params: Sequence[Param],
+    def __init__(self, obj: Obj, verb: Word | None, help: str, params: Params,
                  handler: Callable[..., Any] | str | None = None,
                  check: Callable[[dict[str, Any]], str | None] | None = None,
                  conflicts: Sequence[Sequence[str]] = ()) -> None:
         self.obj = obj
         self.verb = verb
         self.help = help
-        self.params = tuple(params)
+        self._params = params if callable(params) else tuple(params)
         self.handler = handler
         self.check = check
         self.conflicts = tuple(tuple(c) for c in conflicts)
-        self.scope = _check_scope(self.params, self.conflicts)
+        self._scope: Scope | None = None
+        if obj.check_now:
+            self.scope  # noqa: B018 - compiled (and so checked) at declaration
+
+    params = property(lambda self: _built(self, "_params"))
+
+    @property
+    def scope(self) -> Scope:
+        """The compiled parameter list, cross-checked on first use (see `Registry`)."""
+        if self._scope is None:
+            self._scope = _check_scope(self.params, self.conflicts)
+        return self._scope
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -554,9 +583,10 @@ class Command:
 class Obj:
     """An object word and its verbs (or, for a verbless object, its single `Command`)."""
 
-    def __init__(self, word: Word, default: str | None = None) -> None:
+    def __init__(self, word: Word, default: str | None = None, check_now: bool = True) -> None:
         self.word = word
         self.default = default
+        self.check_now = check_now  # compile each verb's parameters when it is declared
         self.commands: dict[str, Command] = {}  # verb name -> Command
         self.direct: Command | None = None
         self._verbs = WordTable()
@@ -564,7 +594,7 @@ class Obj:
     name = property(lambda self: self.word.name)
     help = property(lambda self: self.word.help)
 
-    def verb(self, name: str, help: str, params: Sequence[Param] = (), *,
+    def verb(self, name: str, help: str, params: Params = (), *,
              aliases: str | Iterable[str] = (), shortcuts: str | Iterable[str] = (),
              handler: Callable[..., Any] | str | None = None,
              check: Callable[[dict[str, Any]], str | None] | None = None,
@@ -603,7 +633,12 @@ class Obj:
 class Registry:
     """All objects. `REGISTRY` imports `COMMAND_MODULES` on first use (only the module of
     the object a line names, through `OBJECT_INDEX`, until something needs them all);
-    tests build their own ``Registry()`` (no modules, no index) and declare into it."""
+    tests build their own ``Registry()`` (no modules, no index) and declare into it.
+
+    A registry without an index compiles and cross-checks each command as it is declared,
+    so a mistake raises where it is made. The indexed `REGISTRY` compiles a command when it
+    is first used (``nlshell -c 'link show'`` does not pay for ``link add``'s hundreds of
+    words: start-up time); `check` compiles them all, and the tests call it."""
 
     def __init__(self, modules: Sequence[str] = (),
                  index: Sequence[tuple[str, tuple[str, ...], tuple[str, ...], str]] = ()
@@ -623,19 +658,31 @@ class Registry:
         self._index_table = WordTable()
         for name, aliases, shortcuts, _module in index:
             self._index_table.add((name, *aliases), shortcuts, name)
+        self.check_now = not self._index
+
+    def check(self) -> Registry:
+        """Load every declaration and compile every command, switch branches included
+        (a `GrammarError` names the first inconsistent one)."""
+        for cmd in self.commands():
+            try:
+                cmd.scope  # noqa: B018 - compiling is checking
+            except GrammarError as exc:
+                raise GrammarError(f"{cmd.name}: {exc}") from None
+        return self
 
     def object(self, name: str, help: str, *, aliases: str | Iterable[str] = (),
                shortcuts: str | Iterable[str] = (), default: str | None = None) -> Obj:
         """Declare an object with verbs (``default``: the verb used when none is typed)."""
-        return self._add(Obj(Word(name, help, _names(aliases), _names(shortcuts)), default))
+        return self._add(Obj(Word(name, help, _names(aliases), _names(shortcuts)), default,
+                             self.check_now))
 
-    def command(self, name: str, help: str, params: Sequence[Param] = (), *,
+    def command(self, name: str, help: str, params: Params = (), *,
                 aliases: str | Iterable[str] = (), shortcuts: str | Iterable[str] = (),
                 handler: Callable[..., Any] | str | None = None,
                 check: Callable[[dict[str, Any]], str | None] | None = None,
                 conflicts: Sequence[Sequence[str]] = ()) -> Command:
         """Declare a verbless object (``cd NAME``); returns its `Command`."""
-        obj = Obj(Word(name, help, _names(aliases), _names(shortcuts)))
+        obj = Obj(Word(name, help, _names(aliases), _names(shortcuts)), None, self.check_now)
         obj.direct = Command(obj, None, help, params, handler, check, conflicts)
         self._add(obj)
         return obj.direct

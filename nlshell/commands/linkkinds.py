@@ -15,7 +15,7 @@ everything after the kind belongs to the kind.
 from __future__ import annotations
 
 from nlshell.commands import slots as S
-from nlshell.commands.grammar import Branch, Flag, Group, Kw, OneOf, Param, Pos
+from nlshell.commands.grammar import Flag, Group, Kw, OneOf, Param, Pos
 from nlshell.commands.record import EqRecord, ValueRecord
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
@@ -358,24 +358,20 @@ def peer_params(generic: Sequence[Param]) -> list[Param]:
 
 
 class Kinds(EqRecord):
-    """Each kind's option rows, and the grammar branches made from them (a plain class,
-    not a dataclass: start-up time, see commands/record.py)."""
+    """Each kind's option rows (a plain class, not a dataclass: start-up time, see
+    commands/record.py). The grammar's branches are link.py's, made of `params`."""
 
-    FIELDS = ("tables", "branches")
+    FIELDS = ("tables",)
 
-    def __init__(self, tables: dict[str, list[Opt]] | None = None,
-                 branches: dict[str, Branch] | None = None) -> None:
+    def __init__(self, tables: dict[str, list[Opt]] | None = None) -> None:
         self.tables = {
             "bridge": BRIDGE, "bridge_slave": BRIDGE_SLAVE, "vxlan": VXLAN,
             "macvlan": _macvlan("macvlan"), "macvtap": _macvlan("macvtap"),
         } if tables is None else tables
-        self.branches = {} if branches is None else branches
 
-    def branch(self, kind: str, help: str) -> Branch:
-        """The `Branch` of ``type KIND`` (one object, shared by ``link add`` and ``set``)."""
-        if kind not in self.branches:
-            self.branches[kind] = Branch(help, [opt.param for opt in self.tables[kind]])
-        return self.branches[kind]
+    def params(self, kind: str) -> list[Param]:
+        """The grammar parameters of ``type KIND``."""
+        return [opt.param for opt in self.tables[kind]]
 
     def data(self, ctx: Any, kind: str, values: dict[str, Any]) -> list[tuple[str, Any]]:
         """The (attr, value) pairs of the kind options present in `values`."""

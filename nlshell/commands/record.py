@@ -63,26 +63,27 @@ def tuple_record(name: str, fields: tuple[str, ...], defaults: tuple[Any, ...] =
     fields as read-only properties, a repr with the names, ``_fields`` and ``_replace``.
     `defaults` are those of the last fields."""
     count = len(fields)
-    first_default = count - len(defaults)
     index = {field: i for i, field in enumerate(fields)}
+    # each field's value when it is not given: its default, or _MISSING (required)
+    unset = (_MISSING,) * (count - len(defaults)) + tuple(defaults)
 
     def __new__(cls: type, *args: Any, **named: Any) -> Any:
-        if len(args) > count:
-            raise TypeError(f"{name}() takes {count} values, {len(args)} given")
-        if named or len(args) < count:
-            values = [*args, *[_MISSING] * (count - len(args))]
+        given = len(args)
+        if given > count:
+            raise TypeError(f"{name}() takes {count} values, {given} given")
+        if named or given < count:
+            values = [*args, *unset[given:]]
             for key, value in named.items():
                 i = index.get(key)
                 if i is None:
                     raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
-                if i < len(args):
+                if i < given:
                     raise TypeError(f"{name}() got multiple values for argument {key!r}")
                 values[i] = value
-            for i in range(len(args), count):
-                if values[i] is _MISSING:
-                    if i < first_default:
-                        raise TypeError(f"{name}() missing argument {fields[i]!r}")
-                    values[i] = defaults[i - first_default]
+            if _MISSING in values:  # (a scan in C; which one, only then: start-up time)
+                missing = [f for f, v in zip(fields, values, strict=True) if v is _MISSING]
+                if missing:
+                    raise TypeError(f"{name}() missing argument {missing[0]!r}")
             args = tuple(values)
         return tuple.__new__(cls, args)
 

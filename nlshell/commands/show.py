@@ -263,7 +263,8 @@ def stream_neighbours(ctx: Any, dump: Any, select: Callable[[list[Any]], list[An
             entries = neighbour_json
         _pump(ctx, dump, lambda batch: sink.feed(entries(select(batch), rctx, hide)), sink)
         return
-    from nlshell.commands.render.tables import NEIGH_COLUMNS, TableStream
+    from nlshell.commands.render.objtables import NEIGH_COLUMNS
+    from nlshell.commands.render.tables import TableStream
 
     table = TableStream([h for h, _c in NEIGH_COLUMNS], write)
     on = opts.color

@@ -63,8 +63,8 @@ _EXPORTS = {
     "neighbour_json": "neighbour", "neighbour_entry": "neighbour",
     "NeighbourQuery": "neighbour", "select_neighbours": "neighbour",
     "rule_json": "rule", "rule_entry": "rule", "RuleQuery": "rule", "select_rules": "rule",
-    "link_table": "tables", "address_table": "tables", "route_table": "tables",
-    "neighbour_table": "tables", "rule_table": "tables",
+    "link_table": "tables", "address_table": "objtables", "route_table": "objtables",
+    "neighbour_table": "objtables", "rule_table": "objtables",
     "link_brief": "brief", "address_brief": "brief", "neighbour_brief": "brief",
 }
 

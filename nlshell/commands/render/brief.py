@@ -7,15 +7,15 @@ One line per object; with ``color=True`` the same ANSI codes in the same places 
 from __future__ import annotations
 
 from . import colors as C
-from .address import AddressQuery, address_json
 from .link import link_entry
-from .neighbour import neighbour_json
 from .safe import printable
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time: checkers only
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable
     from typing import Any
+
+    from .address import AddressQuery
 
 
 def _name(entry: dict[str, Any]) -> str:
@@ -67,6 +67,8 @@ def _addr_text(a: dict[str, Any], color: bool) -> str:
 def address_brief(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = None, *,
                   color: bool = False) -> str:
     """`ip -br addr show`: one line per link with its addresses."""
+    from .address import address_json  # (here: `link -br` never loads it, start-up time)
+
     lines = []
     for e in address_json(addrs, ctx, query):
         lines.append(_head(e, color) + "".join(_addr_text(a, color) for a in e["addr_info"]))
@@ -76,6 +78,8 @@ def address_brief(addrs: Iterable[Any], ctx: Any, query: AddressQuery | None = N
 def neighbour_brief(msgs: Iterable[Any], ctx: Any, hide: Collection[str] = (), *,
                     color: bool = False) -> str:
     """`ip -br neigh show`: address, device (unless selected), link-layer address."""
+    from .neighbour import neighbour_json  # (here: `link -br` never loads it)
+
     lines = []
     for e in neighbour_json(msgs, ctx, hide):
         line = ""

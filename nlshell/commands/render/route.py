@@ -431,7 +431,7 @@ class RouteFast:
 
 # --- table rows, straight from the messages -----------------------------------------
 
-# the human table's columns (tables.ROUTE_COLUMNS has the same headers, read from the
+# the human table's columns (objtables.ROUTE_COLUMNS has the same headers, read from the
 # JSON rows: the way every route this fast path does not take goes)
 ROUTE_HEADERS = ("TYPE", "DESTINATION", "GATEWAY", "DEV", "TABLE", "PROTO", "SCOPE", "SRC",
                  "METRIC", "METRICS", "PREF", "EXPIRES", "FLAGS", "TOS", "NHID")
@@ -442,7 +442,7 @@ class RouteRows:
     """The route table's rows, one per route message: a plain route's cells straight from
     ``RouteFast.read`` (the header's cells made once per distinct header, the device's
     once per index); any other route the general way, through ``route_entry`` and
-    ``tables.ROUTE_COLUMNS``: the same cells."""
+    ``objtables.ROUTE_COLUMNS``: the same cells."""
 
     def __init__(self, ctx: Any, hide: Collection[str] = (), color: bool = False) -> None:
         from . import colors
@@ -509,7 +509,7 @@ class RouteRows:
     def row(self, entry: dict[str, Any], m: Any) -> list[str]:
         """The cells of one route: its entry's, metrics read from its message."""
         from .iptext.route import metric_words
-        from .tables import ROUTE_COLUMNS
+        from .objtables import ROUTE_COLUMNS
 
         on = self.color
         row = [cell(entry, on) for _h, cell in ROUTE_COLUMNS]
