@@ -313,12 +313,18 @@ def test_nogc_hands_a_big_dumps_objects_to_the_oldest_generation() -> None:
     import gc
 
     assert gc.isenabled()
-    with S.NoGC():
-        assert not gc.isenabled()
-        made = [_Obj() for _ in range(3 * S._YOUNG_MAX)]
-    assert gc.isenabled()
-    assert gc.get_freeze_count() == 0  # frozen only for the move, none left frozen
-    assert gc.get_count()[0] < S._YOUNG_MAX  # no young pass left to walk them all
+    frozen = gc.get_freeze_count()  # by earlier tests (the program freezes its start-up)
+    gc.unfreeze()
+    try:
+        with S.NoGC():
+            assert not gc.isenabled()
+            made = [_Obj() for _ in range(3 * S._YOUNG_MAX)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == 0  # frozen only for the move, none left frozen
+        assert gc.get_count()[0] < S._YOUNG_MAX  # no young pass left to walk them all
+    finally:
+        if frozen:
+            gc.freeze()
     assert len(made) == 3 * S._YOUNG_MAX
 
 
