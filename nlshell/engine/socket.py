@@ -88,7 +88,8 @@ class NoGC:
             if gc.get_count()[0] > _YOUNG_MAX and not gc.get_freeze_count():
                 # what the dump made (no cycles among them) joins the oldest generation
                 # at once: enabled with them all young, the collector's next young pass
-                # would walk every one of them (~10 ms per 100,000 views) to find nothing
+                # would walk every one of them (~10 ms per 100,000 views) to find nothing.
+                # Not when the program froze objects itself (unfreeze would thaw them).
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
