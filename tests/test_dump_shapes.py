@@ -109,3 +109,18 @@ def test_same_shape_finds_the_longest_framed_prefix() -> None:
         lay = layout.find(cls._schema, data, 16, len(msgs[0]))
         stride = len(msgs[0])
         assert same_shape(data, 0, stride, cls, lay, len(data) // stride) == n
+
+
+def test_a_views_end_comes_from_its_header_and_must_agree_with_the_caller() -> None:
+    from nlshell.engine.codec.dump import lean_view
+
+    msg = _pad(_route(1, 1))
+    ln = struct.unpack_from("=I", msg)[0]
+    data = msg * 3
+    cls = type(lean_parse(msg)[0])
+    for off in (0, len(msg), 2 * len(msg)):
+        v = lean_view(cls, data, off, off + ln)
+        assert (v._start, v._end, v.length) == (off + 16, off + ln, ln)
+        assert v.raw() == msg[:ln]
+    with pytest.raises(DecodeError):
+        lean_view(cls, data, 0, ln + 4)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 _NLH = struct.Struct("=IHHII")
 _unpack_nlh = _NLH.unpack_from
 _unpack_len_type = struct.Struct("=IH").unpack_from
+_unpack_len = struct.Struct("=I").unpack_from
 _DATA = 16  # message types below this are netlink control messages
 
 _SCALAR, _COMPOSITE, _HEADER, _ABSENT = "scalar", "composite", "header", "absent"
@@ -97,7 +98,7 @@ def _fast_entry(row: Any, a: int, b: int) -> tuple:
 
 class LeanMessage(Message):
     """Base of the per-type lean classes. Class attributes shadow the codec's slots for
-    the constants; only ``_buf``, ``_start``, ``_end`` and ``_idx`` (its layout's memo) live
+    the constants; only ``_buf``, ``_start`` and ``_idx`` (its layout's memo) live
     in the object."""
 
     __slots__ = ()
@@ -115,10 +116,18 @@ class LeanMessage(Message):
         if end - start < self._min:
             raise DecodeError(f"{self.event} needs {self._min} bytes of header, "
                               f"has {end - start}", start)
+        if _unpack_len(buf, start - 16)[0] != end - start + 16:
+            raise DecodeError(f"{self.event} ends at {end}, its header says otherwise", start)
         self._buf = buf
         self._start = start
-        self._end = end
         self._idx = _UNSET
+
+    @property
+    def _end(self) -> int:  # type: ignore[override]
+        # where the message ends is in its own netlink header: not kept in the view (one
+        # int object less to make and free per view of a 100,000-route dump)
+        start = self._start
+        return start - 16 + _unpack_len(self._buf, start - 16)[0]
 
     @property
     def flags(self) -> int:  # type: ignore[override]
@@ -385,10 +394,12 @@ def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMess
     if end - off - 16 < cls._min:
         raise DecodeError(f"{C.MESSAGE_NAMES.get(cls.type, cls.type)} needs {cls._min} bytes"
                           f" of header, has {end - off - 16}", off + 16)
+    if _unpack_len(data, off)[0] != end - off:
+        raise DecodeError(f"{C.MESSAGE_NAMES.get(cls.type, cls.type)} ends at {end}, its "
+                          f"header says {off + _unpack_len(data, off)[0]}", off)
     m = _new(cls)
     m._buf = data
     m._start = off + 16
-    m._end = end
     m._idx = _UNSET
     return m
 
@@ -453,12 +464,11 @@ def dump_views(data: Any, off: int, seq: int, pid: int, append: Any, full: bool 
             if k:
                 # k messages framed like this one (netlink header, attribute layout):
                 # their views share its layout's memo from the start
-                start, stride, size = off + 16, (ln + 3) & ~3, ln - 16
+                start, stride = off + 16, (ln + 3) & ~3
                 for s in range(start, start + k * stride, stride):
                     m = new(cls)
                     m._buf = data
                     m._start = s
-                    m._end = s + size
                     m._idx = memo
                     append(m)
                 if flags & intr:
@@ -472,7 +482,6 @@ def dump_views(data: Any, off: int, seq: int, pid: int, append: Any, full: bool 
             m = new(cls)  # lean_view(), inlined: this line runs per message
             m._buf = data
             m._start = off + 16
-            m._end = end
             m._idx = _UNSET
             append(m)
         else:
