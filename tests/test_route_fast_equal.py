@@ -78,10 +78,10 @@ CASES = [("route show", {}), ("route show", {"json": True}), ("route show", {"ou
 @pytest.mark.parametrize(("line", "opts"), CASES)
 def test_template_path_equals_general(many: str, line: str, opts: dict,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import nlshell.commands.show as show
+    import nlshell.commands.streams as streams
 
     fast = nl(many, line, **opts)
-    monkeypatch.setattr(show, "runs_fit", lambda o: False)
+    monkeypatch.setattr(streams, "runs_fit", lambda o: False)
     general = nl(many, line, **opts)
     assert fast.code == 0 and fast.err == ""
     assert len(fast.out) > 700

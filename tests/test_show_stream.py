@@ -174,7 +174,8 @@ def test_interrupted_dump_is_said_after_the_output() -> None:
 
     from nlshell.commands.context import Options
     from nlshell.commands.render.context import RenderContext
-    from nlshell.commands.show import INTERRUPTED, stream_routes
+    from nlshell.commands.show import INTERRUPTED
+    from nlshell.commands.streams import stream_routes
 
     for opts in (Options(json=True), Options()):
         out, err = io.StringIO(), []

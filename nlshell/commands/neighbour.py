@@ -210,7 +210,8 @@ def _fields(query: Any) -> dict[str, Any]:
 
 def neighbour_show(ctx: Any, inv: Any) -> None:
     """Streamed: entries are selected and printed as the kernel's datagrams arrive."""
-    from nlshell.commands.show import render_context, stream_neighbours
+    from nlshell.commands.show import render_context
+    from nlshell.commands.streams import stream_neighbours
 
     query = _query(ctx, inv.values)
     rctx = render_context(ctx)

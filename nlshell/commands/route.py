@@ -523,7 +523,8 @@ def _dump_request(query: Any) -> tuple[dict[str, Any], list[Any]]:
 
 def route_show(ctx: Any, inv: Any) -> None:
     """Streamed: routes are selected and printed as the kernel's datagrams arrive."""
-    from nlshell.commands.show import render_context, runs_fit, stream_routes
+    from nlshell.commands.show import render_context
+    from nlshell.commands.streams import runs_fit, stream_routes
 
     query = _query(ctx, inv.values)
     rctx = render_context(ctx)

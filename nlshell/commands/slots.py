@@ -53,7 +53,6 @@ from nlshell.commands.record import Record, tuple_record
 from nlshell.engine.codec.constants import AF_INET, AF_INET6, AF_PACKET
 from nlshell.engine.names import IFINDEX_MAX
 from nlshell.engine.names import index_of as _index_of
-from nlshell.engine.nsenter import name_problem
 
 # typing and collections.abc cost start-up time: only type checkers read them here
 TYPE_CHECKING = False
@@ -309,7 +308,10 @@ def _parse_ifname(text: str) -> str:
 
 
 def netns_problem(text: str) -> str | None:
-    """Why `text` is not a valid namespace name, or None: the engine's own rule."""
+    """Why `text` is not a valid namespace name, or None: the engine's own rule (imported
+    here: a command without a namespace never loads nsenter)."""
+    from nlshell.engine.nsenter import name_problem
+
     return name_problem(text)
 
 

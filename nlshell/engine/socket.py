@@ -34,7 +34,6 @@ from .codec.dump import dump_views, lean_parse, one_message
 from .codec.errors import DecodeError
 from .codec.message import ErrorMessage, Message, encode, parse
 from .errors import DumpInterrupted, NetlinkError, NetlinkOverrun
-from .nsenter import run_in_netns
 
 # typing and collections.abc cost start-up time: only type checkers read them here
 TYPE_CHECKING = False
@@ -119,6 +118,8 @@ class NetlinkSocket:
         elif netns is None:
             sock = _make_socket(protocol)
         else:
+            from .nsenter import run_in_netns  # here: the host's sockets never need it
+
             sock = run_in_netns(netns, _make_socket, protocol)
         self._sock = sock
         self.netns = netns

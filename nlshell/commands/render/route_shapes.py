@@ -58,7 +58,7 @@ class _Shaped:
 
     ``render(entry, m)`` is the general renderer of one route (a str: its record).
     ``select`` keeps what the general path keeps (used on a run's first route: the
-    fields it looks at do not vary in a run, see ``plain`` in ``show.stream_routes``)."""
+    fields it looks at do not vary in a run, see ``plain`` in ``streams.stream_routes``)."""
 
     def __init__(self, rctx: Any, hide: Collection[str], select: Callable[[list], list],
                  render: Callable[[dict[str, Any], Any], Any]) -> None:
