@@ -198,6 +198,32 @@ def _watch_main(argv: list[str]) -> int:
     return watch_main(argv)
 
 
+def run() -> None:
+    """The program (scripts/nlshell, ``python -m nlshell``): `main`, then the exit.
+
+    After commands that ran to the end (-c, a batch, argv words), the output is flushed
+    and the process ends with ``os._exit``: the interpreter's tear-down (a last garbage
+    collection, every module's dict emptied) is a tenth of a ``nlshell -c`` run and there
+    is nothing left for it to do (sockets are closed, no file is open, no atexit hook is
+    ours). The shell and watch end the ordinary way: their threads and prompt_toolkit's
+    hooks get their normal end. A flush that fails takes the ordinary way too, so Python
+    reports it as it would."""
+    code = main()
+    if _quick_exit:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            sys.exit(code)
+        import os
+
+        os._exit(code)
+    sys.exit(code)
+
+
+_quick_exit = False  # set once a non-interactive run is over (see `run`)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The entry point. Ctrl-C at any moment (even while modules are still being imported)
     ends it quietly with status 130."""
@@ -234,6 +260,7 @@ def startup_over() -> None:
 
 
 def _main(argv: list[str]) -> int:
+    global _quick_exit
     from nlshell.commands.context import EXIT_USAGE
 
     try:
@@ -275,6 +302,7 @@ def _main(argv: list[str]) -> int:
                 sys.stderr.write(netns_entry_error(st["netns"], exc) + "\n")
                 return EXIT_USAGE
         startup_over()
+        _quick_exit = True  # undone below for the shell, the one interactive path
         if st["commands"] or st["words"]:
             lines = [Line(c, n, "-c") for n, c in enumerate(st["commands"], 1)]
             if st["words"]:
@@ -288,6 +316,7 @@ def _main(argv: list[str]) -> int:
             return runner.run_lines(logical_lines(sys.stdin, "-"))
         from nlshell.shell.repl import run_repl
 
+        _quick_exit = False
         return run_repl(ctx)
     except ExitShell:
         return runner.status

@@ -15,11 +15,19 @@ pytestmark = testns.requires_root
 
 SCRIPT = Path(nlrun.REPO) / "scripts" / "nlshell"
 
-# run the script as the program (argv[0] is its path), then list the modules it added
-PROBE = ("import atexit, sys\n"
+# run the script as the program (argv[0] is its path), then list the modules it added (at
+# its os._exit: a command run ends there, without atexit hooks; see cli.run)
+PROBE = ("import atexit, os, sys\n"
          "before = set(sys.modules)\n"
-         "atexit.register(lambda: sys.stderr.write('\\nADDED ' + ' '.join(sorted(\n"
-         "    set(sys.modules) - before)) + '\\n'))\n"
+         "def report():\n"
+         "    sys.stderr.write('\\nADDED ' + ' '.join(sorted(set(sys.modules) - before)) + '\\n')\n"
+         "    sys.stderr.flush()\n"
+         "real_exit = os._exit\n"
+         "def exit_now(code):\n"
+         "    report()\n"
+         "    real_exit(code)\n"
+         "os._exit = exit_now\n"
+         "atexit.register(report)\n"
          "path = sys.argv[1]\n"
          "sys.argv = sys.argv[1:]\n"
          "exec(compile(open(path).read(), path, 'exec'), {'__name__': '__main__'})\n")
@@ -96,7 +104,7 @@ def test_compact_json_is_json_dumps_text() -> None:
 
 
 # what the garbage collector is doing when the command runs (the probe's handler for
-# `link show` is the real one, wrapped)
+# `link show` is the real one, wrapped; it reports at once: the run ends in os._exit)
 GC_PROBE = ("import gc, sys\n"
             "seen = []\n"
             "path = sys.argv[1]\n"
@@ -106,11 +114,9 @@ GC_PROBE = ("import gc, sys\n"
             "def probe(ctx, inv):\n"
             "    seen.append((gc.isenabled(), gc.get_freeze_count() > 0))\n"
             "    show(ctx, inv)\n"
+            "    sys.stderr.write(f'\\nSEEN {seen} {gc.isenabled()}\\n')\n"
             "L.link_show = probe\n"
-            "try:\n"
-            "    exec(compile(open(path).read(), path, 'exec'), {'__name__': '__main__'})\n"
-            "finally:\n"
-            "    sys.stderr.write(f'\\nSEEN {seen} {gc.isenabled()}\\n')\n")
+            "exec(compile(open(path).read(), path, 'exec'), {'__name__': '__main__'})\n")
 
 
 def test_the_collector_pauses_for_the_start_up_only(ns: str) -> None:

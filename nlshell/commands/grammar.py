@@ -98,6 +98,7 @@ from _thread import RLock  # not threading: it imports functools (start-up time)
 from nlshell import _import_module as import_module  # importlib costs start-up time
 from nlshell.commands.record import Record, ValueRecord
 from nlshell.commands.slots import STRING, Slot, choice
+from nlshell.preload import import_module as load_module
 
 # typing and collections.abc cost start-up time: only type checkers read them here
 TYPE_CHECKING = False
@@ -721,7 +722,7 @@ class Registry:
             module = ""
             try:
                 for module in self.modules:
-                    import_module(module)
+                    load_module(module)
                 missing = [name for name in self._index if name not in self._objects]
                 if missing:
                     module = "OBJECT_INDEX"
@@ -743,7 +744,7 @@ class Registry:
             if self._failure is not None:
                 raise GrammarError(f"the command grammar failed to load: {self._failure}")
             try:
-                import_module(module)
+                load_module(module)  # from its bytecode: start-up time (nlshell.preload)
             except BaseException as exc:
                 self._failure = f"{module}: {type(exc).__name__}: {exc}"
                 raise
