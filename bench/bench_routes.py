@@ -4,7 +4,7 @@ One namespace holds 100,000 /32 routes (added with `ip -batch`, not timed). Each
 whole process, timed in the same run: `ip -n NS -j route show` (its JSON goes to
 /dev/null), a Python process that opens `IPRoute(netns=NS)`, calls `get_routes()` and reads
 dst, dst_len and oif of every route, and the same with pyroute2 when it is installed.
-Goal: nlshell <= 3x ip, peak RSS <= 80 MB.
+Goal (issue 13): nlshell <= 2x ip -j, peak RSS <= 80 MB.
 
     BENCH_ROUTES=N overrides the number of routes (default 100000).
 """
