@@ -113,11 +113,7 @@ class LeanMessage(Message):
 
     def __init__(self, buf: Any, start: int, end: int) -> None:
         # (buf, start, end) of the payload after the 16-byte netlink header
-        if end - start < self._min:
-            raise DecodeError(f"{self.event} needs {self._min} bytes of header, "
-                              f"has {end - start}", start)
-        if _unpack_len(buf, start - 16)[0] != end - start + 16:
-            raise DecodeError(f"{self.event} ends at {end}, its header says otherwise", start)
+        _check_frame(type(self), buf, start - 16, end)
         self._buf = buf
         self._start = start
         self._idx = _UNSET
@@ -389,14 +385,23 @@ _WIRE = layout.WIRE
 _ABSENT = (None,)
 
 
-def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMessage:
-    """The message at ``data[off:end]`` (netlink header included) as a ``cls`` view."""
+def _check_frame(cls: type[LeanMessage], data: Any, off: int, end: int) -> None:
+    """DecodeError unless ``data[off:end]`` (netlink header included) can be a ``cls``
+    view: room for its fixed header, and the end its own length field says (views read
+    their end from there)."""
     if end - off - 16 < cls._min:
         raise DecodeError(f"{C.MESSAGE_NAMES.get(cls.type, cls.type)} needs {cls._min} bytes"
                           f" of header, has {end - off - 16}", off + 16)
-    if _unpack_len(data, off)[0] != end - off:
+    said = _unpack_len(data, off)[0]
+    if said != end - off:
         raise DecodeError(f"{C.MESSAGE_NAMES.get(cls.type, cls.type)} ends at {end}, its "
-                          f"header says {off + _unpack_len(data, off)[0]}", off)
+                          f"header says {off + said}", off)
+
+
+def lean_view(cls: type[LeanMessage], data: Any, off: int, end: int) -> LeanMessage:
+    """The message at ``data[off:end]`` (netlink header included) as a ``cls`` view."""
+    if end - off - 16 < cls._min or _unpack_len(data, off)[0] != end - off:
+        _check_frame(cls, data, off, end)  # raises; the test above inline: one call less
     m = _new(cls)
     m._buf = data
     m._start = off + 16
