@@ -36,6 +36,13 @@ def child(root: Path, code: str, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=120, env=env, cwd=str(root))
 
 
+def expect(root: Path, code: str, out: str) -> None:
+    """``code`` run in a child over ``root`` ends well and prints exactly ``out``."""
+    proc = child(root, code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == out
+
+
 # load the core, then say how many, whether each came from the copy, and which of the
 # package's modules were imported the ordinary way while loading (none: each module of
 # CORE comes after the ones it imports)
@@ -78,9 +85,7 @@ def test_a_preloaded_module_looks_imported(copy: Path) -> None:
             "assert r.__path__ == r.__spec__.submodule_search_locations\n"
             "assert r.__package__ == 'nlshell.commands.render'\n"
             "print('ok')\n")
-    proc = child(copy, code)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "ok\n"
+    expect(copy, code, "ok\n")
 
 
 def test_stale_bytecode_stops_the_preloading(copy: Path, tmp_path: Path) -> None:
@@ -99,9 +104,7 @@ def test_stale_bytecode_stops_the_preloading(copy: Path, tmp_path: Path) -> None
             "from nlshell.commands import grammar\n"
             "assert grammar.EDITED\n"
             "print('ok')\n")
-    proc = child(root, code)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "ok\n"
+    expect(root, code, "ok\n")
 
 
 def test_a_failing_module_is_not_left_behind(copy: Path, tmp_path: Path) -> None:
@@ -121,9 +124,7 @@ def test_a_failing_module_is_not_left_behind(copy: Path, tmp_path: Path) -> None
             "    P.load(('pk.bad',))\n"
             "except ValueError as exc:\n"
             "    print('raised', exc, 'pk.bad' in sys.modules)\n")
-    proc = child(copy, code)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "raised broken module False\n"
+    expect(copy, code, "raised broken module False\n")
 
 
 @testns.requires_root
